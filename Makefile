@@ -1,0 +1,112 @@
+# hnb - High Needs Block forecasting engine.
+#
+#   make            build build/hnb
+#   make run        install what is missing (apt-get, as root), build, run the default scenario
+#   make test       install, build and run the Criterion suite (SANITIZE=1: ASan + UBSan)
+#   make bench      benchmarks
+#   make fuzz       libFuzzer target for the scenario loader (FUZZ_SECONDS=60)
+#   make install    install build/hnb into $(PREFIX)/bin
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+CFLAGS  ?= -O2 -g
+SANITIZE ?=
+VERSION := 0.1.0
+
+ifeq ($(SANITIZE),1)
+BUILD   := build/san
+XFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD   := build
+XFLAGS  :=
+endif
+
+PKGS     := gsl yaml-0.1
+WARN     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(XFLAGS) -Iinclude -DHNB_VERSION='"$(VERSION)"' -MMD -MP
+LIBS     := -lgsl -lgslcblas -lyaml -lm -lpthread
+
+ENGINE_SRC := $(filter-out engine/main.c,$(wildcard engine/*.c))
+ENGINE_OBJ := $(patsubst engine/%.c,$(BUILD)/engine/%.o,$(ENGINE_SRC))
+TEST_SRC   := $(filter-out tests/fuzz_%.c,$(wildcard tests/*.c))
+TEST_OBJ   := $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(TEST_SRC))
+
+DEFAULT_SCENARIO ?= scenarios/leicestershire-2025.yaml
+
+.PHONY: all run test bench fuzz install clean deps check-deps
+
+all: $(BUILD)/hnb
+
+# --- dependencies: Debian packages, installed when missing --------------------
+DEB_PKGS := build-essential pkg-config libgsl-dev libyaml-dev libcriterion-dev gnuplot-nox
+
+deps:
+	@missing=""; \
+	[ -f /usr/include/gsl/gsl_cdf.h ] || missing="$$missing libgsl-dev"; \
+	[ -f /usr/include/yaml.h ] || missing="$$missing libyaml-dev"; \
+	[ -f /usr/include/criterion/criterion.h ] || missing="$$missing libcriterion-dev"; \
+	command -v gnuplot >/dev/null 2>&1 || missing="$$missing gnuplot-nox"; \
+	command -v cc >/dev/null 2>&1 || missing="$$missing build-essential"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "missing packages:$$missing"; \
+	    echo "install them with: sudo apt-get install$$missing"; exit 1; \
+	  fi; \
+	fi
+
+# --- the engine ------------------------------------------------------------------
+$(BUILD)/engine/%.o: engine/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libhnb.a: $(ENGINE_OBJ)
+	ar rcs $@ $^
+
+$(BUILD)/hnb: $(BUILD)/engine/main.o $(BUILD)/libhnb.a
+	$(CC) $(CFLAGS) $(XFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/test_hnb: $(TEST_OBJ) $(BUILD)/libhnb.a
+	$(CC) $(CFLAGS) $(XFLAGS) -o $@ $^ -lcriterion $(LIBS)
+
+run: deps
+	@$(MAKE) --no-print-directory $(BUILD)/hnb
+	$(BUILD)/hnb run $(DEFAULT_SCENARIO) -o out/$(basename $(notdir $(DEFAULT_SCENARIO)))
+
+# Tests find the binary and the data through these variables.
+test: deps
+	@$(MAKE) --no-print-directory $(BUILD)/hnb $(BUILD)/test_hnb
+	HNB_BIN=$(abspath $(BUILD)/hnb) HNB_ROOT=$(CURDIR) ASAN_OPTIONS=detect_leaks=1 \
+	  $(BUILD)/test_hnb --jobs=2 $(TEST_ARGS)
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BUILD)/hnb
+	@sh tests/bench.sh $(BUILD)/hnb
+
+# --- fuzzing (clang's libFuzzer) -------------------------------------------------
+FUZZ_SECONDS ?= 60
+build/fuzz/fuzz_load: tests/fuzz_load.c $(ENGINE_SRC)
+	@mkdir -p build/fuzz
+	clang $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude $^ -o $@ $(LIBS)
+
+fuzz: deps build/fuzz/fuzz_load
+	@mkdir -p fuzz-corpus
+	@cp -n scenarios/*.yaml tests/data/*.yaml fuzz-corpus/ 2>/dev/null || true
+	build/fuzz/fuzz_load -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+	  -rss_limit_mb=2048 fuzz-corpus
+
+install: $(BUILD)/hnb
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/hnb/plots
+	install -m 755 $(BUILD)/hnb $(DESTDIR)$(PREFIX)/bin/hnb
+	-cp plots/*.gp $(DESTDIR)$(PREFIX)/share/hnb/plots/ 2>/dev/null
+
+clean:
+	rm -rf build
+
+-include $(wildcard $(BUILD)/engine/*.d $(BUILD)/tests/*.d)

@@ -1,0 +1,289 @@
+/* main.c - the hnb command line: subcommands, options, exit codes.
+ *
+ * Only this file decides exit codes and prints errors: 0 success, 2 bad
+ * input (SPEC section 8), 1 any other failure. */
+#include <getopt.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hnb/model.h"
+#include "hnb/project.h"
+#include "hnb/report.h"
+
+#ifndef HNB_VERSION
+#define HNB_VERSION "0.1.0"
+#endif
+
+static void usage(FILE *f)
+{
+    fputs("usage: hnb <command> [options]\n"
+          "\n"
+          "Forecast a council's High Needs Block: EHCPs, placements, costs, grant,\n"
+          "mitigations and the cumulative deficit.\n"
+          "\n"
+          "commands:\n"
+          "  run SCENARIO     project a scenario and write its tables into a directory\n"
+          "  check SCENARIO   validate a scenario and print a one-screen summary\n"
+          "\n"
+          "options:\n"
+          "  -h, --help       show this help (also: hnb COMMAND --help)\n"
+          "  -V, --version    show the version\n"
+          "\n"
+          "exit status: 0 success, 2 bad input, 1 any other failure.\n"
+          "The scenario format is described in README.md.\n",
+          f);
+}
+
+static void usage_run(FILE *f)
+{
+    fputs("usage: hnb run SCENARIO [-o DIR] [--set PATH=VALUE]... [--no-charts]\n"
+          "\n"
+          "Project SCENARIO and write projection.csv, placements.csv, mitigations.csv\n"
+          "and summary.md into DIR (default out/<scenario file name>/).\n"
+          "\n"
+          "  -o, --output DIR       output directory\n"
+          "  -s, --set PATH=VALUE   override one value after extends: is merged, e.g.\n"
+          "                         --set new_plans.growth=15%\n"
+          "                         --set settings.special.capacity=2600\n"
+          "                         --set \"mitigations.Banded funding model.delivery=0.5\"\n"
+          "                         (VALUE is read as YAML; repeat for several)\n"
+          "      --no-charts        do not draw charts\n"
+          "  -q, --quiet            print nothing on success\n"
+          "  -h, --help             show this help\n",
+          f);
+}
+
+static void usage_check(FILE *f)
+{
+    fputs("usage: hnb check SCENARIO [--set PATH=VALUE]...\n"
+          "\n"
+          "Validate SCENARIO (following extends: and applying --set) and print a\n"
+          "one-screen summary. Exit status 2 and FILE:LINE:COLUMN: message on bad input.\n",
+          f);
+}
+
+static int report_err(const hnb_err *e)
+{
+    char buf[2048];
+    hnb_err_format(e, buf, sizeof buf);
+    fprintf(stderr, "%s\n", buf);
+    return e->line > 0 || e->file[0] ? 2 : 1;
+}
+
+/* The stem of a file name: "scenarios/leicestershire-2025.yaml" -> "leicestershire-2025". */
+static void stem(const char *path, char *out, size_t n)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    const char *base = basename(tmp);
+    snprintf(out, n, "%s", base);
+    char *dot = strrchr(out, '.');
+    if (dot && dot != out) *dot = 0;
+}
+
+typedef struct {
+    const char **sets;
+    int nsets;
+    const char *outdir;
+    int no_charts, quiet;
+} run_opts;
+
+static int add_set(run_opts *o, const char *s)
+{
+    const char **n = realloc(o->sets, (size_t)(o->nsets + 1) * sizeof *n);
+    if (!n) return -1;
+    o->sets = n;
+    o->sets[o->nsets++] = s;
+    return 0;
+}
+
+static int write_outputs(const hnb_model *m, const double *p, const hnb_result *r,
+                         const char *dir, hnb_err *err)
+{
+    hnb_outset *o = hnb_outset_create(dir, err);
+    if (!o) return HNB_EFAIL;
+    int rc = HNB_OK;
+    FILE *f;
+    if ((f = hnb_outset_open(o, "projection.csv", err)) == NULL) rc = HNB_EFAIL;
+    else rc |= hnb_write_projection(f, m, r);
+    if (!rc && (f = hnb_outset_open(o, "placements.csv", err)) == NULL) rc = HNB_EFAIL;
+    else if (!rc) rc |= hnb_write_placements(f, m, r);
+    if (!rc && (f = hnb_outset_open(o, "mitigations.csv", err)) == NULL) rc = HNB_EFAIL;
+    else if (!rc) rc |= hnb_write_mitigations(f, m, r);
+    if (!rc && (f = hnb_outset_open(o, "summary.md", err)) == NULL) rc = HNB_EFAIL;
+    else if (!rc) rc |= hnb_write_summary(f, m, p, r, NULL);
+    if (!rc) rc = hnb_outset_commit(o, err);
+    else if (!err->msg[0]) hnb_err_fail(err, "%s: write failed", dir);
+    hnb_outset_free(o);
+    return rc;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    static const struct option longs[] = {{"output", required_argument, 0, 'o'},
+                                          {"set", required_argument, 0, 's'},
+                                          {"no-charts", no_argument, 0, 'C'},
+                                          {"quiet", no_argument, 0, 'q'},
+                                          {"help", no_argument, 0, 'h'},
+                                          {0, 0, 0, 0}};
+    run_opts o = {0};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:s:qh", longs, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            o.outdir = optarg;
+            break;
+        case 's':
+            if (add_set(&o, optarg)) return 1;
+            break;
+        case 'C':
+            o.no_charts = 1;
+            break;
+        case 'q':
+            o.quiet = 1;
+            break;
+        case 'h':
+            usage_run(stdout);
+            free(o.sets);
+            return 0;
+        default:
+            usage_run(stderr);
+            free(o.sets);
+            return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "hnb run: expected one SCENARIO file\n");
+        usage_run(stderr);
+        free(o.sets);
+        return 2;
+    }
+    const char *file = argv[optind];
+    hnb_err err = {0};
+    hnb_model *m;
+    if (hnb_model_load(file, o.sets, o.nsets, &m, &err)) {
+        free(o.sets);
+        return report_err(&err);
+    }
+    free(o.sets);
+    char dir[4096];
+    if (o.outdir) {
+        snprintf(dir, sizeof dir, "%s", o.outdir);
+    } else {
+        char st[1024];
+        stem(file, st, sizeof st);
+        snprintf(dir, sizeof dir, "out/%s", st);
+    }
+    double *p = malloc(sizeof(double) * (size_t)(m->nparams + 1));
+    hnb_work *w = hnb_work_create(m);
+    hnb_result *r = hnb_result_create(m);
+    hnb_model_central(m, p);
+    hnb_project(m, p, w, r, HNB_PROJECT_DETAIL);
+    int rc = write_outputs(m, p, r, dir, &err);
+    if (rc == HNB_OK && !o.quiet) {
+        char a[64];
+        int t = m->years - 1;
+        hnb_fmt_fixed(a, sizeof a, r->cumulative_deficit[t] / 1e6, 1);
+        char label[8];
+        hnb_result_label(m, t, label);
+        printf("%s: cumulative deficit £%sm at the end of %s; tables in %s/\n", m->name, a, label,
+               dir);
+    }
+    hnb_result_free(r);
+    hnb_work_free(w);
+    free(p);
+    hnb_model_free(m);
+    if (rc) return report_err(&err) == 2 ? 1 : 1;
+    return 0;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    static const struct option longs[] = {{"set", required_argument, 0, 's'},
+                                          {"help", no_argument, 0, 'h'},
+                                          {0, 0, 0, 0}};
+    run_opts o = {0};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "s:h", longs, NULL)) != -1) {
+        if (c == 's') {
+            if (add_set(&o, optarg)) return 1;
+        } else if (c == 'h') {
+            usage_check(stdout);
+            free(o.sets);
+            return 0;
+        } else {
+            usage_check(stderr);
+            free(o.sets);
+            return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "hnb check: expected one SCENARIO file\n");
+        usage_check(stderr);
+        free(o.sets);
+        return 2;
+    }
+    hnb_err err = {0};
+    hnb_model *m;
+    int rc = hnb_model_load(argv[optind], o.sets, o.nsets, &m, &err);
+    free(o.sets);
+    if (rc) return report_err(&err);
+    char l0[8], l1[8];
+    hnb_year_label(m->start_year, l0);
+    hnb_year_label(m->start_year + m->years - 1, l1);
+    printf("%s: ok\n", argv[optind]);
+    printf("  name        %s\n", m->name);
+    if (m->authority) printf("  authority   %s\n", m->authority);
+    printf("  horizon     %s to %s (%d years)\n", l0, l1, m->years);
+    printf("  kind        %s\n", m->bottom_up ? "bottom-up (settings, population, new plans)"
+                                               : "top-down (other expenditure only)");
+    if (m->bottom_up) {
+        printf("  settings   ");
+        for (int s = 0; s < m->nsettings; s++)
+            printf(" %s%s", m->settings[s].id, m->settings[s].capacity ? "(capacity)" : "");
+        printf("\n  population  %s\n", m->pop_csv ? "from CSV" : "total, mix and age profile");
+        printf("  transitions %d\n", m->ntrans);
+    }
+    printf("  mitigations %d", m->nmit);
+    for (int i = 0; i < m->nmit; i++)
+        printf("%s %s (%s)", i ? "," : ":", m->mits[i].name, hnb_mit_type_name(m->mits[i].type));
+    printf("\n");
+    int ndist = 0;
+    for (int i = 0; i < m->nparams; i++) ndist += m->params[i].dist.type != HNB_DIST_NONE;
+    printf("  values      %d, of which %d uncertain (distributions)\n", m->nparams, ndist);
+    if (m->override_end) printf("  override    ends March %d\n", m->override_end);
+    if (m->has_mc)
+        printf("  monte carlo %ld draws, seed %lu, %d thresholds, %d correlations\n", m->mc_draws,
+               m->mc_seed, m->nthresholds, m->ncorr);
+    hnb_model_free(m);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
+        printf("hnb %s\n", HNB_VERSION);
+        return 0;
+    }
+    if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "check")) return cmd_check(argc - 1, argv + 1);
+    static const char *const cmds[] = {"run", "check"};
+    const char *near = hnb_nearest(cmd, cmds, 2);
+    fprintf(stderr, "hnb: unknown command '%s'%s%s%s\n", cmd, near ? "; did you mean '" : "",
+            near ? near : "", near ? "'?" : "");
+    usage(stderr);
+    return 2;
+}

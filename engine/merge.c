@@ -1,0 +1,363 @@
+/* merge.c - extends: chains and --set overrides (SPEC section 7). */
+#include "hnb/merge.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hnb/value.h"
+
+int hnb_key_same(const char *a, const char *b)
+{
+    if (!strcmp(a, b)) return 1;
+    int ya, yb;
+    return hnb_value_parse_year(a, &ya) == 0 && hnb_value_parse_year(b, &yb) == 0 && ya == yb;
+}
+
+static long map_find(const hnb_node *map, const char *key)
+{
+    for (size_t i = 0; i < map->n; i++)
+        if (hnb_key_same(map->keys[i]->str, key)) return (long)i;
+    return -1;
+}
+
+static int is_dist(const hnb_node *n)
+{
+    return n->type == HNB_MAP && hnb_map_get(n, "dist") != NULL;
+}
+
+/* The key an item of a mergeable list is known by: its id, else its name. */
+static const hnb_node *item_key(const hnb_node *item, const char **field)
+{
+    *field = "id";
+    if (item->type != HNB_MAP) return NULL;
+    const hnb_node *k = hnb_map_get(item, "id");
+    *field = "id";
+    if (!k) {
+        k = hnb_map_get(item, "name");
+        *field = "name";
+    }
+    return k && k->type == HNB_SCALAR ? k : NULL;
+}
+
+static int all_keyed(const hnb_node *seq)
+{
+    const char *f;
+    for (size_t i = 0; i < seq->n; i++)
+        if (!item_key(seq->vals[i], &f)) return 0;
+    return 1;
+}
+
+static int is_drop(const hnb_node *item)
+{
+    const hnb_node *d = hnb_map_get(item, "drop");
+    return d && d->type == HNB_SCALAR && d->plain &&
+           (!strcmp(d->str, "true") || !strcmp(d->str, "True") || !strcmp(d->str, "TRUE"));
+}
+
+static void strip_drop(hnb_node *item)
+{
+    long i = hnb_map_index(item, "drop");
+    if (i >= 0) hnb_node_remove(item, (size_t)i);
+}
+
+static int merge_seq(hnb_node *base, const hnb_node *over, hnb_err *err)
+{
+    for (size_t i = 0; i < over->n; i++) {
+        const hnb_node *item = over->vals[i];
+        const char *field;
+        const hnb_node *key = item_key(item, &field);
+        long at = -1;
+        for (size_t j = 0; j < base->n && at < 0; j++) {
+            const hnb_node *bk = hnb_map_get(base->vals[j], field);
+            if (bk && bk->type == HNB_SCALAR && !strcmp(bk->str, key->str)) at = (long)j;
+        }
+        if (is_drop(item)) {
+            if (at < 0)
+                return hnb_err_at(err, item->mark,
+                                  "drop: the item with %s '%s' is not in the scenario extended",
+                                  field, key->str);
+            hnb_node_remove(base, (size_t)at);
+            continue;
+        }
+        if (at >= 0) {
+            int rc = hnb_merge_into(base->vals[at], item, err);
+            if (rc) return rc;
+            strip_drop(base->vals[at]);
+        } else {
+            hnb_node *c = hnb_node_copy(item);
+            strip_drop(c);
+            hnb_node_append(base, NULL, c);
+        }
+    }
+    return HNB_OK;
+}
+
+/* A copy of OVER as it stands alone: keyed lists are merged onto nothing,
+ * so that a drop of an item no base has is still an error. */
+static int fresh_copy(const hnb_node *over, hnb_node **out, hnb_err *err)
+{
+    hnb_node *c = hnb_node_new(over->type, over->mark);
+    c->plain = over->plain;
+    *out = c;
+    if (over->type == HNB_SCALAR) {
+        hnb_node_free(c);
+        *out = hnb_node_copy(over);
+        return HNB_OK;
+    }
+    return hnb_merge_into(c, over, err);
+}
+
+int hnb_merge_into(hnb_node *base, const hnb_node *over, hnb_err *err)
+{
+    if (base->type == HNB_MAP && over->type == HNB_MAP && !is_dist(over) && !is_dist(base)) {
+        for (size_t i = 0; i < over->n; i++) {
+            const hnb_node *k = over->keys[i], *v = over->vals[i];
+            long at = map_find(base, k->str);
+            if (hnb_node_is_null(v)) { /* null removes a key */
+                if (at >= 0) hnb_node_remove(base, (size_t)at);
+                continue;
+            }
+            if (at >= 0 && base->vals[at]->type == v->type && v->type != HNB_SCALAR) {
+                int rc = hnb_merge_into(base->vals[at], v, err);
+                if (rc) return rc;
+                continue;
+            }
+            hnb_node *c;
+            int rc = fresh_copy(v, &c, err);
+            if (rc) {
+                hnb_node_free(c);
+                return rc;
+            }
+            if (at >= 0) {
+                hnb_node_free(base->vals[at]);
+                base->vals[at] = c;
+            } else {
+                hnb_node_append(base, hnb_node_copy(k), c);
+            }
+        }
+        return HNB_OK;
+    }
+    if (base->type == HNB_SEQ && over->type == HNB_SEQ && over->n > 0 && all_keyed(over) &&
+        all_keyed(base))
+        return merge_seq(base, over, err);
+    /* Anything else replaces, and so does an empty list. */
+    hnb_node *c;
+    int rc = fresh_copy(over, &c, err);
+    if (rc) {
+        hnb_node_free(c);
+        return rc;
+    }
+    /* Replace BASE's contents in place (the caller holds the pointer). */
+    for (size_t i = 0; i < base->n; i++) {
+        if (base->type == HNB_MAP) hnb_node_free(base->keys[i]);
+        hnb_node_free(base->vals[i]);
+    }
+    free(base->keys);
+    free(base->vals);
+    free(base->str);
+    *base = *c;
+    free(c);
+    return HNB_OK;
+}
+
+/* ---- extends ---- */
+
+#define MAX_CHAIN 32
+
+static int load_chain(hnb_srcs *srcs, const char *path, char chain[][PATH_MAX], int depth,
+                      hnb_node **out, hnb_err *err)
+{
+    hnb_node *doc;
+    int rc = hnb_node_load_file(srcs, path, &doc, err);
+    if (rc) return rc;
+    if (doc->type != HNB_MAP) {
+        rc = hnb_err_at(err, doc->mark, "a scenario must be a mapping of keys, found %s",
+                        hnb_node_type_name(doc));
+        hnb_node_free(doc);
+        return rc;
+    }
+    long ei = hnb_map_index(doc, "extends");
+    if (ei < 0) {
+        *out = doc;
+        return HNB_OK;
+    }
+    hnb_node *ext = doc->vals[ei];
+    if (ext->type != HNB_SCALAR || hnb_node_is_null(ext)) {
+        rc = hnb_err_at(err, ext->mark, "extends: expected a file name, found %s",
+                        hnb_node_type_name(ext));
+        hnb_node_free(doc);
+        return rc;
+    }
+    char target[PATH_MAX];
+    if (ext->str[0] == '/') {
+        snprintf(target, sizeof target, "%s", ext->str);
+    } else {
+        char tmp[PATH_MAX];
+        snprintf(tmp, sizeof tmp, "%s", path);
+        int w = snprintf(target, sizeof target, "%s/%s", dirname(tmp), ext->str);
+        if (w < 0 || (size_t)w >= sizeof target) {
+            rc = hnb_err_at(err, ext->mark, "extends: path too long");
+            hnb_node_free(doc);
+            return rc;
+        }
+    }
+    char real[PATH_MAX];
+    if (!realpath(target, real)) {
+        rc = hnb_err_at(err, ext->mark, "extends: cannot open '%s': %s", target, strerror(errno));
+        hnb_node_free(doc);
+        return rc;
+    }
+    for (int i = 0; i <= depth; i++)
+        if (!strcmp(chain[i], real)) {
+            rc = hnb_err_at(err, ext->mark, "extends: loop: '%s' is already being extended",
+                            ext->str);
+            hnb_node_free(doc);
+            return rc;
+        }
+    if (depth + 1 >= MAX_CHAIN) {
+        rc = hnb_err_at(err, ext->mark, "extends: chain longer than %d files", MAX_CHAIN);
+        hnb_node_free(doc);
+        return rc;
+    }
+    snprintf(chain[depth + 1], PATH_MAX, "%s", real);
+    hnb_node *base;
+    rc = load_chain(srcs, target, chain, depth + 1, &base, err);
+    if (rc) {
+        hnb_node_free(doc);
+        return rc;
+    }
+    hnb_node_remove(doc, (size_t)ei);
+    rc = hnb_merge_into(base, doc, err);
+    hnb_node_free(doc);
+    if (rc) {
+        hnb_node_free(base);
+        return rc;
+    }
+    *out = base;
+    return HNB_OK;
+}
+
+int hnb_merge_load(hnb_srcs *srcs, const char *path, hnb_node **out, hnb_err *err)
+{
+    char(*c)[PATH_MAX] = malloc(sizeof(char[MAX_CHAIN][PATH_MAX]));
+    if (!c) return hnb_err_fail(err, "out of memory");
+    if (!realpath(path, c[0])) snprintf(c[0], PATH_MAX, "%s", path);
+    int rc = load_chain(srcs, path, c, 0, out, err);
+    free(c);
+    return rc;
+}
+
+/* ---- --set ---- */
+
+static void shift_cols(hnb_node *n, int by)
+{
+    n->mark.col += by;
+    for (size_t i = 0; i < n->n; i++) {
+        if (n->keys) shift_cols(n->keys[i], by);
+        shift_cols(n->vals[i], by);
+    }
+}
+
+static hnb_node *seq_item(const hnb_node *seq, const char *key)
+{
+    for (size_t i = 0; i < seq->n; i++) {
+        const hnb_node *it = seq->vals[i];
+        if (it->type != HNB_MAP) continue;
+        const hnb_node *id = hnb_map_get(it, "id"), *nm = hnb_map_get(it, "name");
+        if ((id && id->type == HNB_SCALAR && !strcmp(id->str, key)) ||
+            (nm && nm->type == HNB_SCALAR && !strcmp(nm->str, key)))
+            return seq->vals[i];
+    }
+    return NULL;
+}
+
+int hnb_merge_set(hnb_srcs *srcs, hnb_node *root, const char *assignment, hnb_err *err)
+{
+    const char *src = hnb_srcs_add(srcs, "--set");
+    const char *eq = strchr(assignment, '=');
+    hnb_mark mk = {src, 1, 1};
+    if (!eq || eq == assignment)
+        return hnb_err_at(err, mk, "expected PATH=VALUE, e.g. new_plans.growth=15%%, found '%s'",
+                          assignment);
+    size_t plen = (size_t)(eq - assignment);
+    char *path = malloc(plen + 1);
+    if (!path) return hnb_err_fail(err, "out of memory");
+    memcpy(path, assignment, plen);
+    path[plen] = 0;
+
+    hnb_node *val;
+    int rc = hnb_node_parse(srcs, "--set", eq + 1, strlen(eq + 1), &val, err);
+    if (rc) {
+        err->col += (int)plen + 1;
+        free(path);
+        return rc;
+    }
+    shift_cols(val, (int)plen + 1);
+    /* An empty VALUE parses as an empty document: treat it as null. */
+    if (val->type == HNB_MAP && val->n == 0 && !eq[1]) {
+        hnb_node_free(val);
+        val = hnb_node_new_scalar("", (hnb_mark){src, 1, (int)plen + 2}, 1);
+    }
+
+    hnb_node *cur = root;
+    char *seg = path;
+    int col = 1;
+    for (;;) {
+        char *dot = strchr(seg, '.');
+        if (dot) *dot = 0;
+        hnb_mark sm = {src, 1, col};
+        if (!*seg) {
+            rc = hnb_err_at(err, sm, "empty name in path '%.*s'", (int)plen, assignment);
+            break;
+        }
+        if (cur->type == HNB_MAP) {
+            long at = map_find(cur, seg);
+            if (!dot) {
+                if (hnb_node_is_null(val)) {
+                    if (at >= 0) hnb_node_remove(cur, (size_t)at);
+                    hnb_node_free(val);
+                } else if (at >= 0) {
+                    hnb_node_free(cur->vals[at]);
+                    cur->vals[at] = val;
+                } else {
+                    hnb_node_append(cur, hnb_node_new_scalar(seg, sm, 1), val);
+                }
+                val = NULL;
+                break;
+            }
+            if (at < 0) {
+                hnb_node *m = hnb_node_new(HNB_MAP, sm);
+                hnb_node_append(cur, hnb_node_new_scalar(seg, sm, 1), m);
+                cur = m;
+            } else {
+                cur = cur->vals[at];
+            }
+        } else if (cur->type == HNB_SEQ) {
+            hnb_node *it = seq_item(cur, seg);
+            if (!it) {
+                rc = hnb_err_at(err, sm, "no item with id or name '%s' in that list", seg);
+                break;
+            }
+            if (!dot) {
+                hnb_merge_into(it, val, err);
+                hnb_node_free(val);
+                val = NULL;
+                break;
+            }
+            cur = it;
+        } else {
+            rc = hnb_err_at(err, sm, "'%s' cannot be reached: the value before it is not a "
+                                     "mapping or a list", seg);
+            break;
+        }
+        col += (int)strlen(seg) + 1;
+        seg = dot + 1;
+    }
+    hnb_node_free(val);
+    free(path);
+    return rc;
+}

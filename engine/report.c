@@ -1,0 +1,393 @@
+/* report.c - CSV and Markdown outputs (SPEC section 9). */
+#include "hnb/report.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void hnb_fmt_fixed(char *buf, size_t size, double x, int decimals)
+{
+    snprintf(buf, size, "%.*f", decimals, x);
+    /* "-0.00" (a tiny negative) is written "0.00" */
+    if (buf[0] == '-') {
+        int zero = 1;
+        for (const char *q = buf + 1; *q; q++)
+            if (*q != '0' && *q != '.') zero = 0;
+        if (zero) memmove(buf, buf + 1, strlen(buf));
+    }
+}
+
+void hnb_csv_field(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+int hnb_mkdirs(const char *dir, hnb_err *err)
+{
+    char buf[4096];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof buf) return hnb_err_fail(err, "bad output directory '%s'", dir);
+    memcpy(buf, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != 0) continue;
+        char keep = buf[i];
+        buf[i] = 0;
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return hnb_err_fail(err, "%s: cannot create directory: %s", buf, strerror(errno));
+        buf[i] = keep;
+    }
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return hnb_err_fail(err, "%s: not a directory", dir);
+    return HNB_OK;
+}
+
+typedef struct {
+    char *final, *tmp;
+    FILE *f;
+} outfile;
+
+struct hnb_outset {
+    char *dir;
+    outfile *files;
+    int n, cap;
+};
+
+hnb_outset *hnb_outset_create(const char *dir, hnb_err *err)
+{
+    if (hnb_mkdirs(dir, err)) return NULL;
+    hnb_outset *o = calloc(1, sizeof *o);
+    if (!o) abort();
+    o->dir = strdup(dir);
+    return o;
+}
+
+FILE *hnb_outset_open(hnb_outset *o, const char *name, hnb_err *err)
+{
+    if (o->n == o->cap) {
+        o->cap = o->cap ? o->cap * 2 : 8;
+        o->files = realloc(o->files, (size_t)o->cap * sizeof *o->files);
+        if (!o->files) abort();
+    }
+    outfile *of = &o->files[o->n];
+    size_t len = strlen(o->dir) + strlen(name) + 32;
+    of->final = malloc(len);
+    of->tmp = malloc(len);
+    if (!of->final || !of->tmp) abort();
+    snprintf(of->final, len, "%s/%s", o->dir, name);
+    snprintf(of->tmp, len, "%s/.%s.XXXXXX", o->dir, name);
+    int fd = mkstemp(of->tmp);
+    if (fd < 0) {
+        hnb_err_fail(err, "%s: cannot write: %s", of->final, strerror(errno));
+        free(of->final);
+        free(of->tmp);
+        return NULL;
+    }
+    fchmod(fd, 0644);
+    of->f = fdopen(fd, "w");
+    if (!of->f) {
+        close(fd);
+        unlink(of->tmp);
+        free(of->final);
+        free(of->tmp);
+        hnb_err_fail(err, "cannot open a stream");
+        return NULL;
+    }
+    o->n++;
+    return of->f;
+}
+
+int hnb_outset_commit(hnb_outset *o, hnb_err *err)
+{
+    int rc = HNB_OK;
+    for (int i = 0; i < o->n; i++) {
+        outfile *of = &o->files[i];
+        if (!of->f) continue;
+        int bad = ferror(of->f) | (fflush(of->f) != 0) | (fsync(fileno(of->f)) != 0 && errno != EINVAL);
+        bad |= fclose(of->f) != 0;
+        of->f = NULL;
+        if (bad && rc == HNB_OK) rc = hnb_err_fail(err, "%s: write failed", of->final);
+    }
+    if (rc != HNB_OK) return rc;
+    for (int i = 0; i < o->n; i++) {
+        outfile *of = &o->files[i];
+        if (rename(of->tmp, of->final) != 0)
+            return hnb_err_fail(err, "%s: cannot rename into place: %s", of->final,
+                                strerror(errno));
+        free(of->tmp);
+        of->tmp = NULL;
+    }
+    return HNB_OK;
+}
+
+void hnb_outset_free(hnb_outset *o)
+{
+    if (!o) return;
+    for (int i = 0; i < o->n; i++) {
+        outfile *of = &o->files[i];
+        if (of->f) fclose(of->f);
+        if (of->tmp) {
+            unlink(of->tmp);
+            free(of->tmp);
+        }
+        free(of->final);
+    }
+    free(o->files);
+    free(o->dir);
+    free(o);
+}
+
+static void put_num(FILE *f, double x, int decimals)
+{
+    char b[64];
+    hnb_fmt_fixed(b, sizeof b, x, decimals);
+    fputs(b, f);
+}
+
+int hnb_write_projection(FILE *f, const hnb_model *m, const hnb_result *r)
+{
+    fputs("year,label,ehcps,ehcps_unmitigated,new_plans,expenditure,mitigations,income,grant,"
+          "annual_gap,cumulative_deficit\n",
+          f);
+    for (int t = 0; t < r->years; t++) {
+        char label[8];
+        hnb_result_label(m, t, label);
+        fprintf(f, "%d,%s,", m->start_year + t, label);
+        const double counts[] = {r->ehcps[t], r->ehcps_unmitigated[t], r->new_plans[t]};
+        const double money[] = {r->expenditure[t], r->mitigations[t], r->income[t],
+                                r->grant[t],       r->annual_gap[t],  r->cumulative_deficit[t]};
+        for (int i = 0; i < 3; i++) {
+            put_num(f, counts[i], 3);
+            fputc(',', f);
+        }
+        for (int i = 0; i < 6; i++) {
+            put_num(f, money[i], 2);
+            fputc(i == 5 ? '\n' : ',', f);
+        }
+    }
+    return ferror(f) ? HNB_EFAIL : HNB_OK;
+}
+
+int hnb_write_placements(FILE *f, const hnb_model *m, const hnb_result *r)
+{
+    fputs("year,label,setting,plans,unit_cost,cost\n", f);
+    for (int t = 0; t < r->years; t++) {
+        char label[8];
+        hnb_result_label(m, t, label);
+        for (int s = 0; s < m->nsettings; s++) {
+            int k = t * m->nsettings + s;
+            fprintf(f, "%d,%s,", m->start_year + t, label);
+            hnb_csv_field(f, m->settings[s].id);
+            fputc(',', f);
+            put_num(f, r->plans[k], 3);
+            fputc(',', f);
+            put_num(f, r->unit_cost[k], 2);
+            fputc(',', f);
+            put_num(f, r->cost[k], 2);
+            fputc('\n', f);
+        }
+    }
+    return ferror(f) ? HNB_EFAIL : HNB_OK;
+}
+
+int hnb_write_mitigations(FILE *f, const hnb_model *m, const hnb_result *r)
+{
+    fputs("year,label,mitigation,type,contribution\n", f);
+    for (int t = 0; t < r->years; t++) {
+        char label[8];
+        hnb_result_label(m, t, label);
+        for (int i = 0; i < m->nmit; i++) {
+            fprintf(f, "%d,%s,", m->start_year + t, label);
+            hnb_csv_field(f, m->mits[i].name);
+            fprintf(f, ",%s,", hnb_mit_type_name(m->mits[i].type));
+            put_num(f, r->contribution[t * m->nmit + i], 2);
+            fputc('\n', f);
+        }
+    }
+    return ferror(f) ? HNB_EFAIL : HNB_OK;
+}
+
+/* £m to one decimal, e.g. "145.5". */
+static void fmt_m(char *b, size_t n, double x)
+{
+    hnb_fmt_fixed(b, n, x / 1e6, 1);
+}
+
+/* A count with thousands commas, e.g. 8,213. */
+static void fmt_count(char *b, size_t n, double x)
+{
+    char raw[64];
+    snprintf(raw, sizeof raw, "%.0f", fabs(x) < 0.5 ? 0.0 : x);
+    size_t len = strlen(raw), k = 0;
+    if (len > 40) {
+        snprintf(b, n, "%s", raw);
+        return;
+    }
+    int neg = raw[0] == '-';
+    size_t start = (size_t)neg;
+    char out[96];
+    if (neg) out[k++] = '-';
+    for (size_t i = start; i < len; i++) {
+        out[k++] = raw[i];
+        size_t left = len - i - 1;
+        if (left > 0 && left % 3 == 0) out[k++] = ',';
+    }
+    out[k] = 0;
+    snprintf(b, n, "%s", out);
+}
+
+static void fmt_pct(char *b, size_t n, double x)
+{
+    hnb_fmt_fixed(b, n > 1 ? n - 1 : n, x * 100, 1);
+    strcat(b, "%");
+}
+
+/* A rate over time, described in words: "3.0%" or "12.0% from 2026/27, 6.0% from 2028/29". */
+static void fmt_rate_path(char *b, size_t n, const hnb_model *m, const int *slots, const double *p)
+{
+    size_t w = 0;
+    b[0] = 0;
+    for (int t = 0; t < m->years && w < n - 40; t++) {
+        if (t > 0 && slots[t] == slots[t - 1]) continue;
+        char v[80], label[8];
+        fmt_pct(v, sizeof v, slots[t] < 0 ? 0 : p[slots[t]]);
+        hnb_year_label(m->start_year + t, label);
+        if (t == 0)
+            w += (size_t)snprintf(b + w, n - w, "%s", v);
+        else
+            w += (size_t)snprintf(b + w, n - w, ", %s from %s", v, label);
+    }
+}
+
+int hnb_write_summary(FILE *f, const hnb_model *m, const double *p, const hnb_result *r,
+                      const char *extra)
+{
+    char a[64], b[64], c[64], d[64], e[64], l0[8], l1[8];
+    hnb_year_label(m->start_year, l0);
+    hnb_year_label(m->start_year + m->years - 1, l1);
+    fprintf(f, "# %s\n\n", m->name);
+    if (m->authority) fprintf(f, "%s. ", m->authority);
+    fprintf(f, "High Needs Block projection, %s to %s.\n\n", l0, l1);
+
+    fprintf(f, "| Year | Expenditure (£m) | Grant and income (£m) | Planned mitigations (£m) "
+               "| Annual funding gap (£m) | Cumulative deficit (£m) |\n");
+    fprintf(f, "|---|---:|---:|---:|---:|---:|\n");
+    for (int t = 0; t < r->years; t++) {
+        char label[8];
+        hnb_result_label(m, t, label);
+        fmt_m(a, sizeof a, r->expenditure[t]);
+        fmt_m(b, sizeof b, r->income[t]);
+        fmt_m(c, sizeof c, r->mitigations[t]);
+        fmt_m(d, sizeof d, r->annual_gap[t]);
+        fmt_m(e, sizeof e, r->cumulative_deficit[t]);
+        fprintf(f, "| %s | %s | %s | %s | %s | %s |\n", label, a, b, c, d, e);
+    }
+    double opening = m->opening_deficit >= 0 ? p[m->opening_deficit] : 0;
+    fmt_m(a, sizeof a, opening);
+    fprintf(f, "\nCumulative deficit brought forward into %s: £%sm. Expenditure is gross, before "
+               "planned mitigations; the annual gap is expenditure less grant and income less "
+               "mitigations.\n",
+            l0, a);
+
+    fprintf(f, "\n## Override exposure\n\n");
+    if (!m->override_end) {
+        fprintf(f, "No override end is set (`override_end`).\n");
+    } else {
+        int y = m->override_end - 1, t = y - m->start_year;
+        char ly[8], lo[8];
+        hnb_year_label(y, ly);
+        hnb_year_label(m->override_end, lo);
+        double exposure;
+        int known = 1;
+        if (t < 0)
+            exposure = opening;
+        else if (t < m->years)
+            exposure = r->cumulative_deficit[t];
+        else
+            known = 0;
+        if (!known) {
+            fprintf(f, "The statutory override ends at the end of %s, after this projection's "
+                       "horizon: the exposure cannot be read from it.\n",
+                    ly);
+        } else {
+            fmt_m(a, sizeof a, exposure);
+            fprintf(f, "The statutory override ends at the end of %s. From %s the general fund must "
+                       "meet the cumulative deficit at that date: **£%sm**",
+                    ly, lo, a);
+            if (m->reserves >= 0 && p[m->reserves] > 0) {
+                fmt_m(b, sizeof b, p[m->reserves]);
+                fmt_pct(c, sizeof c, exposure / p[m->reserves]);
+                fprintf(f, ", %s of usable reserves of £%sm", c, b);
+            }
+            fprintf(f, ".\n");
+        }
+    }
+
+    fprintf(f, "\n## Main assumptions\n\n");
+    char big[1024];
+    if (m->bottom_up) {
+        fmt_count(a, sizeof a, r->ehcps[0]);
+        fmt_count(b, sizeof b, p[m->np_count]);
+        fmt_rate_path(big, sizeof big, m, m->np_growth, p);
+        fprintf(f, "- EHCPs funded in %s: %s, of which %s new plans; new plans grow by %s a year "
+                   "before demand mitigations.\n",
+                l0, a, b, big);
+        fmt_count(a, sizeof a, r->ehcps[r->years - 1]);
+        fmt_count(b, sizeof b, r->ehcps_unmitigated[r->years - 1]);
+        fprintf(f, "- EHCPs funded in %s: %s with mitigations, %s without.\n", l1, a, b);
+        fprintf(f, "- Settings (%s prices, per plan):", l0);
+        for (int s = 0; s < m->nsettings; s++) {
+            int k = s; /* year 0 */
+            char u[64];
+            fmt_count(u, sizeof u, r->unit_cost[k]);
+            fprintf(f, "%s %s £%s", s ? ";" : "", m->settings[s].label, u);
+            if (m->settings[s].capacity) {
+                fmt_count(c, sizeof c, p[m->settings[s].capacity[0]]);
+                fprintf(f, " (capacity %s, overflow to %s)", c,
+                        m->settings[m->settings[s].overflow].label);
+            }
+        }
+        fprintf(f, ".\n");
+        if (m->nsettings > 0) {
+            fmt_rate_path(big, sizeof big, m, m->settings[0].inflation, p);
+            fprintf(f, "- Cost inflation: %s%s.\n", big,
+                    m->cost_inflation_given ? "" : " (none given)");
+        }
+    }
+    fmt_m(a, sizeof a, r->grant[0]);
+    fmt_m(b, sizeof b, r->grant[r->years - 1]);
+    fprintf(f, "- HNB grant: £%sm in %s, £%sm in %s.\n", a, l0, b, l1);
+    if (m->nother > 0) {
+        fmt_m(a, sizeof a, r->other[0]);
+        fprintf(f, "- Other expenditure not driven by plan numbers: £%sm in %s (", a, l0);
+        for (int i = 0; i < m->nother; i++) fprintf(f, "%s%s", i ? "; " : "", m->other[i].name);
+        fprintf(f, ").\n");
+    }
+    if (m->nmit > 0) {
+        fprintf(f, "- Planned mitigations:");
+        for (int i = 0; i < m->nmit; i++) {
+            char ls[8];
+            hnb_year_label(m->mits[i].start, ls);
+            double total = 0;
+            for (int t = 0; t < r->years; t++) total += r->contribution[t * m->nmit + i];
+            fmt_m(a, sizeof a, total);
+            fprintf(f, "%s %s (%s, from %s, £%sm over the horizon)", i ? ";" : "",
+                    m->mits[i].name, hnb_mit_type_name(m->mits[i].type), ls, a);
+        }
+        fprintf(f, ".\n");
+    }
+    if (extra) fputs(extra, f);
+    return ferror(f) ? HNB_EFAIL : HNB_OK;
+}

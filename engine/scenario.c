@@ -1,0 +1,1420 @@
+/* scenario.c - check a merged scenario tree and compile it (SPEC sections 2,
+ * 3, 5, 6 and 8).
+ *
+ * One walk over the tree does both jobs: each value is checked where it is
+ * met (so the error carries its mark) and turned into a parameter slot. The
+ * rules that need the whole picture (overflow order, transition sums,
+ * correlation ids) run after the walk. Nothing here computes a projection. */
+#include <ctype.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hnb/merge.h"
+#include "hnb/model.h"
+
+typedef struct {
+    hnb_model *m;
+    hnb_err *err;
+} ctx;
+
+static void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p) {
+        fputs("hnb: out of memory\n", stderr);
+        abort();
+    }
+    return p;
+}
+
+static char *xstrdup(const char *s)
+{
+    char *d = strdup(s ? s : "");
+    if (!d) abort();
+    return d;
+}
+
+static int fail(ctx *c, const hnb_node *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(ctx *c, const hnb_node *at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    hnb_mark mk = at ? at->mark : (hnb_mark){c->m->file, 0, 0};
+    hnb_err_vat(c->err, mk, fmt, ap);
+    va_end(ap);
+    return HNB_EINPUT;
+}
+
+/* A scalar's text for messages, shortened. */
+static const char *shown(const hnb_node *n, char buf[64])
+{
+    if (!n || n->type != HNB_SCALAR) return hnb_node_type_name(n);
+    size_t len = n->len;
+    char tmp[48];
+    size_t k = 0;
+    for (size_t i = 0; i < len && k < 40; i++) {
+        unsigned char ch = (unsigned char)n->str[i];
+        tmp[k++] = (ch < 32 || ch == 127) ? '?' : (char)ch;
+    }
+    tmp[k] = 0;
+    snprintf(buf, 64, "\"%s%s\"", tmp, len > 40 ? "..." : "");
+    return buf;
+}
+
+const char *hnb_mit_type_name(hnb_mit_type t)
+{
+    static const char *const names[] = {"saving", "demand", "mix", "unit_cost", "capacity"};
+    return names[t];
+}
+
+/* ---- keys ---- */
+
+/* Every key of MAP must be one of ALLOWED (NULL-terminated). */
+static int check_keys(ctx *c, const hnb_node *map, const char *where, const char *const *allowed)
+{
+    int n = 0;
+    while (allowed[n]) n++;
+    for (size_t i = 0; i < map->n; i++) {
+        const char *k = map->keys[i]->str;
+        int ok = 0;
+        for (int j = 0; j < n && !ok; j++) ok = !strcmp(k, allowed[j]);
+        if (ok) continue;
+        const char *near = hnb_nearest(k, allowed, n);
+        char list[512];
+        size_t w = 0;
+        list[0] = 0;
+        for (int j = 0; j < n && w < sizeof list - 40; j++)
+            w += (size_t)snprintf(list + w, sizeof list - w, "%s%s", j ? ", " : "", allowed[j]);
+        if (near)
+            return fail(c, map->keys[i], "unknown key '%s' in %s; did you mean '%s'?", k, where,
+                        near);
+        return fail(c, map->keys[i], "unknown key '%s' in %s (known keys: %s)", k, where, list);
+    }
+    return HNB_OK;
+}
+
+static int want_map(ctx *c, const hnb_node *n, const char *path)
+{
+    if (n->type != HNB_MAP)
+        return fail(c, n, "%s: expected a mapping of keys, found %s", path,
+                    hnb_node_type_name(n));
+    return HNB_OK;
+}
+
+static int want_seq(ctx *c, const hnb_node *n, const char *path)
+{
+    if (n->type != HNB_SEQ)
+        return fail(c, n, "%s: expected a list, found %s", path, hnb_node_type_name(n));
+    return HNB_OK;
+}
+
+static int want_text(ctx *c, const hnb_node *n, const char *path, const char **out)
+{
+    *out = "";
+    if (n->type != HNB_SCALAR || hnb_node_is_null(n))
+        return fail(c, n, "%s: expected a name, found %s", path, hnb_node_type_name(n));
+    *out = n->str;
+    return HNB_OK;
+}
+
+/* A plain integer (SPEC section 2: hnb, years, start_year, transition ages). */
+static int want_int(ctx *c, const hnb_node *n, const char *path, long lo, long hi, long *out)
+{
+    char b[64];
+    long v;
+    if (n->type != HNB_SCALAR || !n->plain || hnb_value_parse_int(n->str, &v) < 0)
+        return fail(c, n, "%s: expected a whole number, found %s", path, shown(n, b));
+    if (v < lo || v > hi)
+        return fail(c, n, "%s: expected a whole number from %ld to %ld, found %ld", path, lo, hi,
+                    v);
+    *out = v;
+    return HNB_OK;
+}
+
+static int want_year(ctx *c, const hnb_node *n, const char *path, int *out)
+{
+    char b[64];
+    if (n->type != HNB_SCALAR || hnb_value_parse_year(n->str, out) < 0)
+        return fail(c, n, "%s: expected a year like 2026 or \"2026/27\", found %s", path,
+                    shown(n, b));
+    return HNB_OK;
+}
+
+static int is_ident(const char *s)
+{
+    if (!*s) return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-') return 0;
+    return 1;
+}
+
+/* ---- numbers and distributions ---- */
+
+static const char *kind_what(hnb_kind k)
+{
+    switch (k) {
+    case HNB_KIND_RATE:
+        return "a number or percentage (e.g. 0.12 or \"12%\")";
+    case HNB_KIND_MONEY:
+        return "an amount of money (e.g. \"£6,000\" or \"1.2m\")";
+    default:
+        return "a plain number";
+    }
+}
+
+static int range_ok(hnb_range r, double x)
+{
+    if (r == HNB_RANGE_NONNEG) return x >= 0;
+    if (r == HNB_RANGE_UNIT) return x >= 0 && x <= 1;
+    return 1;
+}
+
+static const char *range_what(hnb_range r)
+{
+    return r == HNB_RANGE_UNIT ? "between 0 and 1" : "not negative";
+}
+
+static int add_param(ctx *c, const char *name, const hnb_node *at, double central,
+                     const hnb_dist *d, hnb_range r, int has_id)
+{
+    hnb_model *m = c->m;
+    if (m->nparams == m->capparams) {
+        m->capparams = m->capparams ? m->capparams * 2 : 64;
+        m->params = realloc(m->params, (size_t)m->capparams * sizeof *m->params);
+        if (!m->params) abort();
+    }
+    hnb_param *p = &m->params[m->nparams];
+    memset(p, 0, sizeof *p);
+    p->name = xstrdup(name);
+    p->mark = at->mark;
+    p->central = central;
+    if (d) p->dist = *d;
+    p->range = r;
+    p->has_id = has_id;
+    return m->nparams++;
+}
+
+/* Parse a scalar number of KIND (no distribution). */
+static int scalar_num(ctx *c, const hnb_node *n, const char *path, hnb_kind kind, double *out)
+{
+    char b[64];
+    const char *why;
+    if (n->type != HNB_SCALAR)
+        return fail(c, n, "%s: expected %s, found %s", path, kind_what(kind),
+                    hnb_node_type_name(n));
+    if (hnb_value_parse(n->str, n->plain, kind, out, &why) < 0)
+        return fail(c, n, "%s: expected %s, found %s (%s)", path, kind_what(kind), why,
+                    shown(n, b));
+    return HNB_OK;
+}
+
+static int parse_dist(ctx *c, const hnb_node *n, const char *path, hnb_kind kind, hnb_range r,
+                      int *slot)
+{
+    static const char *const k_normal[] = {"dist", "id", "mean", "sd", "min", "max", NULL};
+    static const char *const k_lognormal[] = {"dist", "id", "median", "sigma", NULL};
+    static const char *const k_uniform[] = {"dist", "id", "min", "max", NULL};
+    static const char *const k_tri[] = {"dist", "id", "min", "mode", "max", NULL};
+    static const char *const k_bern[] = {"dist", "id", "p", NULL};
+    const hnb_node *dn = hnb_map_get(n, "dist");
+    char b[64], where[300];
+    if (dn->type != HNB_SCALAR)
+        return fail(c, dn, "%s: dist: expected one of normal, lognormal, uniform, triangular, "
+                           "pert, bernoulli, found %s",
+                    path, hnb_node_type_name(dn));
+    hnb_dist d;
+    memset(&d, 0, sizeof d);
+    d.type = hnb_dist_lookup(dn->str);
+    if (d.type == HNB_DIST_NONE) {
+        static const char *const names[] = {"normal", "lognormal",  "uniform",
+                                            "triangular", "pert", "bernoulli"};
+        const char *near = hnb_nearest(dn->str, names, 6);
+        return fail(c, dn,
+                    "%s: unknown distribution %s%s%s%s (expected normal, lognormal, uniform, "
+                    "triangular, pert or bernoulli)",
+                    path, shown(dn, b), near ? "; did you mean '" : "", near ? near : "",
+                    near ? "'?" : "");
+    }
+    snprintf(where, sizeof where, "the %s distribution at %s", dn->str, path);
+    const char *const *keys = d.type == HNB_DIST_NORMAL      ? k_normal
+                              : d.type == HNB_DIST_LOGNORMAL ? k_lognormal
+                              : d.type == HNB_DIST_UNIFORM   ? k_uniform
+                              : d.type == HNB_DIST_BERNOULLI ? k_bern
+                                                             : k_tri;
+    int rc = check_keys(c, n, where, keys);
+    if (rc) return rc;
+    for (int i = 2; keys[i]; i++) {
+        const hnb_node *v = hnb_map_get(n, keys[i]);
+        int optional = d.type == HNB_DIST_NORMAL && (!strcmp(keys[i], "min") ||
+                                                     !strcmp(keys[i], "max"));
+        if (!v) {
+            if (optional) continue;
+            return fail(c, n, "%s: a %s distribution needs '%s'", path, dn->str, keys[i]);
+        }
+        char sub[300];
+        snprintf(sub, sizeof sub, "%s.%s", path, keys[i]);
+        hnb_kind pk = kind;
+        if (!strcmp(keys[i], "sigma") || !strcmp(keys[i], "p")) pk = HNB_KIND_RATE;
+        double x;
+        rc = scalar_num(c, v, sub, pk, &x);
+        if (rc) return rc;
+        if (!strcmp(keys[i], "mean")) d.mean = x;
+        else if (!strcmp(keys[i], "sd")) d.sd = x;
+        else if (!strcmp(keys[i], "min")) d.min = x, d.has_min = 1;
+        else if (!strcmp(keys[i], "max")) d.max = x, d.has_max = 1;
+        else if (!strcmp(keys[i], "mode")) d.mode = x;
+        else if (!strcmp(keys[i], "median")) d.median = x;
+        else if (!strcmp(keys[i], "sigma")) d.sigma = x;
+        else if (!strcmp(keys[i], "p")) d.p = x;
+    }
+    switch (d.type) {
+    case HNB_DIST_NORMAL:
+        if (!(d.sd > 0)) return fail(c, hnb_map_get(n, "sd"), "%s: sd must be above 0", path);
+        if (d.has_min && d.has_max && !(d.min < d.max))
+            return fail(c, hnb_map_get(n, "max"), "%s: min must be below max", path);
+        break;
+    case HNB_DIST_LOGNORMAL:
+        if (!(d.median > 0))
+            return fail(c, hnb_map_get(n, "median"), "%s: median must be above 0", path);
+        if (!(d.sigma > 0))
+            return fail(c, hnb_map_get(n, "sigma"), "%s: sigma must be above 0", path);
+        break;
+    case HNB_DIST_UNIFORM:
+        if (!(d.min < d.max))
+            return fail(c, hnb_map_get(n, "max"), "%s: min must be below max", path);
+        break;
+    case HNB_DIST_TRIANGULAR:
+    case HNB_DIST_PERT:
+        if (!(d.min < d.max))
+            return fail(c, hnb_map_get(n, "max"), "%s: min must be below max", path);
+        if (!(d.min <= d.mode && d.mode <= d.max))
+            return fail(c, hnb_map_get(n, "mode"), "%s: mode must lie between min and max",
+                        path);
+        break;
+    case HNB_DIST_BERNOULLI:
+        if (!(d.p >= 0 && d.p <= 1))
+            return fail(c, hnb_map_get(n, "p"), "%s: p must lie between 0 and 1", path);
+        break;
+    default:
+        break;
+    }
+    double lo, hi;
+    hnb_dist_support(&d, &lo, &hi);
+    /* Only finite bounds are checked: an unbounded tail is clamped at draw time. */
+    if (r != HNB_RANGE_ANY &&
+        ((isfinite(lo) && lo < 0) || (r == HNB_RANGE_UNIT && isfinite(hi) && hi > 1)))
+        return fail(c, n, "%s: the distribution reaches outside the value's range (must be %s)",
+                    path, range_what(r));
+    double central = hnb_dist_central(&d);
+    if (!range_ok(r, central))
+        return fail(c, n, "%s: the distribution's central value must be %s", path,
+                    range_what(r));
+    const char *name = path;
+    int has_id = 0;
+    const hnb_node *idn = hnb_map_get(n, "id");
+    if (idn) {
+        if (idn->type != HNB_SCALAR || !is_ident(idn->str))
+            return fail(c, idn, "%s: id: expected a name of letters, digits, _ and -, found %s",
+                        path, shown(idn, b));
+        for (int i = 0; i < c->m->nparams; i++)
+            if (c->m->params[i].has_id && !strcmp(c->m->params[i].name, idn->str))
+                return fail(c, idn, "id '%s' is already used (line %d)", idn->str,
+                            c->m->params[i].mark.line);
+        name = idn->str;
+        has_id = 1;
+    }
+    *slot = add_param(c, name, n, central, &d, r, has_id);
+    return HNB_OK;
+}
+
+/* Any number: a scalar of KIND or a distribution. Returns its slot. */
+static int num(ctx *c, const hnb_node *n, const char *path, hnb_kind kind, hnb_range r, int *slot)
+{
+    if (n->type == HNB_MAP && hnb_map_get(n, "dist")) return parse_dist(c, n, path, kind, r, slot);
+    double x;
+    int rc = scalar_num(c, n, path, kind, &x);
+    if (rc) return rc;
+    if (!range_ok(r, x))
+        return fail(c, n, "%s: must be %s, found %g", path, range_what(r), x);
+    *slot = add_param(c, path, n, x, NULL, r, 0);
+    return HNB_OK;
+}
+
+/* ---- rates over time and money paths ---- */
+
+/* A rate over time (SPEC section 2): one value or {year: value}. Fills
+ * OUT[t] with the slot for each year of the horizon. */
+static int rate_over_time(ctx *c, const hnb_node *n, const char *path, hnb_kind kind,
+                          hnb_range r, int *out)
+{
+    hnb_model *m = c->m;
+    if (n->type != HNB_MAP || hnb_map_get(n, "dist")) {
+        int s, rc = num(c, n, path, kind, r, &s);
+        if (rc) return rc;
+        for (int t = 0; t < m->years; t++) out[t] = s;
+        return HNB_OK;
+    }
+    if (n->n == 0) return fail(c, n, "%s: expected a value or a mapping of years, found {}", path);
+    int *years = xcalloc(n->n, sizeof *years), *slots = xcalloc(n->n, sizeof *slots);
+    int rc = HNB_OK;
+    for (size_t i = 0; i < n->n && !rc; i++) {
+        char sub[300];
+        rc = want_year(c, n->keys[i], path, &years[i]);
+        if (rc) break;
+        for (size_t j = 0; j < i && !rc; j++)
+            if (years[j] == years[i])
+                rc = fail(c, n->keys[i], "%s: year %d is named twice (also at line %d)", path,
+                          years[i], n->keys[j]->mark.line);
+        if (rc) break;
+        snprintf(sub, sizeof sub, "%s.%d", path, years[i]);
+        rc = num(c, n->vals[i], sub, kind, r, &slots[i]);
+    }
+    if (!rc) {
+        size_t first = 0;
+        for (size_t i = 1; i < n->n; i++)
+            if (years[i] < years[first]) first = i;
+        for (int t = 0; t < m->years; t++) {
+            int y = m->start_year + t, best = -1;
+            for (size_t i = 0; i < n->n; i++)
+                if (years[i] <= y && (best < 0 || years[i] > years[best])) best = (int)i;
+            out[t] = slots[best < 0 ? (int)first : best];
+        }
+    }
+    free(years);
+    free(slots);
+    return rc;
+}
+
+static void path_init(ctx *c, hnb_path *p)
+{
+    p->named = xcalloc((size_t)c->m->years, sizeof(int));
+    p->growth = xcalloc((size_t)c->m->years, sizeof(int));
+    for (int t = 0; t < c->m->years; t++) p->named[t] = p->growth[t] = -1;
+}
+
+/* A money path: a bare amount, or {base | by_year, growth}. EXTRA names keys
+ * the caller allows beside them (e.g. name), NULL-terminated. */
+static int money_path(ctx *c, const hnb_node *n, const char *path, const char *const *extra,
+                      hnb_path *out)
+{
+    hnb_model *m = c->m;
+    path_init(c, out);
+    if (n->type != HNB_MAP || hnb_map_get(n, "dist"))
+        return num(c, n, path, HNB_KIND_MONEY, HNB_RANGE_ANY, &out->named[0]);
+    const char *keys[12] = {"base", "by_year", "growth"};
+    int k = 3;
+    for (; extra && *extra && k < 11; extra++) keys[k++] = *extra;
+    keys[k] = NULL;
+    int rc = check_keys(c, n, path, keys);
+    if (rc) return rc;
+    const hnb_node *base = hnb_map_get(n, "base"), *by = hnb_map_get(n, "by_year"),
+                   *growth = hnb_map_get(n, "growth");
+    char sub[300];
+    if (base && by) return fail(c, by, "%s: give either base or by_year, not both", path);
+    if (!base && !by) return fail(c, n, "%s: needs base (an amount) or by_year", path);
+    if (base) {
+        snprintf(sub, sizeof sub, "%s.base", path);
+        rc = num(c, base, sub, HNB_KIND_MONEY, HNB_RANGE_ANY, &out->named[0]);
+        if (rc) return rc;
+    } else {
+        snprintf(sub, sizeof sub, "%s.by_year", path);
+        if ((rc = want_map(c, by, sub))) return rc;
+        if (by->n == 0) return fail(c, by, "%s: names no year", sub);
+        for (size_t i = 0; i < by->n; i++) {
+            int y, s;
+            char sub2[320];
+            if ((rc = want_year(c, by->keys[i], sub, &y))) return rc;
+            for (size_t j = 0; j < i; j++) {
+                int yj;
+                hnb_value_parse_year(by->keys[j]->str, &yj);
+                if (yj == y)
+                    return fail(c, by->keys[i], "%s: year %d is named twice (also at line %d)",
+                                sub, y, by->keys[j]->mark.line);
+            }
+            snprintf(sub2, sizeof sub2, "%s.%d", sub, y);
+            if ((rc = num(c, by->vals[i], sub2, HNB_KIND_MONEY, HNB_RANGE_ANY, &s))) return rc;
+            if (y >= m->start_year && y < m->start_year + m->years)
+                out->named[y - m->start_year] = s;
+        }
+        if (out->named[0] < 0)
+            return fail(c, by,
+                        "%s: the first year of the horizon (%d) has no amount: name %d in "
+                        "by_year, or use base",
+                        sub, m->start_year, m->start_year);
+    }
+    if (growth) {
+        snprintf(sub, sizeof sub, "%s.growth", path);
+        rc = rate_over_time(c, growth, sub, HNB_KIND_RATE, HNB_RANGE_ANY, out->growth);
+    }
+    return rc;
+}
+
+/* ---- names ---- */
+
+static int find_setting(const hnb_model *m, const char *id)
+{
+    for (int i = 0; i < m->nsettings; i++)
+        if (!strcmp(m->settings[i].id, id)) return i;
+    return -1;
+}
+
+static int want_setting(ctx *c, const hnb_node *n, const char *path, int *out)
+{
+    const char *id;
+    int rc = want_text(c, n, path, &id);
+    if (rc) return rc;
+    int s = find_setting(c->m, id);
+    if (s >= 0) {
+        *out = s;
+        return HNB_OK;
+    }
+    const char **ids = xcalloc((size_t)c->m->nsettings, sizeof *ids);
+    for (int i = 0; i < c->m->nsettings; i++) ids[i] = c->m->settings[i].id;
+    const char *near = hnb_nearest(id, ids, c->m->nsettings);
+    free(ids);
+    if (near) return fail(c, n, "%s: unknown setting '%s'; did you mean '%s'?", path, id, near);
+    if (c->m->nsettings == 0)
+        return fail(c, n, "%s: unknown setting '%s' (the scenario has no settings)", path, id);
+    return fail(c, n, "%s: unknown setting '%s'", path, id);
+}
+
+/* ---- shares ---- */
+
+static void shares_add(hnb_shares *s, int p, int lo, int hi)
+{
+    s->p = realloc(s->p, (size_t)(s->n + 1) * sizeof(int));
+    s->lo = realloc(s->lo, (size_t)(s->n + 1) * sizeof(int));
+    s->hi = realloc(s->hi, (size_t)(s->n + 1) * sizeof(int));
+    if (!s->p || !s->lo || !s->hi) abort();
+    s->p[s->n] = p;
+    s->lo[s->n] = lo;
+    s->hi[s->n] = hi;
+    s->n++;
+}
+
+static void shares_free(hnb_shares *s)
+{
+    free(s->p);
+    free(s->lo);
+    free(s->hi);
+}
+
+/* The 0.005 rule of SPEC section 2, on central values. */
+static int shares_sum_check(ctx *c, const hnb_shares *s, const hnb_node *at, const char *path)
+{
+    double sum = 0;
+    for (int i = 0; i < s->n; i++) sum += c->m->params[s->p[i]].central;
+    double off = fabs(sum - 1);
+    if (off > 0.005 + 1e-12)
+        return fail(c, at, "%s: shares sum to %.6g, not 1 (within 0.005)", path, sum);
+    if (off > 1e-9)
+        hnb_warn_at(at->mark, "%s: shares sum to %.6g; divided by their sum to make 1", path, sum);
+    return HNB_OK;
+}
+
+/* Shares keyed by age or band. */
+static int age_shares(ctx *c, const hnb_node *n, const char *path, hnb_shares *out)
+{
+    int rc = want_map(c, n, path);
+    if (rc) return rc;
+    if (n->n == 0) return fail(c, n, "%s: expected at least one age or band", path);
+    for (size_t i = 0; i < n->n; i++) {
+        int lo, hi, s;
+        const char *why;
+        char sub[300], b[64];
+        if (hnb_value_parse_ages(n->keys[i]->str, &lo, &hi, &why) < 0)
+            return fail(c, n->keys[i], "%s: expected an age (0-25) or a band like \"5-10\", found "
+                                       "%s (%s)",
+                        path, shown(n->keys[i], b), why);
+        snprintf(sub, sizeof sub, "%s.%s", path, n->keys[i]->str);
+        if ((rc = num(c, n->vals[i], sub, HNB_KIND_RATE, HNB_RANGE_UNIT, &s))) return rc;
+        shares_add(out, s, lo, hi);
+    }
+    return shares_sum_check(c, out, n, path);
+}
+
+/* Shares keyed by setting id. */
+static int setting_shares(ctx *c, const hnb_node *n, const char *path, hnb_shares *out)
+{
+    int rc = want_map(c, n, path);
+    if (rc) return rc;
+    if (n->n == 0) return fail(c, n, "%s: expected at least one setting", path);
+    for (size_t i = 0; i < n->n; i++) {
+        int st, s;
+        char sub[300];
+        if ((rc = want_setting(c, n->keys[i], path, &st))) return rc;
+        snprintf(sub, sizeof sub, "%s.%s", path, n->keys[i]->str);
+        if ((rc = num(c, n->vals[i], sub, HNB_KIND_RATE, HNB_RANGE_UNIT, &s))) return rc;
+        shares_add(out, s, st, st);
+    }
+    return shares_sum_check(c, out, n, path);
+}
+
+/* ---- sections ---- */
+
+static int parse_setting(ctx *c, const hnb_node *n, int idx)
+{
+    static const char *const keys[] = {"id",       "label",     "cost",     "bands", "place_funding",
+                                       "inflation", "capacity", "overflow", NULL};
+    hnb_model *m = c->m;
+    hnb_setting *st = &m->settings[idx];
+    char path[300], sub[340], b[64];
+    snprintf(path, sizeof path, "settings[%d]", idx + 1);
+    int rc = want_map(c, n, path);
+    if (rc) return rc;
+    if ((rc = check_keys(c, n, "a setting", keys))) return rc;
+    const hnb_node *id = hnb_map_get(n, "id");
+    if (!id) return fail(c, n, "%s: missing 'id'", path);
+    if (id->type != HNB_SCALAR || !is_ident(id->str))
+        return fail(c, id, "%s.id: expected a name of letters, digits, _ and -, found %s", path,
+                    shown(id, b));
+    for (int i = 0; i < idx; i++)
+        if (!strcmp(m->settings[i].id, id->str))
+            return fail(c, id, "settings: id '%s' is used twice", id->str);
+    st->id = xstrdup(id->str);
+    snprintf(path, sizeof path, "settings.%s", st->id);
+    const hnb_node *label = hnb_map_get(n, "label");
+    const char *lt = st->id;
+    if (label && (rc = want_text(c, label, "label", &lt))) return rc;
+    st->label = xstrdup(lt);
+    st->cost = st->place_funding = st->overflow = -1;
+    st->inflation = xcalloc((size_t)m->years, sizeof(int));
+    for (int t = 0; t < m->years; t++) st->inflation[t] = -1;
+    const hnb_node *cost = hnb_map_get(n, "cost"), *bands = hnb_map_get(n, "bands");
+    if (cost && bands) return fail(c, bands, "%s: give either cost or bands, not both", path);
+    if (!cost && !bands) return fail(c, n, "%s: needs cost (per plan) or bands", path);
+    if (cost) {
+        snprintf(sub, sizeof sub, "%s.cost", path);
+        if ((rc = num(c, cost, sub, HNB_KIND_MONEY, HNB_RANGE_NONNEG, &st->cost))) return rc;
+    } else {
+        static const char *const bkeys[] = {"band", "share", "tariff", NULL};
+        snprintf(sub, sizeof sub, "%s.bands", path);
+        if ((rc = want_seq(c, bands, sub))) return rc;
+        if (bands->n == 0) return fail(c, bands, "%s: expected at least one band", sub);
+        st->nbands = (int)bands->n;
+        st->band_names = xcalloc(bands->n, sizeof(char *));
+        st->tariff = xcalloc(bands->n, sizeof(int));
+        for (size_t i = 0; i < bands->n; i++) {
+            const hnb_node *bn = bands->vals[i];
+            char bp[400];
+            const char *name;
+            snprintf(bp, sizeof bp, "%s[%zu]", sub, i + 1);
+            if ((rc = want_map(c, bn, bp))) return rc;
+            if ((rc = check_keys(c, bn, "a band", bkeys))) return rc;
+            const hnb_node *bb = hnb_map_get(bn, "band"), *sh = hnb_map_get(bn, "share"),
+                           *ta = hnb_map_get(bn, "tariff");
+            if (!bb || !sh || !ta)
+                return fail(c, bn, "%s: a band needs band, share and tariff", bp);
+            if ((rc = want_text(c, bb, bp, &name))) return rc;
+            for (size_t j = 0; j < i; j++)
+                if (!strcmp(st->band_names[j], name))
+                    return fail(c, bb, "%s: band '%s' is named twice", sub, name);
+            st->band_names[i] = xstrdup(name);
+            int s;
+            snprintf(bp, sizeof bp, "%s.bands.%s.share", path, name);
+            if ((rc = num(c, sh, bp, HNB_KIND_RATE, HNB_RANGE_UNIT, &s))) return rc;
+            shares_add(&st->band_shares, s, (int)i, (int)i);
+            snprintf(bp, sizeof bp, "%s.bands.%s.tariff", path, name);
+            if ((rc = num(c, ta, bp, HNB_KIND_MONEY, HNB_RANGE_NONNEG, &st->tariff[i])))
+                return rc;
+        }
+        if ((rc = shares_sum_check(c, &st->band_shares, bands, sub))) return rc;
+    }
+    const hnb_node *pf = hnb_map_get(n, "place_funding");
+    if (pf) {
+        snprintf(sub, sizeof sub, "%s.place_funding", path);
+        if ((rc = num(c, pf, sub, HNB_KIND_MONEY, HNB_RANGE_NONNEG, &st->place_funding)))
+            return rc;
+    }
+    const hnb_node *inf = hnb_map_get(n, "inflation");
+    if (inf) {
+        snprintf(sub, sizeof sub, "%s.inflation", path);
+        if ((rc = rate_over_time(c, inf, sub, HNB_KIND_RATE, HNB_RANGE_ANY, st->inflation)))
+            return rc;
+    }
+    const hnb_node *cap = hnb_map_get(n, "capacity"), *ov = hnb_map_get(n, "overflow");
+    if (cap) {
+        st->capacity = xcalloc((size_t)m->years, sizeof(int));
+        snprintf(sub, sizeof sub, "%s.capacity", path);
+        if ((rc = rate_over_time(c, cap, sub, HNB_KIND_COUNT, HNB_RANGE_NONNEG, st->capacity)))
+            return rc;
+        if (!ov)
+            return fail(c, cap, "%s: a capacity needs 'overflow' (where demand above it goes)",
+                        path);
+    } else if (ov) {
+        return fail(c, ov, "%s: overflow is given but the setting has no capacity", path);
+    }
+    return HNB_OK;
+}
+
+/* Overflow targets are resolved after every setting is known. */
+static int resolve_overflows(ctx *c, const hnb_node *list)
+{
+    for (int i = 0; i < c->m->nsettings; i++) {
+        const hnb_node *ov = hnb_map_get(list->vals[i], "overflow");
+        if (!ov) continue;
+        char path[300];
+        snprintf(path, sizeof path, "settings.%s.overflow", c->m->settings[i].id);
+        int s, rc = want_setting(c, ov, path, &s);
+        if (rc) return rc;
+        if (s <= i)
+            return fail(c, ov, "%s: the overflow target '%s' must be listed after '%s'", path,
+                        c->m->settings[s].id, c->m->settings[i].id);
+        c->m->settings[i].overflow = s;
+    }
+    return HNB_OK;
+}
+
+static int parse_csv(ctx *c, const hnb_node *at, const char *path)
+{
+    hnb_model *m = c->m;
+    char full[PATH_MAX];
+    if (path[0] == '/' || !at->mark.file || !strcmp(at->mark.file, "--set")) {
+        snprintf(full, sizeof full, "%s", path);
+    } else {
+        char tmp[PATH_MAX];
+        snprintf(tmp, sizeof tmp, "%s", at->mark.file);
+        snprintf(full, sizeof full, "%s/%s", dirname(tmp), path);
+    }
+    FILE *f = fopen(full, "rb");
+    if (!f)
+        return fail(c, at, "population.from_csv: cannot open '%s': %s", full, strerror(errno));
+    const char *fname = hnb_srcs_add(m->srcs, full);
+    m->pop_csv = xcalloc((size_t)HNB_AGES * (size_t)m->nsettings, sizeof(double));
+    char line[4096];
+    int lineno = 0, rc = HNB_OK, rows = 0;
+    while (rc == HNB_OK && fgets(line, sizeof line, f)) {
+        lineno++;
+        size_t len = strlen(line);
+        hnb_mark mk = {fname, lineno, 1};
+        if (len == sizeof line - 1 && line[len - 1] != '\n') {
+            rc = hnb_err_at(c->err, mk, "line longer than %zu characters", sizeof line - 2);
+            break;
+        }
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
+        if (memchr(line, 0, len) != NULL || strlen(line) != len) {
+            rc = hnb_err_at(c->err, mk, "a NUL character in the file");
+            break;
+        }
+        if (lineno == 1) {
+            if (strcmp(line, "age,setting,count") != 0)
+                rc = hnb_err_at(c->err, mk, "expected the header 'age,setting,count'");
+            continue;
+        }
+        if (len == 0) continue;
+        char *f1 = line, *f2 = strchr(f1, ','), *f3;
+        if (!f2 || !(f3 = strchr(f2 + 1, ',')) || strchr(f3 + 1, ',')) {
+            rc = hnb_err_at(c->err, mk, "expected three fields: age,setting,count");
+            break;
+        }
+        *f2++ = 0;
+        *f3++ = 0;
+        int lo, hi;
+        const char *why;
+        double count;
+        if (hnb_value_parse_ages(f1, &lo, &hi, &why) < 0) {
+            rc = hnb_err_at(c->err, mk, "age: expected an age (0-25) or a band like 5-10 (%s)",
+                            why);
+            break;
+        }
+        int s = find_setting(m, f2);
+        if (s < 0) {
+            mk.col = (int)(f2 - line) + 1;
+            rc = hnb_err_at(c->err, mk, "setting: unknown setting '%s'", f2);
+            break;
+        }
+        mk.col = (int)(f3 - line) + 1;
+        if (hnb_value_parse(f3, 1, HNB_KIND_COUNT, &count, &why) < 0) {
+            rc = hnb_err_at(c->err, mk, "count: expected a plain number, found %s", why);
+            break;
+        }
+        if (count < 0) {
+            rc = hnb_err_at(c->err, mk, "count: must not be negative");
+            break;
+        }
+        for (int a = lo; a <= hi; a++)
+            m->pop_csv[a * m->nsettings + s] += count / (hi - lo + 1);
+        rows++;
+    }
+    if (rc == HNB_OK && ferror(f)) rc = fail(c, at, "population.from_csv: cannot read '%s'", full);
+    if (rc == HNB_OK && lineno == 0) {
+        hnb_mark mk = {fname, 1, 1};
+        rc = hnb_err_at(c->err, mk, "empty file: expected the header 'age,setting,count'");
+    }
+    (void)rows;
+    fclose(f);
+    return rc;
+}
+
+static int parse_population(ctx *c, const hnb_node *n)
+{
+    static const char *const keys[] = {"total", "mix", "age_profile", "from_csv", NULL};
+    int rc = want_map(c, n, "population");
+    if (rc) return rc;
+    if ((rc = check_keys(c, n, "population", keys))) return rc;
+    const hnb_node *csv = hnb_map_get(n, "from_csv");
+    if (csv) {
+        for (int i = 0; i < 3; i++)
+            if (hnb_map_get(n, keys[i]))
+                return fail(c, hnb_map_get(n, keys[i]),
+                            "population: give either from_csv or total, mix and age_profile, "
+                            "not both");
+        const char *p;
+        if ((rc = want_text(c, csv, "population.from_csv", &p))) return rc;
+        return parse_csv(c, csv, p);
+    }
+    for (int i = 0; i < 3; i++)
+        if (!hnb_map_get(n, keys[i]))
+            return fail(c, n, "population: missing '%s' (or give from_csv)", keys[i]);
+    if ((rc = num(c, hnb_map_get(n, "total"), "population.total", HNB_KIND_COUNT,
+                  HNB_RANGE_NONNEG, &c->m->pop_total)))
+        return rc;
+    if ((rc = setting_shares(c, hnb_map_get(n, "mix"), "population.mix", &c->m->pop_mix)))
+        return rc;
+    return age_shares(c, hnb_map_get(n, "age_profile"), "population.age_profile", &c->m->pop_age);
+}
+
+static int parse_new_plans(ctx *c, const hnb_node *n)
+{
+    static const char *const keys[] = {"count", "growth", "age_profile", "mix", NULL};
+    hnb_model *m = c->m;
+    int rc = want_map(c, n, "new_plans");
+    if (rc) return rc;
+    if ((rc = check_keys(c, n, "new_plans", keys))) return rc;
+    for (int i = 0; i < 4; i++)
+        if (i != 1 && !hnb_map_get(n, keys[i]))
+            return fail(c, n, "new_plans: missing '%s'", keys[i]);
+    if ((rc = num(c, hnb_map_get(n, "count"), "new_plans.count", HNB_KIND_COUNT, HNB_RANGE_NONNEG,
+                  &m->np_count)))
+        return rc;
+    m->np_growth = xcalloc((size_t)m->years, sizeof(int));
+    for (int t = 0; t < m->years; t++) m->np_growth[t] = -1;
+    const hnb_node *g = hnb_map_get(n, "growth");
+    if (g && (rc = rate_over_time(c, g, "new_plans.growth", HNB_KIND_RATE, HNB_RANGE_ANY,
+                                  m->np_growth)))
+        return rc;
+    if ((rc = age_shares(c, hnb_map_get(n, "age_profile"), "new_plans.age_profile", &m->np_age)))
+        return rc;
+    return setting_shares(c, hnb_map_get(n, "mix"), "new_plans.mix", &m->np_mix);
+}
+
+static int parse_cessation(ctx *c, const hnb_node *n)
+{
+    static const char *const keys[] = {"rate", "by_age", NULL};
+    hnb_model *m = c->m;
+    int rc = want_map(c, n, "cessation");
+    if (rc) return rc;
+    if ((rc = check_keys(c, n, "cessation", keys))) return rc;
+    int def = -1;
+    const hnb_node *r = hnb_map_get(n, "rate"), *by = hnb_map_get(n, "by_age");
+    if (r && (rc = num(c, r, "cessation.rate", HNB_KIND_RATE, HNB_RANGE_UNIT, &def))) return rc;
+    int width[HNB_AGES];
+    const hnb_node *who[HNB_AGES];
+    for (int a = 0; a < HNB_AGES; a++) {
+        m->cease[a] = def;
+        width[a] = 999;
+        who[a] = NULL;
+    }
+    if (!by) return HNB_OK;
+    if ((rc = want_map(c, by, "cessation.by_age"))) return rc;
+    for (size_t i = 0; i < by->n; i++) {
+        int lo, hi, s;
+        const char *why;
+        char sub[300], b[64];
+        if (hnb_value_parse_ages(by->keys[i]->str, &lo, &hi, &why) < 0)
+            return fail(c, by->keys[i],
+                        "cessation.by_age: expected an age (0-25) or a band like \"19-24\", "
+                        "found %s (%s)",
+                        shown(by->keys[i], b), why);
+        snprintf(sub, sizeof sub, "cessation.by_age.%s", by->keys[i]->str);
+        if ((rc = num(c, by->vals[i], sub, HNB_KIND_RATE, HNB_RANGE_UNIT, &s))) return rc;
+        int w = hi - lo + 1;
+        for (int a = lo; a <= hi; a++) {
+            if (width[a] == w)
+                return fail(c, by->keys[i],
+                            "cessation.by_age: '%s' and '%s' overlap at age %d with the same "
+                            "width; make one narrower",
+                            by->keys[i]->str, who[a]->str, a);
+            if (w < width[a]) {
+                width[a] = w;
+                who[a] = by->keys[i];
+                m->cease[a] = s;
+            }
+        }
+    }
+    return HNB_OK;
+}
+
+static int parse_transitions(ctx *c, const hnb_node *n)
+{
+    static const char *const keys[] = {"ages", "from", "to", "rate", NULL};
+    hnb_model *m = c->m;
+    int rc = want_seq(c, n, "transitions");
+    if (rc) return rc;
+    m->ntrans = (int)n->n;
+    m->trans = xcalloc(n->n, sizeof *m->trans);
+    for (size_t i = 0; i < n->n; i++) {
+        const hnb_node *it = n->vals[i];
+        hnb_transition *tr = &m->trans[i];
+        char path[300], sub[340];
+        snprintf(path, sizeof path, "transitions[%zu]", i + 1);
+        if ((rc = want_map(c, it, path))) return rc;
+        if ((rc = check_keys(c, it, "a transition", keys))) return rc;
+        const hnb_node *ages = hnb_map_get(it, "ages"), *from = hnb_map_get(it, "from"),
+                       *to = hnb_map_get(it, "to"), *rate = hnb_map_get(it, "rate");
+        if (!from || !to || !rate)
+            return fail(c, it, "%s: a transition needs from, to and rate", path);
+        snprintf(sub, sizeof sub, "%s.from", path);
+        if ((rc = want_setting(c, from, sub, &tr->from))) return rc;
+        snprintf(sub, sizeof sub, "%s.to", path);
+        if ((rc = want_setting(c, to, sub, &tr->to))) return rc;
+        if (tr->from == tr->to)
+            return fail(c, to, "%s: from and to are the same setting '%s'", path, to->str);
+        snprintf(sub, sizeof sub, "transitions.%s->%s.rate", from->str, to->str);
+        if ((rc = num(c, rate, sub, HNB_KIND_RATE, HNB_RANGE_UNIT, &tr->rate))) return rc;
+        if (!ages) {
+            memset(tr->ages, 1, sizeof tr->ages);
+            continue;
+        }
+        snprintf(sub, sizeof sub, "%s.ages", path);
+        if ((rc = want_seq(c, ages, sub))) return rc;
+        if (ages->n == 0) return fail(c, ages, "%s: expected at least one age", sub);
+        for (size_t j = 0; j < ages->n; j++) {
+            const hnb_node *a = ages->vals[j];
+            int lo, hi;
+            const char *why;
+            char b[64];
+            if (a->type != HNB_SCALAR || hnb_node_is_null(a) ||
+                hnb_value_parse_ages(a->str, &lo, &hi, &why) < 0) {
+                if (a->type == HNB_SCALAR && !hnb_node_is_null(a) &&
+                    hnb_value_parse_ages(a->str, &lo, &hi, &why) < 0)
+                    return fail(c, a, "%s: expected an age in 0..25 or a band like \"16-19\", "
+                                      "found %s (%s)",
+                                sub, shown(a, b), why);
+                return fail(c, a, "%s: expected an age in 0..25, found %s", sub,
+                            hnb_node_type_name(a));
+            }
+            for (int x = lo; x <= hi; x++) tr->ages[x] = 1;
+        }
+    }
+    /* For one setting at one age, the rates out sum to at most 1. */
+    for (int s = 0; s < m->nsettings; s++)
+        for (int a = 0; a < HNB_AGES; a++) {
+            double sum = 0;
+            int last = -1;
+            for (int i = 0; i < m->ntrans; i++)
+                if (m->trans[i].from == s && m->trans[i].ages[a]) {
+                    sum += m->params[m->trans[i].rate].central;
+                    last = i;
+                }
+            if (sum > 1 + 1e-9)
+                return fail(c, n->vals[last],
+                            "transitions: the rates out of '%s' at age %d sum to %.6g, more "
+                            "than 1",
+                            m->settings[s].id, a, sum);
+        }
+    return HNB_OK;
+}
+
+static int parse_lines(ctx *c, const hnb_node *n, const char *what, hnb_line **out, int *count)
+{
+    static const char *const extra[] = {"name", NULL};
+    int rc = want_seq(c, n, what);
+    if (rc) return rc;
+    *count = (int)n->n;
+    *out = xcalloc(n->n, sizeof **out);
+    for (size_t i = 0; i < n->n; i++) {
+        const hnb_node *it = n->vals[i];
+        char path[300];
+        snprintf(path, sizeof path, "%s[%zu]", what, i + 1);
+        if ((rc = want_map(c, it, path))) return rc;
+        const hnb_node *nm = hnb_map_get(it, "name");
+        const char *name;
+        if (!nm) return fail(c, it, "%s: missing 'name'", path);
+        if ((rc = want_text(c, nm, path, &name))) return rc;
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp((*out)[j].name, name))
+                return fail(c, nm, "%s: the name '%s' is used twice", what, name);
+        (*out)[i].name = xstrdup(name);
+        snprintf(path, sizeof path, "%s.%s", what, name);
+        if ((rc = money_path(c, it, path, extra, &(*out)[i].path))) return rc;
+    }
+    return HNB_OK;
+}
+
+static int parse_funding(ctx *c, const hnb_node *n)
+{
+    static const char *const keys[] = {"grant", "transfers", "other_income", NULL};
+    hnb_model *m = c->m;
+    int rc = want_map(c, n, "funding");
+    if (rc) return rc;
+    if ((rc = check_keys(c, n, "funding", keys))) return rc;
+    const hnb_node *g = hnb_map_get(n, "grant");
+    if (!g) return fail(c, n, "funding: missing 'grant' (the HNB allocation)");
+    if ((rc = money_path(c, g, "funding.grant", NULL, &m->grant))) return rc;
+    m->transfers = xcalloc((size_t)m->years, sizeof(int));
+    for (int t = 0; t < m->years; t++) m->transfers[t] = -1;
+    const hnb_node *tr = hnb_map_get(n, "transfers");
+    if (tr) {
+        if ((rc = want_map(c, tr, "funding.transfers"))) return rc;
+        for (size_t i = 0; i < tr->n; i++) {
+            int y, s;
+            char sub[300];
+            if ((rc = want_year(c, tr->keys[i], "funding.transfers", &y))) return rc;
+            for (size_t j = 0; j < i; j++) {
+                int yj;
+                hnb_value_parse_year(tr->keys[j]->str, &yj);
+                if (yj == y)
+                    return fail(c, tr->keys[i],
+                                "funding.transfers: year %d is named twice (also at line %d)", y,
+                                tr->keys[j]->mark.line);
+            }
+            snprintf(sub, sizeof sub, "funding.transfers.%d", y);
+            if ((rc = num(c, tr->vals[i], sub, HNB_KIND_MONEY, HNB_RANGE_ANY, &s))) return rc;
+            if (y >= m->start_year && y < m->start_year + m->years)
+                m->transfers[y - m->start_year] = s;
+        }
+    }
+    const hnb_node *oi = hnb_map_get(n, "other_income");
+    if (oi) return parse_lines(c, oi, "funding.other_income", &m->income, &m->nincome);
+    return HNB_OK;
+}
+
+static int parse_mitigation(ctx *c, const hnb_node *n, int idx)
+{
+    static const char *const common[] = {"name", "type", "start", "ramp", "delivery"};
+    static const char *const types[] = {"saving", "demand", "mix", "unit_cost", "capacity"};
+    static const char *const extra[][4] = {
+        {"amount", NULL}, {"reduction", NULL}, {"from", "to", "share", NULL},
+        {"setting", "reduction", NULL}, {"setting", "places", NULL}};
+    hnb_model *m = c->m;
+    hnb_mitigation *mt = &m->mits[idx];
+    char path[300], sub[400], b[64];
+    snprintf(path, sizeof path, "mitigations[%d]", idx + 1);
+    int rc = want_map(c, n, path);
+    if (rc) return rc;
+    const hnb_node *nm = hnb_map_get(n, "name"), *ty = hnb_map_get(n, "type");
+    const char *name;
+    if (!nm) return fail(c, n, "%s: missing 'name'", path);
+    if ((rc = want_text(c, nm, path, &name))) return rc;
+    for (int j = 0; j < idx; j++)
+        if (!strcmp(m->mits[j].name, name))
+            return fail(c, nm, "mitigations: the name '%s' is used twice", name);
+    mt->name = xstrdup(name);
+    snprintf(path, sizeof path, "mitigations.%s", name);
+    if (!ty)
+        return fail(c, n, "%s: missing 'type' (saving, demand, mix, unit_cost or capacity)",
+                    path);
+    int type = -1;
+    for (int i = 0; i < 5; i++)
+        if (ty->type == HNB_SCALAR && !strcmp(ty->str, types[i])) type = i;
+    if (type < 0) {
+        const char *near = ty->type == HNB_SCALAR ? hnb_nearest(ty->str, types, 5) : NULL;
+        return fail(c, ty,
+                    "%s.type: unknown type %s%s%s%s (expected saving, demand, mix, unit_cost or "
+                    "capacity)",
+                    path, shown(ty, b), near ? "; did you mean '" : "", near ? near : "",
+                    near ? "'?" : "");
+    }
+    mt->type = (hnb_mit_type)type;
+    if (!m->bottom_up && mt->type != HNB_MIT_SAVING)
+        return fail(c, ty,
+                    "%s: a top-down scenario (no settings) takes saving mitigations only, not %s",
+                    path, types[type]);
+    const char *keys[12];
+    int k = 0;
+    for (int i = 0; i < 5; i++) keys[k++] = common[i];
+    for (int i = 0; extra[type][i]; i++) keys[k++] = extra[type][i];
+    keys[k] = NULL;
+    char where[340];
+    snprintf(where, sizeof where, "a %s mitigation", types[type]);
+    if ((rc = check_keys(c, n, where, keys))) return rc;
+    for (int i = 0; extra[type][i]; i++)
+        if (!hnb_map_get(n, extra[type][i]))
+            return fail(c, n, "%s: a %s mitigation needs '%s'", path, types[type],
+                        extra[type][i]);
+
+    const hnb_node *st = hnb_map_get(n, "start"), *ramp = hnb_map_get(n, "ramp"),
+                   *del = hnb_map_get(n, "delivery");
+    mt->start = m->start_year;
+    snprintf(sub, sizeof sub, "%s.start", path);
+    if (st && (rc = want_year(c, st, sub, &mt->start))) return rc;
+    mt->delivery = -1;
+    snprintf(sub, sizeof sub, "%s.delivery", path);
+    if (del && (rc = num(c, del, sub, HNB_KIND_RATE, HNB_RANGE_UNIT, &mt->delivery))) return rc;
+    if (ramp) {
+        snprintf(sub, sizeof sub, "%s.ramp", path);
+        if ((rc = want_seq(c, ramp, sub))) return rc;
+        if (ramp->n == 0) return fail(c, ramp, "%s: expected at least one fraction", sub);
+        mt->nramp = (int)ramp->n;
+        mt->ramp = xcalloc(ramp->n, sizeof(int));
+        for (size_t i = 0; i < ramp->n; i++) {
+            snprintf(sub, sizeof sub, "%s.ramp.%zu", path, i + 1);
+            if ((rc = num(c, ramp->vals[i], sub, HNB_KIND_RATE, HNB_RANGE_UNIT, &mt->ramp[i])))
+                return rc;
+        }
+    } else {
+        mt->nramp = 0; /* [1] */
+    }
+    mt->reduction = mt->setting = mt->from = mt->to = mt->share = mt->places = -1;
+    switch (mt->type) {
+    case HNB_MIT_SAVING:
+        snprintf(sub, sizeof sub, "%s.amount", path);
+        return money_path(c, hnb_map_get(n, "amount"), sub, NULL, &mt->amount);
+    case HNB_MIT_DEMAND:
+        snprintf(sub, sizeof sub, "%s.reduction", path);
+        return num(c, hnb_map_get(n, "reduction"), sub, HNB_KIND_RATE, HNB_RANGE_UNIT,
+                   &mt->reduction);
+    case HNB_MIT_MIX:
+        snprintf(sub, sizeof sub, "%s.from", path);
+        if ((rc = want_setting(c, hnb_map_get(n, "from"), sub, &mt->from))) return rc;
+        snprintf(sub, sizeof sub, "%s.to", path);
+        if ((rc = want_setting(c, hnb_map_get(n, "to"), sub, &mt->to))) return rc;
+        snprintf(sub, sizeof sub, "%s.share", path);
+        return num(c, hnb_map_get(n, "share"), sub, HNB_KIND_RATE, HNB_RANGE_UNIT, &mt->share);
+    case HNB_MIT_UNIT_COST:
+        snprintf(sub, sizeof sub, "%s.setting", path);
+        if ((rc = want_setting(c, hnb_map_get(n, "setting"), sub, &mt->setting))) return rc;
+        snprintf(sub, sizeof sub, "%s.reduction", path);
+        return num(c, hnb_map_get(n, "reduction"), sub, HNB_KIND_RATE, HNB_RANGE_UNIT,
+                   &mt->reduction);
+    case HNB_MIT_CAPACITY:
+        snprintf(sub, sizeof sub, "%s.setting", path);
+        if ((rc = want_setting(c, hnb_map_get(n, "setting"), sub, &mt->setting))) return rc;
+        if (!m->settings[mt->setting].capacity)
+            return fail(c, hnb_map_get(n, "setting"),
+                        "%s: setting '%s' has no capacity to add places to", sub,
+                        m->settings[mt->setting].id);
+        snprintf(sub, sizeof sub, "%s.places", path);
+        return num(c, hnb_map_get(n, "places"), sub, HNB_KIND_COUNT, HNB_RANGE_NONNEG,
+                   &mt->places);
+    }
+    return HNB_OK;
+}
+
+static int parse_monte_carlo(ctx *c, const hnb_node *n)
+{
+    static const char *const keys[] = {"draws",      "seed",         "method",
+                                       "thresholds", "correlations", NULL};
+    hnb_model *m = c->m;
+    int rc = want_map(c, n, "monte_carlo");
+    if (rc) return rc;
+    if ((rc = check_keys(c, n, "monte_carlo", keys))) return rc;
+    m->has_mc = 1;
+    const hnb_node *d = hnb_map_get(n, "draws"), *s = hnb_map_get(n, "seed"),
+                   *me = hnb_map_get(n, "method"), *th = hnb_map_get(n, "thresholds"),
+                   *co = hnb_map_get(n, "correlations");
+    long v;
+    if (d) {
+        if ((rc = want_int(c, d, "monte_carlo.draws", 1, 100000000L, &v))) return rc;
+        m->mc_draws = v;
+    }
+    if (s) {
+        if ((rc = want_int(c, s, "monte_carlo.seed", 0, 999999999999L, &v))) return rc;
+        m->mc_seed = (unsigned long)v;
+        m->mc_seed_given = 1;
+    }
+    if (me) {
+        static const char *const methods[] = {"random", "lhs", "sobol"};
+        char b[64];
+        int found = -1;
+        for (int i = 0; i < 3; i++)
+            if (me->type == HNB_SCALAR && !strcmp(me->str, methods[i])) found = i;
+        if (found < 0) {
+            const char *near = me->type == HNB_SCALAR ? hnb_nearest(me->str, methods, 3) : NULL;
+            return fail(c, me, "monte_carlo.method: expected random, lhs or sobol, found %s%s%s%s",
+                        shown(me, b), near ? "; did you mean '" : "", near ? near : "",
+                        near ? "'?" : "");
+        }
+        m->mc_method = (hnb_method)found;
+    }
+    if (th) {
+        if ((rc = want_seq(c, th, "monte_carlo.thresholds"))) return rc;
+        m->nthresholds = (int)th->n;
+        m->thresholds = xcalloc(th->n, sizeof(double));
+        for (size_t i = 0; i < th->n; i++)
+            if ((rc = scalar_num(c, th->vals[i], "monte_carlo.thresholds", HNB_KIND_MONEY,
+                                 &m->thresholds[i])))
+                return rc;
+    }
+    if (co) {
+        static const char *const ckeys[] = {"a", "b", "rho", NULL};
+        if ((rc = want_seq(c, co, "monte_carlo.correlations"))) return rc;
+        m->ncorr = (int)co->n;
+        m->corr = xcalloc(co->n, sizeof *m->corr);
+        for (size_t i = 0; i < co->n; i++) {
+            const hnb_node *it = co->vals[i];
+            char path[300];
+            snprintf(path, sizeof path, "monte_carlo.correlations[%zu]", i + 1);
+            if ((rc = want_map(c, it, path))) return rc;
+            if ((rc = check_keys(c, it, "a correlation", ckeys))) return rc;
+            const hnb_node *a = hnb_map_get(it, "a"), *b = hnb_map_get(it, "b"),
+                           *r = hnb_map_get(it, "rho");
+            if (!a || !b || !r) return fail(c, it, "%s: a correlation needs a, b and rho", path);
+            const hnb_node *ab[2] = {a, b};
+            int slot[2];
+            for (int k = 0; k < 2; k++) {
+                const char *id;
+                if ((rc = want_text(c, ab[k], path, &id))) return rc;
+                slot[k] = -1;
+                for (int p = 0; p < m->nparams; p++)
+                    if (m->params[p].dist.type != HNB_DIST_NONE && !strcmp(m->params[p].name, id))
+                        slot[k] = p;
+                if (slot[k] < 0) {
+                    const char **ids = xcalloc((size_t)m->nparams, sizeof *ids);
+                    int nid = 0;
+                    for (int p = 0; p < m->nparams; p++)
+                        if (m->params[p].dist.type != HNB_DIST_NONE) ids[nid++] = m->params[p].name;
+                    const char *near = hnb_nearest(id, ids, nid);
+                    rc = fail(c, ab[k], "%s: '%s' is not the id of a distribution%s%s%s", path, id,
+                              near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+                    free(ids);
+                    return rc;
+                }
+            }
+            if (slot[0] == slot[1])
+                return fail(c, b, "%s: a variable cannot be correlated with itself", path);
+            for (size_t j = 0; j < i; j++)
+                if ((m->corr[j].a == slot[0] && m->corr[j].b == slot[1]) ||
+                    (m->corr[j].a == slot[1] && m->corr[j].b == slot[0]))
+                    return fail(c, it, "%s: the pair %s, %s is already correlated (line %d)",
+                                path, a->str, b->str, m->corr[j].mark.line);
+            double rho;
+            if ((rc = scalar_num(c, r, "rho", HNB_KIND_COUNT, &rho))) return rc;
+            if (!(rho > -1 && rho < 1))
+                return fail(c, r, "%s: rho must lie strictly between -1 and 1, found %g", path,
+                            rho);
+            m->corr[i].a = slot[0];
+            m->corr[i].b = slot[1];
+            m->corr[i].rho = rho;
+            m->corr[i].mark = it->mark;
+        }
+    }
+    return HNB_OK;
+}
+
+static int compile(ctx *c, const hnb_node *root)
+{
+    static const char *const keys[] = {
+        "hnb",       "name",        "authority",   "start_year",        "years",
+        "opening_deficit", "override_end", "reserves", "settings",    "costs",
+        "population", "new_plans",  "cessation",   "transitions",       "funding",
+        "other_expenditure", "mitigations", "monte_carlo", NULL};
+    hnb_model *m = c->m;
+    int rc = want_map(c, root, "the scenario");
+    if (rc) return rc;
+    if ((rc = check_keys(c, root, "the scenario", keys))) return rc;
+    long v;
+    const hnb_node *n;
+    if (!(n = hnb_map_get(root, "hnb")))
+        return fail(c, root, "missing 'hnb: 1' (the format version)");
+    if ((rc = want_int(c, n, "hnb", 1, 1, &v))) return rc;
+    const char *text;
+    if (!(n = hnb_map_get(root, "name"))) return fail(c, root, "missing 'name'");
+    if ((rc = want_text(c, n, "name", &text))) return rc;
+    m->name = xstrdup(text);
+    if ((n = hnb_map_get(root, "authority"))) {
+        if ((rc = want_text(c, n, "authority", &text))) return rc;
+        m->authority = xstrdup(text);
+    }
+    if (!(n = hnb_map_get(root, "start_year"))) return fail(c, root, "missing 'start_year'");
+    if ((rc = want_int(c, n, "start_year", 2000, 2100, &v))) return rc;
+    m->start_year = (int)v;
+    if (!(n = hnb_map_get(root, "years"))) return fail(c, root, "missing 'years' (the horizon)");
+    if ((rc = want_int(c, n, "years", 1, 50, &v))) return rc;
+    m->years = (int)v;
+
+    m->opening_deficit = -1;
+    if ((n = hnb_map_get(root, "opening_deficit")) &&
+        (rc = num(c, n, "opening_deficit", HNB_KIND_MONEY, HNB_RANGE_ANY, &m->opening_deficit)))
+        return rc;
+    if ((n = hnb_map_get(root, "override_end")) &&
+        (rc = want_year(c, n, "override_end", &m->override_end)))
+        return rc;
+    m->reserves = -1;
+    if ((n = hnb_map_get(root, "reserves")) &&
+        (rc = num(c, n, "reserves", HNB_KIND_MONEY, HNB_RANGE_NONNEG, &m->reserves)))
+        return rc;
+
+    const hnb_node *settings = hnb_map_get(root, "settings"),
+                   *pop = hnb_map_get(root, "population"), *np = hnb_map_get(root, "new_plans");
+    int given = (settings != NULL) + (pop != NULL) + (np != NULL);
+    if (given != 0 && given != 3) {
+        const hnb_node *at = settings ? settings : pop ? pop : np;
+        return fail(c, at,
+                    "settings, population and new_plans go together: give all three (a "
+                    "bottom-up scenario) or none (top-down); missing %s%s%s",
+                    settings ? "" : "settings ", pop ? "" : "population ",
+                    np ? "" : "new_plans");
+    }
+    m->bottom_up = given == 3;
+    if (m->bottom_up) {
+        if ((rc = want_seq(c, settings, "settings"))) return rc;
+        if (settings->n == 0) return fail(c, settings, "settings: expected at least one setting");
+        m->nsettings = (int)settings->n;
+        m->settings = xcalloc(settings->n, sizeof *m->settings);
+        for (size_t i = 0; i < settings->n; i++)
+            if ((rc = parse_setting(c, settings->vals[i], (int)i))) return rc;
+        if ((rc = resolve_overflows(c, settings))) return rc;
+    }
+    /* costs.inflation is the default of every setting without its own. */
+    const hnb_node *costs = hnb_map_get(root, "costs");
+    if (costs) {
+        static const char *const ckeys[] = {"inflation", NULL};
+        if ((rc = want_map(c, costs, "costs"))) return rc;
+        if ((rc = check_keys(c, costs, "costs", ckeys))) return rc;
+        const hnb_node *inf = hnb_map_get(costs, "inflation");
+        if (inf) {
+            int *tab = xcalloc((size_t)m->years, sizeof(int));
+            rc = rate_over_time(c, inf, "costs.inflation", HNB_KIND_RATE, HNB_RANGE_ANY, tab);
+            if (!rc)
+                for (int s = 0; s < m->nsettings; s++)
+                    if (!hnb_map_get(settings->vals[s], "inflation"))
+                        memcpy(m->settings[s].inflation, tab, (size_t)m->years * sizeof(int));
+            free(tab);
+            if (rc) return rc;
+            m->cost_inflation_given = 1;
+        }
+    }
+    if (m->bottom_up) {
+        if ((rc = parse_population(c, pop))) return rc;
+        if ((rc = parse_new_plans(c, np))) return rc;
+    }
+    for (int a = 0; a < HNB_AGES; a++) m->cease[a] = -1;
+    if ((n = hnb_map_get(root, "cessation"))) {
+        if (!m->bottom_up)
+            return fail(c, n, "cessation: a top-down scenario (no settings) has no plans to cease");
+        if ((rc = parse_cessation(c, n))) return rc;
+    }
+    if ((n = hnb_map_get(root, "transitions"))) {
+        if (!m->bottom_up)
+            return fail(c, n, "transitions: a top-down scenario (no settings) has no plans to move");
+        if ((rc = parse_transitions(c, n))) return rc;
+    }
+    if (!(n = hnb_map_get(root, "funding")))
+        return fail(c, root, "missing 'funding' (with grant, the HNB allocation)");
+    if ((rc = parse_funding(c, n))) return rc;
+    if ((n = hnb_map_get(root, "other_expenditure")) &&
+        (rc = parse_lines(c, n, "other_expenditure", &m->other, &m->nother)))
+        return rc;
+    if ((n = hnb_map_get(root, "mitigations"))) {
+        if ((rc = want_seq(c, n, "mitigations"))) return rc;
+        m->nmit = (int)n->n;
+        m->mits = xcalloc(n->n, sizeof *m->mits);
+        for (size_t i = 0; i < n->n; i++)
+            if ((rc = parse_mitigation(c, n->vals[i], (int)i))) return rc;
+    }
+    if ((n = hnb_map_get(root, "monte_carlo")) && (rc = parse_monte_carlo(c, n))) return rc;
+    return HNB_OK;
+}
+
+int hnb_model_compile(hnb_srcs *srcs, const char *file, const hnb_node *root, hnb_model **out,
+                      hnb_err *err)
+{
+    hnb_model *m = xcalloc(1, sizeof *m);
+    m->srcs = srcs;
+    m->file = xstrdup(file);
+    m->reserves = m->opening_deficit = -1;
+    ctx c = {m, err};
+    int rc = compile(&c, root);
+    if (rc) {
+        hnb_model_free(m);
+        *out = NULL;
+        return rc;
+    }
+    *out = m;
+    return HNB_OK;
+}
+
+int hnb_model_load(const char *path, const char *const *sets, int nsets, hnb_model **out,
+                   hnb_err *err)
+{
+    hnb_srcs *srcs = hnb_srcs_create();
+    hnb_node *root;
+    *out = NULL;
+    int rc = hnb_merge_load(srcs, path, &root, err);
+    if (rc) {
+        hnb_srcs_free(srcs);
+        return rc;
+    }
+    for (int i = 0; i < nsets && !rc; i++) rc = hnb_merge_set(srcs, root, sets[i], err);
+    if (!rc) rc = hnb_model_compile(srcs, path, root, out, err);
+    else hnb_srcs_free(srcs);
+    hnb_node_free(root);
+    return rc;
+}
+
+static void path_free(hnb_path *p)
+{
+    free(p->named);
+    free(p->growth);
+}
+
+void hnb_model_free(hnb_model *m)
+{
+    if (!m) return;
+    for (int i = 0; i < m->nsettings; i++) {
+        hnb_setting *s = &m->settings[i];
+        free(s->id);
+        free(s->label);
+        for (int b = 0; b < s->nbands; b++) free(s->band_names[b]);
+        free(s->band_names);
+        free(s->tariff);
+        shares_free(&s->band_shares);
+        free(s->inflation);
+        free(s->capacity);
+    }
+    free(m->settings);
+    free(m->pop_csv);
+    shares_free(&m->pop_mix);
+    shares_free(&m->pop_age);
+    shares_free(&m->np_age);
+    shares_free(&m->np_mix);
+    free(m->np_growth);
+    free(m->trans);
+    path_free(&m->grant);
+    free(m->transfers);
+    for (int i = 0; i < m->nincome; i++) {
+        free(m->income[i].name);
+        path_free(&m->income[i].path);
+    }
+    free(m->income);
+    for (int i = 0; i < m->nother; i++) {
+        free(m->other[i].name);
+        path_free(&m->other[i].path);
+    }
+    free(m->other);
+    for (int i = 0; i < m->nmit; i++) {
+        free(m->mits[i].name);
+        free(m->mits[i].ramp);
+        path_free(&m->mits[i].amount);
+    }
+    free(m->mits);
+    free(m->thresholds);
+    free(m->corr);
+    for (int i = 0; i < m->nparams; i++) free(m->params[i].name);
+    free(m->params);
+    free(m->name);
+    free(m->authority);
+    free(m->file);
+    hnb_srcs_free(m->srcs);
+    free(m);
+}
+
+void hnb_model_central(const hnb_model *m, double *p)
+{
+    for (int i = 0; i < m->nparams; i++) p[i] = m->params[i].central;
+}
+
+int hnb_model_find_param(const hnb_model *m, const char *name)
+{
+    for (int i = 0; i < m->nparams; i++)
+        if (!strcmp(m->params[i].name, name)) return i;
+    return -1;
+}

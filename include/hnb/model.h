@@ -1,0 +1,162 @@
+/* model.h - a checked, compiled scenario (SPEC sections 2-7).
+ *
+ * Loading turns a scenario file into an hnb_model: names resolved to
+ * indices, ages and bands to arrays, rates over time to per-year tables.
+ * Every number of the scenario is one slot of a flat parameter vector
+ * (hnb_param: central value, distribution, name, source mark); the model's
+ * structures hold slot indices, never numbers. The projection is a pure
+ * function of (model, parameter values), so Monte Carlo, the tornado,
+ * sweeps, solving and calibration all drive the one projection by filling
+ * a vector. Consumers read the struct; only scenario.c writes it. */
+#ifndef HNB_MODEL_H
+#define HNB_MODEL_H
+
+#include "hnb/err.h"
+#include "hnb/node.h"
+#include "hnb/value.h"
+
+#define HNB_AGES 26 /* ages 0..25 */
+
+typedef struct {
+    char *name;     /* the distribution's id, else the value's path */
+    hnb_mark mark;  /* where the value is written */
+    double central; /* the value, or the distribution's central value */
+    hnb_dist dist;  /* type HNB_DIST_NONE for a fixed value */
+    hnb_range range;
+    int has_id; /* name is a user-given id */
+} hnb_param;
+
+/* A set of shares (SPEC section 2): entry i is param p[i] spread over the
+ * slots lo[i]..hi[i] (ages, or a single setting or band index). Shares are
+ * divided by their sum whenever they are used. */
+typedef struct {
+    int n;
+    int *p, *lo, *hi;
+} hnb_shares;
+
+/* A money path (SPEC section 2): per year of the horizon, the named amount's
+ * slot or -1 (grow from the year before), and the growth slot or -1 (0). */
+typedef struct {
+    int *named;
+    int *growth;
+} hnb_path;
+
+typedef struct {
+    char *id, *label;
+    int cost;          /* slot, or -1 when the setting has bands */
+    int nbands;
+    char **band_names;
+    int *tariff;       /* slot per band */
+    hnb_shares band_shares;
+    int place_funding; /* slot or -1 (0) */
+    int *inflation;    /* per year: slot or -1 (0) */
+    int *capacity;     /* per year slot; NULL when unlimited */
+    int overflow;      /* setting index or -1 */
+} hnb_setting;
+
+typedef enum {
+    HNB_MIT_SAVING,
+    HNB_MIT_DEMAND,
+    HNB_MIT_MIX,
+    HNB_MIT_UNIT_COST,
+    HNB_MIT_CAPACITY,
+} hnb_mit_type;
+
+const char *hnb_mit_type_name(hnb_mit_type t);
+
+typedef struct {
+    char *name;
+    hnb_mit_type type;
+    int start;        /* calendar year of first effect */
+    int nramp;
+    int *ramp;        /* slots */
+    int delivery;     /* slot or -1 (1) */
+    hnb_path amount;  /* saving */
+    int reduction;    /* demand, unit_cost: slot */
+    int setting;      /* unit_cost, capacity: setting index */
+    int from, to;     /* mix: setting indices */
+    int share;        /* mix: slot */
+    int places;       /* capacity: slot */
+} hnb_mitigation;
+
+typedef struct {
+    unsigned char ages[HNB_AGES]; /* 1 where the rule acts */
+    int from, to;
+    int rate; /* slot */
+} hnb_transition;
+
+typedef struct {
+    char *name;
+    hnb_path path;
+} hnb_line;
+
+typedef enum { HNB_METHOD_RANDOM, HNB_METHOD_LHS, HNB_METHOD_SOBOL } hnb_method;
+
+typedef struct {
+    int a, b; /* slots */
+    double rho;
+    hnb_mark mark;
+} hnb_corr;
+
+typedef struct hnb_model {
+    hnb_srcs *srcs;
+    char *file, *name, *authority;
+    int start_year, years;
+    int opening_deficit; /* slot */
+    int override_end;    /* 0 when not given */
+    int reserves;        /* slot or -1 */
+
+    int bottom_up; /* settings, population and new_plans given */
+    int nsettings;
+    hnb_setting *settings;
+    double *pop_csv; /* [age * nsettings + s] when population.from_csv */
+    int pop_total;   /* slot */
+    hnb_shares pop_mix, pop_age;
+    int np_count; /* slot */
+    int *np_growth; /* per year slot or -1 */
+    hnb_shares np_age, np_mix;
+    int cost_inflation_given;
+    int cease[HNB_AGES]; /* slot or -1 (0) */
+    int ntrans;
+    hnb_transition *trans;
+
+    hnb_path grant;
+    int *transfers; /* per year slot or -1 */
+    int nincome;
+    hnb_line *income;
+    int nother;
+    hnb_line *other;
+    int nmit;
+    hnb_mitigation *mits;
+
+    int has_mc;
+    long mc_draws;     /* 0 when not given */
+    unsigned long mc_seed;
+    int mc_seed_given;
+    hnb_method mc_method;
+    int nthresholds;
+    double *thresholds;
+    int ncorr;
+    hnb_corr *corr;
+
+    int nparams, capparams;
+    hnb_param *params;
+} hnb_model;
+
+/* Load PATH (following extends:), apply the --set assignments SETS[0..nsets),
+ * check every rule of SPEC section 3 and compile. Returns HNB_OK and *out,
+ * or HNB_EINPUT with ERR set to the first problem. */
+int hnb_model_load(const char *path, const char *const *sets, int nsets, hnb_model **out,
+                   hnb_err *err);
+/* Check and compile a merged document tree; FILE names it in reports.
+ * Takes ownership of SRCS (freed with the model, or on error). */
+int hnb_model_compile(hnb_srcs *srcs, const char *file, const hnb_node *root, hnb_model **out,
+                      hnb_err *err);
+void hnb_model_free(hnb_model *m);
+
+/* The central values of every slot, into P[0..nparams). */
+void hnb_model_central(const hnb_model *m, double *p);
+/* The slot of a parameter by id or path name, or -1. */
+int hnb_model_find_param(const hnb_model *m, const char *name);
+
+#endif

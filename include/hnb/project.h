@@ -1,0 +1,42 @@
+/* project.h - the projection of SPEC sections 4 and 5.
+ *
+ * hnb_project() is a pure function of a compiled model and a parameter
+ * vector (one value per slot, see model.h). It allocates nothing: the
+ * caller owns a workspace (one per thread) and a result, both made once per
+ * model and reused for every call, so Monte Carlo, sweeps, solving and
+ * fitting can call it millions of times. */
+#ifndef HNB_PROJECT_H
+#define HNB_PROJECT_H
+
+#include "hnb/model.h"
+
+typedef struct hnb_work hnb_work;
+hnb_work *hnb_work_create(const hnb_model *m);
+void hnb_work_free(hnb_work *w);
+
+/* Per-year series, each of length years (SPEC section 4, "Money"). */
+typedef struct {
+    int years, nsettings, nmit;
+    double *ehcps, *ehcps_unmitigated, *new_plans;
+    double *expenditure, *mitigations, *income, *grant, *annual_gap, *cumulative_deficit;
+    double *placements_unmitigated, *placements_mitigated, *other, *savings;
+    /* With HNB_PROJECT_DETAIL: the mitigated run by setting, [t * nsettings + s],
+     * and each mitigation's contribution, [t * nmit + i]. */
+    double *plans, *unit_cost, *cost;
+    double *contribution;
+} hnb_result;
+
+hnb_result *hnb_result_create(const hnb_model *m);
+void hnb_result_free(hnb_result *r);
+
+enum {
+    HNB_PROJECT_DETAIL = 1, /* fill plans/unit_cost/cost and the attribution */
+};
+
+/* Run the projection with parameter values P (length m->nparams). */
+void hnb_project(const hnb_model *m, const double *p, hnb_work *w, hnb_result *r, int flags);
+
+/* The calendar-year label of year index t, e.g. "2025/26". */
+void hnb_result_label(const hnb_model *m, int t, char buf[8]);
+
+#endif

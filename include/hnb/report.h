@@ -1,0 +1,40 @@
+/* report.h - the tables of SPEC section 9, written atomically.
+ *
+ * Every file is written to a temporary name in the output directory and
+ * renamed into place only when all of them are complete, so a failure never
+ * leaves a half-written output. */
+#ifndef HNB_REPORT_H
+#define HNB_REPORT_H
+
+#include <stdio.h>
+
+#include "hnb/model.h"
+#include "hnb/project.h"
+
+/* Format money to 2 decimals (counts: 3) with -0.00 written 0.00. */
+void hnb_fmt_fixed(char *buf, size_t size, double x, int decimals);
+/* Write FIELD to F as a CSV field: quoted only if it holds a comma or quote. */
+void hnb_csv_field(FILE *f, const char *field);
+
+/* A set of output files being written; committed together. */
+typedef struct hnb_outset hnb_outset;
+hnb_outset *hnb_outset_create(const char *dir, hnb_err *err);
+/* Open NAME for writing (to a temporary file); NULL on failure (err set). */
+FILE *hnb_outset_open(hnb_outset *o, const char *name, hnb_err *err);
+/* Close and rename every file into place. Returns HNB_OK or HNB_EFAIL. */
+int hnb_outset_commit(hnb_outset *o, hnb_err *err);
+/* Remove every temporary file (after a failure) and free. */
+void hnb_outset_free(hnb_outset *o);
+
+/* mkdir -p */
+int hnb_mkdirs(const char *dir, hnb_err *err);
+
+int hnb_write_projection(FILE *f, const hnb_model *m, const hnb_result *r);
+int hnb_write_placements(FILE *f, const hnb_model *m, const hnb_result *r);
+int hnb_write_mitigations(FILE *f, const hnb_model *m, const hnb_result *r);
+/* The budget-paper summary (SPEC section 9). EXTRA, if non-NULL, is
+ * appended (the Monte Carlo section). */
+int hnb_write_summary(FILE *f, const hnb_model *m, const double *p, const hnb_result *r,
+                      const char *extra);
+
+#endif

@@ -1,0 +1,93 @@
+/* helpers.c - see helpers.h. */
+#include "helpers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char warnings[8192];
+
+static void capture(void *ud, const char *text)
+{
+    (void)ud;
+    size_t n = strlen(warnings);
+    snprintf(warnings + n, sizeof warnings - n, "%s\n", text);
+}
+
+const char *th_warnings(void)
+{
+    return warnings;
+}
+
+const char *th_root(void)
+{
+    const char *r = getenv("HNB_ROOT");
+    return r ? r : ".";
+}
+
+static const char *tmpdir(void)
+{
+    static char dir[256];
+    if (!dir[0]) {
+        snprintf(dir, sizeof dir, "/tmp/hnb-test-%d", (int)getpid());
+        mkdir(dir, 0700);
+    }
+    return dir;
+}
+
+const char *th_write(const char *name, const char *text)
+{
+    static char paths[8][512];
+    static int next;
+    char *p = paths[next++ % 8];
+    snprintf(p, 512, "%s/%s", tmpdir(), name);
+    FILE *f = fopen(p, "w");
+    if (!f) abort();
+    fputs(text, f);
+    fclose(f);
+    return p;
+}
+
+hnb_model *th_load(const char *text, hnb_err *err)
+{
+    warnings[0] = 0;
+    hnb_warn_set_handler(capture, NULL);
+    const char *path = th_write("scenario.yaml", text);
+    hnb_model *m = NULL;
+    memset(err, 0, sizeof *err);
+    hnb_model_load(path, NULL, 0, &m, err);
+    return m;
+}
+
+const char *th_error(const char *text)
+{
+    static char out[2048];
+    hnb_err err;
+    hnb_model *m = th_load(text, &err);
+    if (m) {
+        hnb_model_free(m);
+        return "(no error)";
+    }
+    snprintf(out, sizeof out, "%d:%d: %s", err.line, err.col, err.msg);
+    return out;
+}
+
+hnb_result *th_run(hnb_model *m)
+{
+    double *p = malloc(sizeof(double) * (size_t)(m->nparams + 1));
+    hnb_model_central(m, p);
+    hnb_work *w = hnb_work_create(m);
+    hnb_result *r = hnb_result_create(m);
+    hnb_project(m, p, w, r, HNB_PROJECT_DETAIL);
+    hnb_work_free(w);
+    free(p);
+    return r;
+}
+
+void th_done(hnb_model *m, hnb_result *r)
+{
+    hnb_result_free(r);
+    hnb_model_free(m);
+}

@@ -1,0 +1,553 @@
+#!/usr/bin/python3
+"""gen.py: random VALID bottom-up hnb scenarios for differential testing.
+
+Usage:  gen.py SEED            > x.yaml     (population from total/mix/age_profile)
+        gen.py SEED OUT.yaml                (writes OUT.yaml; for some seeds also a
+                                             population CSV beside it, used via from_csv)
+
+Exercises: 2-5 settings (cost or bands, place_funding, own inflation),
+capacities (scalar or by-year) with overflow targets listed later, transitions
+(out-rates per setting per age <= 1), cessation by age with nested keys,
+new-plan growth by year, all five mitigation types (start before/after
+start_year, "YYYY/YY" years, ramps, delivery distributions), money paths with
+base or by_year, transfers, other income/expenditure, percentage and money
+strings in many spellings, numeric strings with thousands commas, and
+distributions (central values) for some values.  No monte_carlo block.
+"""
+
+import json
+import os
+import random
+import sys
+from decimal import Decimal
+
+R = None  # random.Random
+
+
+# ---------------------------------------------------------------- emitting
+
+class Raw(str):
+    """Emitted verbatim (e.g. a plain YAML number written some special way)."""
+
+
+def scalar(v):
+    if isinstance(v, Raw):
+        return str(v)
+    if isinstance(v, bool):
+        return 'true' if v else 'false'
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    raise TypeError(v)
+
+
+def flow(v):
+    if isinstance(v, dict):
+        return '{' + ', '.join('%s: %s' % (scalar(k), flow(x)) for k, x in v.items()) + '}'
+    if isinstance(v, list):
+        return '[' + ', '.join(flow(x) for x in v) + ']'
+    return scalar(v)
+
+
+def block(doc):
+    out = []
+    for k, v in doc.items():
+        if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+            out.append('%s:' % k)
+            for x in v:
+                out.append('  - ' + flow(x))
+        elif isinstance(v, dict) and k in ('population', 'new_plans', 'cessation',
+                                           'funding', 'costs'):
+            out.append('%s:' % k)
+            for kk, vv in v.items():
+                if isinstance(vv, list) and vv and all(isinstance(x, dict) for x in vv):
+                    out.append('  %s:' % kk)
+                    for x in vv:
+                        out.append('    - ' + flow(x))
+                else:
+                    out.append('  %s: %s' % (kk, flow(vv)))
+        else:
+            out.append('%s: %s' % (k, flow(v)))
+    return '\n'.join(out) + '\n'
+
+
+# ---------------------------------------------------------------- values
+
+def dec(x, places):
+    """x rounded to `places` decimals, as a Decimal without trailing zeros."""
+    d = Decimal(repr(round(x, places))).quantize(Decimal(1).scaleb(-places))
+    d = d.normalize()
+    if d == d.to_integral():
+        d = d.quantize(Decimal(1))
+    return d
+
+
+def dstr(d):
+    s = format(d, 'f')
+    return s
+
+
+def commas(d):
+    """Decimal -> string with thousands commas in the integer part."""
+    s = dstr(abs(d))
+    ip, _, fp = s.partition('.')
+    ip = '{:,}'.format(int(ip))
+    r = ip + ('.' + fp if fp else '')
+    return ('-' if d < 0 else '') + r
+
+
+def rate_value(x, places=4, allow_dist=True, lo=None, hi=None, bern=False):
+    """A rate/share/fraction in one of its spellings; returns (yaml value)."""
+    d = dec(x, places)
+    c = R.random()
+    if allow_dist and c < 0.12:
+        return dist_around(float(d), lo, hi, kind='rate', bern=bern)
+    if c < 0.45:
+        p = (d * 100).normalize()
+        if p == p.to_integral():
+            p = p.quantize(Decimal(1))
+        return dstr(p) + '%'
+    if c < 0.6:
+        return dstr(d)          # numeric string
+    f = float(d)
+    if f == int(f) and R.random() < 0.5:
+        return int(f)
+    return f
+
+
+def money_value(x, allow_dist=True, lo=0.0):
+    """An amount of money (pounds) in one of its spellings."""
+    d = dec(x, 2)
+    c = R.random()
+    if allow_dist and c < 0.1:
+        return dist_around(float(d), lo, None, kind='money')
+    neg = d < 0
+    a = abs(d)
+    forms = []
+    forms.append(lambda: ('-' if neg else '') + '\u00a3' + commas(a))
+    forms.append(lambda: '\u00a3' + ('-' if neg else '') + commas(a))
+    forms.append(lambda: ('-' if neg else '') + commas(a))
+    if a == a.to_integral() and a % 1000 == 0:
+        forms.append(lambda: ('-' if neg else '') + '\u00a3' + dstr((a / 1000).normalize()) + R.choice(['k', 'K']))
+    if a % 1000 == 0:
+        def _m():
+            v = (a / Decimal(10 ** 6)).normalize()
+            if v == v.to_integral():
+                v = v.quantize(Decimal(1))
+            return ('-' if neg else '') + R.choice(['', '\u00a3']) + dstr(v) + R.choice(['m', 'M'])
+        forms.append(_m)
+    if a % 1000000 == 0 and a >= 10 ** 8:
+        def _bn():
+            v = (a / Decimal(10 ** 9)).normalize()
+            if v == v.to_integral():
+                v = v.quantize(Decimal(1))
+            return ('-' if neg else '') + '\u00a3' + dstr(v) + R.choice(['bn', 'BN', 'Bn'])
+        forms.append(_bn)
+    if c < 0.25:
+        f = float(d)
+        return int(f) if f == int(f) else f
+    return R.choice(forms)()
+
+
+def count_value(x, allow_dist=True):
+    d = dec(x, R.choice([0, 0, 1, 3]))
+    c = R.random()
+    if allow_dist and c < 0.1:
+        return dist_around(float(d), 0.0, None, kind='count')
+    if c < 0.25 and abs(d) >= 1000:
+        return commas(d)        # "8,213": a string holding a number
+    if c < 0.3 and d == d.to_integral() and d >= 100 and d % 10 == 0:
+        # exponent form (YAML 1.2 float)
+        m = d
+        e = 0
+        while m % 10 == 0 and m != 0:
+            m /= 10
+            e += 1
+        return Raw('%se%d' % (dstr(m), e))
+    f = float(d)
+    return int(f) if f == int(f) else f
+
+
+def dist_around(c, lo, hi, kind, exact=False, bern=False):
+    """A distribution whose central value is c (up to rounding; with exact
+    False a truncated normal may have its mean outside [min, max], so its
+    central value is the clamped bound) and whose bounded support lies in
+    [lo, hi] (None = unbounded on that side)."""
+    fmt = {'rate': lambda v: rate_value(v, 4, allow_dist=False),
+           'money': lambda v: money_value(v, allow_dist=False, lo=None),
+           'count': lambda v: count_value(v, allow_dist=False)}[kind]
+    places = 4 if kind == 'rate' else 2
+    span = abs(c) * 0.2 + (0.01 if kind == 'rate' else 1.0)
+    kinds = ['normal', 'triangular', 'pert', 'uniform']
+    if c > 0 and kind != 'rate':
+        kinds.append('lognormal')
+    if bern and lo is not None and lo >= 0 and hi is not None and hi <= 1:
+        kinds.append('bernoulli')
+    k = R.choice(kinds)
+    c = float(dec(c, places))
+    a = c - span * R.uniform(0.2, 1.0)
+    b = c + span * R.uniform(0.2, 1.0)
+    if lo is not None:
+        a = max(a, lo)
+    if hi is not None:
+        b = min(b, hi)
+    a = float(dec(a, places))
+    b = float(dec(b, places))
+    if not (a < c < b):
+        return fmt(c)   # c at a bound: a plain value
+    if k == 'normal':
+        d = {'dist': 'normal', 'mean': fmt(c), 'sd': fmt(float(dec(span / 2, places)) or 0.01)}
+        if lo is not None or hi is not None or R.random() < 0.3:
+            d['min'] = fmt(a)
+            d['max'] = fmt(b)
+            if not exact and R.random() < 0.3:
+                d['mean'] = fmt(float(dec(b + span / 2, places)))   # clamped to max
+    elif k == 'lognormal':
+        d = {'dist': 'lognormal', 'median': fmt(c), 'sigma': 0.1}
+    elif k == 'uniform':
+        h = float(dec(min(c - a, b - c), places))
+        if h <= 0:
+            return fmt(c)
+        d = {'dist': 'uniform', 'min': fmt(float(Decimal(repr(c)) - Decimal(repr(h)))),
+             'max': fmt(float(Decimal(repr(c)) + Decimal(repr(h))))}
+    elif k == 'bernoulli':
+        d = {'dist': 'bernoulli', 'p': fmt(c)}
+    else:
+        d = {'dist': k, 'min': fmt(a), 'mode': fmt(c), 'max': fmt(b)}
+    if R.random() < 0.4:
+        d['id'] = 'v%d' % R.randrange(10 ** 6)
+    return d
+
+
+def year_key(y):
+    if R.random() < 0.3:
+        return '%d/%02d' % (y, (y + 1) % 100)
+    return y
+
+
+def over_time(y0, n, make, p_map=0.5):
+    """A rate over time: one value, or a mapping year -> value."""
+    if R.random() >= p_map:
+        return make()
+    first = y0 + R.randint(-3, max(0, n - 1))
+    ys = sorted(set([first] + [y0 + R.randint(0, n + 1) for _ in range(R.randint(0, 3))]))
+    return {year_key(y): make() for y in ys}
+
+
+def age_band_key(lo, hi):
+    if lo == hi:
+        return lo if R.random() < 0.7 else str(lo)
+    return R.choice(['%d-%d', '%d - %d', '%d -%d']) % (lo, hi)
+
+
+def share_values(k, allow_pct=True, allow_dist=True, places=3):
+    """k shares summing to 1 (after rounding: within 0.005)."""
+    w = [R.random() + 0.05 for _ in range(k)]
+    t = sum(w)
+    vals = [x / t for x in w]
+    out = []
+    for v in vals:
+        if allow_dist and R.random() < 0.08:
+            d = dec(v, places)
+            out.append(dist_around(float(d), 0.0, 1.0, 'rate', exact=True))
+        elif allow_pct and R.random() < 0.4:
+            out.append(dstr((dec(v, places) * 100).normalize()) + '%')
+        else:
+            out.append(float(dec(v, places)))
+    return out
+
+
+def age_share_set(lo_age=0, hi_age=25, k=None):
+    """A share set over ages: a random partition into bands, maybe with one
+    extra overlapping key (overlapping keys add)."""
+    ages = list(range(lo_age, hi_age + 1))
+    k = k or R.randint(1, 5)
+    cuts = sorted(R.sample(ages[1:], min(k - 1, len(ages) - 1))) if k > 1 else []
+    bands = []
+    start = lo_age
+    for ct in cuts + [hi_age + 1]:
+        bands.append((start, ct - 1))
+        start = ct
+    if R.random() < 0.3 and len(bands) < 6:
+        a = R.randint(lo_age, hi_age)
+        b = min(hi_age, a + R.randint(0, 3))
+        if (a, b) not in bands:
+            bands.append((a, b))
+    vals = share_values(len(bands))
+    m = {}
+    for (a, b), v in zip(bands, vals):
+        key = age_band_key(a, b)
+        if key in m or (isinstance(key, int) and str(key) in m) or (isinstance(key, str) and key.isdigit() and int(key) in m):
+            key = '%d-%d' % (a, b)
+            if key in m:
+                continue
+        m[key] = v
+    return m
+
+
+def money_path(y0, n, base, growth_range=(-0.02, 0.08), p_by_year=0.35):
+    p = {}
+    if R.random() < p_by_year:
+        by = {}
+        if R.random() < 0.3:
+            by[year_key(y0 - R.randint(1, 3))] = money_value(base * R.uniform(0.8, 1.0), allow_dist=False)
+        by[year_key(y0)] = money_value(base)
+        for _ in range(R.randint(0, 2)):
+            y = y0 + R.randint(1, n + 2)
+            if y not in [int(str(k)[:4]) for k in by]:
+                by[year_key(y)] = money_value(base * R.uniform(0.9, 1.4))
+        p['by_year'] = by
+    else:
+        p['base'] = money_value(base)
+    if R.random() < 0.7:
+        p['growth'] = over_time(y0, n, lambda: rate_value(R.uniform(*growth_range), 3, lo=-1.0, hi=None))
+    return p
+
+
+# ---------------------------------------------------------------- scenario
+
+NAMES = ['mainstream', 'resourced', 'special', 'independent', 'post16', 'ap',
+         'early-years', 'ind_special', 'FE']
+MIT_NAMES = ['Early help', 'Banding review', 'New free school', 'Tighter EHCNA',
+             'Contract renegotiation', 'Transport, review', 'SEMH "hub"',
+             'Outreach', 'Annual reviews', 'Inclusion fund', 'Post-16 pathway',
+             'Commissioning', 'AP redesign']
+
+
+def gen(seed, csv_path=None):
+    global R
+    R = random.Random(seed)
+    y0 = R.choice([R.randint(2020, 2030), R.randint(2000, 2100)])
+    n = R.choice([1, 2, 3, 5, 5, 7, 10, R.randint(1, 15)])
+    if y0 + n > 2101 and R.random() < 0.5:
+        pass  # horizon crossing 2100 is fine: labels like 2100/01
+    S = R.randint(2, 5)
+    ids = R.sample(NAMES, S)
+    doc = {'hnb': 1, 'name': 'Random scenario %s' % seed}
+    if R.random() < 0.5:
+        doc['authority'] = 'Testshire, County Council'
+    doc['start_year'] = y0
+    doc['years'] = n
+    doc['opening_deficit'] = money_value(R.choice([0, 1, 1, 1]) * R.uniform(-5e6, 80e6) // 1000 * 1000)
+    if R.random() < 0.4:
+        doc['override_end'] = y0 + R.randint(1, n)
+        if R.random() < 0.5:
+            doc['reserves'] = money_value(R.uniform(20e6, 200e6) // 1e5 * 1e5, allow_dist=False)
+
+    total = R.uniform(500, 15000)
+    pop_mix_w = [R.random() + 0.05 for _ in range(S)]
+    tw = sum(pop_mix_w)
+    pop_mix = [w / tw for w in pop_mix_w]
+
+    settings = []
+    has_cap = []
+    for i, sid in enumerate(ids):
+        s = {'id': sid}
+        if R.random() < 0.3:
+            s['label'] = 'Setting %s, label' % sid
+        if R.random() < 0.6:
+            s['cost'] = money_value(R.uniform(3000, 70000) // 10 * 10)
+        else:
+            k = R.randint(1, 4)
+            sh = share_values(k, allow_dist=True)
+            s['bands'] = [{'band': chr(65 + j), 'share': sh[j],
+                           'tariff': money_value(R.uniform(2000, 40000) // 10 * 10)} for j in range(k)]
+        if R.random() < 0.4:
+            s['place_funding'] = money_value(R.choice([6000, 10000, R.uniform(0, 12000) // 100 * 100]))
+        if R.random() < 0.3:
+            s['inflation'] = over_time(y0, n, lambda: rate_value(R.uniform(0.0, 0.08), 3, lo=-0.5, hi=0.5))
+        if i < S - 1 and R.random() < 0.55:
+            base_cap = total * pop_mix[i]
+            s['capacity'] = over_time(y0, n, lambda: count_value(max(0.0, base_cap * R.uniform(0.7, 1.3))), p_map=0.5)
+            s['overflow'] = ids[R.randint(i + 1, S - 1)]
+            has_cap.append(i)
+        settings.append(s)
+    if not has_cap:
+        i = R.randint(0, S - 2)
+        settings[i]['capacity'] = count_value(total * pop_mix[i] * R.uniform(0.8, 1.1))
+        settings[i]['overflow'] = ids[R.randint(i + 1, S - 1)]
+        has_cap.append(i)
+    doc['settings'] = settings
+    if R.random() < 0.8:
+        doc['costs'] = {'inflation': over_time(y0, n, lambda: rate_value(R.uniform(0.0, 0.07), 3, lo=-0.5, hi=0.5))}
+
+    # population
+    if csv_path is not None and R.random() < 0.35:
+        rows = []
+        for _ in range(R.randint(2, 25)):
+            a = R.randint(0, 25)
+            b = a if R.random() < 0.7 else min(25, a + R.randint(1, 5))
+            age = str(a) if a == b else '%d-%d' % (a, b)
+            rows.append('%s,%s,%s' % (age, R.choice(ids), dstr(dec(R.uniform(0, total / 10), R.choice([0, 2])))))
+        with open(csv_path, 'w', encoding='utf-8') as f:
+            f.write('age,setting,count\n' + '\n'.join(rows) + '\n')
+        doc['population'] = {'from_csv': os.path.basename(csv_path)}
+    else:
+        # a setting absent from the population mix is allowed (no plans in year 0)
+        mix_ids = ids[:-1] if S > 2 and R.random() < 0.15 else ids
+        mix_vals = share_values(len(mix_ids))
+        doc['population'] = {
+            'total': count_value(total),
+            'mix': {sid: v for sid, v in zip(mix_ids, mix_vals)},
+            'age_profile': age_share_set(),
+        }
+
+    npd = {'count': count_value(total * R.uniform(0.05, 0.25))}
+    if R.random() < 0.85:
+        npd['growth'] = over_time(y0, n, lambda: rate_value(R.uniform(-0.05, 0.2), 3, lo=-1.0, hi=None), p_map=0.6)
+    npd['age_profile'] = age_share_set(0, R.choice([19, 25]))
+    npd['mix'] = {sid: v for sid, v in zip(ids, share_values(S))}
+    doc['new_plans'] = npd
+
+    # cessation: disjoint parent bands, each maybe with one strictly narrower
+    # inner key (the narrower key wins; same-width overlaps never occur)
+    ces = {}
+    if R.random() < 0.9:
+        ces['rate'] = rate_value(R.uniform(0, 0.1), 3, lo=0.0, hi=1.0)
+    if R.random() < 0.8:
+        by = {}
+        a = R.randint(0, 8)
+        while a <= 25 and len(by) < 6:
+            b = min(25, a + R.randint(0, 6))
+            by[age_band_key(a, b)] = rate_value(R.uniform(0, 0.4), 3, lo=0.0, hi=1.0)
+            if b > a and R.random() < 0.5:
+                c = R.randint(a, b)
+                d = min(b, c + R.randint(0, b - a - 1)) if b - a >= 1 else c
+                if d - c < b - a:
+                    k = age_band_key(c, d)
+                    if k not in by and not (isinstance(k, str) and k.isdigit() and int(k) in by):
+                        by[k] = rate_value(R.uniform(0, 0.6), 3, lo=0.0, hi=1.0)
+            a = b + 1 + R.randint(0, 4)
+        if by:
+            ces['by_age'] = by
+    if ces:
+        doc['cessation'] = ces
+
+    # transitions with a budget per (from setting, age)
+    budget = {}
+    trans = []
+    for _ in range(R.randint(0, 5)):
+        f, t = R.sample(range(S), 2)
+        if R.random() < 0.2:
+            ages = None
+            aset = list(range(26))
+        else:
+            ages = []
+            aset = set()
+            for _ in range(R.randint(1, 3)):
+                a = R.randint(1, 25)
+                b = a if R.random() < 0.6 else min(25, a + R.randint(1, 4))
+                ages.append(age_band_key(a, b) if a != b else a)
+                aset.update(range(a, b + 1))
+            if R.random() < 0.2:
+                ages.append(ages[0])   # an age named twice counts once
+        room = min(1.0 - budget.get((f, a), 0.0) for a in aset)
+        if room <= 0.001:
+            continue
+        r = float(dec(R.uniform(0, min(room, 0.4)), 3))
+        if r <= 0:
+            continue
+        val = rate_value(r, 3, allow_dist=False)
+        if R.random() < 0.15 and r >= 0.01:
+            lo = float(dec(r * 0.5, 4))
+            val = {'dist': 'uniform', 'min': lo, 'max': float(dec(2 * r - lo, 4))}
+            if 2 * r - lo > room:
+                val = rate_value(r, 3, allow_dist=False)
+            else:
+                r = 2 * r - lo
+        for a in aset:
+            budget[(f, a)] = budget.get((f, a), 0.0) + r
+        tr = {}
+        if ages is not None:
+            tr['ages'] = ages
+        tr.update({'from': ids[f], 'to': ids[t], 'rate': val})
+        trans.append(tr)
+    if trans:
+        doc['transitions'] = trans
+
+    # funding
+    spend = total * 25000
+    fund = {'grant': money_path(y0, n, spend * R.uniform(0.7, 1.0) // 1000 * 1000)}
+    if R.random() < 0.4 and isinstance(fund['grant'], dict) and 'base' in fund['grant'] and 'growth' not in fund['grant']:
+        fund['grant'] = fund['grant']['base']    # bare amount
+    if R.random() < 0.6:
+        tr = {}
+        for _ in range(R.randint(1, 3)):
+            y = y0 + R.randint(-1, n + 1)
+            if y not in [int(str(k)[:4]) for k in tr]:
+                tr[year_key(y)] = money_value(R.uniform(-3e6, 5e6) // 1000 * 1000, allow_dist=False)
+        fund['transfers'] = tr
+    if R.random() < 0.6:
+        fund['other_income'] = []
+        for j in range(R.randint(1, 2)):
+            p = {'name': 'Income %d' % j}
+            p.update(money_path(y0, n, R.uniform(1e5, 3e6) // 1000 * 1000))
+            fund['other_income'].append(p)
+    doc['funding'] = fund
+    if R.random() < 0.8:
+        oe = []
+        for j in range(R.randint(1, 3)):
+            p = {'name': R.choice(['AP and PRUs', 'Central services', 'Outreach, SEND', 'Therapies']) + ' %d' % j}
+            p.update(money_path(y0, n, R.uniform(-1e6, 1e7) // 1000 * 1000))
+            oe.append(p)
+        doc['other_expenditure'] = oe
+
+    # mitigations: all five types at least once, random order
+    types = ['saving', 'demand', 'mix', 'unit_cost', 'capacity']
+    types += [R.choice(types) for _ in range(R.randint(0, 4))]
+    R.shuffle(types)
+    names = R.sample(MIT_NAMES, len(types))
+    mits = []
+    for name, ty in zip(names, types):
+        m = {'name': name, 'type': ty}
+        if ty == 'saving':
+            m['amount'] = money_path(y0, n, R.uniform(1e5, 5e6) // 1000 * 1000)
+            if R.random() < 0.3 and 'base' in m['amount'] and 'growth' not in m['amount']:
+                m['amount'] = m['amount']['base']
+        elif ty == 'demand':
+            m['reduction'] = rate_value(R.uniform(0, 0.3), 3, lo=0.0, hi=1.0)
+        elif ty == 'mix':
+            f, t = R.sample(range(S), 2)
+            m['from'] = ids[f]
+            m['to'] = ids[t]
+            m['share'] = rate_value(R.uniform(0, 0.3), 3, lo=0.0, hi=1.0)
+        elif ty == 'unit_cost':
+            m['setting'] = R.choice(ids)
+            m['reduction'] = rate_value(R.uniform(0, 0.2), 3, lo=0.0, hi=1.0)
+        elif ty == 'capacity':
+            m['setting'] = ids[R.choice(has_cap)]
+            m['places'] = count_value(R.uniform(0, total * 0.05), allow_dist=R.random() < 0.5)
+        c = R.random()
+        if c < 0.8:
+            m['start'] = year_key(y0 + R.randint(-3, max(0, n)))
+        if R.random() < 0.6:
+            m['ramp'] = [rate_value(x, 3, allow_dist=False) for x in
+                         sorted(R.uniform(0, 1) for _ in range(R.randint(1, 4)))] + ([1] if R.random() < 0.5 else [])
+        if R.random() < 0.5:
+            m['delivery'] = rate_value(R.uniform(0.3, 1.0), 3, allow_dist=True, lo=0.0, hi=1.0, bern=True)
+        mits.append(m)
+    doc['mitigations'] = mits
+    return '# generated by gen.py seed %s\n' % seed + block(doc)
+
+
+def main(argv):
+    if len(argv) not in (2, 3):
+        sys.stderr.write('usage: gen.py SEED [OUT.yaml]\n')
+        return 1
+    seed = argv[1]
+    if len(argv) == 3:
+        out = argv[2]
+        stem = os.path.splitext(out)[0]
+        text = gen(seed, csv_path=stem + '-pop.csv')
+        with open(out, 'w', encoding='utf-8') as f:
+            f.write(text)
+    else:
+        sys.stdout.write(gen(seed))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))

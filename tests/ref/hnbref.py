@@ -1,0 +1,620 @@
+#!/usr/bin/python3
+"""hnbref: an independent reference implementation of the deterministic
+projection of SPEC.md (sections 2-5 and 9), written from the text alone.
+
+Usage: hnbref.py SCENARIO.yaml OUTDIR
+Writes OUTDIR/projection.csv, OUTDIR/placements.csv, OUTDIR/mitigations.csv.
+
+Not here: `extends`, --set, Monte Carlo, input validation (input is assumed
+valid), summary.md and charts.  Every distribution takes its central value.
+"""
+
+import csv
+import os
+import re
+import sys
+from decimal import Decimal
+
+import yaml
+
+AGES = 26  # ages 0..25
+
+
+# ---------------------------------------------------------------------------
+# YAML 1.2 core schema loader (PyYAML is YAML 1.1: `010` octal, `1e6` a
+# string, yes/no booleans, timestamps...; the SPEC says YAML 1.2 core).
+
+class Core12Loader(yaml.SafeLoader):
+    pass
+
+
+Core12Loader.yaml_implicit_resolvers = {}
+
+
+def _add(tag, regexp, first):
+    Core12Loader.add_implicit_resolver(tag, re.compile(regexp, re.X), list(first))
+
+
+_add('tag:yaml.org,2002:null', r'^(?:~|null|Null|NULL|)$', ['~', 'n', 'N', ''])
+_add('tag:yaml.org,2002:bool', r'^(?:true|True|TRUE|false|False|FALSE)$', 'tTfF')
+_add('tag:yaml.org,2002:int', r'^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$',
+     '-+0123456789')
+_add('tag:yaml.org,2002:float',
+     r'''^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$''', '-+0123456789.')
+
+
+def _c_int(loader, node):
+    v = loader.construct_scalar(node)
+    if v.startswith('0o'):
+        return int(v[2:], 8)
+    if v.startswith('0x'):
+        return int(v[2:], 16)
+    return int(v, 10)
+
+
+def _c_float(loader, node):
+    v = loader.construct_scalar(node)
+    low = v.lower()
+    if low.endswith('.inf'):
+        return float('-inf') if v.startswith('-') else float('inf')
+    if low == '.nan':
+        return float('nan')
+    return float(v)
+
+
+def _c_bool(loader, node):
+    return loader.construct_scalar(node).lower() == 'true'
+
+
+Core12Loader.add_constructor('tag:yaml.org,2002:int', _c_int)
+Core12Loader.add_constructor('tag:yaml.org,2002:float', _c_float)
+Core12Loader.add_constructor('tag:yaml.org,2002:bool', _c_bool)
+
+
+# ---------------------------------------------------------------------------
+# Values (section 2) and central values of distributions (section 6)
+
+_NUM_RE = re.compile(r'^[0-9][0-9,]*(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?$|^\.[0-9]+(?:[eE][-+]?[0-9]+)?$')
+
+
+def parse_str_number(s):
+    """A numeric, percentage or money string -> float (lenient: the engine
+    under test validates; we only need the meaning)."""
+    t = s.strip()
+    neg = False
+    if t[:1] in '+-':
+        neg = t[0] == '-'
+        t = t[1:].strip()
+    if t[:1] == '\u00a3':
+        t = t[1:].strip()
+        if t[:1] in '+-':
+            neg = neg ^ (t[0] == '-')
+            t = t[1:].strip()
+    mult = Decimal(1)
+    low = t.lower()
+    if low.endswith('%'):
+        mult = Decimal('0.01')
+        t = t[:-1]
+    elif low.endswith('bn'):
+        mult = Decimal(1000000000)
+        t = t[:-2]
+    elif low.endswith('k'):
+        mult = Decimal(1000)
+        t = t[:-1]
+    elif low.endswith('m'):
+        mult = Decimal(1000000)
+        t = t[:-1]
+    t = t.strip()
+    if not _NUM_RE.match(t):
+        raise ValueError('not a number: %r' % s)
+    d = Decimal(t.replace(',', '')) * mult
+    x = float(d)
+    return -x if neg else x
+
+
+def num(v):
+    """Central value of anything the SPEC accepts where a number is asked."""
+    if isinstance(v, bool):
+        raise ValueError('boolean where a number is asked: %r' % v)
+    if isinstance(v, (int, float)):
+        return float(v)
+    if isinstance(v, str):
+        return parse_str_number(v)
+    if isinstance(v, dict) and 'dist' in v:
+        return central(v)
+    raise ValueError('not a number: %r' % (v,))
+
+
+def central(d):
+    kind = d['dist']
+    if kind == 'normal':
+        x = num(d['mean'])
+        if 'min' in d and d['min'] is not None:
+            x = max(x, num(d['min']))
+        if 'max' in d and d['max'] is not None:
+            x = min(x, num(d['max']))
+        return x
+    if kind == 'lognormal':
+        return num(d['median'])
+    if kind == 'uniform':
+        return (num(d['min']) + num(d['max'])) / 2.0
+    if kind in ('triangular', 'pert'):
+        return num(d['mode'])
+    if kind == 'bernoulli':
+        return num(d['p'])
+    raise ValueError('unknown dist %r' % kind)
+
+
+def is_dist(v):
+    return isinstance(v, dict) and 'dist' in v
+
+
+def year_key(k):
+    """2025, "2025" or "2025/26" -> 2025."""
+    if isinstance(k, bool):
+        raise ValueError('bad year %r' % k)
+    if isinstance(k, int):
+        return k
+    s = str(k).strip()
+    if '/' in s:
+        a, _b = s.split('/', 1)
+        return int(a.strip())
+    return int(s)
+
+
+def age_key(k):
+    """16, "16" or "5-10" -> (lo, hi) inclusive."""
+    if isinstance(k, int) and not isinstance(k, bool):
+        return (k, k)
+    s = str(k).strip()
+    if '-' in s:
+        a, b = s.split('-', 1)
+        return (int(a.strip()), int(b.strip()))
+    return (int(s), int(s))
+
+
+def shares(mapping):
+    """A share set keyed by name -> {name: share}, normalised by its sum."""
+    vals = [(k, num(v)) for k, v in mapping.items()]
+    tot = sum(v for _, v in vals)
+    out = {}
+    for k, v in vals:
+        out[k] = out.get(k, 0.0) + v / tot
+    return out
+
+
+def age_shares(mapping):
+    """A share set keyed by age or band -> list of 26 shares summing to 1.
+    A band's share is spread evenly over its ages; overlapping keys add."""
+    vals = [(age_key(k), num(v)) for k, v in mapping.items()]
+    tot = sum(v for _, v in vals)
+    arr = [0.0] * AGES
+    for (lo, hi), v in vals:
+        w = hi - lo + 1
+        for a in range(lo, hi + 1):
+            arr[a] += (v / tot) / w
+    return arr
+
+
+def age_rates(mapping, default):
+    """A rate set keyed by age or band -> list of 26 rates; the narrowest key
+    covering an age wins; ages no key covers take `default`."""
+    keys = [(age_key(k), num(v)) for k, v in mapping.items()]
+    arr = []
+    for a in range(AGES):
+        best = None
+        for (lo, hi), v in keys:
+            if lo <= a <= hi and (best is None or hi - lo < best[0]):
+                best = (hi - lo, v)
+        arr.append(default if best is None else best[1])
+    return arr
+
+
+class Ctx:
+    def __init__(self, start_year, years):
+        self.y0 = start_year
+        self.n = years
+
+    def rate(self, v, default=0.0):
+        """Rate over time -> list of values for t = 0..n-1."""
+        if v is None:
+            return [default] * self.n
+        if isinstance(v, dict) and not is_dist(v):
+            keys = sorted((year_key(k), num(x)) for k, x in v.items())
+            out = []
+            for t in range(self.n):
+                y = self.y0 + t
+                val = keys[0][1]
+                for ky, kv in keys:
+                    if ky <= y:
+                        val = kv
+                out.append(val)
+            return out
+        x = num(v)
+        return [x] * self.n
+
+    def money_path(self, v):
+        """Money path (bare amount, {base}, or {by_year}; optional growth)."""
+        if not (isinstance(v, dict) and not is_dist(v)):
+            v = {'base': v}
+        g = self.rate(v.get('growth'), 0.0)
+        out = []
+        if 'by_year' in v and v['by_year'] is not None:
+            named = {}
+            for k, x in v['by_year'].items():
+                named[year_key(k)] = num(x)
+            for t in range(self.n):
+                y = self.y0 + t
+                if y in named:
+                    out.append(named[y])
+                else:
+                    if t == 0:
+                        raise ValueError('by_year does not name start_year')
+                    out.append(out[-1] * (1.0 + g[t]))
+        else:
+            b = num(v['base'])
+            out.append(b)
+            for t in range(1, self.n):
+                out.append(out[-1] * (1.0 + g[t]))
+        return out
+
+    def transfers(self, v):
+        out = [0.0] * self.n
+        if v:
+            for k, x in v.items():
+                t = year_key(k) - self.y0
+                if 0 <= t < self.n:
+                    out[t] += num(x)
+        return out
+
+
+# ---------------------------------------------------------------------------
+# The compiled model
+
+class Setting:
+    pass
+
+
+class Mitigation:
+    pass
+
+
+def compile_scenario(path):
+    with open(path, 'rb') as f:
+        doc = yaml.load(f, Loader=Core12Loader)
+    base_dir = os.path.dirname(os.path.abspath(path))
+    y0 = int(doc['start_year'])
+    n = int(doc['years'])
+    c = Ctx(y0, n)
+    m = {'y0': y0, 'n': n}
+    m['opening'] = num(doc['opening_deficit']) if doc.get('opening_deficit') is not None else 0.0
+
+    costs = doc.get('costs') or {}
+    infl_default = c.rate(costs.get('inflation'), 0.0)
+
+    settings = []
+    idx = {}
+    for i, sd in enumerate(doc.get('settings') or []):
+        s = Setting()
+        s.id = str(sd['id'])
+        idx[s.id] = i
+        s.pf = num(sd['place_funding']) if sd.get('place_funding') is not None else 0.0
+        if sd.get('bands') is not None:
+            bs = [num(b['share']) for b in sd['bands']]
+            tot = sum(bs)
+            s.topup = 0.0
+            for b, sh in zip(sd['bands'], bs):
+                s.topup += (sh / tot) * num(b['tariff'])
+        else:
+            s.topup = num(sd['cost'])
+        s.infl = c.rate(sd['inflation']) if sd.get('inflation') is not None else infl_default
+        s.cap = c.rate(sd['capacity']) if sd.get('capacity') is not None else None
+        s.overflow_id = sd.get('overflow')
+        settings.append(s)
+    for s in settings:
+        s.overflow = idx[s.overflow_id] if s.overflow_id is not None else None
+    m['settings'] = settings
+    S = len(settings)
+
+    # population -> N0[a][s]
+    N0 = [[0.0] * S for _ in range(AGES)]
+    pop = doc.get('population')
+    if pop is not None:
+        if pop.get('from_csv') is not None:
+            cpath = os.path.join(base_dir, pop['from_csv'])
+            with open(cpath, newline='', encoding='utf-8') as f:
+                rows = list(csv.reader(f))
+            for row in rows[1:]:
+                if not row or all(not x.strip() for x in row):
+                    continue
+                lo, hi = age_key(row[0].strip())
+                si = idx[row[1].strip()]
+                cnt = num(row[2].strip())
+                w = hi - lo + 1
+                for a in range(lo, hi + 1):
+                    N0[a][si] += cnt / w
+        else:
+            total = num(pop['total'])
+            ash = age_shares(pop['age_profile'])
+            mix = shares(pop['mix'])
+            for a in range(AGES):
+                for sid, sh in mix.items():
+                    N0[a][idx[sid]] += total * ash[a] * sh
+    m['N0'] = N0
+
+    npd = doc.get('new_plans')
+    if npd is not None:
+        m['np_count'] = num(npd['count'])
+        m['np_growth'] = c.rate(npd.get('growth'), 0.0)
+        m['np_age'] = age_shares(npd['age_profile'])
+        mix = shares(npd['mix'])
+        m['np_mix'] = [mix.get(s.id, 0.0) for s in settings]
+    else:
+        m['np_count'] = 0.0
+        m['np_growth'] = [0.0] * n
+        m['np_age'] = [0.0] * AGES
+        m['np_mix'] = []
+
+    ces = doc.get('cessation') or {}
+    rate = num(ces['rate']) if ces.get('rate') is not None else 0.0
+    m['cease'] = age_rates(ces.get('by_age') or {}, rate)
+
+    trans = []
+    for tr in doc.get('transitions') or []:
+        if tr.get('ages') is None:
+            ages = set(range(AGES))
+        else:
+            ages = set()
+            for k in tr['ages']:
+                lo, hi = age_key(k)
+                ages.update(range(lo, hi + 1))
+        trans.append((ages, idx[tr['from']], idx[tr['to']], num(tr['rate'])))
+    m['trans'] = trans
+
+    fund = doc['funding']
+    m['grant'] = c.money_path(fund['grant'])
+    m['transfers'] = c.transfers(fund.get('transfers'))
+    m['other_income'] = [c.money_path(p) for p in (fund.get('other_income') or [])]
+    m['other_exp'] = [c.money_path(p) for p in (doc.get('other_expenditure') or [])]
+
+    mits = []
+    for md in doc.get('mitigations') or []:
+        mi = Mitigation()
+        mi.name = str(md['name'])
+        mi.type = md['type']
+        start = year_key(md['start']) if md.get('start') is not None else y0
+        ramp = [num(x) for x in md['ramp']] if md.get('ramp') is not None else [1.0]
+        delivery = num(md['delivery']) if md.get('delivery') is not None else 1.0
+        mi.e = []
+        for t in range(n):
+            y = y0 + t
+            if y >= start:
+                mi.e.append(delivery * ramp[min(y - start, len(ramp) - 1)])
+            else:
+                mi.e.append(0.0)
+        if mi.type == 'saving':
+            mi.amount = c.money_path(md['amount'])
+        elif mi.type == 'demand':
+            mi.reduction = num(md['reduction'])
+        elif mi.type == 'mix':
+            mi.frm = idx[md['from']]
+            mi.to = idx[md['to']]
+            mi.share = num(md['share'])
+        elif mi.type == 'unit_cost':
+            mi.setting = idx[md['setting']]
+            mi.reduction = num(md['reduction'])
+        elif mi.type == 'capacity':
+            mi.setting = idx[md['setting']]
+            mi.places = num(md['places'])
+        else:
+            raise ValueError('unknown mitigation type %r' % mi.type)
+        mits.append(mi)
+    m['mits'] = mits
+    return m
+
+
+# ---------------------------------------------------------------------------
+# The projection (section 4)
+
+def project(m, on):
+    """Run the projection with mitigation i active iff on[i].
+    Returns dict of per-year lists."""
+    n = m['n']
+    settings = m['settings']
+    S = len(settings)
+    mits = m['mits']
+
+    def e(i, t):
+        return mits[i].e[t] if on[i] else 0.0
+
+    res = {'N': [], 'NP': [], 'u': [], 'plans': [], 'placements': [], 'savings': []}
+    N = [row[:] for row in m['N0']]
+    B = m['np_count']
+    I = [1.0] * S
+    for t in range(n):
+        if t == 0:
+            NP = m['np_count']
+        else:
+            # 1. cessation
+            M = [[N[a][s] * (1.0 - m['cease'][a]) for s in range(S)] for a in range(AGES)]
+            # 2. ageing
+            A = [[0.0] * S] + [M[a][:] for a in range(AGES - 1)]
+            # 3. transitions, all rules at one age at once on pre-rule values
+            ages_named = set()
+            for ages, _, _, _ in m['trans']:
+                ages_named |= ages
+            for a in sorted(ages_named):
+                pre = A[a][:]
+                out = [0.0] * S
+                inn = [0.0] * S
+                for ages, f, to, r in m['trans']:
+                    if a in ages:
+                        out[f] += r * pre[f]
+                        inn[to] += r * pre[f]
+                for s in range(S):
+                    A[a][s] += inn[s] - out[s]
+            # 4. new plans
+            B = B * (1.0 + m['np_growth'][t])
+            D = 1.0
+            for i, mi in enumerate(mits):
+                if mi.type == 'demand':
+                    D *= (1.0 - mi.reduction * e(i, t))
+            NP = B * D
+            mix = m['np_mix'][:]
+            for i, mi in enumerate(mits):
+                if mi.type == 'mix':
+                    mv = min(mi.share * e(i, t), mix[mi.frm])
+                    mix[mi.frm] -= mv
+                    mix[mi.to] += mv
+            for a in range(AGES):
+                for s in range(S):
+                    A[a][s] += NP * m['np_age'][a] * mix[s]
+            # 5. capacity, in list order
+            for s, st in enumerate(settings):
+                if st.cap is None:
+                    continue
+                cap = st.cap[t]
+                for i, mi in enumerate(mits):
+                    if mi.type == 'capacity' and mi.setting == s:
+                        cap += mi.places * e(i, t)
+                cap = max(cap, 0.0)
+                T = sum(A[a][s] for a in range(AGES))
+                if T > cap and T > 0:
+                    f = (T - cap) / T
+                    o = st.overflow
+                    for a in range(AGES):
+                        mv = A[a][s] * f
+                        A[a][s] -= mv
+                        A[a][o] += mv
+            N = A
+        # unit costs
+        u = []
+        for s, st in enumerate(settings):
+            if t > 0:
+                I[s] = I[s] * (1.0 + st.infl[t])
+            C = 1.0
+            for i, mi in enumerate(mits):
+                if mi.type == 'unit_cost' and mi.setting == s:
+                    C *= (1.0 - mi.reduction * e(i, t))
+            u.append((st.pf + st.topup) * I[s] * C)
+        plans = [sum(N[a][s] for a in range(AGES)) for s in range(S)]
+        placements = 0.0
+        for s in range(S):
+            placements += plans[s] * u[s]
+        sav = 0.0
+        for i, mi in enumerate(mits):
+            if mi.type == 'saving':
+                sav += mi.amount[t] * e(i, t)
+        res['N'].append([row[:] for row in N])
+        res['NP'].append(NP)
+        res['u'].append(u)
+        res['plans'].append(plans)
+        res['placements'].append(placements)
+        res['savings'].append(sav)
+    return res
+
+
+# ---------------------------------------------------------------------------
+# Output (section 9)
+
+def label(y):
+    return '%d/%02d' % (y, (y + 1) % 100)
+
+
+def fmt(x, d):
+    s = '%.*f' % (d, x)
+    if s.startswith('-') and float(s) == 0.0:
+        s = s[1:]
+    return s
+
+
+def field(s):
+    s = str(s)
+    if ',' in s or '"' in s:
+        return '"' + s.replace('"', '""') + '"'
+    return s
+
+
+def write_csv(path, header, rows):
+    tmp = path + '.tmp'
+    with open(tmp, 'w', encoding='utf-8', newline='') as f:
+        f.write(','.join(header) + '\n')
+        for r in rows:
+            f.write(','.join(r) + '\n')
+    os.replace(tmp, path)
+
+
+def compute(m):
+    nm = len(m['mits'])
+    runs = [project(m, [j < i for j in range(nm)]) for i in range(nm + 1)]
+    un, mit = runs[0], runs[nm]
+    n, y0 = m['n'], m['y0']
+    proj = []
+    cum = m['opening']
+    for t in range(n):
+        other = sum(p[t] for p in m['other_exp'])
+        income = m['grant'][t] + m['transfers'][t] + sum(p[t] for p in m['other_income'])
+        expenditure = un['placements'][t] + other
+        mitig = un['placements'][t] - mit['placements'][t] + mit['savings'][t]
+        gap = expenditure - income - mitig
+        cum = cum + gap
+        proj.append(dict(year=y0 + t, ehcps=sum(mit['plans'][t]),
+                         ehcps_un=sum(un['plans'][t]), new_plans=mit['NP'][t],
+                         expenditure=expenditure, mitigations=mitig, income=income,
+                         grant=m['grant'][t], gap=gap, cum=cum))
+    contrib = []
+    for t in range(n):
+        row = []
+        for i, mi in enumerate(m['mits']):
+            c = runs[i]['placements'][t] - runs[i + 1]['placements'][t]
+            if mi.type == 'saving':
+                c += mi.amount[t] * mi.e[t]
+            row.append(c)
+        contrib.append(row)
+    return proj, mit, contrib
+
+
+def main(argv):
+    if len(argv) != 3:
+        sys.stderr.write('usage: hnbref.py SCENARIO.yaml OUTDIR\n')
+        return 1
+    m = compile_scenario(argv[1])
+    proj, mit, contrib = compute(m)
+    out = argv[2]
+    os.makedirs(out, exist_ok=True)
+    rows = []
+    for p in proj:
+        rows.append([str(p['year']), label(p['year']), fmt(p['ehcps'], 3),
+                     fmt(p['ehcps_un'], 3), fmt(p['new_plans'], 3),
+                     fmt(p['expenditure'], 2), fmt(p['mitigations'], 2),
+                     fmt(p['income'], 2), fmt(p['grant'], 2), fmt(p['gap'], 2),
+                     fmt(p['cum'], 2)])
+    write_csv(os.path.join(out, 'projection.csv'),
+              ['year', 'label', 'ehcps', 'ehcps_unmitigated', 'new_plans',
+               'expenditure', 'mitigations', 'income', 'grant', 'annual_gap',
+               'cumulative_deficit'], rows)
+    rows = []
+    for t in range(m['n']):
+        y = m['y0'] + t
+        for s, st in enumerate(m['settings']):
+            plans = mit['plans'][t][s]
+            u = mit['u'][t][s]
+            rows.append([str(y), label(y), field(st.id), fmt(plans, 3), fmt(u, 2),
+                         fmt(plans * u, 2)])
+    write_csv(os.path.join(out, 'placements.csv'),
+              ['year', 'label', 'setting', 'plans', 'unit_cost', 'cost'], rows)
+    rows = []
+    for t in range(m['n']):
+        y = m['y0'] + t
+        for i, mi in enumerate(m['mits']):
+            rows.append([str(y), label(y), field(mi.name), field(mi.type),
+                         fmt(contrib[t][i], 2)])
+    write_csv(os.path.join(out, 'mitigations.csv'),
+              ['year', 'label', 'mitigation', 'type', 'contribution'], rows)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))
