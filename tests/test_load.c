@@ -1,0 +1,320 @@
+/* test_load.c - every loader rule of SPEC sections 2, 3, 6 and 8: the
+ * message and the line:column of the offending value. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "helpers.h"
+
+/* A valid bottom-up scenario; tests append or replace one line. */
+#define HEAD "hnb: 1\nname: t\nstart_year: 2025\nyears: 3\nfunding: {grant: 1m}\n"
+#define SETTINGS "settings:\n  - {id: ms, cost: 1000}\n  - {id: sp, cost: 2000}\n"
+#define POP "population: {total: 10, mix: {ms: 1}, age_profile: {5: 1}}\n"
+#define NEWP "new_plans: {count: 1, age_profile: {5: 1}, mix: {ms: 1}}\n"
+#define VALID HEAD SETTINGS POP NEWP
+
+/* Expect an error whose position is the first occurrence of MARKER in TEXT
+ * (worked out here by searching the text, not by asking the engine), or
+ * 1:1 for an empty marker, and whose message contains NEEDLE. */
+static void expect(const char *text, const char *marker, const char *needle)
+{
+    int line = 1, col = 1;
+    const char *at = marker[0] ? strstr(text, marker) : text;
+    cr_assert_not_null(at, "marker '%s' not in the text", marker);
+    for (const char *q = text; q < at; q++) {
+        if (*q == '\n') line++, col = 1;
+        else if (((unsigned char)*q & 0xC0) != 0x80) col++; /* columns count characters */
+    }
+    char pos[32];
+    snprintf(pos, sizeof pos, "%d:%d:", line, col);
+    const char *e = th_error(text);
+    cr_assert(strncmp(e, pos, strlen(pos)) == 0, "expected position %s ('%s'), got: %s", pos,
+              marker, e);
+    cr_assert(strstr(e, needle) != NULL, "expected '%s' in: %s", needle, e);
+}
+
+Test(load, valid_scenario_loads)
+{
+    cr_assert_str_eq(th_error(VALID), "(no error)");
+}
+
+Test(load, required_keys)
+{
+    expect("name: t\nstart_year: 2025\nyears: 3\nfunding: {grant: 1m}\n", "", "hnb: 1");
+    expect("hnb: 2\nname: t\n", "2\n", "from 1 to 1");
+    expect("hnb: 1\nstart_year: 2025\n", "", "missing 'name'");
+    expect("hnb: 1\nname: t\nyears: 3\n", "", "start_year");
+    expect("hnb: 1\nname: t\nstart_year: 2025\n", "", "years");
+    expect("hnb: 1\nname: t\nstart_year: 2025\nyears: 3\n", "", "funding");
+    expect("hnb: 1\nname: t\nstart_year: 2025\nyears: 3\nfunding: {}\n", "{}", "grant");
+}
+
+Test(load, integers_and_ranges)
+{
+    expect("hnb: 1\nname: t\nstart_year: 2025\nyears: 0\n", "0\n", "from 1 to 50");
+    expect("hnb: 1\nname: t\nstart_year: 2025\nyears: 51\n", "51", "from 1 to 50");
+    expect("hnb: 1\nname: t\nstart_year: 1999\nyears: 5\n", "1999", "from 2000 to 2100");
+    expect("hnb: 1\nname: t\nstart_year: 2025\nyears: 2.5\n", "2.5", "whole number");
+    expect("hnb: 1\nname: t\nstart_year: 2025\nyears: \"5\"\n", "\"5\"", "whole number");
+}
+
+Test(load, unknown_keys_suggest_the_nearest)
+{
+    expect(VALID "opening_defict: 1m\n", "opening_defict", "did you mean 'opening_deficit'");
+    expect(HEAD "settings:\n  - {id: ms, cost: 1000, capcity: 5}\n" POP NEWP, "capcity",
+           "did you mean 'capacity'");
+    expect(VALID "zzzzzz: 1\n", "zzzzzz", "known keys:");
+}
+
+Test(load, wrong_types_and_value_forms)
+{
+    expect(HEAD "settings:\n  - {id: ms, cost: abc}\n" POP NEWP, "abc",
+           "settings.ms.cost: expected an amount of money");
+    expect(HEAD "settings:\n  - {id: ms, cost: 12%}\n" POP NEWP, "12%", "percentage");
+    expect(HEAD "settings:\n  - {id: ms, cost: true}\n" POP NEWP, "true", "a boolean");
+    expect(HEAD "settings:\n  - {id: ms, cost: .nan}\n" POP NEWP, ".nan", "NaN");
+    expect(HEAD "settings:\n  - {id: ms, cost: -.inf}\n" POP NEWP, "-.inf", "NaN or infinity");
+    expect(HEAD "settings:\n  - {id: ms, cost: 1e999}\n" POP NEWP, "1e999", "too large");
+    expect(HEAD "settings:\n  - {id: ms, cost: [1]}\n" POP NEWP, "[1]", "found a list");
+    expect(HEAD "settings:\n  - {id: ms, cost: -5}\n" POP NEWP, "-5", "not negative");
+    expect(HEAD SETTINGS "population: {total: \"£10\", mix: {ms: 1}, age_profile: {5: 1}}\n" NEWP,
+           "\"£10\"", "plain count");
+    expect(VALID "cessation: {rate: 120%}\n", "120%", "between 0 and 1");
+    expect(VALID "opening_deficit: 12%\n", "12%", "percentage where an amount of money");
+}
+
+Test(load, settings_rules)
+{
+    expect(HEAD "settings:\n  - {id: sp, cost: 1000}\n  - {id: ms, cost: 5}\n  - {id: ms, cost: 6}\n"
+               POP NEWP,
+           "ms, cost: 6", "used twice");
+    expect(HEAD "settings:\n  - {id: \"m s\", cost: 1000}\n" POP NEWP, "\"m s\"", "letters, digits");
+    expect(HEAD "settings:\n  - {id: ms}\n" POP NEWP, "{id: ms}", "needs cost");
+    expect(HEAD "settings:\n  - {id: ms, cost: 1, bands: []}\n" POP NEWP, "[]", "not both");
+    expect(HEAD "settings:\n  - {id: ms, cost: 1, capacity: 5}\n" POP NEWP, "5}", "overflow");
+    expect(HEAD "settings:\n  - {id: ms, cost: 1, overflow: sp}\n  - {id: sp, cost: 1}\n" POP NEWP,
+           "sp}", "no capacity");
+    /* the overflow target must be listed after its setting */
+    expect(HEAD "settings:\n  - {id: sp, cost: 1}\n  - {id: ms, cost: 1, capacity: 5, overflow: sp}\n"
+               POP NEWP,
+           "sp}\n" "population", "listed after");
+    expect(HEAD "settings:\n  - {id: ms, cost: 1, capacity: 5, overflow: spx}\n  - {id: sp, cost: 1}\n"
+               POP NEWP,
+           "spx", "did you mean 'sp'");
+    expect(HEAD "settings:\n  - {id: ms, place_funding: 1, bands: [{band: A, share: 0.5, tariff: 1}]}\n"
+               POP NEWP,
+           "[{band", "sum to 0.5");
+}
+
+Test(load, shares_rules)
+{
+    /* within 0.005 inclusive: 0.995 is accepted, 0.994 refused */
+    cr_assert_str_eq(th_error(HEAD SETTINGS
+                              "population: {total: 10, mix: {ms: 0.5, sp: 0.495}, age_profile: {5: 1}}\n"
+                              NEWP),
+                     "(no error)");
+    expect(HEAD SETTINGS "population: {total: 10, mix: {ms: 0.5, sp: 0.494}, age_profile: {5: 1}}\n"
+               NEWP,
+           "{ms: 0.5", "sum to 0.994");
+    expect(HEAD SETTINGS "population: {total: 10, mix: {ms: 1.5, sp: -0.5}, age_profile: {5: 1}}\n"
+               NEWP,
+           "1.5", "between 0 and 1");
+    expect(HEAD SETTINGS "population: {total: 10, mix: {xx: 1}, age_profile: {5: 1}}\n" NEWP,
+           "xx", "unknown setting 'xx'");
+    expect(HEAD SETTINGS "population: {total: 10, mix: {ms: 1}, age_profile: {\"10-5\": 1}}\n" NEWP,
+           "\"10-5\"", "above its second");
+    expect(HEAD SETTINGS "population: {total: 10, mix: {ms: 1}, age_profile: {26: 1}}\n" NEWP,
+           "26", "outside 0..25");
+    /* overlapping keys in a share set add: 5-6 gets 0.5, 6 gets 0.5 -> sums to 1 */
+    cr_assert_str_eq(th_error(HEAD SETTINGS
+                              "population: {total: 10, mix: {ms: 1}, age_profile: {\"5-6\": .5, 6: .5}}\n"
+                              NEWP),
+                     "(no error)");
+}
+
+Test(load, bottom_up_keys_go_together)
+{
+    expect(HEAD SETTINGS, "- {id: ms", "missing population new_plans");
+    expect(HEAD POP, "{total", "missing settings");
+    expect(HEAD "cessation: {rate: 1%}\n", "{rate", "top-down");
+    expect(HEAD "mitigations:\n  - {name: x, type: demand, reduction: 5%}\n", "demand",
+           "saving mitigations only");
+}
+
+Test(load, rates_over_time_and_money_paths)
+{
+    expect(VALID "costs: {inflation: {2026: 1%, \"2026/27\": 2%}}\n", "\"2026/27\"", "named twice");
+    expect(VALID "costs: {inflation: {2026/28: 1%}}\n", "2026/28", "a year like 2026");
+    /* {2024: X, 2026: Y} with start_year 2025 is an error: 2024 never seeds the path */
+    expect(VALID "other_expenditure:\n  - {name: x, by_year: {2024: 1m, 2026: 2m}}\n", "{2024",
+           "name 2025");
+    expect(VALID "other_expenditure:\n  - {name: x, base: 1m, by_year: {2025: 1m}}\n", "{2025",
+           "not both");
+    expect(VALID "other_expenditure:\n  - {name: x, base: 1m}\n  - {name: x, base: 2m}\n",
+           "x, base: 2m", "used twice");
+    expect(VALID "funding: {grant: 2m}\n", "funding: {grant: 2m}", "duplicate key 'funding'");
+}
+
+Test(load, cessation_and_transitions)
+{
+    expect(VALID "cessation: {by_age: {\"19-24\": 20%, \"20-25\": 10%}}\n", "\"20-25\"",
+           "same width");
+    cr_assert_str_eq(th_error(VALID "cessation: {by_age: {\"19-24\": 20%, 21: 5%}}\n"),
+                     "(no error)");
+    expect(VALID "transitions:\n  - {ages: [11], from: ms, to: sp, rate: 60%}\n"
+                 "  - {ages: [\"10-12\"], from: ms, to: sp, rate: 50%}\n",
+           "{ages: [\"10-12\"]", "sum to 1.1");
+    expect(VALID "transitions:\n  - {ages: [30], from: ms, to: sp, rate: 6%}\n", "30",
+           "outside 0..25");
+    expect(VALID "transitions:\n  - {ages: [11], from: ms, to: ms, rate: 6%}\n", "ms, rate",
+           "same setting");
+    expect(VALID "transitions:\n  - {ages: [11], from: mx, to: sp, rate: 6%}\n", "mx",
+           "did you mean 'ms'");
+}
+
+Test(load, mitigations_rules)
+{
+    expect(VALID "mitigations:\n  - {name: a, type: savng, amount: 1m}\n", "savng",
+           "did you mean 'saving'");
+    expect(VALID "mitigations:\n  - {name: a, type: other}\n", "other",
+           "saving, demand, mix, unit_cost or capacity");
+    expect(VALID "mitigations:\n  - {name: a, type: demand}\n", "{name: a", "needs 'reduction'");
+    expect(VALID "mitigations:\n  - {name: a, type: demand, reduction: 5%, amount: 1m}\n",
+           "amount", "unknown key 'amount'");
+    expect(VALID "mitigations:\n  - {name: a, type: capacity, setting: ms, places: 5}\n",
+           "ms, places", "no capacity");
+    expect(VALID "mitigations:\n  - {name: a, type: demand, reduction: 5%, ramp: [0.5, 1.5]}\n",
+           "1.5", "between 0 and 1");
+    expect(VALID "mitigations:\n  - {name: a, type: demand, reduction: 5%}\n"
+                 "  - {name: a, type: demand, reduction: 6%}\n",
+           "a, type: demand, reduction: 6%", "used twice");
+    expect(VALID "mitigations:\n  - {name: a, type: saving, amount: 1m, start: 26}\n", "26}",
+           "a year like");
+}
+
+Test(load, distributions)
+{
+    expect(VALID "costs: {inflation: {dist: normal, mean: 3%}}\n", "{dist", "needs 'sd'");
+    expect(VALID "costs: {inflation: {dist: normal, mean: 3%, sd: 0}}\n", "0}}",
+           "sd must be above 0");
+    expect(VALID "costs: {inflation: {dist: gaussian, mean: 3%, sd: 1%}}\n", "gaussian",
+           "unknown distribution");
+    expect(VALID "costs: {inflation: {dist: triangular, min: 1%, mode: 5%, max: 4%}}\n", "5%",
+           "mode must lie between");
+    expect(VALID "costs: {inflation: {dist: uniform, min: 5%, max: 4%}}\n", "4%",
+           "min must be below max");
+    expect(VALID "costs: {inflation: {dist: uniform, min: 1%, max: 4%, mode: 2%}}\n", "mode",
+           "unknown key 'mode'");
+    expect(VALID "cessation: {rate: {dist: uniform, min: 0.5, max: 1.5}}\n", "{dist",
+           "outside the value's range");
+    expect(VALID "costs: {inflation: {dist: bernoulli, p: 1.5}}\n", "1.5", "p must lie");
+    expect(VALID "costs: {inflation: {dist: lognormal, median: -1, sigma: 0.1}}\n", "-1",
+           "median must be above 0");
+    /* an unbounded distribution may reach outside the range: its draws are clamped */
+    cr_assert_str_eq(th_error(VALID "cessation: {rate: {dist: normal, mean: 5%, sd: 10%}}\n"),
+                     "(no error)");
+    expect(VALID "costs: {inflation: {dist: normal, mean: 3%, sd: 1%, id: x}}\n"
+                 "cessation: {rate: {dist: normal, mean: 3%, sd: 2%, id: x }}\n",
+           "x }}", "id 'x' is already used");
+}
+
+#define WITH_DISTS                                                                             \
+    HEAD SETTINGS POP                                                                          \
+    "new_plans: {count: 1, growth: {dist: normal, mean: 3%, sd: 1%, id: g}, "                 \
+    "age_profile: {5: 1}, mix: {ms: 1}}\n"                                                     \
+    "costs: {inflation: {dist: normal, mean: 3%, sd: 1%, id: infl}}\n"
+
+Test(load, monte_carlo_block)
+{
+    expect(VALID "monte_carlo: {method: lhc}\n", "lhc", "did you mean 'lhs'");
+    expect(VALID "monte_carlo: {draws: 0 }\n", "0 }", "from 1 to");
+    expect(VALID "monte_carlo: {thresholds: [100m, abc]}\n", "abc", "amount of money");
+    expect(WITH_DISTS "monte_carlo: {correlations: [{a: infl, b: growht, rho: 0.5}]}\n", "growht",
+           "not the id of a distribution");
+    expect(WITH_DISTS "monte_carlo: {correlations: [{a: infl, b: g, rho: 1.0}]}\n", "1.0",
+           "strictly between -1 and 1");
+    expect(WITH_DISTS "monte_carlo: {correlations: [{a: infl, b: infl, rho: 0.5}]}\n",
+           "infl, rho", "with itself");
+    cr_assert_str_eq(th_error(WITH_DISTS "monte_carlo: {draws: 1000, seed: 7, method: sobol, "
+                                         "correlations: [{a: infl, b: g, rho: -0.4}]}\n"),
+                     "(no error)");
+}
+
+/* For syntax errors the position is libyaml's: check that one is given. */
+static void expect_syntax(const char *text, const char *needle)
+{
+    const char *e = th_error(text);
+    int line = 0, col = 0;
+    cr_assert(sscanf(e, "%d:%d:", &line, &col) == 2 && line >= 1 && col >= 1, "%s", e);
+    cr_assert(strstr(e, needle) != NULL, "expected '%s' in: %s", needle, e);
+}
+
+Test(load, malformed_yaml)
+{
+    expect_syntax("hnb: 1\nname: [unclosed\n", "YAML syntax");
+    expect_syntax("hnb: 1\n  bad: indent\n", "YAML syntax");
+    expect_syntax("\x01\x02\x03\xff\xfe", "YAML syntax");
+    expect_syntax("hnb: 1\nname: \"unterminated\n", "YAML syntax");
+    expect("- a\n- b\n", "", "must be a mapping");
+    expect("a: *nothing\n", "*nothing", "unknown alias");
+    expect("--- {hnb: 1}\n--- {hnb: 2}\n", "--- {hnb: 2}", "second");
+    expect("a: &x {b: *x}\n", "*x", "contains it");
+    /* a 2 MB line is read and refused as a value, not a crash */
+    static char longline[2200000];
+    memcpy(longline, "hnb: 1\nname: ", 14);
+    memset(longline + 14, '9', 2100000);
+    longline[2100014] = 0;
+    expect_syntax(longline, "");
+}
+
+Test(load, alias_bomb_and_deep_nesting_are_errors)
+{
+    char bomb[4096] = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+    for (char c = 'b'; c <= 'j'; c++) {
+        char line[128];
+        snprintf(line, sizeof line, "%c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c]\n",
+                 c, c, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1);
+        strcat(bomb, line);
+    }
+    const char *e = th_error(bomb);
+    cr_assert(strstr(e, "alias bomb") != NULL, "%s", e);
+
+    static char deep[20000];
+    memset(deep, '[', 5000);
+    deep[5000] = 0;
+    e = th_error(deep);
+    cr_assert(strstr(e, "nesting deeper than") != NULL, "%s", e);
+    memset(deep, 0, sizeof deep);
+    for (int i = 0; i < 3000; i++) memcpy(deep + 3 * i, "a: ", 3); /* a: a: a: ... */
+    e = th_error(deep);
+    cr_assert(strstr(e, "YAML syntax") != NULL || strstr(e, "nesting") != NULL, "%s", e);
+}
+
+Test(load, from_csv_errors_name_the_csv_file)
+{
+    th_write("pop.csv", "age,setting,count\n5,ms,10\n5,xx,3\n");
+    hnb_err err;
+    hnb_model *m = th_load(HEAD SETTINGS "population: {from_csv: pop.csv}\n" NEWP, &err);
+    cr_assert_null(m);
+    cr_assert(strstr(err.file, "pop.csv") != NULL, "%s", err.file);
+    cr_assert_eq(err.line, 3); /* the row "5,xx,3", at the setting field */
+    cr_assert_eq(err.col, 3);
+    cr_assert(strstr(err.msg, "unknown setting 'xx'") != NULL, "%s", err.msg);
+
+    th_write("pop2.csv", "age,setting,n\n5,ms,10\n");
+    m = th_load(HEAD SETTINGS "population: {from_csv: pop2.csv}\n" NEWP, &err);
+    cr_assert_null(m);
+    cr_assert_eq(err.line, 1);
+    cr_assert(strstr(err.msg, "header") != NULL, "%s", err.msg);
+
+    th_write("pop3.csv", "age,setting,count\n5,ms,-1\n");
+    m = th_load(HEAD SETTINGS "population: {from_csv: pop3.csv}\n" NEWP, &err);
+    cr_assert_null(m);
+    cr_assert(err.line == 2 && err.col == 6, "%d:%d", err.line, err.col); /* "-1" */
+
+    m = th_load(HEAD SETTINGS "population: {from_csv: missing.csv}\n" NEWP, &err);
+    cr_assert_null(m);
+    cr_assert(strstr(err.msg, "cannot open") != NULL, "%s", err.msg);
+    cr_assert_eq(err.line, 9); /* the from_csv value in the scenario */
+    cr_assert_eq(err.col, 24);
+}
