@@ -100,15 +100,15 @@ static int merge_seq(hnb_node *base, const hnb_node *over, hnb_err *err)
  * so that a drop of an item no base has is still an error. */
 static int fresh_copy(const hnb_node *over, hnb_node **out, hnb_err *err)
 {
-    hnb_node *c = hnb_node_new(over->type, over->mark);
-    c->plain = over->plain;
-    *out = c;
-    if (over->type == HNB_SCALAR) {
-        hnb_node_free(c);
+    int keyed_seq = over->type == HNB_SEQ && over->n > 0 && all_keyed(over);
+    int plain_map = over->type == HNB_MAP && !is_dist(over);
+    if (!keyed_seq && !plain_map) {
         *out = hnb_node_copy(over);
         return HNB_OK;
     }
-    return hnb_merge_into(c, over, err);
+    hnb_node *c = hnb_node_new(over->type, over->mark);
+    *out = c;
+    return keyed_seq ? merge_seq(c, over, err) : hnb_merge_into(c, over, err);
 }
 
 int hnb_merge_into(hnb_node *base, const hnb_node *over, hnb_err *err)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 struct hnb_srcs {
@@ -412,6 +413,11 @@ int hnb_node_load_file(hnb_srcs *srcs, const char *path, hnb_node **out, hnb_err
     hnb_mark mk = {hnb_srcs_add(srcs, path), 0, 0};
     FILE *f = fopen(path, "rb");
     if (!f) return hnb_err_at(err, mk, "cannot open: %s", strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return hnb_err_at(err, mk, "not a regular file");
+    }
     size_t cap = 65536, len = 0;
     char *buf = xmalloc(cap);
     for (;;) {

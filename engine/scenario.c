@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "hnb/merge.h"
 #include "hnb/model.h"
@@ -685,6 +686,11 @@ static int parse_csv(ctx *c, const hnb_node *at, const char *path)
     FILE *f = fopen(full, "rb");
     if (!f)
         return fail(c, at, "population.from_csv: cannot open '%s': %s", full, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return fail(c, at, "population.from_csv: '%s' is not a regular file", full);
+    }
     const char *fname = hnb_srcs_add(m->srcs, full);
     m->pop_csv = xcalloc((size_t)HNB_AGES * (size_t)m->nsettings, sizeof(double));
     char line[4096];

@@ -1,0 +1,107 @@
+/* test_cli.c - the hnb command line: help, exit codes, nothing written on
+ * bad input, outputs in place, --set. Runs the built binary (HNB_BIN). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+static char out[65536];
+
+/* Run "hnb ARGS" through sh; capture stdout+stderr into out; return the exit status. */
+static int hnb(const char *args)
+{
+    const char *bin = getenv("HNB_BIN");
+    cr_assert_not_null(bin, "HNB_BIN is not set (run through make test)");
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "cd %s && %s %s 2>&1", th_root(), bin, args);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = 0;
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+Test(cli, help_and_version)
+{
+    cr_assert_eq(hnb("--help"), 0);
+    cr_assert(strstr(out, "usage: hnb") != NULL);
+    cr_assert_eq(hnb("run --help"), 0);
+    cr_assert(strstr(out, "--set PATH=VALUE") != NULL);
+    cr_assert_eq(hnb("check --help"), 0);
+    cr_assert_eq(hnb("--version"), 0);
+    cr_assert(strncmp(out, "hnb ", 4) == 0);
+    cr_assert_eq(hnb(""), 2);
+    cr_assert_eq(hnb("rnu x"), 2);
+    cr_assert(strstr(out, "did you mean 'run'") != NULL, "%s", out);
+    cr_assert_eq(hnb("run"), 2);
+    cr_assert_eq(hnb("run --bogus scenarios/leicester-city-2025.yaml"), 2);
+}
+
+Test(cli, bad_input_exits_2_and_writes_nothing)
+{
+    const char *bad = th_write("bad.yaml", "hnb: 1\nname: x\nstart_year: 2025\nyears: 99\n");
+    char args[1024], dir[600];
+    snprintf(dir, sizeof dir, "%s.out", bad);
+    snprintf(args, sizeof args, "run %s -o %s", bad, dir);
+    cr_assert_eq(hnb(args), 2);
+    cr_assert(strstr(out, "bad.yaml:4:8: years: expected a whole number from 1 to 50") != NULL,
+              "%s", out);
+    cr_assert(!exists(dir), "nothing is written on bad input");
+    snprintf(args, sizeof args, "run %s.missing", bad);
+    cr_assert_eq(hnb(args), 2);
+    cr_assert(strstr(out, "cannot open") != NULL, "%s", out);
+}
+
+Test(cli, run_writes_every_table)
+{
+    char dir[600], args[1024], f[700];
+    snprintf(dir, sizeof dir, "%s/out-cli", th_root());
+    snprintf(args, sizeof args,
+             "run scenarios/leicestershire-mtfs-2025.yaml -o %s --set opening_deficit=75m -q", dir);
+    cr_assert_eq(hnb(args), 0, "%s", out);
+    const char *files[] = {"projection.csv", "placements.csv", "mitigations.csv", "summary.md"};
+    for (int i = 0; i < 4; i++) {
+        snprintf(f, sizeof f, "%s/%s", dir, files[i]);
+        cr_assert(exists(f), "%s", f);
+    }
+    snprintf(f, sizeof f, "%s/projection.csv", dir);
+    FILE *p = fopen(f, "r");
+    char line[512];
+    cr_assert_not_null(fgets(line, sizeof line, p));
+    cr_assert_str_eq(line, "year,label,ehcps,ehcps_unmitigated,new_plans,expenditure,mitigations,"
+                           "income,grant,annual_gap,cumulative_deficit\n");
+    cr_assert_not_null(fgets(line, sizeof line, p));
+    /* opening 75m instead of 65m: 2025/26 ends at 75 + 15.2 = 90.2m */
+    cr_assert(strstr(line, ",90200000.00\n") != NULL, "%s", line);
+    fclose(p);
+    snprintf(f, sizeof f, "%s/summary.md", dir);
+    p = fopen(f, "r");
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = 0;
+    fclose(p);
+    cr_assert(strstr(out, "| 2025/26 | 145.5 | 117.5 | 12.8 | 15.2 | 90.2 |") != NULL, "%s", out);
+    cr_assert(strstr(out, "**£112.7m**") != NULL, "override exposure: %s", out);
+    snprintf(args, sizeof args, "rm -rf %s", dir);
+    cr_assert_eq(system(args), 0);
+}
+
+Test(cli, check_prints_a_summary)
+{
+    cr_assert_eq(hnb("check scenarios/leicestershire-2025.yaml"), 0, "%s", out);
+    cr_assert(strstr(out, "ok") != NULL);
+    cr_assert(strstr(out, "2025/26 to 2036/37 (12 years)") != NULL, "%s", out);
+    cr_assert_eq(hnb("check scenarios/leicestershire-2025.yaml --set years=0"), 2);
+    cr_assert(strstr(out, "--set:1:7: years") != NULL, "%s", out);
+}

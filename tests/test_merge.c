@@ -1,0 +1,195 @@
+/* test_merge.c - extends: and --set (SPEC section 7). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "hnb/merge.h"
+
+#define BASE                                                                                   \
+    "hnb: 1\nname: base\nstart_year: 2025\nyears: 2\nfunding: {grant: 10m}\n"                 \
+    "settings:\n  - {id: ms, cost: 1000}\n  - {id: sp, cost: 2000, capacity: {2025: 50, 2026: 60}, overflow: ind}\n" \
+    "  - {id: ind, cost: 5000}\n"                                                              \
+    "population: {total: 100, mix: {ms: 0.5, sp: 0.5}, age_profile: {5: 1}}\n"                \
+    "new_plans: {count: 10, growth: {2025: 10%, 2026: 20%}, age_profile: {5: 1}, mix: {ms: 1}}\n" \
+    "other_expenditure:\n  - {name: Central, base: 1m}\n  - {name: AP, base: 2m}\n"           \
+    "mitigations:\n  - {name: Banding, type: unit_cost, setting: ms, reduction: 10%}\n"       \
+    "  - {name: Saving, type: saving, amount: 1m}\n"
+
+static hnb_model *load_child(const char *child, const char *const *sets, int nsets, hnb_err *err)
+{
+    th_write("base.yaml", BASE);
+    const char *path = th_write("child.yaml", child);
+    hnb_model *m = NULL;
+    memset(err, 0, sizeof *err);
+    hnb_model_load(path, sets, nsets, &m, err);
+    return m;
+}
+
+static double central(const hnb_model *m, const char *name)
+{
+    int i = hnb_model_find_param(m, name);
+    cr_assert_geq(i, 0, "no parameter %s", name);
+    return m->params[i].central;
+}
+
+Test(merge, mappings_merge_key_by_key_and_lists_by_id_or_name)
+{
+    hnb_err err;
+    hnb_model *m = load_child(
+        "extends: base.yaml\nname: child\n"
+        "new_plans: {growth: {2026: 30%}}\n"                  /* rate map: years of both */
+        "settings:\n  - {id: sp, cost: 2500}\n  - {id: post16, cost: 9000}\n"
+        "other_expenditure:\n  - {name: AP, base: 3m}\n  - {name: Central, drop: true}\n"
+        "mitigations:\n  - {name: Banding, delivery: 50%}\n",
+        NULL, 0, &err);
+    cr_assert_not_null(m, "%s:%d:%d: %s", err.file, err.line, err.col, err.msg);
+    cr_assert_str_eq(m->name, "child");
+    /* settings merged by id: sp changed, ms and ind kept in order, post16 appended */
+    cr_assert_eq(m->nsettings, 4);
+    cr_assert_str_eq(m->settings[0].id, "ms");
+    cr_assert_str_eq(m->settings[1].id, "sp");
+    cr_assert_str_eq(m->settings[3].id, "post16");
+    cr_assert_float_eq(central(m, "settings.sp.cost"), 2500, 0);
+    /* sp keeps its capacity from the base */
+    cr_assert_not_null(m->settings[1].capacity);
+    /* growth: 2025 from the base (10%), 2026 from the child (30%) */
+    cr_assert_float_eq(central(m, "new_plans.growth.2025"), 0.10, 1e-12);
+    cr_assert_float_eq(central(m, "new_plans.growth.2026"), 0.30, 1e-12);
+    /* Central dropped, AP replaced */
+    cr_assert_eq(m->nother, 1);
+    cr_assert_str_eq(m->other[0].name, "AP");
+    cr_assert_float_eq(central(m, "other_expenditure.AP.base"), 3e6, 0);
+    /* the Banding item merged: still unit_cost with its reduction, now delivery 50% */
+    cr_assert_eq(m->mits[0].type, HNB_MIT_UNIT_COST);
+    cr_assert_float_eq(central(m, "mitigations.Banding.delivery"), 0.5, 0);
+    hnb_model_free(m);
+}
+
+Test(merge, null_removes_a_key_and_empty_list_replaces)
+{
+    hnb_err err;
+    hnb_model *m = load_child("extends: base.yaml\nmitigations: []\nother_expenditure: ~\n", NULL,
+                              0, &err);
+    cr_assert_not_null(m, "%s:%d:%d: %s", err.file, err.line, err.col, err.msg);
+    cr_assert_eq(m->nmit, 0);
+    cr_assert_eq(m->nother, 0);
+    hnb_model_free(m);
+}
+
+Test(merge, a_distribution_replaces_the_value_under_it)
+{
+    hnb_err err;
+    hnb_model *m = load_child(
+        "extends: base.yaml\nnew_plans: {growth: {dist: normal, mean: 5%, sd: 1%, id: g}}\n", NULL,
+        0, &err);
+    cr_assert_not_null(m, "%s:%d:%d: %s", err.file, err.line, err.col, err.msg);
+    /* the by-year map is gone: one variable for every year */
+    cr_assert_eq(m->np_growth[0], m->np_growth[1]);
+    cr_assert_float_eq(central(m, "g"), 0.05, 1e-12);
+    hnb_model_free(m);
+}
+
+Test(merge, dropping_an_item_the_base_lacks_is_an_error)
+{
+    hnb_err err;
+    hnb_model *m =
+        load_child("extends: base.yaml\nother_expenditure:\n  - {name: Nope, drop: true}\n", NULL,
+                   0, &err);
+    cr_assert_null(m);
+    cr_assert(strstr(err.file, "child.yaml") != NULL);
+    cr_assert_eq(err.line, 3);
+    cr_assert_eq(err.col, 5);
+    cr_assert(strstr(err.msg, "'Nope' is not in the scenario extended") != NULL, "%s", err.msg);
+}
+
+Test(merge, loops_are_errors)
+{
+    th_write("loop-a.yaml", "extends: loop-b.yaml\nhnb: 1\n");
+    const char *b = th_write("loop-b.yaml", "extends: loop-a.yaml\nname: x\n");
+    hnb_err err = {0};
+    hnb_model *m = NULL;
+    cr_assert_eq(hnb_model_load(b, NULL, 0, &m, &err), HNB_EINPUT);
+    cr_assert(strstr(err.msg, "loop") != NULL, "%s", err.msg);
+    cr_assert_eq(err.line, 1);
+    cr_assert_eq(err.col, 10);
+
+    const char *s = th_write("self.yaml", "extends: self.yaml\n");
+    cr_assert_eq(hnb_model_load(s, NULL, 0, &m, &err), HNB_EINPUT);
+    cr_assert(strstr(err.msg, "loop") != NULL, "%s", err.msg);
+
+    const char *c = th_write("nobase.yaml", "extends: nowhere.yaml\n");
+    cr_assert_eq(hnb_model_load(c, NULL, 0, &m, &err), HNB_EINPUT);
+    cr_assert(strstr(err.msg, "cannot open") != NULL, "%s", err.msg);
+}
+
+Test(merge, chains_of_three)
+{
+    th_write("base.yaml", BASE);
+    th_write("mid.yaml", "extends: base.yaml\nyears: 3\n");
+    const char *top = th_write("top.yaml", "extends: mid.yaml\nname: top\n");
+    hnb_err err = {0};
+    hnb_model *m = NULL;
+    cr_assert_eq(hnb_model_load(top, NULL, 0, &m, &err), 0, "%s", err.msg);
+    cr_assert_eq(m->years, 3);
+    cr_assert_str_eq(m->name, "top");
+    hnb_model_free(m);
+}
+
+Test(merge, set_overrides_after_merging)
+{
+    const char *sets[] = {"new_plans.growth=15%", "settings.sp.capacity=2600",
+                          "mitigations.Banding.delivery=0.5", "opening_deficit=\"£2m\"",
+                          "settings.ms.inflation={2026: 4%}"};
+    hnb_err err;
+    hnb_model *m = load_child("extends: base.yaml\n", sets, 5, &err);
+    cr_assert_not_null(m, "%s:%d:%d: %s", err.file, err.line, err.col, err.msg);
+    /* a scalar replaces the whole by-year map */
+    cr_assert_float_eq(central(m, "new_plans.growth"), 0.15, 1e-12);
+    cr_assert_float_eq(central(m, "settings.sp.capacity"), 2600, 0);
+    cr_assert_float_eq(central(m, "mitigations.Banding.delivery"), 0.5, 0);
+    cr_assert_float_eq(central(m, "opening_deficit"), 2e6, 0);
+    /* a key that is not there yet is created */
+    cr_assert_float_eq(central(m, "settings.ms.inflation.2026"), 0.04, 1e-12);
+    hnb_model_free(m);
+}
+
+Test(merge, set_errors)
+{
+    hnb_err err;
+    const char *s1[] = {"settings.nope.cost=5"};
+    cr_assert_null(load_child("extends: base.yaml\n", s1, 1, &err));
+    cr_assert_str_eq(err.file, "--set");
+    cr_assert_eq(err.col, 10); /* "nope" starts at column 10 of the argument */
+    cr_assert(strstr(err.msg, "no item with id or name 'nope'") != NULL, "%s", err.msg);
+
+    const char *s2[] = {"new_plans.growth=abc"};
+    cr_assert_null(load_child("extends: base.yaml\n", s2, 1, &err));
+    cr_assert_str_eq(err.file, "--set");
+    cr_assert_eq(err.col, 18); /* the value "abc" after "new_plans.growth=" (17 characters) */
+    cr_assert(strstr(err.msg, "new_plans.growth") != NULL, "%s", err.msg);
+
+    const char *s3[] = {"no equals sign"};
+    cr_assert_null(load_child("extends: base.yaml\n", s3, 1, &err));
+    cr_assert(strstr(err.msg, "PATH=VALUE") != NULL, "%s", err.msg);
+
+    const char *s4[] = {"name.x=1"};
+    cr_assert_null(load_child("extends: base.yaml\n", s4, 1, &err));
+    cr_assert(strstr(err.msg, "cannot be reached") != NULL, "%s", err.msg);
+
+    const char *s5[] = {"years=[1"};
+    cr_assert_null(load_child("extends: base.yaml\n", s5, 1, &err));
+    cr_assert(strstr(err.msg, "YAML syntax") != NULL, "%s", err.msg);
+}
+
+Test(merge, year_keys_merge_across_spellings)
+{
+    cr_assert(hnb_key_same("2026", "2026/27"));
+    cr_assert(!hnb_key_same("2026", "2027"));
+    hnb_err err;
+    hnb_model *m = load_child("extends: base.yaml\nnew_plans: {growth: {\"2026/27\": 40%}}\n",
+                              NULL, 0, &err);
+    cr_assert_not_null(m, "%s:%d:%d: %s", err.file, err.line, err.col, err.msg);
+    cr_assert_float_eq(central(m, "new_plans.growth.2026"), 0.40, 1e-12);
+    hnb_model_free(m);
+}
