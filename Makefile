@@ -104,7 +104,7 @@ fuzz: deps build/fuzz/fuzz_load
 install: $(BUILD)/hnb
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/hnb/plots
 	install -m 755 $(BUILD)/hnb $(DESTDIR)$(PREFIX)/bin/hnb
-	-cp plots/*.gp $(DESTDIR)$(PREFIX)/share/hnb/plots/ 2>/dev/null
+	for f in plots/*.gp; do [ -f "$$f" ] && install -m 644 "$$f" $(DESTDIR)$(PREFIX)/share/hnb/plots/; done; true
 
 clean:
 	rm -rf build

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "hnb/mc.h"
 #include "hnb/model.h"
 #include "hnb/project.h"
 #include "hnb/report.h"
@@ -39,6 +41,7 @@ static void usage(FILE *f)
 static void usage_run(FILE *f)
 {
     fputs("usage: hnb run SCENARIO [-o DIR] [--set PATH=VALUE]... [--no-charts]\n"
+          "               [--draws N] [--seed S] [--threads T] [--method random|lhs|sobol]\n"
           "\n"
           "Project SCENARIO and write projection.csv, placements.csv, mitigations.csv\n"
           "and summary.md into DIR (default out/<scenario file name>/).\n"
@@ -50,6 +53,15 @@ static void usage_run(FILE *f)
           "                         --set \"mitigations.Banded funding model.delivery=0.5\"\n"
           "                         (VALUE is read as YAML; repeat for several)\n"
           "      --no-charts        do not draw charts\n"
+          "\n"
+          "Monte Carlo (SPEC section 6; the command line overrides monte_carlo: in the file;\n"
+          "without draws in either, the run is deterministic):\n"
+          "  -n, --draws N          number of draws; adds montecarlo.csv, sensitivity.csv,\n"
+          "                         exceedance.csv and a Monte Carlo section to summary.md\n"
+          "      --seed S           random seed (default: the file's, else 1)\n"
+          "  -j, --threads T        worker threads (default: the number of processors);\n"
+          "                         the outputs are the same for any T\n"
+          "      --method M         random (default), lhs (Latin hypercube) or sobol\n"
           "  -q, --quiet            print nothing on success\n"
           "  -h, --help             show this help\n",
           f);
@@ -88,7 +100,25 @@ typedef struct {
     int nsets;
     const char *outdir;
     int no_charts, quiet;
+    long draws;          /* -1: not given */
+    long long seed;      /* -1: not given */
+    int threads;         /* 0: not given */
+    int method;          /* -1: not given */
 } run_opts;
+
+/* A whole number option in [lo, hi]; prints the problem and returns -1. */
+static int opt_long(const char *name, const char *arg, long long lo, long long hi, long long *out)
+{
+    char *end;
+    long long v = strtoll(arg, &end, 10);
+    if (!*arg || *end || v < lo || v > hi) {
+        fprintf(stderr, "hnb run: --%s: expected a whole number from %lld to %lld, found '%s'\n",
+                name, lo, hi, arg);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
 
 static int add_set(run_opts *o, const char *s)
 {
@@ -100,7 +130,7 @@ static int add_set(run_opts *o, const char *s)
 }
 
 static int write_outputs(const hnb_model *m, const double *p, const hnb_result *r,
-                         const char *dir, hnb_err *err)
+                         const hnb_mc *mc, const char *dir, hnb_err *err)
 {
     hnb_outset *o = hnb_outset_create(dir, err);
     if (!o) return HNB_EFAIL;
@@ -112,8 +142,20 @@ static int write_outputs(const hnb_model *m, const double *p, const hnb_result *
     else if (!rc) rc |= hnb_write_placements(f, m, r);
     if (!rc && (f = hnb_outset_open(o, "mitigations.csv", err)) == NULL) rc = HNB_EFAIL;
     else if (!rc) rc |= hnb_write_mitigations(f, m, r);
+    if (mc) {
+        if (!rc && (f = hnb_outset_open(o, "montecarlo.csv", err)) == NULL) rc = HNB_EFAIL;
+        else if (!rc) rc |= hnb_write_montecarlo(f, m, mc);
+        if (!rc && (f = hnb_outset_open(o, "sensitivity.csv", err)) == NULL) rc = HNB_EFAIL;
+        else if (!rc) rc |= hnb_write_sensitivity(f, m, mc);
+        if (m->nthresholds > 0) {
+            if (!rc && (f = hnb_outset_open(o, "exceedance.csv", err)) == NULL) rc = HNB_EFAIL;
+            else if (!rc) rc |= hnb_write_exceedance(f, m, mc);
+        }
+    }
+    char *extra = mc ? hnb_mc_summary(m, mc, r) : NULL;
     if (!rc && (f = hnb_outset_open(o, "summary.md", err)) == NULL) rc = HNB_EFAIL;
-    else if (!rc) rc |= hnb_write_summary(f, m, p, r, NULL);
+    else if (!rc) rc |= hnb_write_summary(f, m, p, r, extra);
+    free(extra);
     if (!rc) rc = hnb_outset_commit(o, err);
     else if (!err->msg[0]) hnb_err_fail(err, "%s: write failed", dir);
     hnb_outset_free(o);
@@ -127,11 +169,19 @@ static int cmd_run(int argc, char **argv)
                                           {"no-charts", no_argument, 0, 'C'},
                                           {"quiet", no_argument, 0, 'q'},
                                           {"help", no_argument, 0, 'h'},
+                                          {"draws", required_argument, 0, 'n'},
+                                          {"seed", required_argument, 0, 'S'},
+                                          {"threads", required_argument, 0, 'j'},
+                                          {"method", required_argument, 0, 'M'},
                                           {0, 0, 0, 0}};
     run_opts o = {0};
+    o.draws = -1;
+    o.seed = -1;
+    o.method = -1;
     int c;
+    long long v;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:s:qh", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:s:qhn:j:", longs, NULL)) != -1) {
         switch (c) {
         case 'o':
             o.outdir = optarg;
@@ -145,6 +195,28 @@ static int cmd_run(int argc, char **argv)
         case 'q':
             o.quiet = 1;
             break;
+        case 'n':
+            if (opt_long("draws", optarg, 0, 100000000LL, &v)) goto bad;
+            o.draws = (long)v;
+            break;
+        case 'S':
+            if (opt_long("seed", optarg, 0, 999999999999LL, &v)) goto bad;
+            o.seed = v;
+            break;
+        case 'j':
+            if (opt_long("threads", optarg, 1, 256, &v)) goto bad;
+            o.threads = (int)v;
+            break;
+        case 'M':
+            if (!strcmp(optarg, "random")) o.method = HNB_METHOD_RANDOM;
+            else if (!strcmp(optarg, "lhs")) o.method = HNB_METHOD_LHS;
+            else if (!strcmp(optarg, "sobol")) o.method = HNB_METHOD_SOBOL;
+            else {
+                fprintf(stderr, "hnb run: --method: expected random, lhs or sobol, found '%s'\n",
+                        optarg);
+                goto bad;
+            }
+            break;
         case 'h':
             usage_run(stdout);
             free(o.sets);
@@ -154,6 +226,11 @@ static int cmd_run(int argc, char **argv)
             free(o.sets);
             return 2;
         }
+    }
+    if (0) {
+    bad:
+        free(o.sets);
+        return 2;
     }
     if (optind != argc - 1) {
         fprintf(stderr, "hnb run: expected one SCENARIO file\n");
@@ -182,7 +259,18 @@ static int cmd_run(int argc, char **argv)
     hnb_result *r = hnb_result_create(m);
     hnb_model_central(m, p);
     hnb_project(m, p, w, r, HNB_PROJECT_DETAIL);
-    int rc = write_outputs(m, p, r, dir, &err);
+    int rc = HNB_OK;
+    hnb_mc *mc = NULL;
+    long draws = o.draws >= 0 ? o.draws : m->mc_draws;
+    if (draws > 0) {
+        hnb_mc_opts mo = {draws,
+                          o.seed >= 0 ? (unsigned long)o.seed : m->mc_seed_given ? m->mc_seed : 1,
+                          o.method >= 0 ? (hnb_method)o.method : m->mc_method,
+                          o.threads > 0 ? o.threads : (int)sysconf(_SC_NPROCESSORS_ONLN),
+                          isatty(2) && !o.quiet};
+        rc = hnb_mc_run(m, &mo, &mc, &err);
+    }
+    if (rc == HNB_OK) rc = write_outputs(m, p, r, mc, dir, &err);
     if (rc == HNB_OK && !o.quiet) {
         char a[64];
         int t = m->years - 1;
@@ -191,12 +279,22 @@ static int cmd_run(int argc, char **argv)
         hnb_result_label(m, t, label);
         printf("%s: cumulative deficit £%sm at the end of %s; tables in %s/\n", m->name, a, label,
                dir);
+        if (mc) {
+            const double *q = &mc->pct[((size_t)HNB_MC_CUMULATIVE * m->years + t) * HNB_MC_NQ];
+            char p10[32], p50[32], p90[32];
+            hnb_fmt_fixed(p10, sizeof p10, q[1] / 1e6, 1);
+            hnb_fmt_fixed(p50, sizeof p50, q[3] / 1e6, 1);
+            hnb_fmt_fixed(p90, sizeof p90, q[5] / 1e6, 1);
+            printf("Monte Carlo: %ld draws on %d threads in %.2fs: P10 £%sm, P50 £%sm, P90 £%sm\n",
+                   mc->draws, mc->threads, mc->sim_seconds + mc->reduce_seconds, p10, p50, p90);
+        }
     }
+    hnb_mc_free(mc);
     hnb_result_free(r);
     hnb_work_free(w);
     free(p);
     hnb_model_free(m);
-    if (rc) return report_err(&err) == 2 ? 1 : 1;
+    if (rc) return report_err(&err);
     return 0;
 }
 

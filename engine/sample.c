@@ -1,0 +1,324 @@
+/* sample.c - draws for Monte Carlo: uniforms, copula, inverse CDFs. */
+#include "hnb/sample.h"
+
+#include <float.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_qrng.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PERT_NODES 2048
+
+typedef struct {
+    double alpha, beta;
+    double *table; /* beta quantiles at u = j / PERT_NODES */
+} pert_table;
+
+struct hnb_sampler {
+    const hnb_model *m;
+    hnb_method method;
+    long draws;
+    unsigned long seed;
+    int n;          /* random variables */
+    int *slot;      /* model slot of variable k */
+    pert_table *pert;
+    /* copula over the correlated variables */
+    int nc;         /* how many */
+    int *cvar;      /* variable index of copula member j */
+    double *chol;   /* lower triangle, nc x nc */
+    double *shift;  /* sobol: per-dimension shift */
+    uint32_t *perm_key; /* lhs: per-variable permutation key */
+};
+
+struct hnb_stream {
+    gsl_rng *rng;
+    gsl_qrng *qrng;
+    long next; /* the sobol index qrng will give next */
+    double *z, *point;
+};
+
+/* splitmix64: a strong 64-bit mix, to derive per-draw seeds. */
+static uint64_t mix64(uint64_t x)
+{
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+/* A bijection on [0, len) keyed by KEY: Kensler's hashed permutation
+ * ("Correlated Multi-Jittered Sampling", Pixar, 2013), cycle-walking to
+ * stay inside the range. Gives LHS strata without a stored table. */
+static uint32_t permute(uint32_t i, uint32_t len, uint32_t key)
+{
+    uint32_t w = len - 1;
+    w |= w >> 1;
+    w |= w >> 2;
+    w |= w >> 4;
+    w |= w >> 8;
+    w |= w >> 16;
+    do {
+        i ^= key;
+        i *= 0xe170893d;
+        i ^= key >> 16;
+        i ^= (i & w) >> 4;
+        i ^= key >> 8;
+        i *= 0x0929eb3f;
+        i ^= key >> 23;
+        i ^= (i & w) >> 1;
+        i *= 1 | key >> 27;
+        i *= 0x6935fa69;
+        i ^= (i & w) >> 11;
+        i *= 0x74dcb303;
+        i ^= (i & w) >> 2;
+        i *= 0x9e501cc3;
+        i ^= (i & w) >> 2;
+        i *= 0xc860a3df;
+        i &= w;
+        i ^= i >> 5;
+    } while (i >= len);
+    return (i + key) % len;
+}
+
+static double clamp_u(double u)
+{
+    if (!(u > 0)) return DBL_MIN;
+    if (!(u < 1)) return 1 - DBL_EPSILON / 2;
+    return u;
+}
+
+int hnb_sampler_create(const hnb_model *m, hnb_method method, long draws, unsigned long seed,
+                       hnb_sampler **out, hnb_err *err)
+{
+    hnb_sampler *s = calloc(1, sizeof *s);
+    if (!s) abort();
+    s->m = m;
+    s->method = method;
+    s->draws = draws;
+    s->seed = seed;
+    s->slot = calloc((size_t)m->nparams + 1, sizeof(int));
+    s->pert = calloc((size_t)m->nparams + 1, sizeof(pert_table));
+    if (!s->slot || !s->pert) abort();
+    for (int i = 0; i < m->nparams; i++)
+        if (m->params[i].dist.type != HNB_DIST_NONE) s->slot[s->n++] = i;
+    *out = NULL;
+
+    for (int k = 0; k < s->n; k++) {
+        const hnb_dist *d = &m->params[s->slot[k]].dist;
+        if (d->type != HNB_DIST_PERT) continue;
+        pert_table *t = &s->pert[k];
+        double r = d->max - d->min;
+        t->alpha = 1 + 4 * (d->mode - d->min) / r;
+        t->beta = 1 + 4 * (d->max - d->mode) / r;
+        t->table = malloc(sizeof(double) * (PERT_NODES + 1));
+        if (!t->table) abort();
+        for (int j = 0; j <= PERT_NODES; j++)
+            t->table[j] = gsl_cdf_beta_Pinv((double)j / PERT_NODES, t->alpha, t->beta);
+    }
+
+    /* The copula: every variable named in a correlation. */
+    int *member = calloc((size_t)s->n + 1, sizeof(int));
+    if (!member) abort();
+    for (int c = 0; c < m->ncorr; c++)
+        for (int k = 0; k < s->n; k++)
+            if (s->slot[k] == m->corr[c].a || s->slot[k] == m->corr[c].b) member[k] = 1;
+    s->cvar = calloc((size_t)s->n + 1, sizeof(int));
+    if (!s->cvar) abort();
+    for (int k = 0; k < s->n; k++)
+        if (member[k]) s->cvar[s->nc++] = k;
+    free(member);
+    if (s->nc > 0) {
+        gsl_matrix *a = gsl_matrix_alloc((size_t)s->nc, (size_t)s->nc);
+        gsl_matrix_set_identity(a);
+        for (int c = 0; c < m->ncorr; c++) {
+            int ja = -1, jb = -1;
+            for (int j = 0; j < s->nc; j++) {
+                if (s->slot[s->cvar[j]] == m->corr[c].a) ja = j;
+                if (s->slot[s->cvar[j]] == m->corr[c].b) jb = j;
+            }
+            gsl_matrix_set(a, (size_t)ja, (size_t)jb, m->corr[c].rho);
+            gsl_matrix_set(a, (size_t)jb, (size_t)ja, m->corr[c].rho);
+        }
+        gsl_error_handler_t *old = gsl_set_error_handler_off();
+        int status = gsl_linalg_cholesky_decomp1(a);
+        gsl_set_error_handler(old);
+        if (status != GSL_SUCCESS) {
+            char ids[600];
+            size_t w = 0;
+            ids[0] = 0;
+            for (int j = 0; j < s->nc && w < sizeof ids - 80; j++)
+                w += (size_t)snprintf(ids + w, sizeof ids - w, "%s%s", j ? ", " : "",
+                                      m->params[s->slot[s->cvar[j]]].name);
+            gsl_matrix_free(a);
+            hnb_sampler_free(s);
+            return hnb_err_at(err, m->corr[0].mark,
+                              "monte_carlo.correlations: the correlation matrix of %s is not "
+                              "positive definite: these correlations cannot hold together",
+                              ids);
+        }
+        s->chol = calloc((size_t)s->nc * (size_t)s->nc, sizeof(double));
+        if (!s->chol) abort();
+        for (int i = 0; i < s->nc; i++)
+            for (int j = 0; j <= i; j++)
+                s->chol[i * s->nc + j] = gsl_matrix_get(a, (size_t)i, (size_t)j);
+        gsl_matrix_free(a);
+    }
+
+    if (method == HNB_METHOD_SOBOL) {
+        if (s->n > 40) {
+            int n = s->n;
+            hnb_sampler_free(s);
+            hnb_mark mk = {m->file, 0, 0};
+            return hnb_err_at(err, mk,
+                              "monte_carlo.method: sobol handles at most 40 uncertain values; this "
+                              "scenario has %d (use lhs or random)",
+                              n);
+        }
+        s->shift = calloc((size_t)s->n + 1, sizeof(double));
+        if (!s->shift) abort();
+        for (int k = 0; k < s->n; k++)
+            s->shift[k] = (double)(mix64(seed * 0x100000001B3ull + (uint64_t)k + 7) >> 11) * 0x1p-53;
+    }
+    if (method == HNB_METHOD_LHS) {
+        s->perm_key = calloc((size_t)s->n + 1, sizeof(uint32_t));
+        if (!s->perm_key) abort();
+        for (int k = 0; k < s->n; k++)
+            s->perm_key[k] = (uint32_t)mix64(seed ^ (0xA5A5A5A5ull + (uint64_t)k * 0x9E37ull));
+    }
+    *out = s;
+    return HNB_OK;
+}
+
+void hnb_sampler_free(hnb_sampler *s)
+{
+    if (!s) return;
+    for (int k = 0; k < s->n; k++) free(s->pert[k].table);
+    free(s->pert);
+    free(s->slot);
+    free(s->cvar);
+    free(s->chol);
+    free(s->shift);
+    free(s->perm_key);
+    free(s);
+}
+
+int hnb_sampler_nvars(const hnb_sampler *s)
+{
+    return s->n;
+}
+
+int hnb_sampler_slot(const hnb_sampler *s, int k)
+{
+    return s->slot[k];
+}
+
+hnb_stream *hnb_stream_create(const hnb_sampler *s)
+{
+    hnb_stream *st = calloc(1, sizeof *st);
+    if (!st) abort();
+    st->rng = gsl_rng_alloc(gsl_rng_taus2);
+    if (s->method == HNB_METHOD_SOBOL && s->n > 0) st->qrng = gsl_qrng_alloc(gsl_qrng_sobol, (unsigned)s->n);
+    st->z = calloc((size_t)s->n + 1, sizeof(double));
+    st->point = calloc((size_t)s->n + 1, sizeof(double));
+    if (!st->z || !st->point) abort();
+    return st;
+}
+
+void hnb_stream_free(hnb_stream *st)
+{
+    if (!st) return;
+    gsl_rng_free(st->rng);
+    if (st->qrng) gsl_qrng_free(st->qrng);
+    free(st->z);
+    free(st->point);
+    free(st);
+}
+
+void hnb_sampler_uniforms(const hnb_sampler *s, hnb_stream *st, long i, double *u)
+{
+    int n = s->n;
+    if (n == 0) return;
+    if (s->method == HNB_METHOD_SOBOL) {
+        /* Point i of the sequence: reposition only when a thread jumps. */
+        if (st->next != i) {
+            gsl_qrng_init(st->qrng);
+            for (long j = 0; j < i; j++) gsl_qrng_get(st->qrng, st->point);
+        }
+        gsl_qrng_get(st->qrng, st->point);
+        st->next = i + 1;
+        for (int k = 0; k < n; k++) {
+            double v = st->point[k] + s->shift[k];
+            u[k] = clamp_u(v >= 1 ? v - 1 : v);
+        }
+    } else {
+        /* One generator state per draw, from (seed, i): draw i never
+         * depends on which thread computes it. */
+        gsl_rng_set(st->rng, (unsigned long)mix64(((uint64_t)s->seed << 32) ^ (uint64_t)i ^
+                                                  ((uint64_t)s->seed >> 32)));
+        for (int k = 0; k < n; k++) u[k] = gsl_rng_uniform_pos(st->rng);
+        if (s->method == HNB_METHOD_LHS) {
+            for (int k = 0; k < n; k++) {
+                uint32_t stratum = permute((uint32_t)i, (uint32_t)s->draws, s->perm_key[k]);
+                u[k] = clamp_u(((double)stratum + u[k]) / (double)s->draws);
+            }
+        }
+    }
+    /* Gaussian copula: z = Phi^-1(u), z' = L z, u' = Phi(z'). */
+    if (s->nc > 0) {
+        for (int j = 0; j < s->nc; j++) st->z[j] = gsl_cdf_ugaussian_Pinv(u[s->cvar[j]]);
+        for (int j = s->nc - 1; j >= 0; j--) {
+            double v = 0;
+            for (int l = 0; l <= j; l++) v += s->chol[j * s->nc + l] * st->z[l];
+            u[s->cvar[j]] = clamp_u(gsl_cdf_ugaussian_P(v));
+        }
+    }
+}
+
+static double pert_quantile(const pert_table *t, const hnb_dist *d, double u)
+{
+    double pos = u * PERT_NODES;
+    int j = (int)pos;
+    if (j >= PERT_NODES) j = PERT_NODES - 1;
+    double f = pos - j;
+    double x = t->table[j] + f * (t->table[j + 1] - t->table[j]);
+    /* Two Newton steps on the incomplete beta function; where the density
+     * vanishes or the step leaves (0, 1), fall back to GSL's own inverse. */
+    for (int it = 0; it < 2; it++) {
+        double pdf = gsl_ran_beta_pdf(x, t->alpha, t->beta);
+        if (!(pdf > 1e-12)) {
+            x = gsl_cdf_beta_Pinv(u, t->alpha, t->beta);
+            break;
+        }
+        double nx = x - (gsl_cdf_beta_P(x, t->alpha, t->beta) - u) / pdf;
+        if (!(nx > 0 && nx < 1)) {
+            x = gsl_cdf_beta_Pinv(u, t->alpha, t->beta);
+            break;
+        }
+        x = nx;
+    }
+    return d->min + (d->max - d->min) * x;
+}
+
+double hnb_sampler_quantile(const hnb_sampler *s, int k, double u)
+{
+    const hnb_param *pr = &s->m->params[s->slot[k]];
+    double x = pr->dist.type == HNB_DIST_PERT ? pert_quantile(&s->pert[k], &pr->dist, u)
+                                               : hnb_dist_quantile(&pr->dist, u);
+    return hnb_range_clamp(pr->range, x);
+}
+
+void hnb_sampler_draw(const hnb_sampler *s, hnb_stream *st, long i, double *p, double *u)
+{
+    double ubuf[256], *uu = u;
+    if (!uu) uu = s->n <= 256 ? ubuf : malloc(sizeof(double) * (size_t)s->n);
+    if (!uu) abort();
+    hnb_sampler_uniforms(s, st, i, uu);
+    for (int k = 0; k < s->n; k++) p[s->slot[k]] = hnb_sampler_quantile(s, k, uu[k]);
+    if (uu != u && uu != ubuf) free(uu);
+}

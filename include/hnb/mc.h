@@ -1,0 +1,72 @@
+/* mc.h - Monte Carlo over the projection (SPEC section 6).
+ *
+ * hnb_mc_run() draws every random variable of a model, runs the one
+ * projection per draw on worker threads, and reduces the draws to exact
+ * percentiles, exceedance probabilities, a tornado of drivers and rank
+ * correlations. Draw i is the same whatever the number of threads (see
+ * sample.h), and every reduction runs in draw order after the threads join,
+ * so outputs are byte-identical for any --threads. */
+#ifndef HNB_MC_H
+#define HNB_MC_H
+
+#include <stdio.h>
+
+#include "hnb/model.h"
+#include "hnb/project.h"
+
+enum { HNB_MC_EHCPS, HNB_MC_EXPENDITURE, HNB_MC_MITIGATIONS, HNB_MC_INCOME, HNB_MC_GAP,
+       HNB_MC_CUMULATIVE, HNB_MC_METRICS };
+#define HNB_MC_NQ 7 /* P5, P10, P25, P50, P75, P90, P95 */
+
+extern const char *const hnb_mc_metric_names[HNB_MC_METRICS];
+extern const double hnb_mc_quantiles[HNB_MC_NQ];
+
+typedef struct {
+    long draws;
+    unsigned long seed;
+    hnb_method method;
+    int threads;
+    int progress; /* draw a progress bar on standard error */
+} hnb_mc_opts;
+
+typedef struct {
+    const char *name; /* borrowed from the model */
+    int slot;
+    double low, high;         /* the variable's P10 and P90 */
+    double at_low, at_high;   /* horizon cumulative deficit with it there, others central */
+    double swing;             /* at_high - at_low */
+    double rank_correlation;  /* Spearman, with the horizon cumulative deficit */
+} hnb_mc_driver;
+
+typedef struct {
+    double threshold;
+    int year; /* calendar year at whose end it is read */
+    double probability;
+} hnb_mc_exceedance;
+
+typedef struct {
+    long draws;
+    int years, threads;
+    hnb_method method;
+    unsigned long seed;
+    double *mean; /* [metric * years + t] */
+    double *pct;  /* [(metric * years + t) * HNB_MC_NQ + q] */
+    double *se_p50, *se_p90; /* Monte Carlo standard error of cumulative_deficit's P50, P90 */
+    int ndrivers;
+    hnb_mc_driver *drivers; /* sorted by the size of the swing */
+    int nexceed;
+    hnb_mc_exceedance *exceed;
+    long rank_draws; /* draws behind the rank correlations */
+    double sim_seconds, reduce_seconds;
+} hnb_mc;
+
+int hnb_mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_mc **out, hnb_err *err);
+void hnb_mc_free(hnb_mc *mc);
+
+int hnb_write_montecarlo(FILE *f, const hnb_model *m, const hnb_mc *mc);
+int hnb_write_sensitivity(FILE *f, const hnb_model *m, const hnb_mc *mc);
+int hnb_write_exceedance(FILE *f, const hnb_model *m, const hnb_mc *mc);
+/* The Monte Carlo section of summary.md (malloc'd; caller frees). */
+char *hnb_mc_summary(const hnb_model *m, const hnb_mc *mc, const hnb_result *central);
+
+#endif

@@ -1,0 +1,44 @@
+/* sample.h - Monte Carlo draws of a model's random variables (SPEC section 6).
+ *
+ * Every value is drawn as x = F^-1(u) from one uniform u per variable per
+ * draw. Draw i depends only on (seed, method, i): never on the thread that
+ * computes it or on the draws before it, so any number of threads gives the
+ * same numbers. Methods: random (a GSL generator seeded per draw), lhs
+ * (each variable's u stratified into `draws` equal strata through a hashed
+ * permutation, so no table of draws is kept), sobol (GSL's Sobol sequence
+ * with a random shift per dimension). All go through the same Gaussian
+ * copula (Cholesky from GSL) and inverse CDFs. */
+#ifndef HNB_SAMPLE_H
+#define HNB_SAMPLE_H
+
+#include "hnb/model.h"
+
+typedef struct hnb_sampler hnb_sampler;
+typedef struct hnb_stream hnb_stream;
+
+/* Prepare sampling of M's random slots. Fails (input error) when the
+ * correlation matrix is not positive definite, or sobol has too many
+ * variables. */
+int hnb_sampler_create(const hnb_model *m, hnb_method method, long draws, unsigned long seed,
+                       hnb_sampler **out, hnb_err *err);
+void hnb_sampler_free(hnb_sampler *s);
+
+int hnb_sampler_nvars(const hnb_sampler *s);
+/* The model slot of random variable k. */
+int hnb_sampler_slot(const hnb_sampler *s, int k);
+
+/* Per-thread state (a generator, a Sobol position). */
+hnb_stream *hnb_stream_create(const hnb_sampler *s);
+void hnb_stream_free(hnb_stream *st);
+
+/* The uniforms of draw I after the copula, U[0..nvars). */
+void hnb_sampler_uniforms(const hnb_sampler *s, hnb_stream *st, long i, double *u);
+/* Draw I: write each random slot's value into P (other slots untouched).
+ * If U is not NULL it receives the uniforms. */
+void hnb_sampler_draw(const hnb_sampler *s, hnb_stream *st, long i, double *p, double *u);
+
+/* x = F^-1(u) for one parameter, clamped into its range. PERT goes through
+ * a table and a Newton step (gsl_cdf_beta_Pinv is 2 us a call). */
+double hnb_sampler_quantile(const hnb_sampler *s, int k, double u);
+
+#endif
