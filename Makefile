@@ -9,7 +9,7 @@
 
 CC      ?= cc
 PREFIX  ?= /usr/local
-CFLAGS  ?= -O2 -g
+CFLAGS  ?= -O3 -g
 SANITIZE ?=
 VERSION := 0.1.0
 

@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +22,23 @@ const double hnb_mc_quantiles[HNB_MC_NQ] = {0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 
  * error under 0.003, and a bounded memory whatever the number of draws. */
 #define RANK_DRAWS 100000L
 #define STORED 4 /* ehcps, expenditure, mitigations, income: gap and cumulative are derived */
+
+/* The draw store is hundreds of megabytes written once: map it with huge
+ * pages where the kernel allows, to spare ~100,000 page faults. */
+static void *big_alloc(size_t bytes)
+{
+    void *p = mmap(NULL, bytes ? bytes : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
+static void big_free(void *p, size_t bytes)
+{
+    if (p) munmap(p, bytes ? bytes : 1);
+}
 
 static double now(void)
 {
@@ -52,22 +70,31 @@ static void *worker(void *arg)
     hnb_work *w = hnb_work_create(m);
     hnb_result *r = hnb_result_create(m);
     hnb_stream *st = hnb_stream_create(j->s);
-    long pending = 0;
-    for (long i = j->a; i < j->b; i++) {
-        hnb_sampler_draw(j->s, st, i, p, u);
-        hnb_project(m, p, w, r, 0);
-        const double *series[STORED] = {r->ehcps, r->expenditure, r->mitigations, r->income};
-        for (int k = 0; k < STORED; k++)
-            for (int t = 0; t < ys; t++) j->store[((size_t)k * ys + t) * j->n + i] = series[k][t];
-        if (j->opening) j->opening[i] = p[m->opening_deficit];
-        if (i < j->rank_n)
-            for (int k = 0; k < nv; k++) j->xdraw[(size_t)k * j->rank_n + i] = p[hnb_sampler_slot(j->s, k)];
-        if (++pending == 256) {
-            atomic_fetch_add(j->done, pending);
-            pending = 0;
+    /* Results go through a small buffer, BLOCK draws a series at a time, so
+     * the big store is written in runs rather than 4 x years scattered
+     * doubles a draw. */
+    enum { BLOCK = 64 };
+    double *buf = malloc(sizeof(double) * (size_t)STORED * ys * BLOCK);
+    if (!buf) abort();
+    for (long i0 = j->a; i0 < j->b; i0 += BLOCK) {
+        long cnt = j->b - i0 < BLOCK ? j->b - i0 : BLOCK;
+        for (long c = 0; c < cnt; c++) {
+            long i = i0 + c;
+            hnb_sampler_draw(j->s, st, i, p, u);
+            hnb_project(m, p, w, r, 0);
+            const double *series[STORED] = {r->ehcps, r->expenditure, r->mitigations, r->income};
+            for (int k = 0; k < STORED; k++)
+                for (int t = 0; t < ys; t++) buf[((size_t)k * ys + t) * BLOCK + c] = series[k][t];
+            if (j->opening) j->opening[i] = p[m->opening_deficit];
+            if (i < j->rank_n)
+                for (int k = 0; k < nv; k++)
+                    j->xdraw[(size_t)k * j->rank_n + i] = p[hnb_sampler_slot(j->s, k)];
         }
+        for (int k = 0; k < STORED * ys; k++)
+            memcpy(j->store + (size_t)k * j->n + i0, buf + (size_t)k * BLOCK, sizeof(double) * (size_t)cnt);
+        atomic_fetch_add(j->done, cnt);
     }
-    atomic_fetch_add(j->done, pending);
+    free(buf);
     hnb_stream_free(st);
     hnb_result_free(r);
     hnb_work_free(w);
@@ -104,26 +131,82 @@ static double mean_of(const double *x, long n)
     return n ? s / (double)n : 0;
 }
 
-/* Mean and percentiles of X (reordered) into the result's row. */
+/* Mean and percentiles of X (which may be reordered) into the result's
+ * row; for the cumulative deficit also the Monte Carlo standard errors of
+ * P50 and P90, from the order statistics that bracket each at 95% (binomial
+ * ranks, distribution-free): SE = (x_hi - x_lo) / 3.92. One selection call
+ * finds all of them. */
 static void reduce(hnb_mc *mc, int metric, int t, double *x, long n)
 {
     size_t row = (size_t)metric * mc->years + t;
     mc->mean[row] = mean_of(x, n);
-    hnb_stats_quantiles(x, (size_t)n, hnb_mc_quantiles, HNB_MC_NQ, &mc->pct[row * HNB_MC_NQ]);
+    size_t idx[HNB_MC_NQ * 2 + 4];
+    int k = 0;
+    for (int q = 0; q < HNB_MC_NQ; q++) {
+        size_t lhs = (size_t)(hnb_mc_quantiles[q] * (double)(n - 1));
+        idx[k++] = lhs;
+        idx[k++] = lhs + 1 < (size_t)n ? lhs + 1 : lhs;
+    }
+    int se = metric == HNB_MC_CUMULATIVE;
+    const double seq[2] = {0.5, 0.9};
+    if (se)
+        for (int j = 0; j < 2; j++) {
+            double sd = sqrt((double)n * seq[j] * (1 - seq[j]));
+            double lo = floor((double)n * seq[j] - 1.959964 * sd);
+            double hi = ceil((double)n * seq[j] + 1.959964 * sd);
+            idx[k++] = (size_t)(lo < 0 ? 0 : lo);
+            idx[k++] = (size_t)(hi > n - 1 ? n - 1 : hi);
+        }
+    double v[HNB_MC_NQ * 2 + 4];
+    hnb_stats_order(x, (size_t)n, idx, k, v);
+    for (int q = 0; q < HNB_MC_NQ; q++) {
+        /* as gsl_stats_quantile_from_sorted_data */
+        double index = hnb_mc_quantiles[q] * (double)(n - 1);
+        size_t lhs = (size_t)index;
+        double delta = index - (double)lhs;
+        mc->pct[row * HNB_MC_NQ + q] =
+            lhs == (size_t)n - 1 ? v[2 * q] : (1 - delta) * v[2 * q] + delta * v[2 * q + 1];
+    }
+    if (se) {
+        mc->se_p50[t] = (v[2 * HNB_MC_NQ + 1] - v[2 * HNB_MC_NQ]) / (2 * 1.959964);
+        mc->se_p90[t] = (v[2 * HNB_MC_NQ + 3] - v[2 * HNB_MC_NQ + 2]) / (2 * 1.959964);
+    }
 }
 
-/* Distribution-free standard error of the q-quantile from the order
- * statistics bracketing it at 95% (binomial ranks): (x_hi - x_lo) / 3.92. */
-static double quantile_se(double *x, long n, double q)
+/* Independent reductions, spread over threads. */
+typedef struct {
+    hnb_mc *mc;
+    int metric, t;
+    double *x;
+    long n;
+} task;
+
+typedef struct {
+    task *tasks;
+    int ntasks;
+    atomic_int next;
+} pool;
+
+static void *pool_worker(void *arg)
 {
-    double sd = sqrt((double)n * q * (1 - q));
-    double lo = floor((double)n * q - 1.959964 * sd), hi = ceil((double)n * q + 1.959964 * sd);
-    if (lo < 0) lo = 0;
-    if (hi > n - 1) hi = (double)(n - 1);
-    size_t idx[2] = {(size_t)lo, (size_t)hi};
-    double v[2];
-    hnb_stats_order(x, (size_t)n, idx, 2, v);
-    return (v[1] - v[0]) / (2 * 1.959964);
+    pool *pl = arg;
+    for (;;) {
+        int i = atomic_fetch_add(&pl->next, 1);
+        if (i >= pl->ntasks) return NULL;
+        task *tk = &pl->tasks[i];
+        reduce(tk->mc, tk->metric, tk->t, tk->x, tk->n);
+    }
+}
+
+static void run_tasks(task *tasks, int ntasks, int threads)
+{
+    pool pl = {tasks, ntasks, 0};
+    pthread_t tid[64];
+    int started = 0;
+    for (int k = 1; k < threads && k < 64 && k < ntasks; k++)
+        if (pthread_create(&tid[started], NULL, pool_worker, &pl) == 0) started++;
+    pool_worker(&pl);
+    for (int k = 0; k < started; k++) pthread_join(tid[k], NULL);
 }
 
 int hnb_mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_mc **out, hnb_err *err)
@@ -152,7 +235,7 @@ int hnb_mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_mc **out, hnb_err *
     mc->rank_draws = n < RANK_DRAWS ? n : RANK_DRAWS;
 
     size_t cells = (size_t)STORED * ys * (size_t)n;
-    double *store = malloc(cells * sizeof(double));
+    double *store = big_alloc(cells * sizeof(double));
     double *opening = m->opening_deficit >= 0 && m->params[m->opening_deficit].dist.type
                           ? malloc(sizeof(double) * (size_t)n)
                           : NULL;
@@ -160,7 +243,7 @@ int hnb_mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_mc **out, hnb_err *
     double *cum = malloc(sizeof(double) * (size_t)n), *scratch = malloc(sizeof(double) * (size_t)n);
     if (!store || !xdraw || !cum || !scratch || (m->opening_deficit >= 0 &&
                                                  m->params[m->opening_deficit].dist.type && !opening)) {
-        free(store);
+        big_free(store, cells * sizeof(double));
         free(opening);
         free(xdraw);
         free(cum);
@@ -215,16 +298,16 @@ int hnb_mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_mc **out, hnb_err *
             mc->exceed[mc->nexceed++] =
                 (hnb_mc_exceedance){m->thresholds[h], m->start_year - 1, (double)over / (double)n};
         }
+    double *scratch2 = malloc(sizeof(double) * (size_t)n);
+    if (!scratch2) abort();
     for (int t = 0; t < ys; t++) {
         double *E = store + ((size_t)HNB_MC_EXPENDITURE * ys + t) * n;
         double *M = store + ((size_t)HNB_MC_MITIGATIONS * ys + t) * n;
         double *I = store + ((size_t)HNB_MC_INCOME * ys + t) * n;
-        double *H = store + ((size_t)HNB_MC_EHCPS * ys + t) * n;
         for (long i = 0; i < n; i++) {
             scratch[i] = E[i] - I[i] - M[i];
             cum[i] += scratch[i];
         }
-        reduce(mc, HNB_MC_GAP, t, scratch, n);
         for (int h = 0; h < m->nthresholds; h++)
             if (t == ov || (t == ys - 1 && ov != ys - 1)) {
                 long over = 0;
@@ -232,14 +315,23 @@ int hnb_mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_mc **out, hnb_err *
                 mc->exceed[mc->nexceed++] = (hnb_mc_exceedance){
                     m->thresholds[h], m->start_year + t, (double)over / (double)n};
             }
-        memcpy(scratch, cum, sizeof(double) * (size_t)n);
-        reduce(mc, HNB_MC_CUMULATIVE, t, scratch, n);
-        mc->se_p50[t] = quantile_se(scratch, n, 0.5);
-        mc->se_p90[t] = quantile_se(scratch, n, 0.9);
-        reduce(mc, HNB_MC_EXPENDITURE, t, E, n);
-        reduce(mc, HNB_MC_MITIGATIONS, t, M, n);
-        reduce(mc, HNB_MC_INCOME, t, I, n);
-        reduce(mc, HNB_MC_EHCPS, t, H, n);
+        memcpy(scratch2, cum, sizeof(double) * (size_t)n);
+        task pair[2] = {{mc, HNB_MC_GAP, t, scratch, n}, {mc, HNB_MC_CUMULATIVE, t, scratch2, n}};
+        run_tasks(pair, 2, threads);
+    }
+    free(scratch2);
+    /* the stored series are no longer needed in draw order: all at once */
+    {
+        const int stored[STORED] = {HNB_MC_EHCPS, HNB_MC_EXPENDITURE, HNB_MC_MITIGATIONS,
+                                    HNB_MC_INCOME};
+        task *tasks = calloc((size_t)STORED * ys, sizeof *tasks);
+        if (!tasks) abort();
+        for (int k = 0; k < STORED; k++)
+            for (int t = 0; t < ys; t++)
+                tasks[k * ys + t] =
+                    (task){mc, stored[k], t, store + ((size_t)stored[k] * ys + t) * n, n};
+        run_tasks(tasks, STORED * ys, threads);
+        free(tasks);
     }
     /* exceedance rows: threshold order, then year */
     for (int a = 1; a < mc->nexceed; a++)
@@ -291,7 +383,7 @@ int hnb_mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_mc **out, hnb_err *
     free(p);
     hnb_result_free(r);
     hnb_work_free(w);
-    free(store);
+    big_free(store, cells * sizeof(double));
     free(opening);
     free(xdraw);
     free(cum);

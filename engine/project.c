@@ -15,8 +15,8 @@
 struct hnb_work {
     int ns, years, nmit;
     /* prepared from the parameters */
-    double cease[HNB_AGES];
-    double *pop0;        /* [a * ns + s] */
+    double keep[HNB_AGES]; /* 1 - cease[a] */
+    double *pop0;        /* N_0, setting-major: [s * HNB_AGES + a] */
     double np_age[HNB_AGES];
     double *np_mix;      /* [s] */
     double *baseline;    /* B_t */
@@ -26,11 +26,18 @@ struct hnb_work {
     double *effect;      /* e_t, [i * years + t] */
     double *amount;      /* saving amount_t, [i * years + t] */
     double *trans_rate;  /* [rule] */
-    unsigned char age_has_rule[HNB_AGES];
+    /* fixed by the model: the ages transitions act at, rule by rule */
+    int ntrans_ages, *trans_age, *trans_first, *trans_rules; /* CSR over ages */
+    int nnew_ages, new_ages[HNB_AGES]; /* ages new plans start at (share > 0) */
+    /* per run (first n_on mitigations on) */
+    double *run_demand; /* [t] */
+    double *run_mix;    /* [t * ns + s] */
+    double *run_cap;    /* [t * ns + s] */
+    double *run_unit;   /* [t * ns + s] */
     /* scratch */
-    double *plans;       /* N, [a * ns + s] */
-    double *row;         /* one age's counts before transitions */
-    double *mix;         /* new-plan mix of year t */
+    double *plans, *next; /* N and the year being built, [s * HNB_AGES + a] */
+    double *out;         /* rates out of each setting at one age */
+    double *pre;         /* one age's counts before its transitions */
     double *tmp_years[3];
 };
 
@@ -57,32 +64,44 @@ hnb_work *hnb_work_create(const hnb_model *m)
     w->effect = zalloc(ys * (size_t)(m->nmit + 1), sizeof(double));
     w->amount = zalloc(ys * (size_t)(m->nmit + 1), sizeof(double));
     w->trans_rate = zalloc((size_t)m->ntrans + 1, sizeof(double));
+    w->run_demand = zalloc(ys, sizeof(double));
+    w->run_mix = zalloc(ys * ns, sizeof(double));
+    w->run_cap = zalloc(ys * ns, sizeof(double));
+    w->run_unit = zalloc(ys * ns, sizeof(double));
     w->plans = zalloc(HNB_AGES * ns, sizeof(double));
-    w->row = zalloc(ns, sizeof(double));
-    w->mix = zalloc(ns, sizeof(double));
+    w->next = zalloc(HNB_AGES * ns, sizeof(double));
+    w->out = zalloc(ns, sizeof(double));
+    w->pre = zalloc(ns, sizeof(double));
     for (int i = 0; i < 3; i++) w->tmp_years[i] = zalloc(ys, sizeof(double));
-    for (int i = 0; i < m->ntrans; i++)
-        for (int a = 0; a < HNB_AGES; a++)
-            if (m->trans[i].ages[a]) w->age_has_rule[a] = 1;
+    /* transitions grouped by age, in listed order within an age */
+    w->trans_age = zalloc(HNB_AGES, sizeof(int));
+    w->trans_first = zalloc(HNB_AGES + 1, sizeof(int));
+    w->trans_rules = zalloc((size_t)m->ntrans * HNB_AGES + 1, sizeof(int));
+    int k = 0;
+    for (int a = 0; a < HNB_AGES; a++) {
+        int start = k;
+        for (int i = 0; i < m->ntrans; i++)
+            if (m->trans[i].ages[a]) w->trans_rules[k++] = i;
+        if (k > start) {
+            w->trans_age[w->ntrans_ages] = a;
+            w->trans_first[w->ntrans_ages++] = start;
+        }
+    }
+    w->trans_first[w->ntrans_ages] = k;
     return w;
 }
 
 void hnb_work_free(hnb_work *w)
 {
     if (!w) return;
-    free(w->pop0);
-    free(w->np_mix);
-    free(w->baseline);
-    free(w->unit_base);
-    free(w->inflation);
-    free(w->capacity);
-    free(w->effect);
-    free(w->amount);
-    free(w->trans_rate);
-    free(w->plans);
-    free(w->row);
-    free(w->mix);
-    for (int i = 0; i < 3; i++) free(w->tmp_years[i]);
+    double *all[] = {w->pop0,     w->np_mix,     w->baseline,   w->unit_base, w->inflation,
+                     w->capacity, w->effect,     w->amount,     w->trans_rate, w->run_demand,
+                     w->run_mix,  w->run_cap,    w->run_unit,   w->plans,      w->next,       w->out,        w->pre,
+                     w->tmp_years[0], w->tmp_years[1], w->tmp_years[2]};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
+    free(w->trans_age);
+    free(w->trans_first);
+    free(w->trans_rules);
     free(w);
 }
 
@@ -182,18 +201,22 @@ static void prepare(const hnb_model *m, const double *p, hnb_work *w)
         if (mt->type == HNB_MIT_SAVING) path_values(&mt->amount, p, ys, &w->amount[i * ys]);
     }
     if (!m->bottom_up) return;
-    for (int a = 0; a < HNB_AGES; a++) w->cease[a] = slot(p, m->cease[a], 0);
+    for (int a = 0; a < HNB_AGES; a++) w->keep[a] = 1 - slot(p, m->cease[a], 0);
     if (m->pop_csv) {
-        memcpy(w->pop0, m->pop_csv, sizeof(double) * HNB_AGES * (size_t)ns);
+        for (int a = 0; a < HNB_AGES; a++)
+            for (int s = 0; s < ns; s++) w->pop0[s * HNB_AGES + a] = m->pop_csv[a * ns + s];
     } else {
         double age[HNB_AGES];
         spread(&m->pop_age, p, age, HNB_AGES);
-        spread(&m->pop_mix, p, w->row, ns);
+        spread(&m->pop_mix, p, w->out, ns);
         double total = p[m->pop_total];
-        for (int a = 0; a < HNB_AGES; a++)
-            for (int s = 0; s < ns; s++) w->pop0[a * ns + s] = total * age[a] * w->row[s];
+        for (int s = 0; s < ns; s++)
+            for (int a = 0; a < HNB_AGES; a++) w->pop0[s * HNB_AGES + a] = total * age[a] * w->out[s];
     }
     spread(&m->np_age, p, w->np_age, HNB_AGES);
+    w->nnew_ages = 0;
+    for (int a = 0; a < HNB_AGES; a++)
+        if (w->np_age[a] != 0) w->new_ages[w->nnew_ages++] = a;
     spread(&m->np_mix, p, w->np_mix, ns);
     w->baseline[0] = p[m->np_count];
     for (int t = 1; t < ys; t++)
@@ -222,6 +245,66 @@ static void prepare(const hnb_model *m, const double *p, hnb_work *w)
 
 /* ---- the population ---- */
 
+/* The plans of one setting over all ages. Four running sums instead of one:
+ * a single chain of 26 dependent additions was the projection's hot spot. */
+static inline double sum_ages(const double *x)
+{
+    double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    for (int a = 0; a < 24; a += 4) {
+        a0 += x[a];
+        a1 += x[a + 1];
+        a2 += x[a + 2];
+        a3 += x[a + 3];
+    }
+    a0 += x[24];
+    a1 += x[25];
+    return (a0 + a1) + (a2 + a3);
+}
+
+/* The year tables of one run: what the first N_ON mitigations do to new
+ * plans (demand factor, mix), capacities and unit costs (SPEC section 5),
+ * worked out once per run so the year loop touches only arrays. */
+static void run_tables(const hnb_model *m, const double *p, hnb_work *w, int n_on)
+{
+    const int ns = m->nsettings, ys = m->years;
+    for (int t = 0; t < ys; t++) {
+        w->run_demand[t] = 1;
+        double *mix = &w->run_mix[t * ns];
+        memcpy(mix, w->np_mix, sizeof(double) * (size_t)ns);
+        for (int s = 0; s < ns; s++) {
+            w->run_cap[t * ns + s] = w->capacity[t * ns + s];
+            w->run_unit[t * ns + s] = w->unit_base[s] * w->inflation[t * ns + s];
+        }
+    }
+    for (int i = 0; i < n_on; i++) {
+        const hnb_mitigation *mt = &m->mits[i];
+        const double *e = &w->effect[i * ys];
+        switch (mt->type) {
+        case HNB_MIT_DEMAND:
+            for (int t = 0; t < ys; t++) w->run_demand[t] *= 1 - p[mt->reduction] * e[t];
+            break;
+        case HNB_MIT_MIX: /* in listed order, each on the mix the earlier ones left */
+            for (int t = 0; t < ys; t++) {
+                double *mix = &w->run_mix[t * ns];
+                double move = p[mt->share] * e[t];
+                if (move > mix[mt->from]) move = mix[mt->from];
+                mix[mt->from] -= move;
+                mix[mt->to] += move;
+            }
+            break;
+        case HNB_MIT_CAPACITY:
+            for (int t = 0; t < ys; t++) w->run_cap[t * ns + mt->setting] += p[mt->places] * e[t];
+            break;
+        case HNB_MIT_UNIT_COST:
+            for (int t = 0; t < ys; t++)
+                w->run_unit[t * ns + mt->setting] *= 1 - p[mt->reduction] * e[t];
+            break;
+        default:
+            break;
+        }
+    }
+}
+
 /* Step the plans through the horizon with mitigations 0..n_on-1 switched on.
  * Writes placements_t, ehcps_t and NP_t; with DETAIL (non-NULL), also the
  * per-setting plans, unit costs and costs. */
@@ -229,79 +312,76 @@ static void run_plans(const hnb_model *m, const double *p, hnb_work *w, int n_on
                       double *placements, double *ehcps, double *new_plans, hnb_result *detail)
 {
     const int ns = m->nsettings, ys = m->years;
-    double *N = w->plans;
+    double *N = w->plans, *next = w->next; /* N[s * HNB_AGES + a] */
+    const double *restrict keep = w->keep;
+    run_tables(m, p, w, n_on);
     memcpy(N, w->pop0, sizeof(double) * HNB_AGES * (size_t)ns);
     for (int t = 0; t < ys; t++) {
         if (t == 0) {
             new_plans[0] = w->baseline[0]; /* NP_0 = new_plans.count, already in N_0 */
         } else {
-            /* 1-2. cessation, then ageing: age 25 ends, age 0 starts empty */
-            for (int a = HNB_AGES - 1; a >= 1; a--)
-                for (int s = 0; s < ns; s++) N[a * ns + s] = N[(a - 1) * ns + s] * (1 - w->cease[a - 1]);
-            for (int s = 0; s < ns; s++) N[s] = 0;
-            /* 3. transitions: all rules at one age act at once on A[a] before any */
-            for (int a = 0; a < HNB_AGES; a++) {
-                if (!w->age_has_rule[a]) continue;
-                double *A = &N[a * ns];
-                memcpy(w->row, A, sizeof(double) * (size_t)ns);
-                for (int i = 0; i < m->ntrans; i++) {
-                    const hnb_transition *tr = &m->trans[i];
-                    if (!tr->ages[a]) continue;
-                    double moved = w->trans_rate[i] * w->row[tr->from];
-                    A[tr->from] -= moved;
-                    A[tr->to] += moved;
+            /* 1-2. cessation, then ageing: age 25 ends, age 0 starts empty.
+             * Built into the other buffer, so the loop has no carried dependence. */
+            for (int s = 0; s < ns; s++) {
+                const double *restrict from = &N[s * HNB_AGES];
+                double *restrict row = &next[s * HNB_AGES];
+                row[0] = 0;
+                for (int a = 1; a < HNB_AGES; a++) row[a] = from[a - 1] * keep[a - 1];
+            }
+            double *swap = N;
+            N = next;
+            next = swap;
+            /* 3. transitions: all rules at one age act at once on A[a] before any.
+             * (Sampled rates out of one setting that sum above 1 are scaled to 1.) */
+            for (int g = 0; g < w->ntrans_ages; g++) {
+                int a = w->trans_age[g];
+                const int *rule = &w->trans_rules[w->trans_first[g]];
+                int nr = w->trans_first[g + 1] - w->trans_first[g];
+                for (int k = 0; k < nr; k++) w->out[m->trans[rule[k]].from] = 0;
+                for (int k = 0; k < nr; k++) w->out[m->trans[rule[k]].from] += w->trans_rate[rule[k]];
+                double *pre = w->pre;
+                for (int s = 0; s < ns; s++) pre[s] = N[s * HNB_AGES + a];
+                for (int k = 0; k < nr; k++) {
+                    const hnb_transition *tr = &m->trans[rule[k]];
+                    double total = w->out[tr->from];
+                    double rate = w->trans_rate[rule[k]] / (total > 1 ? total : 1);
+                    double moved = rate * pre[tr->from];
+                    N[tr->from * HNB_AGES + a] -= moved;
+                    N[tr->to * HNB_AGES + a] += moved;
                 }
             }
             /* 4. new plans: baseline times the demand factor; mix after mix mitigations */
-            double demand = 1;
-            memcpy(w->mix, w->np_mix, sizeof(double) * (size_t)ns);
-            for (int i = 0; i < n_on; i++) {
-                const hnb_mitigation *mt = &m->mits[i];
-                double e = w->effect[i * ys + t];
-                if (mt->type == HNB_MIT_DEMAND) {
-                    demand *= 1 - p[mt->reduction] * e;
-                } else if (mt->type == HNB_MIT_MIX) {
-                    double move = p[mt->share] * e;
-                    if (move > w->mix[mt->from]) move = w->mix[mt->from];
-                    w->mix[mt->from] -= move;
-                    w->mix[mt->to] += move;
-                }
-            }
-            double np = w->baseline[t] * demand;
+            double np = w->baseline[t] * w->run_demand[t];
             new_plans[t] = np;
-            for (int a = 0; a < HNB_AGES; a++) {
-                double at_age = np * w->np_age[a];
-                if (at_age == 0) continue;
-                for (int s = 0; s < ns; s++) N[a * ns + s] += at_age * w->mix[s];
+            const double *mix = &w->run_mix[t * ns];
+            const double *restrict age_share = w->np_age;
+            for (int s = 0; s < ns; s++) {
+                double *restrict row = &N[s * HNB_AGES];
+                double to_s = np * mix[s];
+                if (to_s == 0) continue;
+                for (int a = 0; a < HNB_AGES; a++) row[a] += to_s * age_share[a];
             }
             /* 5. capacity, in list order; overflow targets come later in the list */
             for (int s = 0; s < ns; s++) {
-                double cap = w->capacity[t * ns + s];
+                double cap = w->run_cap[t * ns + s];
                 if (cap < 0) continue;
-                for (int i = 0; i < n_on; i++)
-                    if (m->mits[i].type == HNB_MIT_CAPACITY && m->mits[i].setting == s)
-                        cap += p[m->mits[i].places] * w->effect[i * ys + t];
-                double total = 0;
-                for (int a = 0; a < HNB_AGES; a++) total += N[a * ns + s];
+                double *row = &N[s * HNB_AGES];
+                double total = sum_ages(row);
                 if (!(total > cap)) continue;
                 double frac = (total - cap) / total;
-                int to = m->settings[s].overflow;
+                double *to = &N[m->settings[s].overflow * HNB_AGES];
                 for (int a = 0; a < HNB_AGES; a++) {
-                    double moved = N[a * ns + s] * frac;
-                    N[a * ns + s] -= moved;
-                    N[a * ns + to] += moved;
+                    double moved = row[a] * frac;
+                    row[a] -= moved;
+                    to[a] += moved;
                 }
             }
         }
         /* 6. N_t = A; cost it */
         double spend = 0, count = 0;
         for (int s = 0; s < ns; s++) {
-            double plans = 0;
-            for (int a = 0; a < HNB_AGES; a++) plans += N[a * ns + s];
-            double unit = w->unit_base[s] * w->inflation[t * ns + s];
-            for (int i = 0; i < n_on; i++)
-                if (m->mits[i].type == HNB_MIT_UNIT_COST && m->mits[i].setting == s)
-                    unit *= 1 - p[m->mits[i].reduction] * w->effect[i * ys + t];
+            double plans = sum_ages(&N[s * HNB_AGES]);
+            double unit = w->run_unit[t * ns + s];
             spend += plans * unit;
             count += plans;
             if (detail) {

@@ -13,11 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PERT_NODES 2048
+#define PERT_NODES 1024
+#define PERT_TOL 1e-12
 
 typedef struct {
     double alpha, beta;
-    double *table; /* beta quantiles at u = j / PERT_NODES */
+    double *x;          /* beta quantiles at u = j / PERT_NODES */
+    double *dx;         /* their slopes dx/du = 1 / pdf(x) */
+    unsigned char *ok;  /* interval j interpolates to PERT_TOL */
 } pert_table;
 
 struct hnb_sampler {
@@ -93,6 +96,38 @@ static double clamp_u(double u)
     return u;
 }
 
+static double hermite(const pert_table *t, int j, double f);
+
+/* Tabulate a Beta-PERT quantile: GSL's exact inverse at the nodes, slopes
+ * from the density, and a check of each interval at its midpoint and
+ * quarter points; intervals that do not interpolate to PERT_TOL (near a
+ * bound where the density vanishes) are always computed exactly. */
+static void pert_build(pert_table *t, const hnb_dist *d)
+{
+    double r = d->max - d->min;
+    t->alpha = 1 + 4 * (d->mode - d->min) / r;
+    t->beta = 1 + 4 * (d->max - d->mode) / r;
+    t->x = malloc(sizeof(double) * (PERT_NODES + 1));
+    t->dx = malloc(sizeof(double) * (PERT_NODES + 1));
+    t->ok = calloc(PERT_NODES, 1);
+    if (!t->x || !t->dx || !t->ok) abort();
+    for (int j = 0; j <= PERT_NODES; j++) {
+        t->x[j] = gsl_cdf_beta_Pinv((double)j / PERT_NODES, t->alpha, t->beta);
+        double pdf = gsl_ran_beta_pdf(t->x[j], t->alpha, t->beta);
+        t->dx[j] = pdf > 0 ? 1 / pdf : INFINITY;
+    }
+    for (int j = 0; j < PERT_NODES; j++) {
+        if (!isfinite(t->dx[j]) || !isfinite(t->dx[j + 1])) continue;
+        int good = 1;
+        for (int q = 1; q <= 3 && good; q++) {
+            double f = q / 4.0, u = (j + f) / PERT_NODES;
+            double exact = gsl_cdf_beta_Pinv(u, t->alpha, t->beta);
+            good = fabs(hermite(t, j, f) - exact) <= PERT_TOL;
+        }
+        t->ok[j] = (unsigned char)good;
+    }
+}
+
 int hnb_sampler_create(const hnb_model *m, hnb_method method, long draws, unsigned long seed,
                        hnb_sampler **out, hnb_err *err)
 {
@@ -111,15 +146,7 @@ int hnb_sampler_create(const hnb_model *m, hnb_method method, long draws, unsign
 
     for (int k = 0; k < s->n; k++) {
         const hnb_dist *d = &m->params[s->slot[k]].dist;
-        if (d->type != HNB_DIST_PERT) continue;
-        pert_table *t = &s->pert[k];
-        double r = d->max - d->min;
-        t->alpha = 1 + 4 * (d->mode - d->min) / r;
-        t->beta = 1 + 4 * (d->max - d->mode) / r;
-        t->table = malloc(sizeof(double) * (PERT_NODES + 1));
-        if (!t->table) abort();
-        for (int j = 0; j <= PERT_NODES; j++)
-            t->table[j] = gsl_cdf_beta_Pinv((double)j / PERT_NODES, t->alpha, t->beta);
+        if (d->type == HNB_DIST_PERT) pert_build(&s->pert[k], d);
     }
 
     /* The copula: every variable named in a correlation. */
@@ -198,7 +225,11 @@ int hnb_sampler_create(const hnb_model *m, hnb_method method, long draws, unsign
 void hnb_sampler_free(hnb_sampler *s)
 {
     if (!s) return;
-    for (int k = 0; k < s->n; k++) free(s->pert[k].table);
+    for (int k = 0; k < s->n; k++) {
+        free(s->pert[k].x);
+        free(s->pert[k].dx);
+        free(s->pert[k].ok);
+    }
     free(s->pert);
     free(s->slot);
     free(s->cvar);
@@ -280,28 +311,20 @@ void hnb_sampler_uniforms(const hnb_sampler *s, hnb_stream *st, long i, double *
     }
 }
 
+/* Cubic Hermite interpolation of the quantile on interval J at fraction F. */
+static double hermite(const pert_table *t, int j, double f)
+{
+    const double h = 1.0 / PERT_NODES, f2 = f * f, f3 = f2 * f;
+    return (2 * f3 - 3 * f2 + 1) * t->x[j] + (f3 - 2 * f2 + f) * h * t->dx[j] +
+           (-2 * f3 + 3 * f2) * t->x[j + 1] + (f3 - f2) * h * t->dx[j + 1];
+}
+
 static double pert_quantile(const pert_table *t, const hnb_dist *d, double u)
 {
     double pos = u * PERT_NODES;
     int j = (int)pos;
     if (j >= PERT_NODES) j = PERT_NODES - 1;
-    double f = pos - j;
-    double x = t->table[j] + f * (t->table[j + 1] - t->table[j]);
-    /* Two Newton steps on the incomplete beta function; where the density
-     * vanishes or the step leaves (0, 1), fall back to GSL's own inverse. */
-    for (int it = 0; it < 2; it++) {
-        double pdf = gsl_ran_beta_pdf(x, t->alpha, t->beta);
-        if (!(pdf > 1e-12)) {
-            x = gsl_cdf_beta_Pinv(u, t->alpha, t->beta);
-            break;
-        }
-        double nx = x - (gsl_cdf_beta_P(x, t->alpha, t->beta) - u) / pdf;
-        if (!(nx > 0 && nx < 1)) {
-            x = gsl_cdf_beta_Pinv(u, t->alpha, t->beta);
-            break;
-        }
-        x = nx;
-    }
+    double x = t->ok[j] ? hermite(t, j, pos - j) : gsl_cdf_beta_Pinv(u, t->alpha, t->beta);
     return d->min + (d->max - d->min) * x;
 }
 

@@ -128,7 +128,8 @@ static int want_text(ctx *c, const hnb_node *n, const char *path, const char **o
 static int want_int(ctx *c, const hnb_node *n, const char *path, long lo, long hi, long *out)
 {
     char b[64];
-    long v;
+    long v = 0;
+    *out = 0;
     if (n->type != HNB_SCALAR || !n->plain || hnb_value_parse_int(n->str, &v) < 0)
         return fail(c, n, "%s: expected a whole number, found %s", path, shown(n, b));
     if (v < lo || v > hi)

@@ -73,21 +73,111 @@ static int cmp_size(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Histogram select for large samples: one pass for the range, one to count
+ * values into 4096 equal-width bins, one to gather the few bins that hold
+ * the wanted ranks; only those are sorted. Three branch-light passes instead
+ * of a partitioning quickselect (whose comparisons mispredict half the
+ * time). Returns 0 if the data are too concentrated for it to pay (the
+ * caller then uses multiselect). */
+#define HIST_BINS 4096
+static int histogram_select(const double *x, size_t n, const size_t *want, int k, double *out)
+{
+    double lo = x[0], hi = x[0];
+    for (size_t i = 1; i < n; i++) {
+        lo = x[i] < lo ? x[i] : lo;
+        hi = x[i] > hi ? x[i] : hi;
+    }
+    if (!(lo < hi)) { /* constant (or NaN): every order statistic is lo */
+        if (!(lo == hi)) return 0;
+        for (int j = 0; j < k; j++) out[j] = lo;
+        return 1;
+    }
+    double scale = HIST_BINS / (hi - lo);
+    size_t *count = calloc(HIST_BINS + 1, sizeof *count);
+    if (!count) abort();
+    for (size_t i = 0; i < n; i++) {
+        long b = (long)((x[i] - lo) * scale);
+        count[b < HIST_BINS ? b : HIST_BINS - 1]++;
+    }
+    /* start[b] = how many values lie in bins before b */
+    size_t start[HIST_BINS + 1], sum = 0;
+    for (int b = 0; b < HIST_BINS; b++) {
+        start[b] = sum;
+        sum += count[b];
+    }
+    start[HIST_BINS] = sum;
+    int bin_of[64];
+    unsigned char *need = calloc(HIST_BINS, 1);
+    if (!need) abort();
+    size_t gathered = 0;
+    for (int j = 0; j < k; j++) {
+        int b = 0, l = 0, r = HIST_BINS - 1;
+        while (l <= r) { /* the last bin whose start <= want[j] */
+            int mid = (l + r) / 2;
+            if (start[mid] <= want[j]) b = mid, l = mid + 1;
+            else r = mid - 1;
+        }
+        while (b > 0 && count[b] == 0) b--;
+        bin_of[j] = b;
+        if (!need[b]) gathered += count[b];
+        need[b] = 1;
+    }
+    if (gathered > n / 4) { /* too concentrated: no gain */
+        free(need);
+        free(count);
+        return 0;
+    }
+    double *buf = malloc(sizeof(double) * (gathered + 1));
+    size_t *off = calloc(HIST_BINS, sizeof *off);
+    if (!buf || !off) abort();
+    size_t at = 0;
+    for (int b = 0; b < HIST_BINS; b++)
+        if (need[b]) {
+            off[b] = at;
+            at += count[b];
+        }
+    size_t *fill = calloc(HIST_BINS, sizeof *fill);
+    if (!fill) abort();
+    for (size_t i = 0; i < n; i++) {
+        long b = (long)((x[i] - lo) * scale);
+        if (b >= HIST_BINS) b = HIST_BINS - 1;
+        if (need[b]) buf[off[b] + fill[b]++] = x[i];
+    }
+    for (int b = 0; b < HIST_BINS; b++)
+        if (need[b]) qsort(buf + off[b], count[b], sizeof *buf, cmp_double);
+    for (int j = 0; j < k; j++) out[j] = buf[off[bin_of[j]] + (want[j] - start[bin_of[j]])];
+    free(fill);
+    free(off);
+    free(buf);
+    free(need);
+    free(count);
+    return 1;
+}
+
 void hnb_stats_order(double *x, size_t n, const size_t *idx, int k, double *out)
 {
     if (n == 0) {
         for (int i = 0; i < k; i++) out[i] = 0;
         return;
     }
-    size_t want[64];
+    size_t want[64] = {0};
     int m = 0;
     for (int i = 0; i < k && m < 64; i++) want[m++] = idx[i] < n ? idx[i] : n - 1;
-    qsort(want, (size_t)m, sizeof *want, cmp_size);
+    if (n >= 65536 && histogram_select(x, n, want, m, out)) return;
+    size_t sorted[64];
+    memcpy(sorted, want, sizeof(size_t) * (size_t)m);
+    qsort(sorted, (size_t)m, sizeof *sorted, cmp_size);
     int u = 0;
     for (int i = 0; i < m; i++)
-        if (u == 0 || want[i] != want[u - 1]) want[u++] = want[i];
-    multiselect(x, 0, (long)n - 1, want, u);
-    for (int i = 0; i < k; i++) out[i] = x[idx[i] < n ? idx[i] : n - 1];
+        if (u == 0 || sorted[i] != sorted[u - 1]) sorted[u++] = sorted[i];
+    multiselect(x, 0, (long)n - 1, sorted, u);
+    for (int i = 0; i < k; i++) out[i] = x[want[i]];
 }
 
 void hnb_stats_quantiles(double *x, size_t n, const double *qs, int k, double *out)

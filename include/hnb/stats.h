@@ -9,10 +9,10 @@
 
 #include <stddef.h>
 
-/* The quantiles QS[0..k) of X[0..n), into OUT. X is reordered. */
+/* The quantiles QS[0..k) of X[0..n), into OUT. X may be reordered. */
 void hnb_stats_quantiles(double *x, size_t n, const double *qs, int k, double *out);
 
-/* The order statistics (0-based ranks) IDX[0..k) of X, into OUT. X is
+/* The order statistics (0-based ranks) IDX[0..k) of X, into OUT. X may be
  * reordered. IDX need not be sorted; out-of-range indices are clamped. */
 void hnb_stats_order(double *x, size_t n, const size_t *idx, int k, double *out);
 

@@ -1,0 +1,710 @@
+#!/usr/bin/python3
+"""numpy_model.py: the "user's alternative" for the hnb Monte Carlo benchmark.
+
+A vectorised NumPy/SciPy Monte Carlo of the same equations as the C engine
+(SPEC.md sections 2-6), written to be a fair, competent baseline:
+
+  * every draw's numbers come from one uniform per random variable
+    (numpy default_rng(seed), one sequential PCG64 stream, draw-major), a
+    Gaussian copula over the correlated ids (numpy Cholesky), and inverse
+    CDFs (scipy.special ndtri/ndtr/betaincinv and closed forms);
+  * the projection of SPEC sections 4-5 runs vectorised ACROSS DRAWS, on
+    arrays shaped (draws, ages=26, settings), once unmitigated (every e_t = 0)
+    and once mitigated, in chunks of draws so that memory stays bounded;
+  * every draw of the six series (ehcps, expenditure, mitigations, income,
+    annual_gap, cumulative_deficit) is kept, and the mean and the exact
+    P5..P95 (numpy linear interpolation, as gsl_stats_quantile_from_sorted_data)
+    are taken per year and metric.
+
+Usage:
+  /usr/bin/python3 tests/bench/numpy_model.py SCENARIO.yaml --draws N
+        [--seed S] [--chunk C] [--procs P] [--central] [--csv FILE]
+
+  --draws N   number of draws (default: monte_carlo.draws, else 10000)
+  --seed S    seed of default_rng (default: monte_carlo.seed, else 1)
+  --chunk C   draws per vectorised chunk (default 100000); the draws do not
+              depend on C (the stream is advanced to each chunk's first draw)
+  --procs P   worker processes (fork) sharing the chunks (default 1); the
+              draws do not depend on P either
+  --central   every draw takes every variable's central value (a check against
+              the deterministic projection: with --draws 1, the per-year series
+              printed must match tests/ref/hnbref.py's projection.csv)
+  --csv FILE  also write the per-year statistics as montecarlo.csv does
+
+Scope: the scenario must not use `extends` (not needed for the benchmark);
+input is assumed valid (the engine validates). monte_carlo.method is ignored:
+this model always draws independent uniforms (`random`).  Values are parsed
+with tests/ref/hnbref.py (the YAML 1.2 core loader, numbers, percentages,
+money strings, year and age keys).
+"""
+
+import argparse
+import mmap
+import multiprocessing
+import os
+import sys
+import time
+
+import numpy as np
+from scipy import special as sp
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', 'ref'))
+import hnbref  # noqa: E402  (the reference's YAML loading and value parsing)
+
+from hnbref import AGES, age_key, is_dist, year_key  # noqa: E402
+
+ANY, NONNEG, UNIT = 0, 1, 2          # a value's own range (SPEC 3 and 6)
+METRICS = ('ehcps', 'expenditure', 'mitigations', 'income', 'annual_gap',
+           'cumulative_deficit')
+QUANTILES = (5, 10, 25, 50, 75, 90, 95)
+DBL_MIN = np.finfo(float).tiny
+U_MAX = 1.0 - np.finfo(float).eps / 2
+PERT_NODES = 2048
+
+
+# ---------------------------------------------------------------------------
+# Random variables: parameters, central values, inverse CDFs (SPEC 6)
+
+class Var:
+    def __init__(self, node, rng, path):
+        self.node = node
+        self.range = rng
+        self.path = path
+        self.id = str(node['id']) if node.get('id') is not None else path
+        self.kind = node['dist']
+        self.central = hnbref.central(node)
+        g = lambda k: hnbref.num(node[k]) if node.get(k) is not None else None  # noqa: E731
+        self.mean, self.sd, self.lo, self.hi = g('mean'), g('sd'), g('min'), g('max')
+        self.median, self.sigma, self.mode, self.p = g('median'), g('sigma'), g('mode'), g('p')
+        if self.kind == 'pert':
+            r = self.hi - self.lo
+            self.alpha = 1.0 + 4.0 * (self.mode - self.lo) / r
+            self.beta = 1.0 + 4.0 * (self.hi - self.mode) / r
+            self.lbeta = sp.betaln(self.alpha, self.beta)
+            self.table = sp.betaincinv(self.alpha, self.beta,
+                                       np.arange(PERT_NODES + 1) / PERT_NODES)
+
+    def ppf(self, u):
+        """x = F^-1(u) for an array of u in (0, 1), then clamped into the
+        value's own range."""
+        k = self.kind
+        if k == 'normal':
+            if self.lo is None and self.hi is None:
+                x = self.mean + self.sd * sp.ndtri(u)
+            else:
+                a = sp.ndtr((self.lo - self.mean) / self.sd) if self.lo is not None else 0.0
+                b = sp.ndtr((self.hi - self.mean) / self.sd) if self.hi is not None else 1.0
+                x = self.mean + self.sd * sp.ndtri(a + u * (b - a))
+                # far in a tail the mapped u can round onto a bound: stay inside
+                x = np.clip(x, self.lo if self.lo is not None else -np.inf,
+                            self.hi if self.hi is not None else np.inf)
+        elif k == 'lognormal':
+            x = self.median * np.exp(self.sigma * sp.ndtri(u))
+        elif k == 'uniform':
+            x = self.lo + u * (self.hi - self.lo)
+        elif k == 'triangular':
+            a, c, b = self.lo, self.mode, self.hi
+            fc = (c - a) / (b - a)
+            left = u < fc
+            x = np.where(left, a + np.sqrt(u * ((b - a) * (c - a))),
+                         b - np.sqrt((1.0 - u) * ((b - a) * (b - c))))
+        elif k == 'pert':
+            x = self.lo + (self.hi - self.lo) * self._beta_ppf(u)
+        elif k == 'bernoulli':
+            x = (u > 1.0 - self.p).astype(float)
+        else:
+            raise ValueError('unknown dist %r' % k)
+        if self.range == NONNEG:
+            x = np.maximum(x, 0.0)
+        elif self.range == UNIT:
+            x = np.clip(x, 0.0, 1.0)
+        return x
+
+    def _beta_ppf(self, u):
+        """Inverse of the regularised incomplete beta function for Beta-PERT.
+        Closed forms where one shape is 1 (a PERT with mode at min or max);
+        otherwise a table of exact quantiles, linear interpolation and two
+        Halley steps (max error ~1e-14 against scipy's betaincinv, which is
+        ~3x slower); the first and last table intervals, where the quantile
+        has a power-law end, go to betaincinv directly."""
+        a, b = self.alpha, self.beta
+        if b == 1.0:
+            return u ** (1.0 / a)
+        if a == 1.0:
+            return -np.expm1(np.log1p(-u) / b)
+        pos = u * PERT_NODES
+        j = np.minimum(pos.astype(np.intp), PERT_NODES - 1)
+        tab = self.table
+        x = tab[j]
+        x += (pos - j) * (tab[j + 1] - x)
+        edge = (j == 0) | (j == PERT_NODES - 1)
+        x[edge] = 0.5
+        with np.errstate(all='ignore'):
+            for _ in range(2):
+                lx, l1 = np.log(x), np.log1p(-x)
+                pdf = np.exp((a - 1.0) * lx + (b - 1.0) * l1 - self.lbeta)
+                d = (sp.betainc(a, b, x) - u) / pdf
+                x = x - d / (1.0 - 0.5 * d * ((a - 1.0) / x - (b - 1.0) / (1.0 - x)))
+        bad = edge | ~((x > 0.0) & (x < 1.0))
+        if bad.any():
+            x[bad] = sp.betaincinv(a, b, u[bad])
+        return x
+
+
+class Params:
+    """Resolves every number of the scenario. A plain value becomes a float;
+    a distribution becomes its central value (values None) or its column of
+    draws (values set). The first build registers the variables in the order
+    met; later builds look them up by node."""
+
+    def __init__(self):
+        self.vars = []
+        self.slot = {}
+        self.values = None
+
+    def num(self, v, rng, path):
+        if is_dist(v):
+            k = self.slot.get(id(v))
+            if k is None:
+                k = self.slot[id(v)] = len(self.vars)
+                self.vars.append(Var(v, rng, path))
+            return self.vars[k].central if self.values is None else self.values[k]
+        return hnbref.num(v)
+
+
+# ---------------------------------------------------------------------------
+# The model (SPEC 2-5), built from the scenario with scalars or per-draw
+# columns (arrays shaped (draws,)) in place of the numbers
+
+def stack(vals):
+    """List of scalars / (D,) arrays -> array (Dx, len) with Dx = D or 1."""
+    arrs = [np.asarray(v, dtype=float) for v in vals]
+    dx = max([x.shape[0] for x in arrs if x.ndim] or [1])
+    out = np.empty((dx, len(arrs)))
+    for j, x in enumerate(arrs):
+        out[:, j] = x
+    return out
+
+
+def col(x):
+    """Scalar or (D,) -> (1, 1) or (D, 1), to broadcast against (D, k)."""
+    return np.reshape(np.asarray(x, dtype=float), (-1, 1))
+
+
+def build(doc, P, base_dir):
+    y0 = int(doc['start_year'])
+    n = int(doc['years'])
+    m = {'y0': y0, 'n': n}
+
+    def rate(v, path, rng=ANY, default=0.0):
+        if v is None:
+            return [default] * n
+        if isinstance(v, dict) and not is_dist(v):
+            keys = sorted(((year_key(k), x) for k, x in v.items()), key=lambda kv: kv[0])
+            vals = [(ky, P.num(x, rng, '%s.%d' % (path, ky))) for ky, x in keys]
+            out = []
+            for t in range(n):
+                val = vals[0][1]
+                for ky, kv in vals:
+                    if ky <= y0 + t:
+                        val = kv
+                out.append(val)
+            return out
+        return [P.num(v, rng, path)] * n
+
+    def money_path(v, path):
+        if not (isinstance(v, dict) and not is_dist(v)):
+            v = {'base': v}
+        g = rate(v.get('growth'), path + '.growth')
+        out = []
+        if v.get('by_year') is not None:
+            named = {}
+            for k, x in v['by_year'].items():
+                named[year_key(k)] = P.num(x, ANY, '%s.by_year.%d' % (path, year_key(k)))
+            for t in range(n):
+                out.append(named[y0 + t] if y0 + t in named else out[-1] * (1.0 + g[t]))
+        else:
+            out.append(P.num(v['base'], ANY, path))
+            for t in range(1, n):
+                out.append(out[-1] * (1.0 + g[t]))
+        return out
+
+    def shares(mapping, path):
+        vals = [(k, P.num(v, UNIT, '%s.%s' % (path, k))) for k, v in mapping.items()]
+        tot = sum(v for _, v in vals)
+        out = {}
+        for k, v in vals:
+            out[k] = out.get(k, 0.0) + v / tot
+        return out
+
+    def age_shares(mapping, path):
+        vals = [(age_key(k), P.num(v, UNIT, '%s.%s' % (path, k))) for k, v in mapping.items()]
+        tot = sum(v for _, v in vals)
+        arr = [0.0] * AGES
+        for (lo, hi), v in vals:
+            for a in range(lo, hi + 1):
+                arr[a] = arr[a] + (v / tot) / (hi - lo + 1)
+        return stack(arr)                                   # (Dx, 26)
+
+    def age_rates(mapping, default, path):
+        keys = [(age_key(k), P.num(v, UNIT, '%s.%s' % (path, k))) for k, v in mapping.items()]
+        arr = []
+        for a in range(AGES):
+            best = None
+            for (lo, hi), v in keys:
+                if lo <= a <= hi and (best is None or hi - lo < best[0]):
+                    best = (hi - lo, v)
+            arr.append(default if best is None else best[1])
+        return stack(arr)                                   # (Dx, 26)
+
+    od = doc.get('opening_deficit')
+    m['opening'] = P.num(od, ANY, 'opening_deficit') if od is not None else 0.0
+    costs = doc.get('costs') or {}
+    infl_default = rate(costs.get('inflation'), 'costs.inflation')
+
+    settings, idx = [], {}
+    for i, sd in enumerate(doc.get('settings') or []):
+        sid = str(sd['id'])
+        path = 'settings.' + sid
+        idx[sid] = i
+        pf = P.num(sd['place_funding'], NONNEG, path + '.place_funding') \
+            if sd.get('place_funding') is not None else 0.0
+        if sd.get('bands') is not None:
+            bs = [P.num(b['share'], UNIT, '%s.bands.%s.share' % (path, b['band']))
+                  for b in sd['bands']]
+            tot = sum(bs)
+            topup = 0.0
+            for b, sh in zip(sd['bands'], bs):
+                topup = topup + (sh / tot) * P.num(b['tariff'], NONNEG,
+                                                   '%s.bands.%s.tariff' % (path, b['band']))
+        else:
+            topup = P.num(sd['cost'], NONNEG, path + '.cost')
+        settings.append({
+            'id': sid,
+            'base': pf + topup,
+            'infl': rate(sd['inflation'], path + '.inflation')
+                    if sd.get('inflation') is not None else infl_default,
+            'cap': rate(sd['capacity'], path + '.capacity', NONNEG)
+                   if sd.get('capacity') is not None else None,
+            'overflow': sd.get('overflow'),
+        })
+    for s in settings:
+        s['overflow'] = idx[s['overflow']] if s['overflow'] is not None else None
+    S = len(settings)
+    m['settings'], m['S'] = settings, S
+
+    pop = doc.get('population')
+    if pop is not None and pop.get('from_csv') is not None:
+        import csv
+        N0 = np.zeros((1, AGES, S))
+        with open(os.path.join(base_dir, pop['from_csv']), newline='', encoding='utf-8') as f:
+            rows = list(csv.reader(f))
+        for row in rows[1:]:
+            if not row or all(not x.strip() for x in row):
+                continue
+            lo, hi = age_key(row[0].strip())
+            si = idx[row[1].strip()]
+            cnt = hnbref.num(row[2].strip())
+            for a in range(lo, hi + 1):
+                N0[0, a, si] += cnt / (hi - lo + 1)
+    elif pop is not None:
+        total = P.num(pop['total'], NONNEG, 'population.total')
+        ash = age_shares(pop['age_profile'], 'population.age_profile')
+        mix = shares(pop['mix'], 'population.mix')
+        mixv = stack([mix.get(s['id'], 0.0) for s in settings])
+        N0 = (col(total) * ash)[:, :, None] * mixv[:, None, :]
+    else:
+        N0 = np.zeros((1, AGES, S))
+    m['N0'] = N0                                            # (Dx, 26, S)
+
+    npd = doc.get('new_plans')
+    if npd is not None:
+        m['np_count'] = P.num(npd['count'], NONNEG, 'new_plans.count')
+        m['np_growth'] = rate(npd.get('growth'), 'new_plans.growth')
+        m['np_age'] = age_shares(npd['age_profile'], 'new_plans.age_profile')
+        mix = shares(npd['mix'], 'new_plans.mix')
+        m['np_mix'] = [mix.get(s['id'], 0.0) for s in settings]
+    else:
+        m['np_count'], m['np_growth'] = 0.0, [0.0] * n
+        m['np_age'], m['np_mix'] = np.zeros((1, AGES)), []
+
+    ces = doc.get('cessation') or {}
+    crate = P.num(ces['rate'], UNIT, 'cessation.rate') if ces.get('rate') is not None else 0.0
+    m['keep'] = 1.0 - age_rates(ces.get('by_age') or {}, crate, 'cessation.by_age')
+
+    # Transitions, grouped: ages acted on by the same rules act in one slice.
+    rules = []
+    for k, tr in enumerate(doc.get('transitions') or []):
+        if tr.get('ages') is None:
+            ages = set(range(AGES))
+        else:
+            ages = set()
+            for a in tr['ages']:
+                lo, hi = age_key(a)
+                ages.update(range(lo, hi + 1))
+        rules.append((ages, idx[tr['from']], idx[tr['to']],
+                      P.num(tr['rate'], UNIT, 'transitions.%d.rate' % k)))
+    groups = {}
+    for a in range(AGES):
+        key = tuple(r for r in range(len(rules)) if a in rules[r][0])
+        if key:
+            groups.setdefault(key, []).append(a)
+    trans = []
+    for key, ages in groups.items():
+        sel = slice(ages[0], ages[-1] + 1) if ages == list(range(ages[0], ages[-1] + 1)) \
+            else np.array(ages)
+        trans.append((sel, [(rules[r][1], rules[r][2], col(rules[r][3])) for r in key]))
+    m['trans'] = trans
+
+    fund = doc['funding']
+    m['grant'] = money_path(fund['grant'], 'funding.grant')
+    transfers = [0.0] * n
+    for k, x in (fund.get('transfers') or {}).items():
+        t = year_key(k) - y0
+        v = P.num(x, ANY, 'funding.transfers.%d' % year_key(k))
+        if 0 <= t < n:
+            transfers[t] = transfers[t] + v
+    m['transfers'] = transfers
+    m['other_income'] = [money_path(p, 'funding.other_income.%s' % p.get('name'))
+                         for p in (fund.get('other_income') or [])]
+    m['other_exp'] = [money_path(p, 'other_expenditure.%s' % p.get('name'))
+                      for p in (doc.get('other_expenditure') or [])]
+
+    mits = []
+    for md in doc.get('mitigations') or []:
+        path = 'mitigations.%s' % md['name']
+        mi = {'type': md['type']}
+        start = year_key(md['start']) if md.get('start') is not None else y0
+        ramp = [P.num(x, UNIT, '%s.ramp.%d' % (path, i)) for i, x in enumerate(md['ramp'])] \
+            if md.get('ramp') is not None else [1.0]
+        delivery = P.num(md['delivery'], UNIT, path + '.delivery') \
+            if md.get('delivery') is not None else 1.0
+        mi['e'] = [delivery * ramp[min(y0 + t - start, len(ramp) - 1)] if y0 + t >= start
+                   else 0.0 for t in range(n)]
+        ty = mi['type']
+        if ty == 'saving':
+            mi['amount'] = money_path(md['amount'], path + '.amount')
+        elif ty in ('demand', 'unit_cost'):
+            mi['reduction'] = P.num(md['reduction'], UNIT, path + '.reduction')
+            if ty == 'unit_cost':
+                mi['setting'] = idx[md['setting']]
+        elif ty == 'mix':
+            mi['from'], mi['to'] = idx[md['from']], idx[md['to']]
+            mi['share'] = P.num(md['share'], UNIT, path + '.share')
+        elif ty == 'capacity':
+            mi['setting'] = idx[md['setting']]
+            mi['places'] = P.num(md['places'], NONNEG, path + '.places')
+        else:
+            raise ValueError('unknown mitigation type %r' % ty)
+        mits.append(mi)
+    m['mits'] = mits
+    return m
+
+
+# ---------------------------------------------------------------------------
+# The projection (SPEC 4-5), vectorised across draws
+
+def project(m, D, mitigated):
+    """Returns (ehcps, placements), each shaped (D, years)."""
+    n, S = m['n'], m['S']
+    mits = m['mits'] if mitigated else []      # unmitigated: every e_t = 0
+    by = lambda ty: [mi for mi in mits if mi['type'] == ty]  # noqa: E731
+    demand, mixm, unit, capm = by('demand'), by('mix'), by('unit_cost'), by('capacity')
+    ehcps = np.empty((D, n))
+    placements = np.empty((D, n))
+    N = np.empty((D, AGES, S))
+    N[...] = m['N0']
+    A = np.empty_like(N)
+    tmp = np.empty_like(N)
+    keep = m['keep'][:, :-1, None]
+    np_age = m['np_age']
+    B = m['np_count']
+    I = [1.0] * S
+    for t in range(n):
+        if t > 0:
+            # 1-2. cessation and ageing; plans aged 25 end
+            np.multiply(N[:, :-1, :], keep, out=A[:, 1:, :])
+            A[:, 0, :] = 0.0
+            # 3. transitions, every rule of an age on the pre-rule counts
+            for sel, rs in m['trans']:
+                pre = A[:, sel, :]
+                if isinstance(sel, slice):                 # a fancy index is a copy already
+                    pre = pre.copy()
+                out = np.zeros_like(pre)
+                inn = np.zeros_like(pre)
+                for f, to, r in rs:
+                    mv = r * pre[:, :, f]
+                    out[:, :, f] += mv
+                    inn[:, :, to] += mv
+                A[:, sel, :] += inn - out
+            # 4. new plans against the baseline path; the mix after mix mitigations
+            B = B * (1.0 + m['np_growth'][t])
+            Dm = 1.0
+            for mi in demand:
+                Dm = Dm * (1.0 - mi['reduction'] * mi['e'][t])
+            NP = B * Dm
+            mix = list(m['np_mix'])
+            for mi in mixm:
+                mv = np.minimum(mi['share'] * mi['e'][t], mix[mi['from']])
+                mix[mi['from']] = mix[mi['from']] - mv
+                mix[mi['to']] = mix[mi['to']] + mv
+            mixv = stack(mix)
+            nb = col(NP) * np_age
+            if nb.shape[0] == 1 and mixv.shape[0] == 1:
+                A += nb[:, :, None] * mixv[:, None, :]
+            else:
+                np.multiply(nb[:, :, None], mixv[:, None, :], out=tmp)
+                A += tmp
+            # 5. capacity, in list order, overflow to the named setting
+            for s, st in enumerate(m['settings']):
+                if st['cap'] is None:
+                    continue
+                cap = st['cap'][t]
+                for mi in capm:
+                    if mi['setting'] == s:
+                        cap = cap + mi['places'] * mi['e'][t]
+                cap = np.maximum(cap, 0.0)
+                As = A[:, :, s]
+                T = As.sum(axis=1)
+                over = (T > cap) & (T > 0)
+                if over.any():
+                    with np.errstate(divide='ignore', invalid='ignore'):
+                        f = np.where(over, (T - cap) / T, 0.0)
+                    mv = As * f[:, None]
+                    As -= mv
+                    A[:, :, st['overflow']] += mv
+            N, A = A, N
+        # unit costs and placements
+        plans = N.sum(axis=1)                               # (D, S)
+        pl = 0.0
+        eh = 0.0
+        for s, st in enumerate(m['settings']):
+            if t > 0:
+                I[s] = I[s] * (1.0 + st['infl'][t])
+            C = 1.0
+            for mi in unit:
+                if mi['setting'] == s:
+                    C = C * (1.0 - mi['reduction'] * mi['e'][t])
+            u = st['base'] * I[s] * C
+            pl = pl + plans[:, s] * u
+            eh = eh + plans[:, s]
+        placements[:, t] = pl
+        ehcps[:, t] = eh
+    return ehcps, placements
+
+
+def series(m, D):
+    """The six per-draw series of SPEC 4, each shaped (D, years)."""
+    n = m['n']
+    _, pl_un = project(m, D, False)
+    eh, pl_mit = project(m, D, True)
+    out = np.empty((len(METRICS), D, n))
+    cum = np.broadcast_to(np.asarray(m['opening'], dtype=float), (D,))
+    for t in range(n):
+        other = sum(p[t] for p in m['other_exp'])
+        income = m['grant'][t] + m['transfers'][t] + sum(p[t] for p in m['other_income'])
+        sav = sum(mi['amount'][t] * mi['e'][t] for mi in m['mits'] if mi['type'] == 'saving')
+        expenditure = pl_un[:, t] + other
+        mitig = pl_un[:, t] - pl_mit[:, t] + sav
+        gap = expenditure - income - mitig
+        cum = cum + gap
+        out[0, :, t] = eh[:, t]
+        out[1, :, t] = expenditure
+        out[2, :, t] = mitig
+        out[3, :, t] = income
+        out[4, :, t] = gap
+        out[5, :, t] = cum
+    return out
+
+
+# ---------------------------------------------------------------------------
+# The Monte Carlo driver
+
+class Run:
+    pass
+
+
+def load(path):
+    with open(path, 'rb') as f:
+        doc = hnbref.yaml.load(f, Loader=hnbref.Core12Loader)
+    if doc.get('extends') is not None:
+        sys.exit('numpy_model.py: extends is not supported')
+    P = Params()
+    m = build(doc, P, os.path.dirname(os.path.abspath(path)))   # registers the variables
+    return doc, P, m
+
+
+def copula(P, corr):
+    """Lower Cholesky factor over the variables named in correlations."""
+    if not corr:
+        return None, None
+    names = {}
+    for k, v in enumerate(P.vars):
+        names.setdefault(v.id, k)
+        names.setdefault(v.path, k)
+    members = []
+    for c in corr:
+        for key in ('a', 'b'):
+            k = names[str(c[key])]
+            if k not in members:
+                members.append(k)
+    members.sort()
+    pos = {k: j for j, k in enumerate(members)}
+    R = np.eye(len(members))
+    for c in corr:
+        i, j = pos[names[str(c['a'])]], pos[names[str(c['b'])]]
+        R[i, j] = R[j, i] = hnbref.num(c['rho'])
+    try:
+        L = np.linalg.cholesky(R)
+    except np.linalg.LinAlgError:
+        sys.exit('monte_carlo.correlations: the correlation matrix of %s is not positive '
+                 'definite' % ', '.join(P.vars[k].id for k in members))
+    return np.array(members), L
+
+
+def sample(run, start, d):
+    """The variables' draws start..start+d-1: a list of (d,) columns."""
+    P, K = run.P, len(run.P.vars)
+    if run.central:
+        return [np.full(d, v.central) for v in P.vars]
+    bg = np.random.PCG64(run.seed)
+    bg.advance(start * K)                  # draw i is the same whatever the chunking
+    U = np.random.Generator(bg).random((d, K))
+    np.maximum(U, DBL_MIN, out=U)          # (0, 1): random() may give 0
+    if run.members is not None:
+        Z = sp.ndtri(U[:, run.members])
+        U[:, run.members] = np.clip(sp.ndtr(Z @ run.L.T), DBL_MIN, U_MAX)
+    Ut = np.ascontiguousarray(U.T)         # one contiguous column per variable
+    return [v.ppf(Ut[k]) for k, v in enumerate(P.vars)]
+
+
+def do_chunks(run, starts):
+    ts = tp = 0.0
+    for start in starts:
+        d = min(run.chunk, run.draws - start)
+        t0 = time.perf_counter()
+        run.P.values = sample(run, start, d)
+        t1 = time.perf_counter()
+        m = build(run.doc, run.P, run.base_dir)
+        run.res[:, :, start:start + d] = series(m, d).transpose(0, 2, 1)
+        t2 = time.perf_counter()
+        ts += t1 - t0
+        tp += t2 - t1
+    return ts, tp
+
+
+def stats_rows(run, rows):
+    out = []
+    for mi, t in rows:
+        x = run.res[mi, t]
+        out.append((x.mean(), np.percentile(x, QUANTILES)))
+    return out
+
+
+_RUN = None  # the run, inherited by forked workers
+
+
+def _w_chunks(starts):
+    return do_chunks(_RUN, starts)
+
+
+def _w_stats(rows):
+    return stats_rows(_RUN, rows)
+
+
+def main(argv):
+    global _RUN
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('scenario')
+    ap.add_argument('--draws', type=int)
+    ap.add_argument('--seed', type=int)
+    ap.add_argument('--chunk', type=int, default=100000)
+    ap.add_argument('--procs', type=int, default=1)
+    ap.add_argument('--central', action='store_true')
+    ap.add_argument('--csv')
+    a = ap.parse_args(argv[1:])
+
+    t_load = time.perf_counter()
+    doc, P, m0 = load(a.scenario)
+    mc = doc.get('monte_carlo') or {}
+    run = Run()
+    run.doc, run.P, run.base_dir = doc, P, os.path.dirname(os.path.abspath(a.scenario))
+    run.draws = a.draws if a.draws is not None else int(mc.get('draws') or 10000)
+    run.seed = a.seed if a.seed is not None else int(mc.get('seed') or 1)
+    run.chunk = max(1, a.chunk)
+    run.central = a.central
+    run.members, run.L = copula(P, mc.get('correlations'))
+    n, N = m0['n'], run.draws
+    nbytes = len(METRICS) * n * N * 8
+    if a.procs > 1:   # results in shared memory, written by the forked workers
+        buf = mmap.mmap(-1, max(nbytes, 1))
+        run.res = np.frombuffer(buf, dtype=float, count=len(METRICS) * n * N)
+        run.res = run.res.reshape(len(METRICS), n, N)
+    else:
+        run.res = np.empty((len(METRICS), n, N))
+    _RUN = run
+    t_load = time.perf_counter() - t_load
+
+    starts = list(range(0, N, run.chunk))
+    rows = [(mi, t) for mi in range(len(METRICS)) for t in range(n)]
+    t0 = time.perf_counter()
+    if a.procs > 1:
+        pool = multiprocessing.get_context('fork').Pool(a.procs)
+        parts = pool.map(_w_chunks, [starts[i::a.procs] for i in range(a.procs)])
+        t_sample = sum(p[0] for p in parts)
+        t_proj = sum(p[1] for p in parts)
+    else:
+        t_sample, t_proj = do_chunks(run, starts)
+    t1 = time.perf_counter()
+    if a.procs > 1:
+        parts = pool.map(_w_stats, [rows[i::a.procs] for i in range(a.procs)])
+        stats = [None] * len(rows)
+        for i in range(a.procs):
+            for j, r in enumerate(parts[i]):
+                stats[i + j * a.procs] = r
+        pool.close()
+        pool.join()
+    else:
+        stats = stats_rows(run, rows)
+    t2 = time.perf_counter()
+    wall_sim, wall_pct, wall = t1 - t0, t2 - t1, t2 - t0
+
+    print('scenario: %s (%d random variables, %d correlated; %d years, %d settings)'
+          % (a.scenario, len(P.vars), 0 if run.members is None else len(run.members),
+             n, m0['S']))
+    print('draws %d, seed %d, chunk %d, procs %d%s; load %.3f s'
+          % (N, run.seed, run.chunk, a.procs, ', CENTRAL values' if run.central else '',
+             t_load))
+    print('sampling+projection: %.3f s wall (cpu in workers: sampling %.3f s, projection %.3f s)'
+          % (wall_sim, t_sample, t_proj))
+    print('percentiles:         %.3f s wall' % wall_pct)
+    print('total:               %.3f s wall' % wall)
+    print('numpy: %d draws in %.3f s (%.0f draws/s)' % (N, wall, N / wall if wall > 0 else 0))
+    stat = dict(zip(rows, stats))
+    y_last = m0['y0'] + n - 1
+    p = stat[(5, n - 1)][1]
+    print('cumulative_deficit %s: P10 %.2f  P50 %.2f  P90 %.2f  (mean %.2f)'
+          % (hnbref.label(y_last), p[1], p[3], p[5], stat[(5, n - 1)][0]))
+    if run.central:
+        print('draw 0 (central values):')
+        print('year,ehcps,expenditure,mitigations,income,annual_gap,cumulative_deficit')
+        for t in range(n):
+            r = run.res[:, t, 0]
+            print(','.join([str(m0['y0'] + t), hnbref.fmt(r[0], 3)] +
+                           [hnbref.fmt(x, 2) for x in r[1:]]))
+    if a.csv:
+        with open(a.csv, 'w', encoding='utf-8') as f:
+            f.write('year,label,metric,mean,p5,p10,p25,p50,p75,p90,p95\n')
+            for t in range(n):
+                for mi, name in enumerate(METRICS):
+                    mean, q = stat[(mi, t)]
+                    d = 3 if name == 'ehcps' else 2
+                    f.write(','.join([str(m0['y0'] + t), hnbref.label(m0['y0'] + t), name,
+                                      hnbref.fmt(mean, d)] + [hnbref.fmt(x, d) for x in q])
+                            + '\n')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))
