@@ -276,13 +276,21 @@ void hnb_sampler_uniforms(const hnb_sampler *s, hnb_stream *st, long i, double *
     int n = s->n;
     if (n == 0) return;
     if (s->method == HNB_METHOD_SOBOL) {
-        /* Point i of the sequence: reposition only when a thread jumps. */
-        if (st->next != i) {
-            gsl_qrng_init(st->qrng);
-            for (long j = 0; j < i; j++) gsl_qrng_get(st->qrng, st->point);
+        /* Point i of the sequence. GSL's Sobol generator starts after the
+         * origin; putting the origin back as draw 0 makes the first 2^m
+         * draws a full net, each 1-D marginal exactly stratified. The
+         * generator is repositioned only when a thread jumps. */
+        if (i == 0) {
+            memset(st->point, 0, sizeof(double) * (size_t)n);
+        } else {
+            long g = i - 1;
+            if (st->next != g) {
+                gsl_qrng_init(st->qrng);
+                for (long j = 0; j < g; j++) gsl_qrng_get(st->qrng, st->point);
+            }
+            gsl_qrng_get(st->qrng, st->point);
+            st->next = g + 1;
         }
-        gsl_qrng_get(st->qrng, st->point);
-        st->next = i + 1;
         for (int k = 0; k < n; k++) {
             double v = st->point[k] + s->shift[k];
             u[k] = clamp_u(v >= 1 ? v - 1 : v);

@@ -178,18 +178,14 @@ class Params:
 # columns (arrays shaped (draws,)) in place of the numbers
 
 def stack(vals):
-    """List of scalars / (D,) arrays -> array (Dx, len) with Dx = D or 1."""
+    """List of scalars / (D,) arrays -> array (len, Dx) with Dx = D or 1
+    (draws last: see project())."""
     arrs = [np.asarray(v, dtype=float) for v in vals]
     dx = max([x.shape[0] for x in arrs if x.ndim] or [1])
-    out = np.empty((dx, len(arrs)))
+    out = np.empty((len(arrs), dx))
     for j, x in enumerate(arrs):
-        out[:, j] = x
+        out[j] = x
     return out
-
-
-def col(x):
-    """Scalar or (D,) -> (1, 1) or (D, 1), to broadcast against (D, k)."""
-    return np.reshape(np.asarray(x, dtype=float), (-1, 1))
 
 
 def build(doc, P, base_dir):
@@ -245,7 +241,7 @@ def build(doc, P, base_dir):
         for (lo, hi), v in vals:
             for a in range(lo, hi + 1):
                 arr[a] = arr[a] + (v / tot) / (hi - lo + 1)
-        return stack(arr)                                   # (Dx, 26)
+        return stack(arr)                                   # (26, Dx)
 
     def age_rates(mapping, default, path):
         keys = [(age_key(k), P.num(v, UNIT, '%s.%s' % (path, k))) for k, v in mapping.items()]
@@ -256,7 +252,7 @@ def build(doc, P, base_dir):
                 if lo <= a <= hi and (best is None or hi - lo < best[0]):
                     best = (hi - lo, v)
             arr.append(default if best is None else best[1])
-        return stack(arr)                                   # (Dx, 26)
+        return stack(arr)                                   # (26, Dx)
 
     od = doc.get('opening_deficit')
     m['opening'] = P.num(od, ANY, 'opening_deficit') if od is not None else 0.0
@@ -297,7 +293,7 @@ def build(doc, P, base_dir):
     pop = doc.get('population')
     if pop is not None and pop.get('from_csv') is not None:
         import csv
-        N0 = np.zeros((1, AGES, S))
+        N0 = np.zeros((AGES, S, 1))
         with open(os.path.join(base_dir, pop['from_csv']), newline='', encoding='utf-8') as f:
             rows = list(csv.reader(f))
         for row in rows[1:]:
@@ -307,16 +303,16 @@ def build(doc, P, base_dir):
             si = idx[row[1].strip()]
             cnt = hnbref.num(row[2].strip())
             for a in range(lo, hi + 1):
-                N0[0, a, si] += cnt / (hi - lo + 1)
+                N0[a, si, 0] += cnt / (hi - lo + 1)
     elif pop is not None:
         total = P.num(pop['total'], NONNEG, 'population.total')
         ash = age_shares(pop['age_profile'], 'population.age_profile')
         mix = shares(pop['mix'], 'population.mix')
         mixv = stack([mix.get(s['id'], 0.0) for s in settings])
-        N0 = (col(total) * ash)[:, :, None] * mixv[:, None, :]
+        N0 = (total * ash)[:, None, :] * mixv[None, :, :]
     else:
-        N0 = np.zeros((1, AGES, S))
-    m['N0'] = N0                                            # (Dx, 26, S)
+        N0 = np.zeros((AGES, S, 1))
+    m['N0'] = N0                                            # (26, S, Dx)
 
     npd = doc.get('new_plans')
     if npd is not None:
@@ -327,7 +323,7 @@ def build(doc, P, base_dir):
         m['np_mix'] = [mix.get(s['id'], 0.0) for s in settings]
     else:
         m['np_count'], m['np_growth'] = 0.0, [0.0] * n
-        m['np_age'], m['np_mix'] = np.zeros((1, AGES)), []
+        m['np_age'], m['np_mix'] = np.zeros((AGES, 1)), []
 
     ces = doc.get('cessation') or {}
     crate = P.num(ces['rate'], UNIT, 'cessation.rate') if ces.get('rate') is not None else 0.0
@@ -354,7 +350,7 @@ def build(doc, P, base_dir):
     for key, ages in groups.items():
         sel = slice(ages[0], ages[-1] + 1) if ages == list(range(ages[0], ages[-1] + 1)) \
             else np.array(ages)
-        trans.append((sel, [(rules[r][1], rules[r][2], col(rules[r][3])) for r in key]))
+        trans.append((sel, [(rules[r][1], rules[r][2], rules[r][3]) for r in key]))
     m['trans'] = trans
 
     fund = doc['funding']
@@ -406,38 +402,44 @@ def build(doc, P, base_dir):
 # The projection (SPEC 4-5), vectorised across draws
 
 def project(m, D, mitigated):
-    """Returns (ehcps, placements), each shaped (D, years)."""
+    """Returns (ehcps, placements), each shaped (years, D).
+
+    The plans are one array N[age, setting, draw]: the (draws, ages=26,
+    settings) state of every draw, stored draws-last so that every NumPy
+    inner loop runs over the draws, contiguous, and a per-draw parameter
+    (D,) broadcasts against it as it stands (4-8x faster than draws-first,
+    whose inner loops are 4 settings long)."""
     n, S = m['n'], m['S']
     mits = m['mits'] if mitigated else []      # unmitigated: every e_t = 0
     by = lambda ty: [mi for mi in mits if mi['type'] == ty]  # noqa: E731
     demand, mixm, unit, capm = by('demand'), by('mix'), by('unit_cost'), by('capacity')
-    ehcps = np.empty((D, n))
-    placements = np.empty((D, n))
-    N = np.empty((D, AGES, S))
+    ehcps = np.empty((n, D))
+    placements = np.empty((n, D))
+    N = np.empty((AGES, S, D))
     N[...] = m['N0']
     A = np.empty_like(N)
     tmp = np.empty_like(N)
-    keep = m['keep'][:, :-1, None]
-    np_age = m['np_age']
+    keep = m['keep'][:-1, None, :]                          # (25, 1, Dx)
+    np_age = m['np_age']                                    # (26, Dx)
     B = m['np_count']
     I = [1.0] * S
     for t in range(n):
         if t > 0:
             # 1-2. cessation and ageing; plans aged 25 end
-            np.multiply(N[:, :-1, :], keep, out=A[:, 1:, :])
-            A[:, 0, :] = 0.0
+            np.multiply(N[:-1], keep, out=A[1:])
+            A[0] = 0.0
             # 3. transitions, every rule of an age on the pre-rule counts
             for sel, rs in m['trans']:
-                pre = A[:, sel, :]
+                pre = A[sel]
                 if isinstance(sel, slice):                 # a fancy index is a copy already
                     pre = pre.copy()
                 out = np.zeros_like(pre)
                 inn = np.zeros_like(pre)
                 for f, to, r in rs:
-                    mv = r * pre[:, :, f]
-                    out[:, :, f] += mv
-                    inn[:, :, to] += mv
-                A[:, sel, :] += inn - out
+                    mv = r * pre[:, f]
+                    out[:, f] += mv
+                    inn[:, to] += mv
+                A[sel] += inn - out
             # 4. new plans against the baseline path; the mix after mix mitigations
             B = B * (1.0 + m['np_growth'][t])
             Dm = 1.0
@@ -449,12 +451,12 @@ def project(m, D, mitigated):
                 mv = np.minimum(mi['share'] * mi['e'][t], mix[mi['from']])
                 mix[mi['from']] = mix[mi['from']] - mv
                 mix[mi['to']] = mix[mi['to']] + mv
-            mixv = stack(mix)
-            nb = col(NP) * np_age
-            if nb.shape[0] == 1 and mixv.shape[0] == 1:
-                A += nb[:, :, None] * mixv[:, None, :]
+            mixv = stack(mix)                               # (S, Dx)
+            nb = NP * np_age                                # (26, Dx)
+            if nb.shape[1] == 1 and mixv.shape[1] == 1:
+                A += nb[:, None, :] * mixv[None, :, :]
             else:
-                np.multiply(nb[:, :, None], mixv[:, None, :], out=tmp)
+                np.multiply(nb[:, None, :], mixv[None, :, :], out=tmp)
                 A += tmp
             # 5. capacity, in list order, overflow to the named setting
             for s, st in enumerate(m['settings']):
@@ -465,18 +467,18 @@ def project(m, D, mitigated):
                     if mi['setting'] == s:
                         cap = cap + mi['places'] * mi['e'][t]
                 cap = np.maximum(cap, 0.0)
-                As = A[:, :, s]
-                T = As.sum(axis=1)
+                As = A[:, s]                                # (26, D)
+                T = As.sum(axis=0)
                 over = (T > cap) & (T > 0)
                 if over.any():
                     with np.errstate(divide='ignore', invalid='ignore'):
                         f = np.where(over, (T - cap) / T, 0.0)
-                    mv = As * f[:, None]
+                    mv = As * f
                     As -= mv
-                    A[:, :, st['overflow']] += mv
+                    A[:, st['overflow']] += mv
             N, A = A, N
         # unit costs and placements
-        plans = N.sum(axis=1)                               # (D, S)
+        plans = N.sum(axis=0)                               # (S, D)
         pl = 0.0
         eh = 0.0
         for s, st in enumerate(m['settings']):
@@ -487,34 +489,34 @@ def project(m, D, mitigated):
                 if mi['setting'] == s:
                     C = C * (1.0 - mi['reduction'] * mi['e'][t])
             u = st['base'] * I[s] * C
-            pl = pl + plans[:, s] * u
-            eh = eh + plans[:, s]
-        placements[:, t] = pl
-        ehcps[:, t] = eh
+            pl = pl + plans[s] * u
+            eh = eh + plans[s]
+        placements[t] = pl
+        ehcps[t] = eh
     return ehcps, placements
 
 
 def series(m, D):
-    """The six per-draw series of SPEC 4, each shaped (D, years)."""
+    """The six per-draw series of SPEC 4, shaped (metric, years, D)."""
     n = m['n']
     _, pl_un = project(m, D, False)
     eh, pl_mit = project(m, D, True)
-    out = np.empty((len(METRICS), D, n))
-    cum = np.broadcast_to(np.asarray(m['opening'], dtype=float), (D,))
+    out = np.empty((len(METRICS), n, D))
+    cum = m['opening']
     for t in range(n):
         other = sum(p[t] for p in m['other_exp'])
         income = m['grant'][t] + m['transfers'][t] + sum(p[t] for p in m['other_income'])
         sav = sum(mi['amount'][t] * mi['e'][t] for mi in m['mits'] if mi['type'] == 'saving')
-        expenditure = pl_un[:, t] + other
-        mitig = pl_un[:, t] - pl_mit[:, t] + sav
+        expenditure = pl_un[t] + other
+        mitig = pl_un[t] - pl_mit[t] + sav
         gap = expenditure - income - mitig
         cum = cum + gap
-        out[0, :, t] = eh[:, t]
-        out[1, :, t] = expenditure
-        out[2, :, t] = mitig
-        out[3, :, t] = income
-        out[4, :, t] = gap
-        out[5, :, t] = cum
+        out[0, t] = eh[t]
+        out[1, t] = expenditure
+        out[2, t] = mitig
+        out[3, t] = income
+        out[4, t] = gap
+        out[5, t] = cum
     return out
 
 
@@ -587,7 +589,7 @@ def do_chunks(run, starts):
         run.P.values = sample(run, start, d)
         t1 = time.perf_counter()
         m = build(run.doc, run.P, run.base_dir)
-        run.res[:, :, start:start + d] = series(m, d).transpose(0, 2, 1)
+        run.res[:, :, start:start + d] = series(m, d)
         t2 = time.perf_counter()
         ts += t1 - t0
         tp += t2 - t1

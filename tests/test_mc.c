@@ -1,0 +1,290 @@
+/* test_mc.c - Monte Carlo (SPEC section 6): statistical tests that can fail,
+ * with tolerances worked out from the number of draws. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "hnb/mc.h"
+#include "hnb/sample.h"
+
+/* A one-year top-down scenario whose cumulative deficit in year 0 is its
+ * opening deficit: the deficit's percentiles are the input's quantiles. */
+#define ONE_YEAR "hnb: 1\nname: t\nstart_year: 2025\nyears: 1\nfunding: {grant: 0}\n"
+
+static hnb_mc *run_mc(hnb_model *m, long draws, hnb_method method, int threads)
+{
+    hnb_mc_opts o = {draws, 12345, method, threads, 0};
+    hnb_mc *mc;
+    hnb_err err;
+    cr_assert_eq(hnb_mc_run(m, &o, &mc, &err), 0, "%s", err.msg);
+    return mc;
+}
+
+static const double *cum_pct(const hnb_mc *mc, int t)
+{
+    return &mc->pct[((size_t)HNB_MC_CUMULATIVE * mc->years + t) * HNB_MC_NQ];
+}
+
+/* Uniform(0, 100m): P_q = 100m * q. The standard error of a sample
+ * q-quantile is sqrt(q(1-q)/N) / f with f = 1/100m, so at N = 40,000 and
+ * q = 0.5 it is 100m * 0.0025 = £0.25m; we allow 5 standard errors. */
+Test(mc, uniform_percentiles_match_the_closed_form)
+{
+    hnb_err err;
+    hnb_model *m = th_load(ONE_YEAR "opening_deficit: {dist: uniform, min: 0, max: 100m}\n", &err);
+    cr_assert_not_null(m, "%s", err.msg);
+    long n = 40000;
+    hnb_mc *mc = run_mc(m, n, HNB_METHOD_RANDOM, 2);
+    for (int q = 0; q < HNB_MC_NQ; q++) {
+        double p = hnb_mc_quantiles[q], se = 100e6 * sqrt(p * (1 - p) / n);
+        cr_assert_float_eq(cum_pct(mc, 0)[q], 100e6 * p, 5 * se, "q=%g", p);
+    }
+    /* the mean of U(0, 100m) is 50m, sd 28.87m: SE 0.144m */
+    cr_assert_float_eq(mc->mean[(size_t)HNB_MC_CUMULATIVE], 50e6, 5 * 28.87e6 / sqrt(n));
+    hnb_mc_free(mc);
+    hnb_model_free(m);
+}
+
+/* Triangular(0, 20m, 100m): F(c) = 0.2; below the mode F^-1(q) =
+ * sqrt(q * 100m * 20m), above it 100m - sqrt((1-q) * 100m * 80m). The
+ * density at the quantile is f = 2(x - a)/((b-a)(c-a)) below the mode,
+ * 2(b - x)/((b-a)(b-c)) above: SE = sqrt(q(1-q)/N) / f; 5 SE allowed. */
+Test(mc, triangular_percentiles_match_the_closed_form)
+{
+    hnb_err err;
+    hnb_model *m =
+        th_load(ONE_YEAR "opening_deficit: {dist: triangular, min: 0, mode: 20m, max: 100m}\n", &err);
+    cr_assert_not_null(m, "%s", err.msg);
+    long n = 40000;
+    hnb_mc *mc = run_mc(m, n, HNB_METHOD_RANDOM, 1);
+    const double a = 0, c = 20e6, b = 100e6;
+    for (int q = 0; q < HNB_MC_NQ; q++) {
+        double p = hnb_mc_quantiles[q];
+        double x = p < 0.2 ? a + sqrt(p * (b - a) * (c - a)) : b - sqrt((1 - p) * (b - a) * (b - c));
+        double f = x < c ? 2 * (x - a) / ((b - a) * (c - a)) : 2 * (b - x) / ((b - a) * (b - c));
+        double se = sqrt(p * (1 - p) / n) / f;
+        cr_assert_float_eq(cum_pct(mc, 0)[q], x, 5 * se, "q=%g: %g vs %g", p, cum_pct(mc, 0)[q], x);
+    }
+    hnb_mc_free(mc);
+    hnb_model_free(m);
+}
+
+/* A truncated normal never leaves [min, max], even far in its tails. */
+Test(mc, truncated_normals_stay_inside_their_bounds)
+{
+    hnb_err err;
+    hnb_model *m = th_load(ONE_YEAR "opening_deficit: {dist: normal, mean: 10m, sd: 5m, min: 9m, max: 30m}\n"
+                                    "reserves: {dist: normal, mean: 0, sd: 1m, min: 0}\n",
+                           &err);
+    cr_assert_not_null(m, "%s", err.msg);
+    hnb_sampler *s;
+    cr_assert_eq(hnb_sampler_create(m, HNB_METHOD_RANDOM, 100000, 3, &s, &err), 0);
+    hnb_stream *st = hnb_stream_create(s);
+    double *p = calloc((size_t)m->nparams, sizeof(double));
+    double lo = INFINITY, hi = -INFINITY, lo2 = INFINITY;
+    for (long i = 0; i < 100000; i++) {
+        hnb_sampler_draw(s, st, i, p, NULL);
+        lo = fmin(lo, p[m->opening_deficit]);
+        hi = fmax(hi, p[m->opening_deficit]);
+        lo2 = fmin(lo2, p[m->reserves]);
+    }
+    cr_assert(lo >= 9e6 && hi <= 30e6, "%g..%g", lo, hi);
+    cr_assert(lo < 9.01e6, "the lower tail is reached: %g", lo); /* F(9m) is 0.42: dense there */
+    cr_assert(lo2 >= 0);
+    /* the extreme uniforms still map inside */
+    for (int k = 0; k < 2; k++) {
+        double x0 = hnb_sampler_quantile(s, k, 1e-300), x1 = hnb_sampler_quantile(s, k, 1 - 1e-16);
+        cr_assert(x0 >= (k ? 0 : 9e6) && x1 <= (k ? INFINITY : 30e6), "%g %g", x0, x1);
+    }
+    free(p);
+    hnb_stream_free(st);
+    hnb_sampler_free(s);
+    hnb_model_free(m);
+}
+
+/* A Gaussian copula with rho = 0.6 between two normals gives a sample
+ * correlation whose standard error is (1 - rho^2)/sqrt(N) = 0.64/sqrt(50,000)
+ * = 0.0029: within 0.015 (5 SE). */
+Test(mc, copula_gives_the_asked_correlation)
+{
+    hnb_err err;
+    hnb_model *m = th_load(ONE_YEAR "opening_deficit: {dist: normal, mean: 0, sd: 1m, id: a}\n"
+                                    "reserves: {dist: normal, mean: 5m, sd: 1m, id: b}\n"
+                                    "monte_carlo: {correlations: [{a: a, b: b, rho: 0.6}]}\n",
+                           &err);
+    cr_assert_not_null(m, "%s", err.msg);
+    long n = 50000;
+    hnb_sampler *s;
+    cr_assert_eq(hnb_sampler_create(m, HNB_METHOD_RANDOM, n, 9, &s, &err), 0);
+    hnb_stream *st = hnb_stream_create(s);
+    double *p = calloc((size_t)m->nparams, sizeof(double));
+    double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+    for (long i = 0; i < n; i++) {
+        hnb_sampler_draw(s, st, i, p, NULL);
+        double x = p[m->opening_deficit], y = p[m->reserves];
+        sx += x, sy += y, sxx += x * x, syy += y * y, sxy += x * y;
+    }
+    double cov = sxy / n - (sx / n) * (sy / n);
+    double r = cov / sqrt((sxx / n - (sx / n) * (sx / n)) * (syy / n - (sy / n) * (sy / n)));
+    cr_assert_float_eq(r, 0.6, 0.015, "sample correlation %g", r);
+    free(p);
+    hnb_stream_free(st);
+    hnb_sampler_free(s);
+    hnb_model_free(m);
+}
+
+Test(mc, a_matrix_that_is_not_positive_definite_is_an_error)
+{
+    hnb_err err;
+    hnb_model *m = th_load(ONE_YEAR "opening_deficit: {dist: normal, mean: 0, sd: 1m, id: a}\n"
+                                    "reserves: {dist: normal, mean: 5m, sd: 1m, id: b}\n"
+                                    "other_expenditure: [{name: x, base: {dist: normal, mean: 1m, sd: 1m, id: c}}]\n"
+                                    "monte_carlo: {correlations: [{a: a, b: b, rho: 0.9}, "
+                                    "{a: b, b: c, rho: 0.9}, {a: a, b: c, rho: -0.9}]}\n",
+                           &err);
+    cr_assert_not_null(m, "%s", err.msg);
+    hnb_sampler *s;
+    cr_assert_eq(hnb_sampler_create(m, HNB_METHOD_RANDOM, 10, 1, &s, &err), HNB_EINPUT);
+    cr_assert(strstr(err.msg, "not positive definite") != NULL, "%s", err.msg);
+    cr_assert(strstr(err.msg, "a, b, c") != NULL, "names the ids: %s", err.msg);
+    cr_assert_eq(err.line, 9);
+    hnb_model_free(m);
+}
+
+/* LHS puts exactly one draw in each of the N equal strata of every
+ * variable; so does Sobol for N = 2^k (the first 2^k points, shifted). */
+static void check_stratified(hnb_method method, long n)
+{
+    hnb_err err;
+    hnb_model *m = th_load(ONE_YEAR "opening_deficit: {dist: uniform, min: 0, max: 1m}\n"
+                                    "reserves: {dist: uniform, min: 0, max: 1m}\n"
+                                    "other_expenditure: [{name: x, base: {dist: normal, mean: 1m, sd: 1m}}]\n",
+                           &err);
+    cr_assert_not_null(m, "%s", err.msg);
+    hnb_sampler *s;
+    cr_assert_eq(hnb_sampler_create(m, method, n, 77, &s, &err), 0);
+    int nv = hnb_sampler_nvars(s);
+    cr_assert_eq(nv, 3);
+    hnb_stream *st = hnb_stream_create(s);
+    char *seen = calloc((size_t)nv * n, 1);
+    double u[3];
+    for (long i = 0; i < n; i++) {
+        hnb_sampler_uniforms(s, st, i, u);
+        for (int k = 0; k < nv; k++) {
+            long stratum = (long)(u[k] * n);
+            cr_assert(stratum >= 0 && stratum < n);
+            cr_assert_eq(seen[k * n + stratum], 0, "method %d: variable %d stratum %ld twice",
+                         method, k, stratum);
+            seen[k * n + stratum] = 1;
+        }
+    }
+    free(seen);
+    hnb_stream_free(st);
+    hnb_sampler_free(s);
+    hnb_model_free(m);
+}
+
+Test(mc, lhs_and_sobol_marginals_are_exactly_stratified)
+{
+    check_stratified(HNB_METHOD_LHS, 1000);
+    check_stratified(HNB_METHOD_LHS, 65536);
+    check_stratified(HNB_METHOD_SOBOL, 1024);
+    check_stratified(HNB_METHOD_SOBOL, 65536);
+}
+
+/* When the only uncertainty is linear in the deficit and symmetric, P50 is
+ * the deterministic result: other expenditure ~ normal(10m, 1m) for 3 years
+ * adds 3 x (X - 10m) to the horizon deficit, so P50 = central +- a few SE
+ * (SE of the median of N(0, 3m) at N = 20,000 is 3m * 1.2533 / sqrt(N) =
+ * £0.027m). */
+Test(mc, linear_symmetric_uncertainty_keeps_p50_at_the_central_value)
+{
+    hnb_err err;
+    hnb_model *m = th_load("hnb: 1\nname: t\nstart_year: 2025\nyears: 3\nfunding: {grant: 25m}\n"
+                           "opening_deficit: 5m\n"
+                           "other_expenditure: [{name: x, base: {dist: normal, mean: 30m, sd: 1m}}]\n",
+                           &err);
+    cr_assert_not_null(m, "%s", err.msg);
+    hnb_mc *mc = run_mc(m, 20000, HNB_METHOD_LHS, 2);
+    /* central: 5m + 3 x (30m - 25m) = 20m */
+    cr_assert_float_eq(cum_pct(mc, 2)[3], 20e6, 5 * 0.027e6);
+    cr_assert(mc->se_p50[2] > 0 && mc->se_p50[2] < 0.1e6, "SE %g", mc->se_p50[2]);
+    hnb_mc_free(mc);
+    hnb_model_free(m);
+}
+
+/* The tornado: with X ~ uniform(20m, 40m) as the only driver of a 2-year
+ * deficit (2 x X), P10 = 22m and P90 = 38m give deficits 44m and 76m:
+ * swing 32m; rank correlation with the deficit 1. */
+Test(mc, tornado_swing_and_rank_correlation)
+{
+    hnb_err err;
+    hnb_model *m = th_load("hnb: 1\nname: t\nstart_year: 2025\nyears: 2\nfunding: {grant: 0}\n"
+                           "other_expenditure: [{name: x, base: {dist: uniform, min: 20m, max: 40m, id: spend}}]\n"
+                           "reserves: {dist: uniform, min: 1m, max: 2m, id: noise}\n",
+                           &err);
+    cr_assert_not_null(m, "%s", err.msg);
+    hnb_mc *mc = run_mc(m, 5000, HNB_METHOD_RANDOM, 2);
+    cr_assert_eq(mc->ndrivers, 2);
+    cr_assert_str_eq(mc->drivers[0].name, "spend");
+    cr_assert_float_eq(mc->drivers[0].low, 22e6, 1e-3);
+    cr_assert_float_eq(mc->drivers[0].high, 38e6, 1e-3);
+    cr_assert_float_eq(mc->drivers[0].at_low, 44e6, 1e-3);
+    cr_assert_float_eq(mc->drivers[0].at_high, 76e6, 1e-3);
+    cr_assert_float_eq(mc->drivers[0].swing, 32e6, 1e-3);
+    cr_assert_float_eq(mc->drivers[0].rank_correlation, 1, 1e-12);
+    /* reserves do not enter the deficit: no swing, rank correlation near 0 (SE 1/sqrt(5000)) */
+    cr_assert_float_eq(mc->drivers[1].swing, 0, 0);
+    cr_assert_float_eq(mc->drivers[1].rank_correlation, 0, 5 / sqrt(5000.0));
+    hnb_mc_free(mc);
+    hnb_model_free(m);
+}
+
+/* Exceedance: X ~ uniform(0, 100m) opening, no flows: P(deficit > 30m) =
+ * 0.7 at the end of every year; SE sqrt(.21/N) = 0.0032 at N = 20,000. */
+Test(mc, exceedance_probabilities)
+{
+    hnb_err err;
+    hnb_model *m = th_load("hnb: 1\nname: t\nstart_year: 2025\nyears: 4\nfunding: {grant: 0}\n"
+                           "override_end: 2027\n"
+                           "opening_deficit: {dist: uniform, min: 0, max: 100m}\n"
+                           "monte_carlo: {thresholds: [30m, 90m]}\n",
+                           &err);
+    cr_assert_not_null(m, "%s", err.msg);
+    hnb_mc *mc = run_mc(m, 20000, HNB_METHOD_RANDOM, 2);
+    cr_assert_eq(mc->nexceed, 4); /* two thresholds, at the end of 2026 and of 2028 */
+    cr_assert_eq(mc->exceed[0].year, 2026);
+    cr_assert_eq(mc->exceed[1].year, 2028);
+    cr_assert_float_eq(mc->exceed[0].probability, 0.7, 5 * 0.0032);
+    cr_assert_float_eq(mc->exceed[2].probability, 0.1, 5 * 0.0021);
+    hnb_mc_free(mc);
+    hnb_model_free(m);
+}
+
+/* Draw i never depends on the thread that made it: 1, 2 and 8 threads give
+ * the same numbers, for every method. */
+Test(mc, thread_counts_give_identical_results)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/scenarios/leicestershire-2025.yaml", th_root());
+    hnb_err err;
+    hnb_model *m = NULL;
+    cr_assert_eq(hnb_model_load(path, NULL, 0, &m, &err), 0, "%s", err.msg);
+    for (int method = 0; method < 3; method++) {
+        hnb_mc *a = run_mc(m, 3001, (hnb_method)method, 1);
+        hnb_mc *b = run_mc(m, 3001, (hnb_method)method, 2);
+        hnb_mc *c = run_mc(m, 3001, (hnb_method)method, 8);
+        size_t cells = (size_t)HNB_MC_METRICS * a->years * HNB_MC_NQ;
+        cr_assert(memcmp(a->pct, b->pct, cells * sizeof(double)) == 0, "method %d", method);
+        cr_assert(memcmp(a->pct, c->pct, cells * sizeof(double)) == 0, "method %d", method);
+        cr_assert(memcmp(a->mean, c->mean, (size_t)HNB_MC_METRICS * a->years * sizeof(double)) == 0);
+        for (int k = 0; k < a->ndrivers; k++)
+            cr_assert_eq(a->drivers[k].rank_correlation, c->drivers[k].rank_correlation);
+        hnb_mc_free(a);
+        hnb_mc_free(b);
+        hnb_mc_free(c);
+    }
+    hnb_model_free(m);
+}
