@@ -22,7 +22,7 @@ XFLAGS  :=
 endif
 
 PKGS     := gsl yaml-0.1
-WARN     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra
+WARN     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -ffp-contract=off
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(XFLAGS) -Iinclude -DHNB_VERSION='"$(VERSION)"' -MMD -MP
 LIBS     := -lgsl -lgslcblas -lyaml -lm -lpthread
 

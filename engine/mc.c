@@ -63,43 +63,57 @@ static void *worker(void *arg)
     job *j = arg;
     const hnb_model *m = j->m;
     int ys = m->years, nv = hnb_sampler_nvars(j->s);
-    double *p = malloc(sizeof(double) * (size_t)(m->nparams + 1));
-    double *u = malloc(sizeof(double) * (size_t)(nv + 1));
-    if (!p || !u) abort();
-    hnb_model_central(m, p);
+    double *pv[HNB_LANES], *u = malloc(sizeof(double) * (size_t)(nv + 1));
+    hnb_result *r[HNB_LANES];
+    if (!u) abort();
+    for (int l = 0; l < HNB_LANES; l++) {
+        pv[l] = malloc(sizeof(double) * (size_t)(m->nparams + 1));
+        if (!pv[l]) abort();
+        hnb_model_central(m, pv[l]);
+        r[l] = hnb_result_create(m);
+    }
     hnb_work *w = hnb_work_create(m);
-    hnb_result *r = hnb_result_create(m);
     hnb_stream *st = hnb_stream_create(j->s);
-    /* Results go through a small buffer, BLOCK draws a series at a time, so
-     * the big store is written in runs rather than 4 x years scattered
-     * doubles a draw. */
+    /* Draws go through the projection HNB_LANES at a time, and results
+     * through a small buffer, BLOCK draws a series at a time, so the big
+     * store is written in runs rather than 4 x years scattered doubles. */
     enum { BLOCK = 64 };
     double *buf = malloc(sizeof(double) * (size_t)STORED * ys * BLOCK);
     if (!buf) abort();
     for (long i0 = j->a; i0 < j->b; i0 += BLOCK) {
         long cnt = j->b - i0 < BLOCK ? j->b - i0 : BLOCK;
-        for (long c = 0; c < cnt; c++) {
-            long i = i0 + c;
-            hnb_sampler_draw(j->s, st, i, p, u);
-            hnb_project(m, p, w, r, 0);
-            const double *series[STORED] = {r->ehcps, r->expenditure, r->mitigations, r->income};
-            for (int k = 0; k < STORED; k++)
-                for (int t = 0; t < ys; t++) buf[((size_t)k * ys + t) * BLOCK + c] = series[k][t];
-            if (j->opening) j->opening[i] = p[m->opening_deficit];
-            if (i < j->rank_n)
-                for (int k = 0; k < nv; k++)
-                    j->xdraw[(size_t)k * j->rank_n + i] = p[hnb_sampler_slot(j->s, k)];
+        for (long c0 = 0; c0 < cnt; c0 += HNB_LANES) {
+            int nl = cnt - c0 < HNB_LANES ? (int)(cnt - c0) : HNB_LANES;
+            for (int l = 0; l < nl; l++) {
+                long i = i0 + c0 + l;
+                hnb_sampler_draw(j->s, st, i, pv[l], u);
+                if (j->opening) j->opening[i] = pv[l][m->opening_deficit];
+                if (i < j->rank_n)
+                    for (int k = 0; k < nv; k++)
+                        j->xdraw[(size_t)k * j->rank_n + i] = pv[l][hnb_sampler_slot(j->s, k)];
+            }
+            hnb_project_batch(m, (const double *const *)pv, nl, w, r, 0);
+            for (int l = 0; l < nl; l++) {
+                const double *series[STORED] = {r[l]->ehcps, r[l]->expenditure, r[l]->mitigations,
+                                                r[l]->income};
+                for (int k = 0; k < STORED; k++)
+                    for (int t = 0; t < ys; t++)
+                        buf[((size_t)k * ys + t) * BLOCK + c0 + l] = series[k][t];
+            }
         }
         for (int k = 0; k < STORED * ys; k++)
-            memcpy(j->store + (size_t)k * j->n + i0, buf + (size_t)k * BLOCK, sizeof(double) * (size_t)cnt);
+            memcpy(j->store + (size_t)k * j->n + i0, buf + (size_t)k * BLOCK,
+                   sizeof(double) * (size_t)cnt);
         atomic_fetch_add(j->done, cnt);
     }
     free(buf);
     hnb_stream_free(st);
-    hnb_result_free(r);
     hnb_work_free(w);
+    for (int l = 0; l < HNB_LANES; l++) {
+        hnb_result_free(r[l]);
+        free(pv[l]);
+    }
     free(u);
-    free(p);
     return NULL;
 }
 

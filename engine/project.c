@@ -1,44 +1,53 @@
-/* project.c - the deterministic projection, SPEC sections 4 and 5.
+/* project.c - the projection, SPEC sections 4 and 5.
  *
- * Two stages. prepare() turns the parameter vector into per-year arrays
- * (shares normalised, paths grown, effects e_t computed); it is linear in
- * the scenario's size. run_plans() then steps the population year by year
- * with the first N mitigations switched on: the unmitigated run is N = 0,
- * the mitigated run N = nmit, and the attribution runs the prefixes in
- * between (SPEC section 4, "Attribution"). No allocation, no strings. */
+ * One projection, computed for up to HNB_LANES parameter vectors at once:
+ * every array of the work space has the lane as its innermost index, so the
+ * year loop's arithmetic runs across lanes in SIMD registers. A single run
+ * is a batch of one. Each lane's arithmetic is the same whatever the other
+ * lanes hold or how many there are (no reassociation, no FMA contraction:
+ * -ffp-contract=off), so a Monte Carlo draw gives the same bits in any batch.
+ *
+ * Two stages. prepare_lane() turns one parameter vector into per-year arrays
+ * (shares normalised, paths grown, effects e_t computed). run_plans() then
+ * steps the population year by year with the first N mitigations switched
+ * on: the unmitigated run is N = 0, the mitigated run N = nmit, and the
+ * attribution runs the prefixes in between (SPEC section 4, "Attribution").
+ * No allocation, no strings. */
 #include "hnb/project.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#define L HNB_LANES
+#define A HNB_AGES
+
 struct hnb_work {
     int ns, years, nmit;
-    /* prepared from the parameters */
-    double keep[HNB_AGES]; /* 1 - cease[a] */
-    double *pop0;        /* N_0, setting-major: [s * HNB_AGES + a] */
-    double np_age[HNB_AGES];
-    double *np_mix;      /* [s] */
-    double *baseline;    /* B_t */
-    double *unit_base;   /* place_funding + topup, [s] */
-    double *inflation;   /* I_t[s], [t * ns + s] */
-    double *capacity;    /* [t * ns + s], < 0 = unlimited */
-    double *effect;      /* e_t, [i * years + t] */
-    double *amount;      /* saving amount_t, [i * years + t] */
-    double *trans_rate;  /* [rule] */
+    /* prepared from the parameters, lane innermost */
+    double keep[A][L];   /* 1 - cease[a] */
+    double np_age[A][L]; /* new-plan age shares */
+    double *pop0;        /* N_0: [(s * A + a) * L + l] */
+    double *np_mix;      /* [s * L + l] */
+    double *baseline;    /* B_t: [t * L + l] */
+    double *unit_base;   /* place_funding + topup: [s * L + l] */
+    double *inflation;   /* I_t[s]: [(t * ns + s) * L + l] */
+    double *capacity;    /* [(t * ns + s) * L + l] */
+    double *effect;      /* e_t: [(i * years + t) * L + l] */
+    double *mit_value;   /* reduction, share or places of mitigation i: [i * L + l] */
+    double *trans_rate;  /* [rule * L + l] */
+    double *grant, *income, *other, *savings; /* [t * L + l] */
+    double *amount;      /* a saving's amount_t * e_t: [(i * years + t) * L + l] */
     /* fixed by the model: the ages transitions act at, rule by rule */
     int ntrans_ages, *trans_age, *trans_first, *trans_rules; /* CSR over ages */
-    int nnew_ages, new_ages[HNB_AGES]; /* ages new plans start at (share > 0) */
     /* per run (first n_on mitigations on) */
-    double *run_demand; /* [t] */
-    double *run_mix;    /* [t * ns + s] */
-    double *run_cap;    /* [t * ns + s] */
-    double *run_unit;   /* [t * ns + s] */
+    double *run_demand;  /* [t * L + l] */
+    double *run_mix, *run_cap, *run_unit; /* [(t * ns + s) * L + l] */
     /* scratch */
-    double *plans, *next; /* N and the year being built, [s * HNB_AGES + a] */
-    double *out;         /* rates out of each setting at one age */
-    double *pre;         /* one age's counts before its transitions */
-    double *tmp_years[3];
+    double *plans, *next; /* N and the year being built: [(s * A + a) * L + l] */
+    double *out, *pre;    /* per setting: rates out at one age, counts before it */
+    double *lane_tmp;     /* one lane's scratch for prepare */
+    double *plac_unmit, *plac_mit, *ehcps_unmit, *ehcps_mit, *np_unmit, *np_mit, *prev;
 };
 
 static void *zalloc(size_t n, size_t size)
@@ -52,33 +61,45 @@ hnb_work *hnb_work_create(const hnb_model *m)
 {
     hnb_work *w = zalloc(1, sizeof *w);
     size_t ns = (size_t)(m->nsettings ? m->nsettings : 1), ys = (size_t)m->years;
+    size_t nm = (size_t)m->nmit + 1;
     w->ns = m->nsettings;
     w->years = m->years;
     w->nmit = m->nmit;
-    w->pop0 = zalloc(HNB_AGES * ns, sizeof(double));
-    w->np_mix = zalloc(ns, sizeof(double));
-    w->baseline = zalloc(ys, sizeof(double));
-    w->unit_base = zalloc(ns, sizeof(double));
-    w->inflation = zalloc(ys * ns, sizeof(double));
-    w->capacity = zalloc(ys * ns, sizeof(double));
-    w->effect = zalloc(ys * (size_t)(m->nmit + 1), sizeof(double));
-    w->amount = zalloc(ys * (size_t)(m->nmit + 1), sizeof(double));
-    w->trans_rate = zalloc((size_t)m->ntrans + 1, sizeof(double));
-    w->run_demand = zalloc(ys, sizeof(double));
-    w->run_mix = zalloc(ys * ns, sizeof(double));
-    w->run_cap = zalloc(ys * ns, sizeof(double));
-    w->run_unit = zalloc(ys * ns, sizeof(double));
-    w->plans = zalloc(HNB_AGES * ns, sizeof(double));
-    w->next = zalloc(HNB_AGES * ns, sizeof(double));
-    w->out = zalloc(ns, sizeof(double));
-    w->pre = zalloc(ns, sizeof(double));
-    for (int i = 0; i < 3; i++) w->tmp_years[i] = zalloc(ys, sizeof(double));
+    w->pop0 = zalloc(A * ns * L, sizeof(double));
+    w->np_mix = zalloc(ns * L, sizeof(double));
+    w->baseline = zalloc(ys * L, sizeof(double));
+    w->unit_base = zalloc(ns * L, sizeof(double));
+    w->inflation = zalloc(ys * ns * L, sizeof(double));
+    w->capacity = zalloc(ys * ns * L, sizeof(double));
+    w->effect = zalloc(nm * ys * L, sizeof(double));
+    w->mit_value = zalloc(nm * L, sizeof(double));
+    w->trans_rate = zalloc(((size_t)m->ntrans + 1) * L, sizeof(double));
+    w->grant = zalloc(ys * L, sizeof(double));
+    w->income = zalloc(ys * L, sizeof(double));
+    w->other = zalloc(ys * L, sizeof(double));
+    w->savings = zalloc(ys * L, sizeof(double));
+    w->amount = zalloc(nm * ys * L, sizeof(double));
+    w->run_demand = zalloc(ys * L, sizeof(double));
+    w->run_mix = zalloc(ys * ns * L, sizeof(double));
+    w->run_cap = zalloc(ys * ns * L, sizeof(double));
+    w->run_unit = zalloc(ys * ns * L, sizeof(double));
+    w->plans = zalloc(A * ns * L, sizeof(double));
+    w->next = zalloc(A * ns * L, sizeof(double));
+    w->out = zalloc(ns * L, sizeof(double));
+    w->pre = zalloc(ns * L, sizeof(double));
+    size_t tmp = ys + ns + A + 64;
+    for (int s = 0; s < m->nsettings; s++)
+        if ((size_t)m->settings[s].nbands > tmp) tmp = (size_t)m->settings[s].nbands;
+    w->lane_tmp = zalloc(tmp, sizeof(double));
+    double **series[] = {&w->plac_unmit, &w->plac_mit, &w->ehcps_unmit, &w->ehcps_mit,
+                         &w->np_unmit,   &w->np_mit,   &w->prev};
+    for (size_t i = 0; i < sizeof series / sizeof *series; i++) *series[i] = zalloc(ys * L, sizeof(double));
     /* transitions grouped by age, in listed order within an age */
-    w->trans_age = zalloc(HNB_AGES, sizeof(int));
-    w->trans_first = zalloc(HNB_AGES + 1, sizeof(int));
-    w->trans_rules = zalloc((size_t)m->ntrans * HNB_AGES + 1, sizeof(int));
+    w->trans_age = zalloc(A, sizeof(int));
+    w->trans_first = zalloc(A + 1, sizeof(int));
+    w->trans_rules = zalloc((size_t)m->ntrans * A + 1, sizeof(int));
     int k = 0;
-    for (int a = 0; a < HNB_AGES; a++) {
+    for (int a = 0; a < A; a++) {
         int start = k;
         for (int i = 0; i < m->ntrans; i++)
             if (m->trans[i].ages[a]) w->trans_rules[k++] = i;
@@ -94,10 +115,12 @@ hnb_work *hnb_work_create(const hnb_model *m)
 void hnb_work_free(hnb_work *w)
 {
     if (!w) return;
-    double *all[] = {w->pop0,     w->np_mix,     w->baseline,   w->unit_base, w->inflation,
-                     w->capacity, w->effect,     w->amount,     w->trans_rate, w->run_demand,
-                     w->run_mix,  w->run_cap,    w->run_unit,   w->plans,      w->next,       w->out,        w->pre,
-                     w->tmp_years[0], w->tmp_years[1], w->tmp_years[2]};
+    double *all[] = {w->pop0,       w->np_mix,     w->baseline,   w->unit_base,  w->inflation,
+                     w->capacity,   w->effect,     w->mit_value,  w->trans_rate, w->grant,
+                     w->income,     w->other,      w->savings,    w->amount,     w->run_demand,
+                     w->run_mix,    w->run_cap,    w->run_unit,   w->plans,      w->next,
+                     w->out,        w->pre,        w->lane_tmp,   w->plac_unmit, w->plac_mit,
+                     w->ehcps_unmit, w->ehcps_mit, w->np_unmit,   w->np_mit,     w->prev};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
     free(w->trans_age);
     free(w->trans_first);
@@ -192,141 +215,162 @@ static double effect(const hnb_model *m, const hnb_mitigation *mt, const double 
     return slot(p, mt->delivery, 1) * ramp;
 }
 
-static void prepare(const hnb_model *m, const double *p, hnb_work *w)
+/* One parameter vector into lane L0 of the work space. */
+static void prepare_lane(const hnb_model *m, const double *p, hnb_work *w, int l0)
 {
-    int ns = m->nsettings, ys = m->years;
+    const int ns = m->nsettings, ys = m->years;
+    double *tmp = w->lane_tmp;
     for (int i = 0; i < m->nmit; i++) {
         const hnb_mitigation *mt = &m->mits[i];
-        for (int t = 0; t < ys; t++) w->effect[i * ys + t] = effect(m, mt, p, t);
-        if (mt->type == HNB_MIT_SAVING) path_values(&mt->amount, p, ys, &w->amount[i * ys]);
+        for (int t = 0; t < ys; t++) w->effect[(i * ys + t) * L + l0] = effect(m, mt, p, t);
+        int v = mt->type == HNB_MIT_MIX        ? mt->share
+                : mt->type == HNB_MIT_CAPACITY ? mt->places
+                                               : mt->reduction;
+        w->mit_value[i * L + l0] = slot(p, v, 0);
+        if (mt->type == HNB_MIT_SAVING) {
+            path_values(&mt->amount, p, ys, tmp);
+            for (int t = 0; t < ys; t++)
+                w->amount[(i * ys + t) * L + l0] = tmp[t] * w->effect[(i * ys + t) * L + l0];
+        }
     }
+    /* money that does not depend on plans */
+    path_values(&m->grant, p, ys, tmp);
+    for (int t = 0; t < ys; t++) {
+        w->grant[t * L + l0] = tmp[t];
+        w->income[t * L + l0] = tmp[t] + slot(p, m->transfers[t], 0);
+        w->other[t * L + l0] = 0;
+        w->savings[t * L + l0] = 0;
+    }
+    for (int i = 0; i < m->nincome; i++) {
+        path_values(&m->income[i].path, p, ys, tmp);
+        for (int t = 0; t < ys; t++) w->income[t * L + l0] += tmp[t];
+    }
+    for (int i = 0; i < m->nother; i++) {
+        path_values(&m->other[i].path, p, ys, tmp);
+        for (int t = 0; t < ys; t++) w->other[t * L + l0] += tmp[t];
+    }
+    for (int i = 0; i < m->nmit; i++)
+        if (m->mits[i].type == HNB_MIT_SAVING)
+            for (int t = 0; t < ys; t++) w->savings[t * L + l0] += w->amount[(i * ys + t) * L + l0];
     if (!m->bottom_up) return;
-    for (int a = 0; a < HNB_AGES; a++) w->keep[a] = 1 - slot(p, m->cease[a], 0);
+
+    for (int a = 0; a < A; a++) w->keep[a][l0] = 1 - slot(p, m->cease[a], 0);
     if (m->pop_csv) {
-        for (int a = 0; a < HNB_AGES; a++)
-            for (int s = 0; s < ns; s++) w->pop0[s * HNB_AGES + a] = m->pop_csv[a * ns + s];
+        for (int a = 0; a < A; a++)
+            for (int s = 0; s < ns; s++) w->pop0[(s * A + a) * L + l0] = m->pop_csv[a * ns + s];
     } else {
-        double age[HNB_AGES];
-        spread(&m->pop_age, p, age, HNB_AGES);
-        spread(&m->pop_mix, p, w->out, ns);
+        double *age = tmp, *mix = tmp + A;
+        spread(&m->pop_age, p, age, A);
+        spread(&m->pop_mix, p, mix, ns);
         double total = p[m->pop_total];
         for (int s = 0; s < ns; s++)
-            for (int a = 0; a < HNB_AGES; a++) w->pop0[s * HNB_AGES + a] = total * age[a] * w->out[s];
+            for (int a = 0; a < A; a++) w->pop0[(s * A + a) * L + l0] = total * age[a] * mix[s];
     }
-    spread(&m->np_age, p, w->np_age, HNB_AGES);
-    w->nnew_ages = 0;
-    for (int a = 0; a < HNB_AGES; a++)
-        if (w->np_age[a] != 0) w->new_ages[w->nnew_ages++] = a;
-    spread(&m->np_mix, p, w->np_mix, ns);
-    w->baseline[0] = p[m->np_count];
-    for (int t = 1; t < ys; t++)
-        w->baseline[t] = w->baseline[t - 1] * (1 + slot(p, m->np_growth[t], 0));
+    spread(&m->np_age, p, tmp, A);
+    for (int a = 0; a < A; a++) w->np_age[a][l0] = tmp[a];
+    spread(&m->np_mix, p, tmp, ns);
+    for (int s = 0; s < ns; s++) w->np_mix[s * L + l0] = tmp[s];
+    double b = p[m->np_count];
+    w->baseline[l0] = b;
+    for (int t = 1; t < ys; t++) {
+        b *= 1 + slot(p, m->np_growth[t], 0);
+        w->baseline[t * L + l0] = b;
+    }
     for (int s = 0; s < ns; s++) {
         const hnb_setting *st = &m->settings[s];
         double topup = 0;
         if (st->cost >= 0) {
             topup = p[st->cost];
         } else {
-            double share[64], *sh = st->nbands <= 64 ? share : zalloc((size_t)st->nbands, sizeof *sh);
-            spread(&st->band_shares, p, sh, st->nbands);
-            for (int b = 0; b < st->nbands; b++) topup += sh[b] * p[st->tariff[b]];
-            if (sh != share) free(sh);
+            spread(&st->band_shares, p, tmp, st->nbands);
+            for (int k = 0; k < st->nbands; k++) topup += tmp[k] * p[st->tariff[k]];
         }
-        w->unit_base[s] = slot(p, st->place_funding, 0) + topup;
+        w->unit_base[s * L + l0] = slot(p, st->place_funding, 0) + topup;
         double index = 1;
         for (int t = 0; t < ys; t++) {
             if (t > 0) index *= 1 + slot(p, st->inflation[t], 0);
-            w->inflation[t * ns + s] = index;
-            w->capacity[t * ns + s] = st->capacity ? p[st->capacity[t]] : -1;
+            w->inflation[(t * ns + s) * L + l0] = index;
+            w->capacity[(t * ns + s) * L + l0] = st->capacity ? p[st->capacity[t]] : -1;
         }
     }
-    for (int i = 0; i < m->ntrans; i++) w->trans_rate[i] = p[m->trans[i].rate];
+    for (int i = 0; i < m->ntrans; i++) w->trans_rate[i * L + l0] = p[m->trans[i].rate];
 }
 
 /* ---- the population ---- */
 
-/* The plans of one setting over all ages. Four running sums instead of one:
- * a single chain of 26 dependent additions was the projection's hot spot. */
-static inline double sum_ages(const double *x)
-{
-    double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-    for (int a = 0; a < 24; a += 4) {
-        a0 += x[a];
-        a1 += x[a + 1];
-        a2 += x[a + 2];
-        a3 += x[a + 3];
-    }
-    a0 += x[24];
-    a1 += x[25];
-    return (a0 + a1) + (a2 + a3);
-}
-
 /* The year tables of one run: what the first N_ON mitigations do to new
  * plans (demand factor, mix), capacities and unit costs (SPEC section 5),
  * worked out once per run so the year loop touches only arrays. */
-static void run_tables(const hnb_model *m, const double *p, hnb_work *w, int n_on)
+static void run_tables(const hnb_model *m, hnb_work *w, int n_on)
 {
     const int ns = m->nsettings, ys = m->years;
     for (int t = 0; t < ys; t++) {
-        w->run_demand[t] = 1;
-        double *mix = &w->run_mix[t * ns];
-        memcpy(mix, w->np_mix, sizeof(double) * (size_t)ns);
-        for (int s = 0; s < ns; s++) {
-            w->run_cap[t * ns + s] = w->capacity[t * ns + s];
-            w->run_unit[t * ns + s] = w->unit_base[s] * w->inflation[t * ns + s];
-        }
+        for (int l = 0; l < L; l++) w->run_demand[t * L + l] = 1;
+        for (int s = 0; s < ns; s++)
+            for (int l = 0; l < L; l++) {
+                int k = (t * ns + s) * L + l;
+                w->run_mix[k] = w->np_mix[s * L + l];
+                w->run_cap[k] = w->capacity[k];
+                w->run_unit[k] = w->unit_base[s * L + l] * w->inflation[k];
+            }
     }
     for (int i = 0; i < n_on; i++) {
         const hnb_mitigation *mt = &m->mits[i];
-        const double *e = &w->effect[i * ys];
-        switch (mt->type) {
-        case HNB_MIT_DEMAND:
-            for (int t = 0; t < ys; t++) w->run_demand[t] *= 1 - p[mt->reduction] * e[t];
-            break;
-        case HNB_MIT_MIX: /* in listed order, each on the mix the earlier ones left */
-            for (int t = 0; t < ys; t++) {
-                double *mix = &w->run_mix[t * ns];
-                double move = p[mt->share] * e[t];
-                if (move > mix[mt->from]) move = mix[mt->from];
-                mix[mt->from] -= move;
-                mix[mt->to] += move;
+        const double *v = &w->mit_value[i * L];
+        for (int t = 0; t < ys; t++) {
+            const double *e = &w->effect[(i * ys + t) * L];
+            switch (mt->type) {
+            case HNB_MIT_DEMAND:
+                for (int l = 0; l < L; l++) w->run_demand[t * L + l] *= 1 - v[l] * e[l];
+                break;
+            case HNB_MIT_MIX: { /* in listed order, each on the mix the earlier ones left */
+                double *from = &w->run_mix[(t * ns + mt->from) * L];
+                double *to = &w->run_mix[(t * ns + mt->to) * L];
+                for (int l = 0; l < L; l++) {
+                    double move = v[l] * e[l];
+                    if (move > from[l]) move = from[l];
+                    from[l] -= move;
+                    to[l] += move;
+                }
+                break;
             }
-            break;
-        case HNB_MIT_CAPACITY:
-            for (int t = 0; t < ys; t++) w->run_cap[t * ns + mt->setting] += p[mt->places] * e[t];
-            break;
-        case HNB_MIT_UNIT_COST:
-            for (int t = 0; t < ys; t++)
-                w->run_unit[t * ns + mt->setting] *= 1 - p[mt->reduction] * e[t];
-            break;
-        default:
-            break;
+            case HNB_MIT_CAPACITY:
+                for (int l = 0; l < L; l++) w->run_cap[(t * ns + mt->setting) * L + l] += v[l] * e[l];
+                break;
+            case HNB_MIT_UNIT_COST:
+                for (int l = 0; l < L; l++)
+                    w->run_unit[(t * ns + mt->setting) * L + l] *= 1 - v[l] * e[l];
+                break;
+            default:
+                break;
+            }
         }
     }
 }
 
 /* Step the plans through the horizon with mitigations 0..n_on-1 switched on.
- * Writes placements_t, ehcps_t and NP_t; with DETAIL (non-NULL), also the
- * per-setting plans, unit costs and costs. */
-static void run_plans(const hnb_model *m, const double *p, hnb_work *w, int n_on,
-                      double *placements, double *ehcps, double *new_plans, hnb_result *detail)
+ * Writes placements_t, ehcps_t and NP_t ([t * L + l]); with DETAIL (non-NULL,
+ * one result per lane), also the per-setting plans, unit costs and costs. */
+__attribute__((target_clones("avx2", "default"))) static void run_plans(const hnb_model *m, hnb_work *w, int nl, int n_on, double *placements,
+                      double *ehcps, double *new_plans, hnb_result *const *detail)
 {
     const int ns = m->nsettings, ys = m->years;
-    double *N = w->plans, *next = w->next; /* N[s * HNB_AGES + a] */
-    const double *restrict keep = w->keep;
-    run_tables(m, p, w, n_on);
-    memcpy(N, w->pop0, sizeof(double) * HNB_AGES * (size_t)ns);
+    double *N = w->plans, *next = w->next;
+    run_tables(m, w, n_on);
+    memcpy(N, w->pop0, sizeof(double) * A * L * (size_t)ns);
     for (int t = 0; t < ys; t++) {
         if (t == 0) {
-            new_plans[0] = w->baseline[0]; /* NP_0 = new_plans.count, already in N_0 */
+            /* NP_0 = new_plans.count, already in N_0 */
+            for (int l = 0; l < L; l++) new_plans[l] = w->baseline[l];
         } else {
-            /* 1-2. cessation, then ageing: age 25 ends, age 0 starts empty.
-             * Built into the other buffer, so the loop has no carried dependence. */
+            /* 1-2. cessation, then ageing: age 25 ends, age 0 starts empty */
             for (int s = 0; s < ns; s++) {
-                const double *restrict from = &N[s * HNB_AGES];
-                double *restrict row = &next[s * HNB_AGES];
-                row[0] = 0;
-                for (int a = 1; a < HNB_AGES; a++) row[a] = from[a - 1] * keep[a - 1];
+                const double *restrict from = &N[s * A * L];
+                double *restrict row = &next[s * A * L];
+                for (int l = 0; l < L; l++) row[l] = 0;
+                for (int a = 1; a < A; a++)
+                    for (int l = 0; l < L; l++)
+                        row[a * L + l] = from[(a - 1) * L + l] * w->keep[a - 1][l];
             }
             double *swap = N;
             N = next;
@@ -337,140 +381,166 @@ static void run_plans(const hnb_model *m, const double *p, hnb_work *w, int n_on
                 int a = w->trans_age[g];
                 const int *rule = &w->trans_rules[w->trans_first[g]];
                 int nr = w->trans_first[g + 1] - w->trans_first[g];
-                for (int k = 0; k < nr; k++) w->out[m->trans[rule[k]].from] = 0;
-                for (int k = 0; k < nr; k++) w->out[m->trans[rule[k]].from] += w->trans_rate[rule[k]];
-                double *pre = w->pre;
-                for (int s = 0; s < ns; s++) pre[s] = N[s * HNB_AGES + a];
+                for (int k = 0; k < nr; k++)
+                    for (int l = 0; l < L; l++) w->out[m->trans[rule[k]].from * L + l] = 0;
+                for (int k = 0; k < nr; k++)
+                    for (int l = 0; l < L; l++)
+                        w->out[m->trans[rule[k]].from * L + l] += w->trans_rate[rule[k] * L + l];
+                for (int s = 0; s < ns; s++)
+                    for (int l = 0; l < L; l++) w->pre[s * L + l] = N[(s * A + a) * L + l];
                 for (int k = 0; k < nr; k++) {
                     const hnb_transition *tr = &m->trans[rule[k]];
-                    double total = w->out[tr->from];
-                    double rate = w->trans_rate[rule[k]] / (total > 1 ? total : 1);
-                    double moved = rate * pre[tr->from];
-                    N[tr->from * HNB_AGES + a] -= moved;
-                    N[tr->to * HNB_AGES + a] += moved;
+                    const double *rate = &w->trans_rate[rule[k] * L];
+                    double *from = &N[(tr->from * A + a) * L], *to = &N[(tr->to * A + a) * L];
+                    for (int l = 0; l < L; l++) {
+                        double total = w->out[tr->from * L + l];
+                        double moved = rate[l] / (total > 1 ? total : 1) * w->pre[tr->from * L + l];
+                        from[l] -= moved;
+                        to[l] += moved;
+                    }
                 }
             }
             /* 4. new plans: baseline times the demand factor; mix after mix mitigations */
-            double np = w->baseline[t] * w->run_demand[t];
-            new_plans[t] = np;
-            const double *mix = &w->run_mix[t * ns];
-            const double *restrict age_share = w->np_age;
+            double np[L];
+            for (int l = 0; l < L; l++) {
+                np[l] = w->baseline[t * L + l] * w->run_demand[t * L + l];
+                new_plans[t * L + l] = np[l];
+            }
             for (int s = 0; s < ns; s++) {
-                double *restrict row = &N[s * HNB_AGES];
-                double to_s = np * mix[s];
-                if (to_s == 0) continue;
-                for (int a = 0; a < HNB_AGES; a++) row[a] += to_s * age_share[a];
+                double to_s[L];
+                for (int l = 0; l < L; l++) to_s[l] = np[l] * w->run_mix[(t * ns + s) * L + l];
+                double *restrict row = &N[s * A * L];
+                for (int a = 0; a < A; a++)
+                    for (int l = 0; l < L; l++) row[a * L + l] += to_s[l] * w->np_age[a][l];
             }
             /* 5. capacity, in list order; overflow targets come later in the list */
             for (int s = 0; s < ns; s++) {
-                double cap = w->run_cap[t * ns + s];
-                if (cap < 0) continue;
-                double *row = &N[s * HNB_AGES];
-                double total = sum_ages(row);
-                if (!(total > cap)) continue;
-                double frac = (total - cap) / total;
-                double *to = &N[m->settings[s].overflow * HNB_AGES];
-                for (int a = 0; a < HNB_AGES; a++) {
-                    double moved = row[a] * frac;
-                    row[a] -= moved;
-                    to[a] += moved;
+                if (!m->settings[s].capacity) continue;
+                double *restrict row = &N[s * A * L];
+                double *restrict to = &N[m->settings[s].overflow * A * L];
+                double total[L], frac[L];
+                for (int l = 0; l < L; l++) total[l] = 0;
+                for (int a = 0; a < A; a++)
+                    for (int l = 0; l < L; l++) total[l] += row[a * L + l];
+                for (int l = 0; l < L; l++) {
+                    double cap = w->run_cap[(t * ns + s) * L + l];
+                    frac[l] = total[l] > cap ? (total[l] - cap) / total[l] : 0;
                 }
+                for (int a = 0; a < A; a++)
+                    for (int l = 0; l < L; l++) {
+                        double moved = row[a * L + l] * frac[l];
+                        row[a * L + l] -= moved;
+                        to[a * L + l] += moved;
+                    }
             }
         }
         /* 6. N_t = A; cost it */
-        double spend = 0, count = 0;
+        double spend[L], count[L];
+        for (int l = 0; l < L; l++) spend[l] = count[l] = 0;
         for (int s = 0; s < ns; s++) {
-            double plans = sum_ages(&N[s * HNB_AGES]);
-            double unit = w->run_unit[t * ns + s];
-            spend += plans * unit;
-            count += plans;
-            if (detail) {
-                detail->plans[t * ns + s] = plans;
-                detail->unit_cost[t * ns + s] = unit;
-                detail->cost[t * ns + s] = plans * unit;
+            const double *restrict row = &N[s * A * L];
+            double plans[L];
+            for (int l = 0; l < L; l++) plans[l] = 0;
+            for (int a = 0; a < A; a++)
+                for (int l = 0; l < L; l++) plans[l] += row[a * L + l];
+            const double *unit = &w->run_unit[(t * ns + s) * L];
+            for (int l = 0; l < L; l++) {
+                spend[l] += plans[l] * unit[l];
+                count[l] += plans[l];
             }
+            if (detail)
+                for (int l = 0; l < nl; l++) {
+                    detail[l]->plans[t * ns + s] = plans[l];
+                    detail[l]->unit_cost[t * ns + s] = unit[l];
+                    detail[l]->cost[t * ns + s] = plans[l] * unit[l];
+                }
         }
-        placements[t] = spend;
-        ehcps[t] = count;
+        for (int l = 0; l < L; l++) {
+            placements[t * L + l] = spend[l];
+            ehcps[t * L + l] = count[l];
+        }
     }
 }
 
-void hnb_project(const hnb_model *m, const double *p, hnb_work *w, hnb_result *r, int flags)
+void hnb_project_batch(const hnb_model *m, const double *const *p, int nl, hnb_work *w,
+                       hnb_result *const *r, int flags)
 {
     const int ys = m->years, nm = m->nmit;
-    prepare(m, p, w);
-
-    /* Money that does not depend on plans. */
-    path_values(&m->grant, p, ys, r->grant);
-    for (int t = 0; t < ys; t++) {
-        r->income[t] = r->grant[t] + slot(p, m->transfers[t], 0);
-        r->other[t] = 0;
-        r->savings[t] = 0;
-    }
-    double *tmp = w->tmp_years[0];
-    for (int i = 0; i < m->nincome; i++) {
-        path_values(&m->income[i].path, p, ys, tmp);
-        for (int t = 0; t < ys; t++) r->income[t] += tmp[t];
-    }
-    for (int i = 0; i < m->nother; i++) {
-        path_values(&m->other[i].path, p, ys, tmp);
-        for (int t = 0; t < ys; t++) r->other[t] += tmp[t];
-    }
-    for (int i = 0; i < nm; i++)
-        if (m->mits[i].type == HNB_MIT_SAVING)
-            for (int t = 0; t < ys; t++)
-                r->savings[t] += w->amount[i * ys + t] * w->effect[i * ys + t];
+    if (nl > L) nl = L;
+    if (nl < 1) return;
+    /* Every lane is computed (fixed-length loops vectorise); unused lanes
+     * repeat the first vector and are not reported. */
+    for (int l = 0; l < L; l++) prepare_lane(m, p[l < nl ? l : 0], w, l);
+    int detail = flags & HNB_PROJECT_DETAIL;
 
     if (m->bottom_up) {
         int last = -1; /* the last mitigation that changes plans or unit costs */
         for (int i = 0; i < nm; i++)
             if (m->mits[i].type != HNB_MIT_SAVING) last = i;
-        double *np_unmit = w->tmp_years[1];
-        run_plans(m, p, w, 0, r->placements_unmitigated, r->ehcps_unmitigated, np_unmit,
-                  last < 0 && (flags & HNB_PROJECT_DETAIL) ? r : NULL);
-        if (flags & HNB_PROJECT_DETAIL) {
+        run_plans(m, w, nl, 0, w->plac_unmit, w->ehcps_unmit, w->np_unmit,
+                  last < 0 && detail ? r : NULL);
+        if (detail) {
             /* Attribution: switch mitigations on one at a time, in listed order. */
-            double *prev = w->tmp_years[2];
-            memcpy(prev, r->placements_unmitigated, sizeof(double) * (size_t)ys);
+            memcpy(w->prev, w->plac_unmit, sizeof(double) * (size_t)ys * L);
             for (int i = 0; i < nm; i++) {
                 if (m->mits[i].type == HNB_MIT_SAVING) {
                     for (int t = 0; t < ys; t++)
-                        r->contribution[t * nm + i] = w->amount[i * ys + t] * w->effect[i * ys + t];
+                        for (int l = 0; l < nl; l++)
+                            r[l]->contribution[t * nm + i] = w->amount[(i * ys + t) * L + l];
                     continue;
                 }
-                run_plans(m, p, w, i + 1, r->placements_mitigated, r->ehcps, r->new_plans,
+                run_plans(m, w, nl, i + 1, w->plac_mit, w->ehcps_mit, w->np_mit,
                           i == last ? r : NULL);
-                for (int t = 0; t < ys; t++) {
-                    r->contribution[t * nm + i] = prev[t] - r->placements_mitigated[t];
-                    prev[t] = r->placements_mitigated[t];
-                }
+                for (int t = 0; t < ys; t++)
+                    for (int l = 0; l < nl; l++) {
+                        r[l]->contribution[t * nm + i] = w->prev[t * L + l] - w->plac_mit[t * L + l];
+                        w->prev[t * L + l] = w->plac_mit[t * L + l];
+                    }
             }
         } else if (last >= 0) {
-            run_plans(m, p, w, last + 1, r->placements_mitigated, r->ehcps, r->new_plans, NULL);
+            run_plans(m, w, nl, last + 1, w->plac_mit, w->ehcps_mit, w->np_mit, NULL);
         }
         if (last < 0) {
-            memcpy(r->placements_mitigated, r->placements_unmitigated, sizeof(double) * (size_t)ys);
-            memcpy(r->ehcps, r->ehcps_unmitigated, sizeof(double) * (size_t)ys);
-            memcpy(r->new_plans, np_unmit, sizeof(double) * (size_t)ys);
+            memcpy(w->plac_mit, w->plac_unmit, sizeof(double) * (size_t)ys * L);
+            memcpy(w->ehcps_mit, w->ehcps_unmit, sizeof(double) * (size_t)ys * L);
+            memcpy(w->np_mit, w->np_unmit, sizeof(double) * (size_t)ys * L);
         }
     } else {
-        for (int t = 0; t < ys; t++) {
-            r->placements_unmitigated[t] = r->placements_mitigated[t] = 0;
-            r->ehcps[t] = r->ehcps_unmitigated[t] = r->new_plans[t] = 0;
-        }
-        if (flags & HNB_PROJECT_DETAIL)
+        for (int k = 0; k < ys * L; k++)
+            w->plac_unmit[k] = w->plac_mit[k] = w->ehcps_unmit[k] = w->ehcps_mit[k] =
+                w->np_mit[k] = 0;
+        if (detail)
             for (int i = 0; i < nm; i++)
                 for (int t = 0; t < ys; t++)
-                    r->contribution[t * nm + i] = w->amount[i * ys + t] * w->effect[i * ys + t];
+                    for (int l = 0; l < nl; l++)
+                        r[l]->contribution[t * nm + i] = w->amount[(i * ys + t) * L + l];
     }
 
     /* SPEC section 4, "Mitigations are reported against the unmitigated plan". */
-    double cum = slot(p, m->opening_deficit, 0);
-    for (int t = 0; t < ys; t++) {
-        r->expenditure[t] = r->placements_unmitigated[t] + r->other[t];
-        r->mitigations[t] = r->placements_unmitigated[t] - r->placements_mitigated[t] + r->savings[t];
-        r->annual_gap[t] = r->expenditure[t] - r->income[t] - r->mitigations[t];
-        cum += r->annual_gap[t];
-        r->cumulative_deficit[t] = cum;
+    for (int l = 0; l < nl; l++) {
+        hnb_result *res = r[l];
+        double cum = slot(p[l], m->opening_deficit, 0);
+        for (int t = 0; t < ys; t++) {
+            int k = t * L + l;
+            res->placements_unmitigated[t] = w->plac_unmit[k];
+            res->placements_mitigated[t] = w->plac_mit[k];
+            res->ehcps[t] = w->ehcps_mit[k];
+            res->ehcps_unmitigated[t] = w->ehcps_unmit[k];
+            res->new_plans[t] = w->np_mit[k];
+            res->grant[t] = w->grant[k];
+            res->income[t] = w->income[k];
+            res->other[t] = w->other[k];
+            res->savings[t] = w->savings[k];
+            res->expenditure[t] = w->plac_unmit[k] + w->other[k];
+            res->mitigations[t] = w->plac_unmit[k] - w->plac_mit[k] + w->savings[k];
+            res->annual_gap[t] = res->expenditure[t] - res->income[t] - res->mitigations[t];
+            cum += res->annual_gap[t];
+            res->cumulative_deficit[t] = cum;
+        }
     }
+}
+
+void hnb_project(const hnb_model *m, const double *p, hnb_work *w, hnb_result *r, int flags)
+{
+    hnb_project_batch(m, &p, 1, w, &r, flags);
 }

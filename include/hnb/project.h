@@ -36,6 +36,13 @@ enum {
 /* Run the projection with parameter values P (length m->nparams). */
 void hnb_project(const hnb_model *m, const double *p, hnb_work *w, hnb_result *r, int flags);
 
+/* Up to HNB_LANES projections at once (P[l] into R[l], l < NL): the year
+ * loop runs across the lanes in SIMD registers. Lane l's results are
+ * bit-identical to hnb_project(P[l]), whatever the other lanes hold. */
+#define HNB_LANES 8
+void hnb_project_batch(const hnb_model *m, const double *const *p, int nl, hnb_work *w,
+                       hnb_result *const *r, int flags);
+
 /* The calendar-year label of year index t, e.g. "2025/26". */
 void hnb_result_label(const hnb_model *m, int t, char buf[8]);
 

@@ -401,6 +401,27 @@ def build(doc, P, base_dir):
 # ---------------------------------------------------------------------------
 # The projection (SPEC 4-5), vectorised across draws
 
+class Work:
+    """Buffers reused from chunk to chunk and run to run (a fresh 80 MB array
+    a year is mostly page faults)."""
+
+    def __init__(self, S, D):
+        self.N = np.empty((AGES, S, D))
+        self.A = np.empty((AGES, S, D))
+        self.tmp = np.empty((AGES, D))
+        self.mv = np.empty((AGES, D))
+
+
+_WORK = {}
+
+
+def work(S, D):
+    if (S, D) not in _WORK:
+        _WORK.clear()
+        _WORK[(S, D)] = Work(S, D)
+    return _WORK[(S, D)]
+
+
 def project(m, D, mitigated):
     """Returns (ehcps, placements), each shaped (years, D).
 
@@ -415,10 +436,9 @@ def project(m, D, mitigated):
     demand, mixm, unit, capm = by('demand'), by('mix'), by('unit_cost'), by('capacity')
     ehcps = np.empty((n, D))
     placements = np.empty((n, D))
-    N = np.empty((AGES, S, D))
+    ws = work(S, D)
+    N, A, tmp = ws.N, ws.A, ws.tmp
     N[...] = m['N0']
-    A = np.empty_like(N)
-    tmp = np.empty_like(N)
     keep = m['keep'][:-1, None, :]                          # (25, 1, Dx)
     np_age = m['np_age']                                    # (26, Dx)
     B = m['np_count']
@@ -451,13 +471,13 @@ def project(m, D, mitigated):
                 mv = np.minimum(mi['share'] * mi['e'][t], mix[mi['from']])
                 mix[mi['from']] = mix[mi['from']] - mv
                 mix[mi['to']] = mix[mi['to']] + mv
-            mixv = stack(mix)                               # (S, Dx)
             nb = NP * np_age                                # (26, Dx)
-            if nb.shape[1] == 1 and mixv.shape[1] == 1:
-                A += nb[:, None, :] * mixv[None, :, :]
-            else:
-                np.multiply(nb[:, None, :], mixv[None, :, :], out=tmp)
-                A += tmp
+            for s in range(S):                              # one setting at a time: in cache
+                if nb.shape[1] == 1 and np.ndim(mix[s]) == 0:
+                    A[:, s] += nb * mix[s]
+                else:
+                    np.multiply(nb, mix[s], out=tmp)
+                    A[:, s] += tmp
             # 5. capacity, in list order, overflow to the named setting
             for s, st in enumerate(m['settings']):
                 if st['cap'] is None:
@@ -473,7 +493,7 @@ def project(m, D, mitigated):
                 if over.any():
                     with np.errstate(divide='ignore', invalid='ignore'):
                         f = np.where(over, (T - cap) / T, 0.0)
-                    mv = As * f
+                    mv = np.multiply(As, f, out=ws.mv)
                     As -= mv
                     A[:, st['overflow']] += mv
             N, A = A, N

@@ -1,0 +1,51 @@
+#!/bin/sh
+# make bench: Monte Carlo speed and memory on the default scenario.
+#   1,000,000 draws of scenarios/leicestershire-2025.yaml (12 years) on all
+#   processors; prints draws per second, wall time, threads and peak memory;
+#   then the same equations vectorised in NumPy (tests/bench/numpy_model.py),
+#   per draw, for comparison.
+# usage: tests/bench.sh BUILD/hnb [DRAWS] [NUMPY_DRAWS]
+set -eu
+hnb=${1:-build/hnb}
+draws=${2:-1000000}
+npdraws=${3:-100000}
+scenario=scenarios/leicestershire-2025.yaml
+threads=$(nproc 2>/dev/null || echo 1)
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+echo "hnb Monte Carlo benchmark: $scenario, $draws draws, $threads threads"
+if [ -x /usr/bin/time ]; then
+  /usr/bin/time -v "$hnb" run "$scenario" --draws "$draws" --threads "$threads" --no-charts \
+    -o "$out/run" >"$out/stdout" 2>"$out/time"
+  wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$out/time")
+  peak=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$out/time")
+else
+  start=$(date +%s.%N)
+  "$hnb" run "$scenario" --draws "$draws" --threads "$threads" --no-charts -o "$out/run" >"$out/stdout"
+  wall=$(echo "$(date +%s.%N) - $start" | bc)
+  peak="(install the 'time' package for peak memory)"
+fi
+cat "$out/stdout"
+secs=$(echo "$wall" | awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else if (NF == 2) print $1*60 + $2; else print $1 }')
+rate=$(awk -v d="$draws" -v s="$secs" 'BEGIN { printf "%.0f", d / s }')
+us=$(awk -v d="$draws" -v s="$secs" 'BEGIN { printf "%.3f", s / d * 1e6 }')
+echo "draws:        $draws"
+echo "threads:      $threads"
+echo "wall:         ${secs} s (whole run: load, projection, Monte Carlo, statistics, tables)"
+echo "draws/s:      $rate  ($us us a draw, wall)"
+echo "peak memory:  $(awk -v k="$peak" 'BEGIN { printf "%.0f MB", k / 1024 }' 2>/dev/null || echo "$peak")"
+
+np=tests/bench/numpy_model.py
+if [ -f "$np" ] && /usr/bin/python3 -c 'import numpy, scipy, yaml' 2>/dev/null; then
+  echo
+  echo "NumPy alternative ($np), $npdraws draws:"
+  /usr/bin/python3 "$np" "$scenario" --draws "$npdraws" | tee "$out/np"
+  npus=$(sed -n 's/^numpy: \([0-9]*\) draws in \([0-9.]*\) s.*/\2 \1/p' "$out/np" |
+         awk '{ printf "%.3f", $1 / $2 * 1e6 }')
+  if [ -n "$npus" ]; then
+    echo "per draw:     hnb $us us, NumPy $npus us: hnb is $(awk -v a="$npus" -v b="$us" 'BEGIN { printf "%.1f", a / b }')x faster"
+  fi
+else
+  echo "(NumPy comparison skipped: needs python3-numpy, python3-scipy and python3-yaml)"
+fi
