@@ -13,6 +13,7 @@
 #include "hnb/model.h"
 #include "hnb/project.h"
 #include "hnb/report.h"
+#include "hnb/runner.h"
 
 #ifndef HNB_VERSION
 #define HNB_VERSION "0.1.0"
@@ -84,17 +85,6 @@ static int report_err(const hnb_err *e)
     return e->line > 0 || e->file[0] ? 2 : 1;
 }
 
-/* The stem of a file name: "scenarios/leicestershire-2025.yaml" -> "leicestershire-2025". */
-static void stem(const char *path, char *out, size_t n)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    const char *base = basename(tmp);
-    snprintf(out, n, "%s", base);
-    char *dot = strrchr(out, '.');
-    if (dot && dot != out) *dot = 0;
-}
-
 typedef struct {
     const char **sets;
     int nsets;
@@ -127,39 +117,6 @@ static int add_set(run_opts *o, const char *s)
     o->sets = n;
     o->sets[o->nsets++] = s;
     return 0;
-}
-
-static int write_outputs(const hnb_model *m, const double *p, const hnb_result *r,
-                         const hnb_mc *mc, const char *dir, hnb_err *err)
-{
-    hnb_outset *o = hnb_outset_create(dir, err);
-    if (!o) return HNB_EFAIL;
-    int rc = HNB_OK;
-    FILE *f;
-    if ((f = hnb_outset_open(o, "projection.csv", err)) == NULL) rc = HNB_EFAIL;
-    else rc |= hnb_write_projection(f, m, r);
-    if (!rc && (f = hnb_outset_open(o, "placements.csv", err)) == NULL) rc = HNB_EFAIL;
-    else if (!rc) rc |= hnb_write_placements(f, m, r);
-    if (!rc && (f = hnb_outset_open(o, "mitigations.csv", err)) == NULL) rc = HNB_EFAIL;
-    else if (!rc) rc |= hnb_write_mitigations(f, m, r);
-    if (mc) {
-        if (!rc && (f = hnb_outset_open(o, "montecarlo.csv", err)) == NULL) rc = HNB_EFAIL;
-        else if (!rc) rc |= hnb_write_montecarlo(f, m, mc);
-        if (!rc && (f = hnb_outset_open(o, "sensitivity.csv", err)) == NULL) rc = HNB_EFAIL;
-        else if (!rc) rc |= hnb_write_sensitivity(f, m, mc);
-        if (m->nthresholds > 0) {
-            if (!rc && (f = hnb_outset_open(o, "exceedance.csv", err)) == NULL) rc = HNB_EFAIL;
-            else if (!rc) rc |= hnb_write_exceedance(f, m, mc);
-        }
-    }
-    char *extra = mc ? hnb_mc_summary(m, mc, r) : NULL;
-    if (!rc && (f = hnb_outset_open(o, "summary.md", err)) == NULL) rc = HNB_EFAIL;
-    else if (!rc) rc |= hnb_write_summary(f, m, p, r, extra);
-    free(extra);
-    if (!rc) rc = hnb_outset_commit(o, err);
-    else if (!err->msg[0]) hnb_err_fail(err, "%s: write failed", dir);
-    hnb_outset_free(o);
-    return rc;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -240,42 +197,34 @@ static int cmd_run(int argc, char **argv)
     }
     const char *file = argv[optind];
     hnb_err err = {0};
-    hnb_model *m;
-    if (hnb_model_load(file, o.sets, o.nsets, &m, &err)) {
-        free(o.sets);
-        return report_err(&err);
-    }
+    hnb_run_opts ro;
+    hnb_run_opts_init(&ro);
+    ro.sets = o.sets;
+    ro.nsets = o.nsets;
+    ro.draws = o.draws;
+    ro.seed = o.seed;
+    ro.threads = o.threads;
+    ro.method = o.method;
+    ro.progress = isatty(2) && !o.quiet;
+    hnb_run run;
+    int rc = hnb_run_compute(file, &ro, &run, &err);
     free(o.sets);
+    if (rc) return report_err(&err);
     char dir[4096];
     if (o.outdir) {
         snprintf(dir, sizeof dir, "%s", o.outdir);
     } else {
         char st[1024];
-        stem(file, st, sizeof st);
+        hnb_file_stem(file, st, sizeof st);
         snprintf(dir, sizeof dir, "out/%s", st);
     }
-    double *p = malloc(sizeof(double) * (size_t)(m->nparams + 1));
-    hnb_work *w = hnb_work_create(m);
-    hnb_result *r = hnb_result_create(m);
-    hnb_model_central(m, p);
-    hnb_project(m, p, w, r, HNB_PROJECT_DETAIL);
-    int rc = HNB_OK;
-    hnb_mc *mc = NULL;
-    long draws = o.draws >= 0 ? o.draws : m->mc_draws;
-    if (draws > 0) {
-        hnb_mc_opts mo = {draws,
-                          o.seed >= 0 ? (unsigned long)o.seed : m->mc_seed_given ? m->mc_seed : 1,
-                          o.method >= 0 ? (hnb_method)o.method : m->mc_method,
-                          o.threads > 0 ? o.threads : (int)sysconf(_SC_NPROCESSORS_ONLN),
-                          isatty(2) && !o.quiet};
-        rc = hnb_mc_run(m, &mo, &mc, &err);
-    }
-    if (rc == HNB_OK) rc = write_outputs(m, p, r, mc, dir, &err);
+    rc = hnb_run_write(&run, &ro, dir, &err);
+    const hnb_model *m = run.model;
+    const hnb_mc *mc = run.mc;
     if (rc == HNB_OK && !o.quiet) {
-        char a[64];
+        char a[64], label[8];
         int t = m->years - 1;
-        hnb_fmt_fixed(a, sizeof a, r->cumulative_deficit[t] / 1e6, 1);
-        char label[8];
+        hnb_fmt_fixed(a, sizeof a, run.result->cumulative_deficit[t] / 1e6, 1);
         hnb_result_label(m, t, label);
         printf("%s: cumulative deficit £%sm at the end of %s; tables in %s/\n", m->name, a, label,
                dir);
@@ -291,11 +240,7 @@ static int cmd_run(int argc, char **argv)
                    mc->reduce_seconds, p10, p50, p90);
         }
     }
-    hnb_mc_free(mc);
-    hnb_result_free(r);
-    hnb_work_free(w);
-    free(p);
-    hnb_model_free(m);
+    hnb_run_free(&run);
     if (rc) return report_err(&err);
     return 0;
 }

@@ -36,6 +36,7 @@ struct hnb_sampler {
     int *cvar;      /* variable index of copula member j */
     double *chol;   /* lower triangle, nc x nc */
     double *shift;  /* sobol: per-dimension shift */
+    double *c1, *c2; /* per variable: normal F(min), F(max); lognormal log(median) */
     uint32_t *perm_key; /* lhs: per-variable permutation key */
 };
 
@@ -144,9 +145,19 @@ int hnb_sampler_create(const hnb_model *m, hnb_method method, long draws, unsign
         if (m->params[i].dist.type != HNB_DIST_NONE) s->slot[s->n++] = i;
     *out = NULL;
 
+    s->c1 = calloc((size_t)s->n + 1, sizeof(double));
+    s->c2 = calloc((size_t)s->n + 1, sizeof(double));
+    if (!s->c1 || !s->c2) abort();
     for (int k = 0; k < s->n; k++) {
         const hnb_dist *d = &m->params[s->slot[k]].dist;
         if (d->type == HNB_DIST_PERT) pert_build(&s->pert[k], d);
+        /* constants of the inverse CDFs, worked out once, not per draw */
+        if (d->type == HNB_DIST_NORMAL) {
+            s->c1[k] = d->has_min ? gsl_cdf_ugaussian_P((d->min - d->mean) / d->sd) : 0;
+            s->c2[k] = d->has_max ? gsl_cdf_ugaussian_P((d->max - d->mean) / d->sd) : 1;
+        } else if (d->type == HNB_DIST_LOGNORMAL) {
+            s->c1[k] = log(d->median);
+        }
     }
 
     /* The copula: every variable named in a correlation. */
@@ -236,6 +247,8 @@ void hnb_sampler_free(hnb_sampler *s)
     free(s->chol);
     free(s->shift);
     free(s->perm_key);
+    free(s->c1);
+    free(s->c2);
     free(s);
 }
 
@@ -339,8 +352,23 @@ static double pert_quantile(const pert_table *t, const hnb_dist *d, double u)
 double hnb_sampler_quantile(const hnb_sampler *s, int k, double u)
 {
     const hnb_param *pr = &s->m->params[s->slot[k]];
-    double x = pr->dist.type == HNB_DIST_PERT ? pert_quantile(&s->pert[k], &pr->dist, u)
-                                               : hnb_dist_quantile(&pr->dist, u);
+    const hnb_dist *d = &pr->dist;
+    double x;
+    switch (d->type) {
+    case HNB_DIST_PERT:
+        x = pert_quantile(&s->pert[k], d, u);
+        break;
+    case HNB_DIST_NORMAL: /* as hnb_dist_quantile, with F(min) and F(max) kept */
+        x = d->mean + d->sd * gsl_cdf_ugaussian_Pinv(s->c1[k] + u * (s->c2[k] - s->c1[k]));
+        if (d->has_min && !(x >= d->min)) x = d->min;
+        if (d->has_max && !(x <= d->max)) x = d->max;
+        break;
+    case HNB_DIST_LOGNORMAL: /* median * exp(sigma * Phi^-1(u)) */
+        x = exp(s->c1[k] + d->sigma * gsl_cdf_ugaussian_Pinv(u));
+        break;
+    default:
+        x = hnb_dist_quantile(d, u);
+    }
     return hnb_range_clamp(pr->range, x);
 }
 

@@ -1,0 +1,110 @@
+/* runner.c - one scenario run: compute, then write. */
+#include "hnb/runner.h"
+
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hnb/report.h"
+
+void hnb_run_opts_init(hnb_run_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->draws = -1;
+    o->seed = -1;
+    o->method = -1;
+}
+
+void hnb_file_stem(const char *path, char *out, size_t n)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    snprintf(out, n, "%s", basename(tmp));
+    char *dot = strrchr(out, '.');
+    if (dot && dot != out) *dot = 0;
+}
+
+int hnb_run_compute(const char *file, const hnb_run_opts *o, hnb_run *run, hnb_err *err)
+{
+    memset(run, 0, sizeof *run);
+    int rc = hnb_model_load(file, o->sets, o->nsets, &run->model, err);
+    if (rc) return rc;
+    const hnb_model *m = run->model;
+    run->params = malloc(sizeof(double) * (size_t)(m->nparams + 1));
+    if (!run->params) abort();
+    hnb_model_central(m, run->params);
+    hnb_work *w = hnb_work_create(m);
+    run->result = hnb_result_create(m);
+    hnb_project(m, run->params, w, run->result, HNB_PROJECT_DETAIL);
+    hnb_work_free(w);
+    long draws = o->draws >= 0 ? o->draws : m->mc_draws;
+    if (draws > 0) {
+        hnb_mc_opts mo = {draws,
+                          o->seed >= 0 ? (unsigned long)o->seed : m->mc_seed_given ? m->mc_seed : 1,
+                          o->method >= 0 ? (hnb_method)o->method : m->mc_method,
+                          o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN),
+                          o->progress};
+        rc = hnb_mc_run(m, &mo, &run->mc, err);
+        if (rc) {
+            hnb_run_free(run);
+            return rc;
+        }
+    }
+    return HNB_OK;
+}
+
+void hnb_run_free(hnb_run *run)
+{
+    hnb_mc_free(run->mc);
+    hnb_result_free(run->result);
+    free(run->params);
+    hnb_model_free(run->model);
+    memset(run, 0, sizeof *run);
+}
+
+double hnb_run_deficit_at(const hnb_run *run, int year, int *known)
+{
+    const hnb_model *m = run->model;
+    int t = year - m->start_year;
+    *known = 1;
+    if (t == -1) return m->opening_deficit >= 0 ? run->params[m->opening_deficit] : 0;
+    if (t >= 0 && t < m->years) return run->result->cumulative_deficit[t];
+    *known = 0;
+    return 0;
+}
+
+int hnb_run_write(const hnb_run *run, const hnb_run_opts *o, const char *dir, hnb_err *err)
+{
+    const hnb_model *m = run->model;
+    const hnb_result *r = run->result;
+    const hnb_mc *mc = run->mc;
+    const double *p = run->params;
+    (void)o;
+    hnb_outset *out = hnb_outset_create(dir, err);
+    if (!out) return HNB_EFAIL;
+    int rc = HNB_OK;
+    FILE *f;
+#define WRITE(name, call)                                                                      \
+    do {                                                                                       \
+        if (rc) break;                                                                         \
+        if ((f = hnb_outset_open(out, name, err)) == NULL) rc = HNB_EFAIL;                     \
+        else if (call) rc = hnb_err_fail(err, "%s/%s: write failed", dir, name);               \
+    } while (0)
+    WRITE("projection.csv", hnb_write_projection(f, m, r));
+    WRITE("placements.csv", hnb_write_placements(f, m, r));
+    WRITE("mitigations.csv", hnb_write_mitigations(f, m, r));
+    if (mc) {
+        WRITE("montecarlo.csv", hnb_write_montecarlo(f, m, mc));
+        WRITE("sensitivity.csv", hnb_write_sensitivity(f, m, mc));
+        if (m->nthresholds > 0) WRITE("exceedance.csv", hnb_write_exceedance(f, m, mc));
+    }
+    char *extra = mc ? hnb_mc_summary(m, mc, r) : NULL;
+    WRITE("summary.md", hnb_write_summary(f, m, p, r, extra));
+    free(extra);
+#undef WRITE
+    if (!rc) rc = hnb_outset_commit(out, err);
+    hnb_outset_free(out);
+    return rc;
+}
