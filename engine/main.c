@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hnb/cli.h"
 #include "hnb/mc.h"
 #include "hnb/model.h"
 #include "hnb/project.h"
@@ -29,6 +30,7 @@ static void usage(FILE *f)
           "commands:\n"
           "  run SCENARIO     project a scenario and write its tables into a directory\n"
           "  check SCENARIO   validate a scenario and print a one-screen summary\n"
+          "  batch PATH...    run many scenarios; one table of results (batch.csv, index.html)\n"
           "\n"
           "options:\n"
           "  -h, --help       show this help (also: hnb COMMAND --help)\n"
@@ -325,8 +327,9 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "check")) return cmd_check(argc - 1, argv + 1);
-    static const char *const cmds[] = {"run", "check"};
-    const char *near = hnb_nearest(cmd, cmds, 2);
+    if (!strcmp(cmd, "batch")) return hnb_cmd_batch(argc - 1, argv + 1);
+    static const char *const cmds[] = {"run", "check", "batch", "compare", "sweep", "solve"};
+    const char *near = hnb_nearest(cmd, cmds, 6);
     fprintf(stderr, "hnb: unknown command '%s'%s%s%s\n", cmd, near ? "; did you mean '" : "",
             near ? near : "", near ? "'?" : "");
     usage(stderr);

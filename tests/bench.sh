@@ -8,7 +8,7 @@
 set -eu
 hnb=${1:-build/hnb}
 draws=${2:-1000000}
-npdraws=${3:-100000}
+npdraws=${3:-$draws}
 scenario=scenarios/leicestershire-2025.yaml
 threads=$(nproc 2>/dev/null || echo 1)
 out=$(mktemp -d)
@@ -39,12 +39,13 @@ echo "peak memory:  $(awk -v k="$peak" 'BEGIN { printf "%.0f MB", k / 1024 }' 2>
 np=tests/bench/numpy_model.py
 if [ -f "$np" ] && /usr/bin/python3 -c 'import numpy, scipy, yaml' 2>/dev/null; then
   echo
-  echo "NumPy alternative ($np), $npdraws draws:"
-  /usr/bin/python3 "$np" "$scenario" --draws "$npdraws" | tee "$out/np"
+  echo "NumPy alternative ($np), $npdraws draws, like for like: the same machine and"
+  echo "number of processes ($threads), its fastest chunk size (10,000 draws):"
+  /usr/bin/python3 "$np" "$scenario" --draws "$npdraws" --chunk 10000 --procs "$threads" | tee "$out/np"
   npus=$(sed -n 's/^numpy: \([0-9]*\) draws in \([0-9.]*\) s.*/\2 \1/p' "$out/np" |
          awk '{ printf "%.3f", $1 / $2 * 1e6 }')
   if [ -n "$npus" ]; then
-    echo "per draw:     hnb $us us, NumPy $npus us: hnb is $(awk -v a="$npus" -v b="$us" 'BEGIN { printf "%.1f", a / b }')x faster"
+    echo "per draw (wall, $threads cores each): hnb $us us, NumPy $npus us: hnb is $(awk -v a="$npus" -v b="$us" 'BEGIN { printf "%.1f", a / b }')x faster"
   fi
 else
   echo "(NumPy comparison skipped: needs python3-numpy, python3-scipy and python3-yaml)"

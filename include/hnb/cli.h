@@ -1,0 +1,55 @@
+/* cli.h - what the subcommands share: the --set and Monte Carlo options,
+ * error reporting and exit codes (0 success, 2 bad input, 1 other failure). */
+#ifndef HNB_CLI_H
+#define HNB_CLI_H
+
+#include <getopt.h>
+
+#include "hnb/runner.h"
+
+typedef struct {
+    hnb_run_opts run;
+    const char **sets; /* owned array, borrowed strings */
+    int nsets;
+    const char *outdir;
+    int quiet;
+} hnb_cli;
+
+/* getopt_long entries for the shared options; end a command's own table
+ * with HNB_CLI_LONGS and {0, 0, 0, 0}. Short: -o -s -n -j -q. */
+#define HNB_CLI_SHORT "o:s:n:j:q"
+#define HNB_CLI_LONGS                                                                          \
+    {"output", required_argument, 0, 'o'}, {"set", required_argument, 0, 's'},                \
+        {"draws", required_argument, 0, 'n'}, {"seed", required_argument, 0, 1001},            \
+        {"threads", required_argument, 0, 'j'}, {"method", required_argument, 0, 1002},        \
+        {"no-charts", no_argument, 0, 1003}, {"charts", required_argument, 0, 1004},            \
+        {"quiet", no_argument, 0, 'q'}
+
+#define HNB_CLI_HELP                                                                           \
+    "  -o, --output DIR       output directory\n"                                              \
+    "  -s, --set PATH=VALUE   override a value after extends: (repeatable), e.g.\n"            \
+    "                         --set new_plans.growth=15%\n"                                    \
+    "  -n, --draws N          Monte Carlo draws (0: deterministic); overrides the file\n"      \
+    "      --seed S           random seed (default: the file's, else 1)\n"                     \
+    "  -j, --threads T        worker threads (default: every processor); outputs do not\n"     \
+    "                         depend on it\n"                                                  \
+    "      --method M         random, lhs or sobol\n"                                          \
+    "      --charts LIST      chart formats: png,svg,pdf (default png,svg)\n"                  \
+    "      --no-charts        no charts\n"                                                     \
+    "  -q, --quiet            print nothing on success\n"
+
+void hnb_cli_init(hnb_cli *c);
+void hnb_cli_free(hnb_cli *c);
+/* Handle option C (from getopt_long) if it is a shared one: 1 handled,
+ * 0 not a shared option, -1 bad value (message printed). CMD names the
+ * command in messages. */
+int hnb_cli_option(hnb_cli *c, int opt, const char *arg, const char *cmd);
+/* Print an error as FILE:LINE:COLUMN: message; return the exit code. */
+int hnb_cli_report(const hnb_err *e);
+
+int hnb_cmd_batch(int argc, char **argv);
+int hnb_cmd_compare(int argc, char **argv);
+int hnb_cmd_sweep(int argc, char **argv);
+int hnb_cmd_solve(int argc, char **argv);
+
+#endif
