@@ -92,3 +92,21 @@ int hnb_cli_report(const hnb_err *e)
     fprintf(stderr, "%s\n", buf);
     return e->line > 0 || e->file[0] ? 2 : 1;
 }
+
+/* Warnings said once: a sweep or solve reloads the scenario many times. */
+static char last_warnings[32][512];
+static int nlast;
+
+static void warn_once(void *ud, const char *text)
+{
+    (void)ud;
+    for (int i = 0; i < nlast; i++)
+        if (!strncmp(last_warnings[i], text, sizeof last_warnings[i] - 1)) return;
+    if (nlast < 32) snprintf(last_warnings[nlast++], sizeof last_warnings[0], "%s", text);
+    fprintf(stderr, "%s\n", text);
+}
+
+void hnb_cli_warn_once(void)
+{
+    hnb_warn_set_handler(warn_once, NULL);
+}

@@ -31,6 +31,9 @@ static void usage(FILE *f)
           "  run SCENARIO     project a scenario and write its tables into a directory\n"
           "  check SCENARIO   validate a scenario and print a one-screen summary\n"
           "  batch PATH...    run many scenarios; one table of results (batch.csv, index.html)\n"
+          "  compare A B...   scenarios side by side, with the difference from the first\n"
+          "  sweep SCENARIO   the deficit over a grid of one or two values (--vary)\n"
+          "  solve SCENARIO   the value that meets a target (--vary, --target)\n"
           "\n"
           "options:\n"
           "  -h, --help       show this help (also: hnb COMMAND --help)\n"
@@ -328,6 +331,9 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "check")) return cmd_check(argc - 1, argv + 1);
     if (!strcmp(cmd, "batch")) return hnb_cmd_batch(argc - 1, argv + 1);
+    if (!strcmp(cmd, "solve")) return hnb_cmd_solve(argc - 1, argv + 1);
+    if (!strcmp(cmd, "sweep")) return hnb_cmd_sweep(argc - 1, argv + 1);
+    if (!strcmp(cmd, "compare")) return hnb_cmd_compare(argc - 1, argv + 1);
     static const char *const cmds[] = {"run", "check", "batch", "compare", "sweep", "solve"};
     const char *near = hnb_nearest(cmd, cmds, 6);
     fprintf(stderr, "hnb: unknown command '%s'%s%s%s\n", cmd, near ? "; did you mean '" : "",

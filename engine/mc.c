@@ -602,3 +602,90 @@ char *hnb_mc_summary(const hnb_model *m, const hnb_mc *mc, const hnb_result *cen
     }
     return b.s;
 }
+
+/* ---- the share of draws meeting a condition (hnb solve) ---- */
+
+typedef struct {
+    const hnb_model *m;
+    const hnb_sampler *s;
+    long a, b;
+    int column, t, op;
+    double value;
+    long count;
+} share_job;
+
+static double column_value(const hnb_result *r, int column, int t)
+{
+    const double *cols[9] = {r->ehcps,       r->ehcps_unmitigated, r->new_plans,
+                             r->expenditure, r->mitigations,       r->income,
+                             r->grant,       r->annual_gap,        r->cumulative_deficit};
+    return cols[column][t];
+}
+
+static void *share_worker(void *arg)
+{
+    share_job *j = arg;
+    const hnb_model *m = j->m;
+    double *pv[HNB_LANES];
+    hnb_result *r[HNB_LANES];
+    for (int l = 0; l < HNB_LANES; l++) {
+        pv[l] = malloc(sizeof(double) * (size_t)(m->nparams + 1));
+        if (!pv[l]) abort();
+        hnb_model_central(m, pv[l]);
+        r[l] = hnb_result_create(m);
+    }
+    hnb_work *w = hnb_work_create(m);
+    hnb_stream *st = hnb_stream_create(j->s);
+    for (long i0 = j->a; i0 < j->b; i0 += HNB_LANES) {
+        int nl = j->b - i0 < HNB_LANES ? (int)(j->b - i0) : HNB_LANES;
+        for (int l = 0; l < nl; l++) hnb_sampler_draw(j->s, st, i0 + l, pv[l], NULL);
+        hnb_project_batch(m, (const double *const *)pv, nl, w, r, 0);
+        for (int l = 0; l < nl; l++) {
+            double x = column_value(r[l], j->column, j->t);
+            int ok = j->op == 0   ? x < j->value
+                     : j->op == 1 ? x <= j->value
+                     : j->op == 2 ? x > j->value
+                     : j->op == 3 ? x >= j->value
+                                  : x == j->value;
+            j->count += ok;
+        }
+    }
+    hnb_stream_free(st);
+    hnb_work_free(w);
+    for (int l = 0; l < HNB_LANES; l++) {
+        hnb_result_free(r[l]);
+        free(pv[l]);
+    }
+    return NULL;
+}
+
+int hnb_mc_share(const hnb_model *m, const hnb_mc_opts *o, int column, int t, const char *op,
+                 double value, double *share, hnb_err *err)
+{
+    hnb_sampler *s;
+    int rc = hnb_sampler_create(m, o->method, o->draws, o->seed, &s, err);
+    if (rc) return rc;
+    int code = !strcmp(op, "<") ? 0 : !strcmp(op, "<=") ? 1 : !strcmp(op, ">") ? 2
+               : !strcmp(op, ">=") ? 3 : 4;
+    int threads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (threads > 64) threads = 64;
+    if (threads > o->draws) threads = (int)o->draws;
+    if (threads < 1) threads = 1;
+    share_job jobs[64];
+    pthread_t tid[64];
+    for (int k = 0; k < threads; k++) {
+        jobs[k] = (share_job){m, s, o->draws * k / threads, o->draws * (k + 1) / threads,
+                              column, t, code, value, 0};
+        if (k > 0 && pthread_create(&tid[k], NULL, share_worker, &jobs[k]) != 0) tid[k] = 0;
+    }
+    share_worker(&jobs[0]);
+    long total = jobs[0].count;
+    for (int k = 1; k < threads; k++) {
+        if (tid[k]) pthread_join(tid[k], NULL);
+        else share_worker(&jobs[k]);
+        total += jobs[k].count;
+    }
+    hnb_sampler_free(s);
+    *share = (double)total / (double)o->draws;
+    return HNB_OK;
+}

@@ -21,6 +21,10 @@
 typedef struct {
     hnb_model *m;
     hnb_err *err;
+    /* distribution ids that a --set replaced: correlations on them are
+     * dropped with a warning rather than refused */
+    char **gone;
+    int ngone;
 } ctx;
 
 static void *xcalloc(size_t n, size_t size)
@@ -1153,7 +1157,7 @@ static int parse_monte_carlo(ctx *c, const hnb_node *n)
     if (co) {
         static const char *const ckeys[] = {"a", "b", "rho", NULL};
         if ((rc = want_seq(c, co, "monte_carlo.correlations"))) return rc;
-        m->ncorr = (int)co->n;
+        m->ncorr = 0;
         m->corr = xcalloc(co->n, sizeof *m->corr);
         for (size_t i = 0; i < co->n; i++) {
             const hnb_node *it = co->vals[i];
@@ -1174,6 +1178,9 @@ static int parse_monte_carlo(ctx *c, const hnb_node *n)
                     if (m->params[p].dist.type != HNB_DIST_NONE && !strcmp(m->params[p].name, id))
                         slot[k] = p;
                 if (slot[k] < 0) {
+                    int replaced = 0;
+                    for (int g = 0; g < c->ngone && !replaced; g++) replaced = !strcmp(c->gone[g], id);
+                    if (replaced) break;
                     const char **ids = xcalloc((size_t)m->nparams, sizeof *ids);
                     int nid = 0;
                     for (int p = 0; p < m->nparams; p++)
@@ -1185,9 +1192,15 @@ static int parse_monte_carlo(ctx *c, const hnb_node *n)
                     return rc;
                 }
             }
+            if (slot[0] < 0 || slot[1] < 0) {
+                hnb_warn_at(it->mark, "%s: dropped: '%s' is no longer a distribution (a --set "
+                                      "replaced it)",
+                            path, slot[0] < 0 ? a->str : b->str);
+                continue;
+            }
             if (slot[0] == slot[1])
                 return fail(c, b, "%s: a variable cannot be correlated with itself", path);
-            for (size_t j = 0; j < i; j++)
+            for (int j = 0; j < m->ncorr; j++)
                 if ((m->corr[j].a == slot[0] && m->corr[j].b == slot[1]) ||
                     (m->corr[j].a == slot[1] && m->corr[j].b == slot[0]))
                     return fail(c, it, "%s: the pair %s, %s is already correlated (line %d)",
@@ -1197,10 +1210,11 @@ static int parse_monte_carlo(ctx *c, const hnb_node *n)
             if (!(rho > -1 && rho < 1))
                 return fail(c, r, "%s: rho must lie strictly between -1 and 1, found %g", path,
                             rho);
-            m->corr[i].a = slot[0];
-            m->corr[i].b = slot[1];
-            m->corr[i].rho = rho;
-            m->corr[i].mark = it->mark;
+            m->corr[m->ncorr].a = slot[0];
+            m->corr[m->ncorr].b = slot[1];
+            m->corr[m->ncorr].rho = rho;
+            m->corr[m->ncorr].mark = it->mark;
+            m->ncorr++;
         }
     }
     return HNB_OK;
@@ -1321,14 +1335,46 @@ static int compile(ctx *c, const hnb_node *root)
     return HNB_OK;
 }
 
-int hnb_model_compile(hnb_srcs *srcs, const char *file, const hnb_node *root, hnb_model **out,
-                      hnb_err *err)
+typedef struct {
+    char **v; /* owned copies: a --set frees the nodes they came from */
+    int n, cap;
+} idlist;
+
+static void idlist_add(idlist *l, const char *s)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        l->v = realloc(l->v, (size_t)l->cap * sizeof *l->v);
+        if (!l->v) abort();
+    }
+    l->v[l->n++] = xstrdup(s);
+}
+
+static void idlist_free(idlist *l)
+{
+    for (int i = 0; i < l->n; i++) free(l->v[i]);
+    free(l->v);
+}
+
+/* Every id given to a distribution in the tree. */
+static void collect_ids(const hnb_node *n, idlist *l)
+{
+    if (n->type == HNB_MAP && hnb_map_get(n, "dist")) {
+        const hnb_node *id = hnb_map_get(n, "id");
+        if (id && id->type == HNB_SCALAR) idlist_add(l, id->str);
+        return;
+    }
+    for (size_t i = 0; i < n->n; i++) collect_ids(n->vals[i], l);
+}
+
+static int compile_with(hnb_srcs *srcs, const char *file, const hnb_node *root, char **gone,
+                        int ngone, hnb_model **out, hnb_err *err)
 {
     hnb_model *m = xcalloc(1, sizeof *m);
     m->srcs = srcs;
     m->file = xstrdup(file);
     m->reserves = m->opening_deficit = -1;
-    ctx c = {m, err};
+    ctx c = {m, err, gone, ngone};
     int rc = compile(&c, root);
     if (rc) {
         hnb_model_free(m);
@@ -1337,6 +1383,12 @@ int hnb_model_compile(hnb_srcs *srcs, const char *file, const hnb_node *root, hn
     }
     *out = m;
     return HNB_OK;
+}
+
+int hnb_model_compile(hnb_srcs *srcs, const char *file, const hnb_node *root, hnb_model **out,
+                      hnb_err *err)
+{
+    return compile_with(srcs, file, root, NULL, 0, out, err);
 }
 
 int hnb_model_load(const char *path, const char *const *sets, int nsets, hnb_model **out,
@@ -1350,9 +1402,27 @@ int hnb_model_load(const char *path, const char *const *sets, int nsets, hnb_mod
         hnb_srcs_free(srcs);
         return rc;
     }
+    /* Distribution ids a --set replaces: correlations on them are dropped
+     * (with a warning) instead of refused, so that `--set new_plans.growth=5%`
+     * works on a scenario that correlates its growth. */
+    idlist before = {0}, after = {0};
+    if (nsets > 0) collect_ids(root, &before);
     for (int i = 0; i < nsets && !rc; i++) rc = hnb_merge_set(srcs, root, sets[i], err);
-    if (!rc) rc = hnb_model_compile(srcs, path, root, out, err);
-    else hnb_srcs_free(srcs);
+    if (!rc) {
+        if (nsets > 0) collect_ids(root, &after);
+        idlist gone = {0};
+        for (int i = 0; i < before.n; i++) {
+            int kept = 0;
+            for (int j = 0; j < after.n && !kept; j++) kept = !strcmp(before.v[i], after.v[j]);
+            if (!kept) idlist_add(&gone, before.v[i]);
+        }
+        rc = compile_with(srcs, path, root, gone.v, gone.n, out, err);
+        idlist_free(&gone);
+    } else {
+        hnb_srcs_free(srcs);
+    }
+    idlist_free(&before);
+    idlist_free(&after);
     hnb_node_free(root);
     return rc;
 }

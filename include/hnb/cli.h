@@ -46,6 +46,8 @@ void hnb_cli_free(hnb_cli *c);
 int hnb_cli_option(hnb_cli *c, int opt, const char *arg, const char *cmd);
 /* Print an error as FILE:LINE:COLUMN: message; return the exit code. */
 int hnb_cli_report(const hnb_err *e);
+/* Print each distinct warning once (for commands that reload a scenario). */
+void hnb_cli_warn_once(void);
 
 int hnb_cmd_batch(int argc, char **argv);
 int hnb_cmd_compare(int argc, char **argv);

@@ -63,6 +63,13 @@ typedef struct {
 int hnb_mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_mc **out, hnb_err *err);
 void hnb_mc_free(hnb_mc *mc);
 
+/* The share of draws in which projection column COLUMN (the order of
+ * projection.csv from ehcps: 0 ehcps ... 8 cumulative_deficit) at year index
+ * T compares OP ("<", "<=", ">", ">=", "=") with VALUE. For solving a
+ * probability target: a count, so exact and independent of threads. */
+int hnb_mc_share(const hnb_model *m, const hnb_mc_opts *o, int column, int t, const char *op,
+                 double value, double *share, hnb_err *err);
+
 int hnb_write_montecarlo(FILE *f, const hnb_model *m, const hnb_mc *mc);
 int hnb_write_sensitivity(FILE *f, const hnb_model *m, const hnb_mc *mc);
 int hnb_write_exceedance(FILE *f, const hnb_model *m, const hnb_mc *mc);

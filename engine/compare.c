@@ -1,0 +1,248 @@
+/* compare.c - `hnb compare`: scenarios side by side.
+ *
+ * The budget-paper lines of every scenario by year, with the difference
+ * from the first, in CSV, Markdown and HTML. Each scenario is computed by
+ * the same runner as `hnb run`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hnb/cli.h"
+#include "hnb/report.h"
+
+static const char *const titles[] = {"Expenditure", "Grant and income", "Planned mitigations",
+                                     "Annual funding gap", "Cumulative deficit"};
+enum { NLINES = 5 };
+
+static const double *line_of(const hnb_result *r, int k)
+{
+    const double *v[NLINES] = {r->expenditure, r->income, r->mitigations, r->annual_gap,
+                               r->cumulative_deficit};
+    return v[k];
+}
+
+/* Value of line K for run R in calendar year Y; 0 with *ok = 0 outside. */
+static double value_at(const hnb_run *r, int k, int y, int *ok)
+{
+    int t = y - r->model->start_year;
+    *ok = t >= 0 && t < r->model->years;
+    return *ok ? line_of(r->result, k)[t] : 0;
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: hnb compare A.yaml B.yaml ... [-o DIR] [options]\n"
+          "\n"
+          "The budget-paper lines (expenditure, grant and income, mitigations, annual gap,\n"
+          "cumulative deficit) of every scenario side by side by year, with the difference\n"
+          "from the first; P10-P90 of the cumulative deficit where drawn. Writes\n"
+          "compare.csv, compare.md and compare.html into DIR (default out/compare/).\n" HNB_CLI_HELP
+          "  -h, --help             this help\n",
+          f);
+}
+
+static void put_m(FILE *f, double x)
+{
+    char b[64];
+    hnb_fmt_fixed(b, sizeof b, x / 1e6, 1);
+    fputs(b, f);
+}
+
+static void html_text(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '<') fputs("&lt;", f);
+        else if (*s == '>') fputs("&gt;", f);
+        else if (*s == '&') fputs("&amp;", f);
+        else fputc(*s, f);
+    }
+}
+
+int hnb_cmd_compare(int argc, char **argv)
+{
+    static const struct option longs[] = {{"help", no_argument, 0, 'h'}, HNB_CLI_LONGS, {0, 0, 0, 0}};
+    hnb_cli c;
+    hnb_cli_init(&c);
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, HNB_CLI_SHORT "h", longs, NULL)) != -1) {
+        int r = hnb_cli_option(&c, opt, optarg, "compare");
+        if (r == 1) continue;
+        if (r < 0) goto bad;
+        if (opt == 'h') {
+            usage(stdout);
+            hnb_cli_free(&c);
+            return 0;
+        }
+        usage(stderr);
+        goto bad;
+    }
+    int n = argc - optind;
+    if (n < 1) {
+        fprintf(stderr, "hnb compare: expected one or more scenario files\n");
+        usage(stderr);
+        goto bad;
+    }
+    hnb_run *runs = calloc((size_t)n, sizeof *runs);
+    if (!runs) abort();
+    hnb_err err = {0};
+    int rc = HNB_OK, done = 0;
+    for (int i = 0; i < n && !rc; i++, done++) rc = hnb_run_compute(argv[optind + i], &c.run, &runs[i], &err);
+    if (rc) done--;
+    int y0 = 1 << 30, y1 = -(1 << 30);
+    for (int i = 0; i < done; i++) {
+        const hnb_model *m = runs[i].model;
+        if (m->start_year < y0) y0 = m->start_year;
+        if (m->start_year + m->years - 1 > y1) y1 = m->start_year + m->years - 1;
+    }
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", c.outdir ? c.outdir : "out/compare");
+    hnb_outset *o = NULL;
+    if (!rc) {
+        o = hnb_outset_create(dir, &err);
+        if (!o) rc = HNB_EFAIL;
+    }
+    FILE *f = NULL, *md = NULL, *h = NULL;
+    if (!rc && (!(f = hnb_outset_open(o, "compare.csv", &err)) ||
+                !(md = hnb_outset_open(o, "compare.md", &err)) ||
+                !(h = hnb_outset_open(o, "compare.html", &err))))
+        rc = HNB_EFAIL;
+    if (!rc) {
+        /* CSV: long form, one row a scenario and year */
+        fputs("scenario,year,label,expenditure,income,mitigations,annual_gap,cumulative_deficit,"
+              "cumulative_deficit_vs_first,p10,p50,p90\n",
+              f);
+        for (int i = 0; i < n; i++) {
+            const hnb_model *m = runs[i].model;
+            for (int t = 0; t < m->years; t++) {
+                int y = m->start_year + t, ok;
+                char label[8], b[64];
+                hnb_year_label(y, label);
+                hnb_csv_field(f, m->name);
+                fprintf(f, ",%d,%s", y, label);
+                for (int k = 0; k < NLINES; k++) {
+                    hnb_fmt_fixed(b, sizeof b, line_of(runs[i].result, k)[t], 2);
+                    fprintf(f, ",%s", b);
+                }
+                double first = value_at(&runs[0], NLINES - 1, y, &ok);
+                fputc(',', f);
+                if (ok) {
+                    hnb_fmt_fixed(b, sizeof b, runs[i].result->cumulative_deficit[t] - first, 2);
+                    fputs(b, f);
+                }
+                for (int q = 1; q <= 5; q += 2) {
+                    fputc(',', f);
+                    if (runs[i].mc) {
+                        hnb_fmt_fixed(b, sizeof b,
+                                      runs[i].mc->pct[((size_t)HNB_MC_CUMULATIVE * m->years + t) *
+                                                          HNB_MC_NQ + q],
+                                      2);
+                        fputs(b, f);
+                    }
+                }
+                fputc('\n', f);
+            }
+        }
+        /* Markdown and HTML: a table a budget line; scenarios as columns */
+        fputs("# Scenarios compared\n\n", md);
+        fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Scenarios "
+              "compared</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:70em}"
+              "table{border-collapse:collapse;margin-bottom:1.5em}td,th{border:1px solid #999;"
+              "padding:3px 8px}td{text-align:right}th{background:#eee}</style></head><body>\n"
+              "<h1>Scenarios compared</h1>\n<ol>\n",
+              h);
+        for (int i = 0; i < n; i++) {
+            fprintf(md, "%d. **%s** (`%s`)\n", i + 1, runs[i].model->name, argv[optind + i]);
+            fputs("<li><b>", h);
+            html_text(h, runs[i].model->name);
+            fputs("</b> (", h);
+            html_text(h, argv[optind + i]);
+            fputs(")</li>\n", h);
+        }
+        fputs("</ol>\n", h);
+        for (int k = 0; k < NLINES; k++) {
+            fprintf(md, "\n## %s (£m)\n\n| Year |", titles[k]);
+            fprintf(h, "<h2>%s (£m)</h2>\n<table><tr><th>Year</th>", titles[k]);
+            for (int i = 0; i < n; i++) {
+                fprintf(md, " %d |", i + 1);
+                fprintf(h, "<th>%d</th>", i + 1);
+            }
+            for (int i = 1; i < n; i++) {
+                fprintf(md, " %d − 1 |", i + 1);
+                fprintf(h, "<th>%d &minus; 1</th>", i + 1);
+            }
+            fputs("\n|---|", md);
+            for (int i = 0; i < 2 * n - 1; i++) fputs("---:|", md);
+            fputs("</tr>\n", h);
+            fputc('\n', md);
+            for (int y = y0; y <= y1; y++) {
+                char label[8];
+                hnb_year_label(y, label);
+                fprintf(md, "| %s |", label);
+                fprintf(h, "<tr><th>%s</th>", label);
+                for (int i = 0; i < n; i++) {
+                    int ok;
+                    double v = value_at(&runs[i], k, y, &ok);
+                    fputc(' ', md);
+                    fputs("<td>", h);
+                    if (ok) put_m(md, v), put_m(h, v);
+                    fputs(" |", md);
+                    fputs("</td>", h);
+                }
+                int ok0;
+                double v0 = value_at(&runs[0], k, y, &ok0);
+                for (int i = 1; i < n; i++) {
+                    int ok;
+                    double v = value_at(&runs[i], k, y, &ok);
+                    fputc(' ', md);
+                    fputs("<td>", h);
+                    if (ok && ok0) put_m(md, v - v0), put_m(h, v - v0);
+                    fputs(" |", md);
+                    fputs("</td>", h);
+                }
+                fputc('\n', md);
+                fputs("</tr>\n", h);
+            }
+            fputs("</table>\n", h);
+        }
+        int any_mc = 0;
+        for (int i = 0; i < n; i++) any_mc |= runs[i].mc != NULL;
+        if (any_mc) {
+            fputs("\n## Cumulative deficit, P10 - P90 (£m)\n\n| Year |", md);
+            for (int i = 0; i < n; i++) fprintf(md, " %d |", i + 1);
+            fputs("\n|---|", md);
+            for (int i = 0; i < n; i++) fputs("---:|", md);
+            fputc('\n', md);
+            for (int y = y0; y <= y1; y++) {
+                char label[8];
+                hnb_year_label(y, label);
+                fprintf(md, "| %s |", label);
+                for (int i = 0; i < n; i++) {
+                    const hnb_model *m = runs[i].model;
+                    int t = y - m->start_year;
+                    fputc(' ', md);
+                    if (runs[i].mc && t >= 0 && t < m->years) {
+                        const double *q = &runs[i].mc->pct[((size_t)HNB_MC_CUMULATIVE * m->years + t) * HNB_MC_NQ];
+                        put_m(md, q[1]);
+                        fputs(" - ", md);
+                        put_m(md, q[5]);
+                    }
+                    fputs(" |", md);
+                }
+                fputc('\n', md);
+            }
+        }
+        fputs("</body></html>\n", h);
+        rc = hnb_outset_commit(o, &err);
+    }
+    hnb_outset_free(o);
+    for (int i = 0; i < done; i++) hnb_run_free(&runs[i]);
+    free(runs);
+    hnb_cli_free(&c);
+    if (rc) return hnb_cli_report(&err);
+    if (!c.quiet) printf("%d scenarios compared: %s/compare.md, compare.csv, compare.html\n", n, dir);
+    return 0;
+bad:
+    hnb_cli_free(&c);
+    return 2;
+}
