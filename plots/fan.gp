@@ -79,7 +79,7 @@ set tics nomirror tc rgb colour_text
 set grid ytics lt 1 lc rgb colour_grid lw 1
 set grid front                   # grid lines show through the bands
 # legend under the x axis (outside the plot), so it never covers data
-set key below center horizontal reverse Left noautotitle samplen 3 spacing 1.15 width 1 height 1 maxcols 2 tc rgb colour_text
+set key below center horizontal reverse Left noautotitle samplen 3 spacing 1.15 width 1 height 1 tc rgb colour_text
 
 # ----- Years on the x axis -----------------------------------------------------
 # One tick a year; the label is printed on every year, or on every 2nd, 5th or
@@ -121,19 +121,28 @@ if (has_override) {
 
 # ----- Plot --------------------------------------------------------------------
 # Several years: bands as shaded areas. A single year: bands as nested boxes.
-many = (n_years > 1)
-one  = 1 - many
+set macros
+if (n_years > 1) {
+    band_90  = 'using 1:3:9:xticlabels(year_tick($0)) with filledcurves'
+    band_80  = 'using 1:4:8 with filledcurves'
+    band_50  = 'using 1:5:7 with filledcurves'
+    line_p50 = 'using 1:6 with lines'
+    line_cen = 'using 1:10 with lines'
+    x_end = 0
+} else {
+    band_90  = 'using 1:6:($1 - 0.30):($1 + 0.30):3:9:xticlabels(year_tick($0)) with boxxyerror'
+    band_80  = 'using 1:6:($1 - 0.25):($1 + 0.25):4:8 with boxxyerror'
+    band_50  = 'using 1:6:($1 - 0.20):($1 + 0.20):5:7 with boxxyerror'
+    line_p50 = 'using ($1 - 0.30):6:(0.60):(0) with vectors nohead'
+    line_cen = 'using ($1 - 0.30):10:(0.60):(0) with vectors nohead'
+    x_end = 0.30
+}
 set style fill solid 1.0 noborder
-plot for [k = 1:many] datafile using 1:3:9:xticlabels(year_tick($0)) with filledcurves lc rgb colour_band_90 title text_band_90, \
-     for [k = 1:many] '' using 1:4:8 with filledcurves lc rgb colour_band_80 title text_band_80, \
-     for [k = 1:many] '' using 1:5:7 with filledcurves lc rgb colour_band_50 title text_band_50, \
-     for [k = 1:one] datafile using 1:6:($1 - 0.30):($1 + 0.30):3:9:xticlabels(year_tick($0)) with boxxyerror lc rgb colour_band_90 title text_band_90, \
-     for [k = 1:one] '' using 1:6:($1 - 0.25):($1 + 0.25):4:8 with boxxyerror lc rgb colour_band_80 title text_band_80, \
-     for [k = 1:one] '' using 1:6:($1 - 0.20):($1 + 0.20):5:7 with boxxyerror lc rgb colour_band_50 title text_band_50, \
-     '' using 1:6 with lines lw line_width lc rgb colour_median title text_median, \
-     '' using 1:10 with lines lw line_width dt (18,10) lc rgb colour_central title text_central, \
-     for [k = 1:one] '' using ($1 - 0.30):6:(0.60):(0) with vectors nohead lw line_width lc rgb colour_median notitle, \
-     for [k = 1:one] '' using ($1 - 0.30):10:(0.60):(0) with vectors nohead lw line_width dt (18,10) lc rgb colour_central notitle, \
-     for [k = 1:show_end_values] '' using 1:(is_last($0) ? $9 : NaN):(money($9)) with labels left offset 1.0, 0 tc rgb colour_text notitle, \
-     for [k = 1:show_end_values] '' using 1:(is_last($0) ? $6 : NaN):(money($6)) with labels left offset 1.0, 0 tc rgb colour_median notitle, \
-     for [k = 1:show_end_values] '' using 1:(is_last($0) ? $3 : NaN):(money($3)) with labels left offset 1.0, 0 tc rgb colour_text notitle
+plot datafile @band_90 lc rgb colour_band_90 title text_band_90, \
+     '' @band_80 lc rgb colour_band_80 title text_band_80, \
+     '' @band_50 lc rgb colour_band_50 title text_band_50, \
+     '' @line_p50 lw line_width lc rgb colour_median title text_median, \
+     '' @line_cen lw line_width dt (18,10) lc rgb colour_central title text_central, \
+     for [k = 1:show_end_values] '' using ($1 + x_end):(is_last($0) ? $9 : NaN):(money($9)) with labels left offset 1.0, 0 tc rgb colour_text notitle, \
+     for [k = 1:show_end_values] '' using ($1 + x_end):(is_last($0) ? $6 : NaN):(money($6)) with labels left offset 1.0, 0 tc rgb colour_median notitle, \
+     for [k = 1:show_end_values] '' using ($1 + x_end):(is_last($0) ? $3 : NaN):(money($3)) with labels left offset 1.0, 0 tc rgb colour_text notitle
