@@ -23,7 +23,7 @@ endif
 
 PKGS     := gsl yaml-0.1
 WARN     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -ffp-contract=off
-ALL_CFLAGS = $(WARN) $(CFLAGS) $(XFLAGS) -Iinclude -DHNB_VERSION='"$(VERSION)"' -MMD -MP
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(XFLAGS) -Iinclude -DHNB_VERSION='"$(VERSION)"' -DHNB_PLOTDIR='"$(PREFIX)/share/hnb/plots"' -MMD -MP
 LIBS     := -lgsl -lgslcblas -lyaml -lm -lpthread
 
 ENGINE_SRC := $(filter-out engine/main.c,$(wildcard engine/*.c))

@@ -1,6 +1,8 @@
 /* cli.c - shared command-line options and error reporting. */
 #include "hnb/cli.h"
 
+#include "hnb/plot.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +12,7 @@ void hnb_cli_init(hnb_cli *c)
 {
     memset(c, 0, sizeof *c);
     hnb_run_opts_init(&c->run);
-    c->run.charts = 0;
+    c->run.charts = HNB_CHART_PNG | HNB_CHART_SVG;
 }
 
 void hnb_cli_free(hnb_cli *c)
@@ -74,9 +76,16 @@ int hnb_cli_option(hnb_cli *c, int opt, const char *arg, const char *cmd)
     case 1003:
         c->run.charts = 0;
         return 1;
-    case 1004:
-        /* formats are checked where charts are drawn */
+    case 1004: {
+        int mask = hnb_chart_formats(arg);
+        if (mask <= 0) {
+            fprintf(stderr, "hnb %s: --charts: expected a list of png, svg and pdf, found '%s'\n",
+                    cmd, arg);
+            return -1;
+        }
+        c->run.charts = (unsigned)mask;
         return 1;
+    }
     case 'q':
         c->quiet = 1;
         return 1;

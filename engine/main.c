@@ -11,6 +11,7 @@
 
 #include "hnb/cli.h"
 #include "hnb/mc.h"
+#include "hnb/plot.h"
 #include "hnb/model.h"
 #include "hnb/project.h"
 #include "hnb/report.h"
@@ -58,6 +59,8 @@ static void usage_run(FILE *f)
           "                         --set settings.special.capacity=2600\n"
           "                         --set \"mitigations.Banded funding model.delivery=0.5\"\n"
           "                         (VALUE is read as YAML; repeat for several)\n"
+          "      --charts LIST      chart formats, from png,svg,pdf (default png,svg); charts go\n"
+          "                         to DIR/charts/ with their data, drawn by gnuplot from plots/\n"
           "      --no-charts        do not draw charts\n"
           "\n"
           "Monte Carlo (SPEC section 6; the command line overrides monte_carlo: in the file;\n"
@@ -94,7 +97,7 @@ typedef struct {
     const char **sets;
     int nsets;
     const char *outdir;
-    int no_charts, quiet;
+    int no_charts, quiet, charts;
     long draws;          /* -1: not given */
     long long seed;      /* -1: not given */
     int threads;         /* 0: not given */
@@ -135,6 +138,7 @@ static int cmd_run(int argc, char **argv)
                                           {"seed", required_argument, 0, 'S'},
                                           {"threads", required_argument, 0, 'j'},
                                           {"method", required_argument, 0, 'M'},
+                                          {"charts", required_argument, 0, 'c'},
                                           {0, 0, 0, 0}};
     run_opts o = {0};
     o.draws = -1;
@@ -179,6 +183,16 @@ static int cmd_run(int argc, char **argv)
                 goto bad;
             }
             break;
+        case 'c': {
+            int mask = hnb_chart_formats(optarg);
+            if (mask <= 0) {
+                fprintf(stderr, "hnb run: --charts: expected a list of png, svg and pdf, found '%s'\n",
+                        optarg);
+                goto bad;
+            }
+            o.charts = mask;
+            break;
+        }
         case 'h':
             usage_run(stdout);
             free(o.sets);
@@ -211,6 +225,7 @@ static int cmd_run(int argc, char **argv)
     ro.threads = o.threads;
     ro.method = o.method;
     ro.progress = isatty(2) && !o.quiet;
+    ro.charts = o.no_charts ? 0 : o.charts ? (unsigned)o.charts : HNB_CHART_PNG | HNB_CHART_SVG;
     hnb_run run;
     int rc = hnb_run_compute(file, &ro, &run, &err);
     free(o.sets);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hnb/plot.h"
 #include "hnb/report.h"
 
 void hnb_run_opts_init(hnb_run_opts *o)
@@ -81,7 +82,6 @@ int hnb_run_write(const hnb_run *run, const hnb_run_opts *o, const char *dir, hn
     const hnb_result *r = run->result;
     const hnb_mc *mc = run->mc;
     const double *p = run->params;
-    (void)o;
     hnb_outset *out = hnb_outset_create(dir, err);
     if (!out) return HNB_EFAIL;
     int rc = HNB_OK;
@@ -106,5 +106,8 @@ int hnb_run_write(const hnb_run *run, const hnb_run_opts *o, const char *dir, hn
 #undef WRITE
     if (!rc) rc = hnb_outset_commit(out, err);
     hnb_outset_free(out);
+    /* Charts after the tables are in place: a chart that fails is a
+     * warning, never a lost table. */
+    if (!rc && o && o->charts) hnb_plot_run(m, p, r, mc, dir, o->charts);
     return rc;
 }
