@@ -35,6 +35,10 @@ static void usage(FILE *f)
           "  compare A B...   scenarios side by side, with the difference from the first\n"
           "  sweep SCENARIO   the deficit over a grid of one or two values (--vary)\n"
           "  solve SCENARIO   the value that meets a target (--vary, --target)\n"
+          "  calibrate SCENARIO --history FILE --fit PATHS\n"
+          "                   fit values to the council's own history\n"
+          "  backtest SCENARIO --history FILE --holdout K --fit PATHS\n"
+          "                   how well the method forecasts years it did not see\n"
           "\n"
           "options:\n"
           "  -h, --help       show this help (also: hnb COMMAND --help)\n"
@@ -349,8 +353,11 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "solve")) return hnb_cmd_solve(argc - 1, argv + 1);
     if (!strcmp(cmd, "sweep")) return hnb_cmd_sweep(argc - 1, argv + 1);
     if (!strcmp(cmd, "compare")) return hnb_cmd_compare(argc - 1, argv + 1);
-    static const char *const cmds[] = {"run", "check", "batch", "compare", "sweep", "solve"};
-    const char *near = hnb_nearest(cmd, cmds, 6);
+    if (!strcmp(cmd, "calibrate")) return hnb_cmd_calibrate(argc - 1, argv + 1);
+    if (!strcmp(cmd, "backtest")) return hnb_cmd_backtest(argc - 1, argv + 1);
+    static const char *const cmds[] = {"run",   "check",     "batch",   "compare",
+                                       "sweep", "solve",     "calibrate", "backtest"};
+    const char *near = hnb_nearest(cmd, cmds, 8);
     fprintf(stderr, "hnb: unknown command '%s'%s%s%s\n", cmd, near ? "; did you mean '" : "",
             near ? near : "", near ? "'?" : "");
     usage(stderr);

@@ -186,8 +186,8 @@ static const char *range_what(hnb_range r)
     return r == HNB_RANGE_UNIT ? "between 0 and 1" : "not negative";
 }
 
-static int add_param(ctx *c, const char *name, const hnb_node *at, double central,
-                     const hnb_dist *d, hnb_range r, int has_id)
+static int add_param(ctx *c, const char *name, const char *path, const hnb_node *at,
+                     double central, const hnb_dist *d, hnb_range r, int has_id)
 {
     hnb_model *m = c->m;
     if (m->nparams == m->capparams) {
@@ -198,6 +198,7 @@ static int add_param(ctx *c, const char *name, const hnb_node *at, double centra
     hnb_param *p = &m->params[m->nparams];
     memset(p, 0, sizeof *p);
     p->name = xstrdup(name);
+    p->path = xstrdup(path);
     p->mark = at->mark;
     p->central = central;
     if (d) p->dist = *d;
@@ -335,7 +336,7 @@ static int parse_dist(ctx *c, const hnb_node *n, const char *path, hnb_kind kind
         name = idn->str;
         has_id = 1;
     }
-    *slot = add_param(c, name, n, central, &d, r, has_id);
+    *slot = add_param(c, name, path, n, central, &d, r, has_id);
     return HNB_OK;
 }
 
@@ -348,7 +349,7 @@ static int num(ctx *c, const hnb_node *n, const char *path, hnb_kind kind, hnb_r
     if (rc) return rc;
     if (!range_ok(r, x))
         return fail(c, n, "%s: must be %s, found %g", path, range_what(r), x);
-    *slot = add_param(c, path, n, x, NULL, r, 0);
+    *slot = add_param(c, path, path, n, x, NULL, r, 0);
     return HNB_OK;
 }
 
@@ -1475,7 +1476,10 @@ void hnb_model_free(hnb_model *m)
     free(m->mits);
     free(m->thresholds);
     free(m->corr);
-    for (int i = 0; i < m->nparams; i++) free(m->params[i].name);
+    for (int i = 0; i < m->nparams; i++) {
+        free(m->params[i].name);
+        free(m->params[i].path);
+    }
     free(m->params);
     free(m->name);
     free(m->authority);
@@ -1493,5 +1497,7 @@ int hnb_model_find_param(const hnb_model *m, const char *name)
 {
     for (int i = 0; i < m->nparams; i++)
         if (!strcmp(m->params[i].name, name)) return i;
+    for (int i = 0; i < m->nparams; i++)
+        if (!strcmp(m->params[i].path, name)) return i;
     return -1;
 }

@@ -53,5 +53,7 @@ int hnb_cmd_batch(int argc, char **argv);
 int hnb_cmd_compare(int argc, char **argv);
 int hnb_cmd_sweep(int argc, char **argv);
 int hnb_cmd_solve(int argc, char **argv);
+int hnb_cmd_calibrate(int argc, char **argv);
+int hnb_cmd_backtest(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@
 
 typedef struct {
     char *name;     /* the distribution's id, else the value's path */
+    char *path;     /* the value's path, e.g. new_plans.growth.2026 */
     hnb_mark mark;  /* where the value is written */
     double central; /* the value, or the distribution's central value */
     hnb_dist dist;  /* type HNB_DIST_NONE for a fixed value */
@@ -156,7 +157,7 @@ void hnb_model_free(hnb_model *m);
 
 /* The central values of every slot, into P[0..nparams). */
 void hnb_model_central(const hnb_model *m, double *p);
-/* The slot of a parameter by id or path name, or -1. */
+/* The slot of a parameter by id or path, or -1. */
 int hnb_model_find_param(const hnb_model *m, const char *name);
 
 #endif
