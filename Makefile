@@ -24,7 +24,7 @@ endif
 PKGS     := gsl yaml-0.1
 WARN     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -ffp-contract=off
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(XFLAGS) -Iinclude -DHNB_VERSION='"$(VERSION)"' -DHNB_PLOTDIR='"$(PREFIX)/share/hnb/plots"' -MMD -MP
-LIBS     := -lgsl -lgslcblas -lyaml -lm -lpthread
+LIBS     := -lxlsxwriter -lgsl -lgslcblas -lyaml -lm -lpthread
 
 ENGINE_SRC := $(filter-out engine/main.c,$(wildcard engine/*.c))
 ENGINE_OBJ := $(patsubst engine/%.c,$(BUILD)/engine/%.o,$(ENGINE_SRC))
@@ -38,12 +38,14 @@ DEFAULT_SCENARIO ?= scenarios/leicestershire-2025.yaml
 all: $(BUILD)/hnb
 
 # --- dependencies: Debian packages, installed when missing --------------------
-DEB_PKGS := build-essential pkg-config libgsl-dev libyaml-dev libcriterion-dev gnuplot-nox
+DEB_PKGS := build-essential pkg-config libgsl-dev libyaml-dev libxlsxwriter-dev libcriterion-dev gnuplot-nox python3-openpyxl
 
 deps:
 	@missing=""; \
 	[ -f /usr/include/gsl/gsl_cdf.h ] || missing="$$missing libgsl-dev"; \
 	[ -f /usr/include/yaml.h ] || missing="$$missing libyaml-dev"; \
+	[ -f /usr/include/xlsxwriter.h ] || missing="$$missing libxlsxwriter-dev"; \
+	/usr/bin/python3 -c 'import openpyxl, yaml' 2>/dev/null || missing="$$missing python3-openpyxl python3-yaml"; \
 	[ -f /usr/include/criterion/criterion.h ] || missing="$$missing libcriterion-dev"; \
 	command -v gnuplot >/dev/null 2>&1 || missing="$$missing gnuplot-nox"; \
 	command -v cc >/dev/null 2>&1 || missing="$$missing build-essential"; \

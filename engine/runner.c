@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hnb/html.h"
 #include "hnb/plot.h"
 #include "hnb/report.h"
 
@@ -109,5 +110,27 @@ int hnb_run_write(const hnb_run *run, const hnb_run_opts *o, const char *dir, hn
     /* Charts after the tables are in place: a chart that fails is a
      * warning, never a lost table. */
     if (!rc && o && o->charts) hnb_plot_run(m, p, r, mc, dir, o->charts);
+    /* The report inlines the charts; the workbook is libxlsxwriter's own
+     * file, written to a temporary name and renamed like the rest. */
+    if (!rc) {
+        char charts[4200];
+        snprintf(charts, sizeof charts, "%s/charts", dir);
+        hnb_outset *rep = hnb_outset_create(dir, err);
+        FILE *h = rep ? hnb_outset_open(rep, "report.html", err) : NULL;
+        if (!h) rc = HNB_EFAIL;
+        else if (hnb_write_report_html(h, m, p, r, mc, o && o->charts ? charts : NULL))
+            rc = hnb_err_fail(err, "%s/report.html: write failed", dir);
+        if (!rc) rc = hnb_outset_commit(rep, err);
+        hnb_outset_free(rep);
+    }
+    if (!rc) {
+        char tmp[4200], final[4200];
+        snprintf(tmp, sizeof tmp, "%s/.workbook.xlsx.tmp", dir);
+        snprintf(final, sizeof final, "%s/workbook.xlsx", dir);
+        if (hnb_write_workbook(tmp, m, p, r, mc) != 0 || rename(tmp, final) != 0) {
+            unlink(tmp);
+            rc = hnb_err_fail(err, "%s: cannot write the workbook", final);
+        }
+    }
     return rc;
 }

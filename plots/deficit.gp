@@ -52,7 +52,7 @@ text_reserves   = 'Usable reserves £%sm'   # %s is replaced by the figure
 text_y_axis     = '£m'
 text_x_axis     = 'Financial year'
 
-# ----- Terminal (from fmt) and common settings ---------------------------------
+# ----- Terminal (from fmt) and common settings -------------------------------
 set encoding utf8
 if (!exists("fmt") || fmt eq '') { fmt = 'png' }
 if (!exists("title")) { title = '' }
@@ -60,25 +60,30 @@ if (!exists("datafile") || datafile eq '' || !exists("outfile") || outfile eq ''
     print "deficit.gp: datafile and outfile must be given"; exit status 2
 }
 if (fmt eq 'png') {
-    set terminal pngcairo size 1200,700 noenhanced font sprintf('%s,%g', font_name, font_size)
+    base_size = font_size
+    set terminal pngcairo size 1200,700 noenhanced font sprintf('%s,%g', font_name, base_size)
 } else { if (fmt eq 'svg') {
-    set terminal svg size 1200,700 dynamic noenhanced font sprintf('%s,%g', font_name, font_size) background '#FFFFFF'
+    base_size = font_size * 4 / 3.0   # svg sizes are pixels, not points
+    set terminal svg size 1200,700 dynamic noenhanced font sprintf('%s,%g', font_name, base_size) background '#FFFFFF'
 } else { if (fmt eq 'pdf') {
-    set terminal pdfcairo size 8in,4.7in noenhanced font sprintf('%s,%g', font_name, pdf_font_size)
+    base_size = pdf_font_size
+    set terminal pdfcairo size 8in,4.7in noenhanced font sprintf('%s,%g', font_name, base_size)
 } else {
     print "deficit.gp: fmt must be 'png', 'svg' or 'pdf', not '".fmt."'"; exit status 2
 } } }
+dash   = (fmt eq 'svg') ? 0.5 : 1     # dash lengths: svg draws them twice as long
+marker = (fmt eq 'pdf') ? 0.55 : 1    # point sizes: pdf draws them larger
 set output outfile
 set datafile separator ","
 set datafile columnheaders
-set title title font sprintf(',%g', (fmt eq 'pdf' ? pdf_font_size : font_size) + 3) tc rgb colour_text
+set title title font sprintf(',%g', base_size + 3) tc rgb colour_text
 set border 3 lc rgb '#666666'
 set tics nomirror tc rgb colour_text
 set grid ytics lt 1 lc rgb colour_grid lw 1
 # legend under the x axis (outside the plot), so it never covers data
 set key below center horizontal reverse Left noautotitle samplen 3 spacing 1.15 width 1 height 1 tc rgb colour_text
 
-# ----- Years on the x axis -----------------------------------------------------
+# ----- Years on the x axis ---------------------------------------------------
 # One tick a year; the label is printed on every year, or on every 2nd, 5th or
 # 10th when there are many years.
 stats datafile using 1 nooutput
@@ -100,7 +105,7 @@ set offsets 0, 0, graph 0.08, 0  # head room above the highest value
 set rmargin (show_end_value ? 10 : 4)   # room for the final value
 money(x) = (x < 0 ? '-' : '') . sprintf('£%.0fm', abs(x))
 
-# ----- Statutory override ------------------------------------------------------
+# ----- Statutory override ----------------------------------------------------
 if (!exists("override_label")) { override_label = '' }
 if (!exists("override_note")) { override_note = '' }
 has_override = 0
@@ -112,12 +117,22 @@ if (override_label ne '') {
 if (has_override) {
     if (override_note eq '') { override_note = sprintf('Override ends March %d', override_year + 1) }
     x_override = override_year + 0.5
-    set arrow 1 from x_override, graph 0 to x_override, graph 1.0 nohead back dt (20,12) lw 1.8 lc rgb colour_override
-    set label 1 override_note at x_override, graph 1.0 offset 0, 0.9 center tc rgb colour_override
-    set tmargin 4.5
+    set arrow 1 from x_override, graph 0 to x_override, graph 1.0 nohead back dt (20*dash, 12*dash) lw 1.8 lc rgb colour_override
+    # the note is centred on the line, or starts/ends at it near the edges
+    at_left  = (x_override - (year_first - x_pad)) < 0.15 * (n_years - 1 + 2 * x_pad)
+    at_right = ((year_last + x_pad) - x_override) < 0.15 * (n_years - 1 + 2 * x_pad)
+    if (at_left) {
+        set label 1 override_note at x_override, graph 1.0 offset -0.5, 0.9 left tc rgb colour_override
+    } else { if (at_right) {
+        set label 1 override_note at x_override, graph 1.0 offset 0.5, 0.9 right tc rgb colour_override
+    } else {
+        set label 1 override_note at x_override, graph 1.0 offset 0, 0.9 center tc rgb colour_override
+    } }
+    set tmargin 5
+    set title offset 0, 1.2   # keep the title clear of the note
 }
 
-# ----- Usable reserves ---------------------------------------------------------
+# ----- Usable reserves -------------------------------------------------------
 # reserves may arrive as a number (90) or as a string ('90' or ''): print it
 # into a scratch data block to read it back as text either way.
 if (!exists("reserves")) { reserves = '' }
@@ -130,10 +145,10 @@ reserves_value = has_reserves ? reserves_text + 0 : NaN
 reserves_title = has_reserves ? sprintf(text_reserves, \
     reserves_value == int(reserves_value) ? sprintf('%.0f', reserves_value) : sprintf('%.1f', reserves_value)) : ''
 
-# ----- Plot --------------------------------------------------------------------
+# ----- Plot ------------------------------------------------------------------
 set style fill solid 0.85 border lc rgb '#7A5200'
 plot datafile using 1:3:(bar_width):xticlabels(year_tick($0)) with boxes lc rgb colour_gap title text_gap, \
-     '' using 1:4 with linespoints lw line_width pt 7 ps point_size lc rgb colour_deficit title text_deficit, \
-     for [k = 1:has_reserves] reserves_value with lines dt (28,10,6,10) lw 2 lc rgb colour_reserves title reserves_title, \
+     '' using 1:4 with linespoints lw line_width pt 7 ps point_size * marker lc rgb colour_deficit title text_deficit, \
+     for [k = 1:has_reserves] reserves_value with lines dt (28*dash, 10*dash, 6*dash, 10*dash) lw 2 lc rgb colour_reserves title reserves_title, \
      for [k = 1:show_end_value] '' using 1:($0 == n_years - 1 ? $4 : NaN):(money($4)) \
-         with labels left offset 0.8, 0.9 tc rgb colour_deficit font sprintf(',%g', (fmt eq 'pdf' ? pdf_font_size : font_size) + 1) notitle
+         with labels left offset 0.8, 0.9 tc rgb colour_deficit font sprintf(',%g', base_size + 1) notitle

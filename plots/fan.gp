@@ -54,7 +54,7 @@ text_central    = 'Central forecast'
 text_y_axis     = '£m'
 text_x_axis     = 'Financial year'
 
-# ----- Terminal (from fmt) and common settings ---------------------------------
+# ----- Terminal (from fmt) and common settings -------------------------------
 set encoding utf8
 if (!exists("fmt") || fmt eq '') { fmt = 'png' }
 if (!exists("title")) { title = '' }
@@ -62,18 +62,23 @@ if (!exists("datafile") || datafile eq '' || !exists("outfile") || outfile eq ''
     print "fan.gp: datafile and outfile must be given"; exit status 2
 }
 if (fmt eq 'png') {
-    set terminal pngcairo size 1200,700 noenhanced font sprintf('%s,%g', font_name, font_size)
+    base_size = font_size
+    set terminal pngcairo size 1200,700 noenhanced font sprintf('%s,%g', font_name, base_size)
 } else { if (fmt eq 'svg') {
-    set terminal svg size 1200,700 dynamic noenhanced font sprintf('%s,%g', font_name, font_size) background '#FFFFFF'
+    base_size = font_size * 4 / 3.0   # svg sizes are pixels, not points
+    set terminal svg size 1200,700 dynamic noenhanced font sprintf('%s,%g', font_name, base_size) background '#FFFFFF'
 } else { if (fmt eq 'pdf') {
-    set terminal pdfcairo size 8in,4.7in noenhanced font sprintf('%s,%g', font_name, pdf_font_size)
+    base_size = pdf_font_size
+    set terminal pdfcairo size 8in,4.7in noenhanced font sprintf('%s,%g', font_name, base_size)
 } else {
     print "fan.gp: fmt must be 'png', 'svg' or 'pdf', not '".fmt."'"; exit status 2
 } } }
+dash   = (fmt eq 'svg') ? 0.5 : 1     # dash lengths: svg draws them twice as long
+marker = (fmt eq 'pdf') ? 0.55 : 1    # point sizes: pdf draws them larger
 set output outfile
 set datafile separator ","
 set datafile columnheaders
-set title title font sprintf(',%g', (fmt eq 'pdf' ? pdf_font_size : font_size) + 3) tc rgb colour_text
+set title title font sprintf(',%g', base_size + 3) tc rgb colour_text
 set border 3 lc rgb '#666666'
 set tics nomirror tc rgb colour_text
 set grid ytics lt 1 lc rgb colour_grid lw 1
@@ -81,7 +86,7 @@ set grid front                   # grid lines show through the bands
 # legend under the x axis (outside the plot), so it never covers data
 set key below center horizontal reverse Left noautotitle samplen 3 spacing 1.15 width 1 height 1 tc rgb colour_text
 
-# ----- Years on the x axis -----------------------------------------------------
+# ----- Years on the x axis ---------------------------------------------------
 # One tick a year; the label is printed on every year, or on every 2nd, 5th or
 # 10th when there are many years.
 stats datafile using 1 nooutput
@@ -102,7 +107,7 @@ set rmargin (show_end_values ? 10 : 4)   # room for the final values
 money(x) = (x < 0 ? '-' : '') . sprintf('£%.0fm', abs(x))
 is_last(row) = int(row) == n_years - 1
 
-# ----- Statutory override ------------------------------------------------------
+# ----- Statutory override ----------------------------------------------------
 if (!exists("override_label")) { override_label = '' }
 if (!exists("override_note")) { override_note = '' }
 has_override = 0
@@ -114,12 +119,22 @@ if (override_label ne '') {
 if (has_override) {
     if (override_note eq '') { override_note = sprintf('Override ends March %d', override_year + 1) }
     x_override = override_year + 0.5
-    set arrow 1 from x_override, graph 0 to x_override, graph 1.0 nohead front dt (20,12) lw 1.8 lc rgb colour_override
-    set label 1 override_note at x_override, graph 1.0 offset 0, 0.9 center tc rgb colour_override
-    set tmargin 4.5
+    set arrow 1 from x_override, graph 0 to x_override, graph 1.0 nohead front dt (20*dash, 12*dash) lw 1.8 lc rgb colour_override
+    # the note is centred on the line, or starts/ends at it near the edges
+    at_left  = (x_override - (year_first - x_pad)) < 0.15 * (n_years - 1 + 2 * x_pad)
+    at_right = ((year_last + x_pad) - x_override) < 0.15 * (n_years - 1 + 2 * x_pad)
+    if (at_left) {
+        set label 1 override_note at x_override, graph 1.0 offset -0.5, 0.9 left tc rgb colour_override
+    } else { if (at_right) {
+        set label 1 override_note at x_override, graph 1.0 offset 0.5, 0.9 right tc rgb colour_override
+    } else {
+        set label 1 override_note at x_override, graph 1.0 offset 0, 0.9 center tc rgb colour_override
+    } }
+    set tmargin 5
+    set title offset 0, 1.2   # keep the title clear of the note
 }
 
-# ----- Plot --------------------------------------------------------------------
+# ----- Plot ------------------------------------------------------------------
 # Several years: bands as shaded areas. A single year: bands as nested boxes.
 set macros
 if (n_years > 1) {
@@ -142,7 +157,7 @@ plot datafile @band_90 lc rgb colour_band_90 title text_band_90, \
      '' @band_80 lc rgb colour_band_80 title text_band_80, \
      '' @band_50 lc rgb colour_band_50 title text_band_50, \
      '' @line_p50 lw line_width lc rgb colour_median title text_median, \
-     '' @line_cen lw line_width dt (18,10) lc rgb colour_central title text_central, \
+     '' @line_cen lw line_width dt (18*dash, 10*dash) lc rgb colour_central title text_central, \
      for [k = 1:show_end_values] '' using ($1 + x_end):(is_last($0) ? $9 : NaN):(money($9)) with labels left offset 1.0, 0 tc rgb colour_text notitle, \
      for [k = 1:show_end_values] '' using ($1 + x_end):(is_last($0) ? $6 : NaN):(money($6)) with labels left offset 1.0, 0 tc rgb colour_median notitle, \
      for [k = 1:show_end_values] '' using ($1 + x_end):(is_last($0) ? $3 : NaN):(money($3)) with labels left offset 1.0, 0 tc rgb colour_text notitle

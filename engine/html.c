@@ -1,0 +1,386 @@
+/* html.c - report.html: key messages, the budget-paper table, charts,
+ * every table, and the assumptions with their sources. */
+#include "hnb/html.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hnb/report.h"
+
+/* ---- sources: the comments beside a value in the scenario ---- */
+
+typedef struct {
+    char path[512];
+    char **lines;
+    int n;
+} file_lines;
+
+static file_lines cache[8];
+static int ncache;
+
+static const file_lines *lines_of(const char *file)
+{
+    for (int i = 0; i < ncache; i++)
+        if (!strcmp(cache[i].path, file)) return &cache[i];
+    if (ncache == 8) return NULL;
+    FILE *f = fopen(file, "r");
+    if (!f) return NULL;
+    file_lines *fl = &cache[ncache++];
+    snprintf(fl->path, sizeof fl->path, "%s", file);
+    char buf[4096];
+    int cap = 0;
+    while (fgets(buf, sizeof buf, f)) {
+        if (fl->n == cap) {
+            cap = cap ? cap * 2 : 256;
+            fl->lines = realloc(fl->lines, (size_t)cap * sizeof *fl->lines);
+            if (!fl->lines) abort();
+        }
+        buf[strcspn(buf, "\r\n")] = 0;
+        fl->lines[fl->n++] = strdup(buf);
+    }
+    fclose(f);
+    return fl;
+}
+
+/* The '#' that starts a comment on LINE (not inside quotes), or NULL. */
+static const char *comment_start(const char *line)
+{
+    char quote = 0;
+    for (const char *q = line; *q; q++) {
+        if (quote) {
+            if (*q == quote) quote = 0;
+        } else if (*q == '"' || *q == '\'') {
+            quote = *q;
+        } else if (*q == '#' && (q == line || q[-1] == ' ' || q[-1] == '\t')) {
+            return q;
+        }
+    }
+    return NULL;
+}
+
+void hnb_source_comment(const char *file, int line, char *out, size_t n)
+{
+    out[0] = 0;
+    if (!file || line < 1) return;
+    const file_lines *fl = lines_of(file);
+    if (!fl || line > fl->n) return;
+    const char *c = comment_start(fl->lines[line - 1]);
+    const char *lead = fl->lines[line - 1];
+    while (*lead == ' ' || *lead == '-') lead++;
+    if (c && c != lead) { /* a trailing comment */
+        snprintf(out, n, "%s", c + 1 + (c[1] == ' '));
+        return;
+    }
+    /* else the comment block just above */
+    int first = line - 1;
+    while (first > 0) {
+        const char *t = fl->lines[first - 1];
+        while (*t == ' ') t++;
+        if (*t != '#') break;
+        first--;
+    }
+    size_t w = 0;
+    for (int i = first; i < line - 1 && w + 2 < n; i++) {
+        const char *t = fl->lines[i];
+        while (*t == ' ') t++;
+        t++;
+        if (*t == ' ') t++;
+        w += (size_t)snprintf(out + w, n - w, "%s%s", w ? " " : "", t);
+    }
+}
+
+/* ---- HTML ---- */
+
+static void esc(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        case '"': fputs("&quot;", f); break;
+        default: fputc(*s, f);
+        }
+    }
+}
+
+static const char *m1(char *b, double x)
+{
+    hnb_fmt_fixed(b, 32, x / 1e6, 1);
+    return b;
+}
+
+static void inline_svg(FILE *f, const char *charts, const char *name, const char *caption)
+{
+    if (!charts) return;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s.svg", charts, name);
+    FILE *in = fopen(path, "r");
+    if (!in) return;
+    fputs("<figure>", f);
+    char buf[8192];
+    int started = 0;
+    while (fgets(buf, sizeof buf, in)) {
+        if (!started) { /* drop the XML declaration and doctype */
+            char *svg = strstr(buf, "<svg");
+            if (!svg) continue;
+            started = 1;
+            fputs(svg, f);
+            continue;
+        }
+        fputs(buf, f);
+    }
+    fclose(in);
+    fputs("<figcaption>", f);
+    esc(f, caption);
+    fputs("</figcaption></figure>\n", f);
+}
+
+static void table_start(FILE *f, const char *const *heads, int n)
+{
+    fputs("<table><thead><tr>", f);
+    for (int i = 0; i < n; i++) fprintf(f, "<th>%s</th>", heads[i]);
+    fputs("</tr></thead><tbody>\n", f);
+}
+
+int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hnb_result *r,
+                          const hnb_mc *mc, const char *charts)
+{
+    char a[32], b[32], c[32], d[32], e[32], l0[8], l1[8];
+    const int ys = m->years;
+    hnb_year_label(m->start_year, l0);
+    hnb_year_label(m->start_year + ys - 1, l1);
+    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", f);
+    esc(f, m->name);
+    fputs("</title>\n<style>\n"
+          "body{font-family:'DejaVu Sans',Arial,sans-serif;color:#222;max-width:60em;margin:2em auto;"
+          "padding:0 1em;line-height:1.45}\n"
+          "h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:2px solid #0072B2;padding-bottom:.2em;"
+          "margin-top:2em}\n"
+          ".lead{color:#555}.messages{background:#f3f7fb;border-left:5px solid #0072B2;padding:.6em 1.2em}\n"
+          "table{border-collapse:collapse;margin:.8em 0;font-size:.9em}th,td{border:1px solid #bbb;"
+          "padding:3px 8px}th{background:#e8eef4;text-align:left}td.n{text-align:right;"
+          "font-variant-numeric:tabular-nums}\n"
+          "figure{margin:1em 0}figure svg{width:100%;height:auto}figcaption{font-size:.85em;color:#555}\n"
+          "@media print{@page{size:A4;margin:15mm}body{max-width:none;margin:0;font-size:10pt}"
+          "h2{page-break-after:avoid}table,figure{page-break-inside:avoid}a{color:inherit}}\n"
+          "</style></head><body>\n<h1>",
+          f);
+    esc(f, m->name);
+    fputs("</h1>\n<p class=\"lead\">", f);
+    if (m->authority) {
+        esc(f, m->authority);
+        fputs(". ", f);
+    }
+    fprintf(f, "High Needs Block projection, %s to %s. Produced by hnb from <code>", l0, l1);
+    esc(f, m->file);
+    fputs("</code>.</p>\n", f);
+
+    /* key messages */
+    fputs("<h2>Key messages</h2>\n<div class=\"messages\"><ul>\n", f);
+    double reserves = m->reserves >= 0 ? p[m->reserves] : 0;
+    if (m->override_end) {
+        int t = m->override_end - 1 - m->start_year;
+        char lo[8];
+        hnb_year_label(m->override_end - 1, lo);
+        if (t >= -1 && t < ys) {
+            double x = t < 0 ? (m->opening_deficit >= 0 ? p[m->opening_deficit] : 0)
+                             : r->cumulative_deficit[t];
+            fprintf(f, "<li>When the statutory override ends in March %d, the cumulative High "
+                       "Needs deficit is forecast at <b>£%sm</b> (end of %s)",
+                    m->override_end, m1(a, x), lo);
+            if (reserves > 0) fprintf(f, ", %.0f%% of usable reserves of £%sm", 100 * x / reserves, m1(b, reserves));
+            fputs(". From April the council must provide for it in its own budget.</li>\n", f);
+        }
+    }
+    fprintf(f, "<li>By the end of %s the cumulative deficit reaches <b>£%sm</b>; the annual gap "
+               "that year is £%sm.</li>\n",
+            l1, m1(a, r->cumulative_deficit[ys - 1]), m1(b, r->annual_gap[ys - 1]));
+    if (reserves > 0) {
+        int passed = -1;
+        for (int t = 0; t < ys && passed < 0; t++)
+            if (r->cumulative_deficit[t] > reserves) passed = t;
+        char lp[8];
+        if (passed >= 0) {
+            hnb_year_label(m->start_year + passed, lp);
+            fprintf(f, "<li>The deficit passes the council's usable reserves (£%sm) in "
+                       "<b>%s</b>.</li>\n",
+                    m1(a, reserves), lp);
+        } else {
+            fprintf(f, "<li>The deficit stays below usable reserves (£%sm) to %s.</li>\n",
+                    m1(a, reserves), l1);
+        }
+    }
+    if (m->bottom_up)
+        fprintf(f, "<li>EHCPs funded rise from %.0f in %s to %.0f in %s with the planned "
+                   "mitigations (%.0f without).</li>\n",
+                r->ehcps[0], l0, r->ehcps[ys - 1], l1, r->ehcps_unmitigated[ys - 1]);
+    double total_mit = 0;
+    for (int t = 0; t < ys; t++) total_mit += r->mitigations[t];
+    if (m->nmit)
+        fprintf(f, "<li>Planned mitigations are worth £%sm over the period; without them the "
+                   "deficit would be £%sm higher by %s.</li>\n",
+                m1(a, total_mit), m1(b, total_mit), l1);
+    if (mc) {
+        for (int k = 0; k < mc->nexceed; k++) {
+            const hnb_mc_exceedance *x = &mc->exceed[k];
+            char ly[8];
+            hnb_year_label(x->year, ly);
+            fprintf(f, "<li>Chance the deficit is above £%sm at the end of %s: <b>%.0f%%</b>%s.</li>\n",
+                    m1(a, x->threshold), ly, 100 * x->probability,
+                    m->override_end && x->year == m->override_end - 1 ? " (when the override ends)" : "");
+        }
+        int top = mc->ndrivers < 3 ? mc->ndrivers : 3;
+        if (top > 0) {
+            fputs("<li>The assumptions that move the deficit most: ", f);
+            for (int k = 0; k < top; k++) {
+                fputs(k ? (k == top - 1 ? " and " : ", ") : "", f);
+                fputs("<b>", f);
+                esc(f, mc->drivers[k].name);
+                fprintf(f, "</b> (£%sm between its P10 and P90)", m1(a, fabs(mc->drivers[k].swing)));
+            }
+            fputs(".</li>\n", f);
+        }
+    }
+    fputs("</ul></div>\n", f);
+
+    /* the budget-paper table */
+    fputs("<h2>The budget-paper table</h2>\n", f);
+    static const char *const bp[] = {"Year", "Expenditure (£m)", "Grant and income (£m)",
+                                     "Planned mitigations (£m)", "Annual funding gap (£m)",
+                                     "Cumulative deficit (£m)"};
+    table_start(f, bp, 6);
+    for (int t = 0; t < ys; t++) {
+        char l[8];
+        hnb_year_label(m->start_year + t, l);
+        fprintf(f, "<tr><td>%s</td><td class=n>%s</td><td class=n>%s</td><td class=n>%s</td>"
+                   "<td class=n>%s</td><td class=n>%s</td></tr>\n",
+                l, m1(a, r->expenditure[t]), m1(b, r->income[t]), m1(c, r->mitigations[t]),
+                m1(d, r->annual_gap[t]), m1(e, r->cumulative_deficit[t]));
+    }
+    fputs("</tbody></table>\n<p>Expenditure is gross, before planned mitigations; the annual gap "
+          "is expenditure less grant and income less mitigations.</p>\n",
+          f);
+
+    fputs("<h2>Charts</h2>\n", f);
+    inline_svg(f, charts, "deficit", "Annual funding gap (bars) and cumulative deficit (line), £m.");
+    if (mc) inline_svg(f, charts, "fan", "The range of the cumulative deficit across the draws.");
+    inline_svg(f, charts, "funding", "Expenditure against grant and income, £m.");
+    if (m->bottom_up) {
+        inline_svg(f, charts, "plans", "EHCPs funded, by setting.");
+        inline_svg(f, charts, "mix", "The placement mix, % of EHCPs.");
+    }
+    if (m->nmit) inline_svg(f, charts, "mitigations", "Planned mitigations by year, £m.");
+    if (mc) inline_svg(f, charts, "tornado", "What drives the deficit at the horizon.");
+
+    /* every table */
+    fputs("<h2>Tables</h2>\n<h3>Projection</h3>\n", f);
+    static const char *const ph[] = {"Year", "EHCPs", "EHCPs without mitigations", "New plans",
+                                     "Expenditure (£m)", "Mitigations (£m)", "Income (£m)",
+                                     "Grant (£m)", "Annual gap (£m)", "Cumulative deficit (£m)"};
+    table_start(f, ph, 10);
+    for (int t = 0; t < ys; t++) {
+        char l[8], g[32];
+        hnb_year_label(m->start_year + t, l);
+        fprintf(f, "<tr><td>%s</td><td class=n>%.1f</td><td class=n>%.1f</td><td class=n>%.1f</td>",
+                l, r->ehcps[t], r->ehcps_unmitigated[t], r->new_plans[t]);
+        fprintf(f, "<td class=n>%s</td><td class=n>%s</td><td class=n>%s</td><td class=n>%s</td>"
+                   "<td class=n>%s</td><td class=n>%s</td></tr>\n",
+                m1(a, r->expenditure[t]), m1(b, r->mitigations[t]), m1(c, r->income[t]),
+                m1(g, r->grant[t]), m1(d, r->annual_gap[t]), m1(e, r->cumulative_deficit[t]));
+    }
+    fputs("</tbody></table>\n", f);
+    if (m->bottom_up) {
+        fputs("<h3>Placements (with mitigations)</h3>\n", f);
+        static const char *const pl[] = {"Year", "Setting", "Plans", "Cost per plan (£)", "Cost (£m)"};
+        table_start(f, pl, 5);
+        for (int t = 0; t < ys; t++)
+            for (int s = 0; s < m->nsettings; s++) {
+                char l[8];
+                int k = t * m->nsettings + s;
+                hnb_year_label(m->start_year + t, l);
+                fprintf(f, "<tr><td>%s</td><td>", l);
+                esc(f, m->settings[s].label);
+                fprintf(f, "</td><td class=n>%.1f</td><td class=n>%.0f</td><td class=n>%s</td></tr>\n",
+                        r->plans[k], r->unit_cost[k], m1(a, r->cost[k]));
+            }
+        fputs("</tbody></table>\n", f);
+    }
+    if (m->nmit) {
+        fputs("<h3>Mitigations by year (£m)</h3>\n<table><thead><tr><th>Mitigation</th>", f);
+        for (int t = 0; t < ys; t++) {
+            char l[8];
+            hnb_year_label(m->start_year + t, l);
+            fprintf(f, "<th>%s</th>", l);
+        }
+        fputs("</tr></thead><tbody>\n", f);
+        for (int i = 0; i < m->nmit; i++) {
+            fputs("<tr><td>", f);
+            esc(f, m->mits[i].name);
+            fputs("</td>", f);
+            for (int t = 0; t < ys; t++)
+                fprintf(f, "<td class=n>%s</td>", m1(a, r->contribution[t * m->nmit + i]));
+            fputs("</tr>\n", f);
+        }
+        fputs("</tbody></table>\n", f);
+    }
+    if (mc) {
+        fprintf(f, "<h3>Monte Carlo: the cumulative deficit (£m), %ld draws</h3>\n", mc->draws);
+        static const char *const mh[] = {"Year", "P5", "P10", "P25", "P50", "P75", "P90", "P95",
+                                         "Mean", "SE of P50", "SE of P90"};
+        table_start(f, mh, 11);
+        for (int t = 0; t < ys; t++) {
+            char l[8];
+            hnb_year_label(m->start_year + t, l);
+            const double *q = &mc->pct[((size_t)HNB_MC_CUMULATIVE * ys + t) * HNB_MC_NQ];
+            fprintf(f, "<tr><td>%s</td>", l);
+            for (int k = 0; k < HNB_MC_NQ; k++) fprintf(f, "<td class=n>%s</td>", m1(a, q[k]));
+            fprintf(f, "<td class=n>%s</td><td class=n>%.2f</td><td class=n>%.2f</td></tr>\n",
+                    m1(a, mc->mean[(size_t)HNB_MC_CUMULATIVE * ys + t]), mc->se_p50[t] / 1e6,
+                    mc->se_p90[t] / 1e6);
+        }
+        fputs("</tbody></table>\n<h3>Drivers (tornado)</h3>\n", f);
+        static const char *const sh[] = {"Value", "P10", "P90", "Deficit at P10 (£m)",
+                                         "Deficit at P90 (£m)", "Swing (£m)", "Rank correlation"};
+        table_start(f, sh, 7);
+        for (int k = 0; k < mc->ndrivers; k++) {
+            const hnb_mc_driver *x = &mc->drivers[k];
+            fputs("<tr><td>", f);
+            esc(f, x->name);
+            fprintf(f, "</td><td class=n>%.4g</td><td class=n>%.4g</td><td class=n>%s</td>"
+                       "<td class=n>%s</td><td class=n>%s</td><td class=n>%.2f</td></tr>\n",
+                    x->low, x->high, m1(a, x->at_low), m1(b, x->at_high), m1(c, x->swing),
+                    x->rank_correlation);
+        }
+        fputs("</tbody></table>\n", f);
+    }
+
+    /* assumptions */
+    fputs("<h2>Assumptions and their sources</h2>\n<p>Every value of the scenario, with the "
+          "comment the scenario gives beside it.</p>\n",
+          f);
+    static const char *const ah[] = {"Value", "Central", "Uncertainty", "Source or note"};
+    table_start(f, ah, 4);
+    for (int i = 0; i < m->nparams; i++) {
+        const hnb_param *pr = &m->params[i];
+        char src[1024];
+        hnb_source_comment(pr->mark.file, pr->mark.line, src, sizeof src);
+        fputs("<tr><td>", f);
+        esc(f, pr->path);
+        fprintf(f, "</td><td class=n>%.6g</td><td>", pr->central);
+        if (pr->dist.type != HNB_DIST_NONE) {
+            esc(f, hnb_dist_name(pr->dist.type));
+            if (pr->has_id) {
+                fputs(" (", f);
+                esc(f, pr->name);
+                fputs(")", f);
+            }
+        }
+        fputs("</td><td>", f);
+        esc(f, src);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</tbody></table>\n</body></html>\n", f);
+    return ferror(f) ? HNB_EFAIL : HNB_OK;
+}

@@ -1,0 +1,228 @@
+/* workbook.c - workbook.xlsx through libxlsxwriter: a Summary sheet with the
+ * budget-paper table in £m and native charts, and a sheet for every table. */
+#include <stdio.h>
+#include <string.h>
+#include <xlsxwriter.h>
+
+#include "hnb/html.h"
+#include "hnb/report.h"
+
+typedef struct {
+    lxw_format *head, *money, *count, *m1, *title, *pct, *text;
+} formats;
+
+static void header(lxw_worksheet *ws, const formats *fm, const char *const *cols, int n)
+{
+    for (int i = 0; i < n; i++) worksheet_write_string(ws, 0, (lxw_col_t)i, cols[i], fm->head);
+    worksheet_freeze_panes(ws, 1, 0);
+}
+
+int hnb_write_workbook(const char *path, const hnb_model *m, const double *p, const hnb_result *r,
+                       const hnb_mc *mc)
+{
+    (void)p;
+    lxw_workbook_options opt = {.constant_memory = LXW_FALSE, .tmpdir = NULL};
+    lxw_workbook *wb = workbook_new_opt(path, &opt);
+    if (!wb) return -1;
+    formats fm;
+    fm.head = workbook_add_format(wb);
+    format_set_bold(fm.head);
+    format_set_bg_color(fm.head, 0xDCE6F0);
+    format_set_border(fm.head, LXW_BORDER_THIN);
+    format_set_text_wrap(fm.head);
+    fm.money = workbook_add_format(wb);
+    format_set_num_format(fm.money, "#,##0.00");
+    fm.count = workbook_add_format(wb);
+    format_set_num_format(fm.count, "#,##0.000");
+    fm.m1 = workbook_add_format(wb);
+    format_set_num_format(fm.m1, "#,##0.0");
+    fm.title = workbook_add_format(wb);
+    format_set_bold(fm.title);
+    format_set_font_size(fm.title, 14);
+    fm.pct = workbook_add_format(wb);
+    format_set_num_format(fm.pct, "0.0%");
+    fm.text = NULL;
+    const int ys = m->years;
+    char label[8];
+
+    /* Summary: the budget-paper table in £m */
+    lxw_worksheet *sum = workbook_add_worksheet(wb, "Summary");
+    worksheet_write_string(sum, 0, 0, m->name, fm.title);
+    if (m->authority) worksheet_write_string(sum, 1, 0, m->authority, NULL);
+    static const char *const bp[] = {"Year", "Expenditure (£m)", "Grant and income (£m)",
+                                     "Planned mitigations (£m)", "Annual funding gap (£m)",
+                                     "Cumulative deficit (£m)"};
+    for (int i = 0; i < 6; i++) worksheet_write_string(sum, 3, (lxw_col_t)i, bp[i], fm.head);
+    for (int t = 0; t < ys; t++) {
+        lxw_row_t row = (lxw_row_t)(4 + t);
+        hnb_year_label(m->start_year + t, label);
+        worksheet_write_string(sum, row, 0, label, NULL);
+        const double v[5] = {r->expenditure[t], r->income[t], r->mitigations[t], r->annual_gap[t],
+                             r->cumulative_deficit[t]};
+        for (int k = 0; k < 5; k++) worksheet_write_number(sum, row, (lxw_col_t)(k + 1), v[k] / 1e6, fm.m1);
+    }
+    worksheet_set_column(sum, 0, 0, 12, NULL);
+    worksheet_set_column(sum, 1, 5, 16, NULL);
+    worksheet_set_row(sum, 3, 32, NULL);
+    worksheet_freeze_panes(sum, 4, 1);
+    {
+        char cats[64], gap[64], cum[64];
+        snprintf(cats, sizeof cats, "=Summary!$A$5:$A$%d", 4 + ys);
+        snprintf(gap, sizeof gap, "=Summary!$E$5:$E$%d", 4 + ys);
+        snprintf(cum, sizeof cum, "=Summary!$F$5:$F$%d", 4 + ys);
+        lxw_chart *bars = workbook_add_chart(wb, LXW_CHART_COLUMN);
+        lxw_chart_series *s1 = chart_add_series(bars, cats, gap);
+        chart_series_set_name(s1, "Annual funding gap");
+        lxw_chart_fill fill = {.color = 0xE69F00};
+        chart_series_set_fill(s1, &fill);
+        /* libxlsxwriter 1.1 has no combined charts: both series as columns */
+        lxw_chart_series *s2 = chart_add_series(bars, cats, cum);
+        chart_series_set_name(s2, "Cumulative deficit");
+        lxw_chart_fill fill2 = {.color = 0x0072B2};
+        chart_series_set_fill(s2, &fill2);
+        chart_title_set_name(bars, "Annual funding gap and cumulative deficit");
+        chart_axis_set_name(bars->y_axis, "£m");
+        chart_legend_set_position(bars, LXW_CHART_LEGEND_BOTTOM);
+        worksheet_insert_chart(sum, 3, 7, bars);
+    }
+    if (mc) {
+        /* the fan, on its own sheet with its data */
+        lxw_worksheet *fan = workbook_add_worksheet(wb, "Fan");
+        static const char *const fh[] = {"Year", "P5 (£m)", "P10 (£m)", "P25 (£m)", "P50 (£m)",
+                                         "P75 (£m)", "P90 (£m)", "P95 (£m)", "Central (£m)"};
+        header(fan, &fm, fh, 9);
+        for (int t = 0; t < ys; t++) {
+            hnb_year_label(m->start_year + t, label);
+            worksheet_write_string(fan, (lxw_row_t)(t + 1), 0, label, NULL);
+            const double *q = &mc->pct[((size_t)HNB_MC_CUMULATIVE * ys + t) * HNB_MC_NQ];
+            for (int k = 0; k < HNB_MC_NQ; k++)
+                worksheet_write_number(fan, (lxw_row_t)(t + 1), (lxw_col_t)(k + 1), q[k] / 1e6, fm.m1);
+            worksheet_write_number(fan, (lxw_row_t)(t + 1), 8, r->cumulative_deficit[t] / 1e6, fm.m1);
+        }
+        worksheet_set_column(fan, 0, 8, 12, NULL);
+        lxw_chart *ch = workbook_add_chart(wb, LXW_CHART_LINE);
+        static const char cols[] = "BCDEFGHI";
+        static const char *const names[] = {"P5", "P10", "P25", "P50", "P75", "P90", "P95", "Central"};
+        static const uint32_t colours[] = {0xBDD7EE, 0x9DC3E6, 0x2E75B6, 0x000000,
+                                           0x2E75B6, 0x9DC3E6, 0xBDD7EE, 0xD55E00};
+        for (int k = 0; k < 8; k++) {
+            char cats[64], vals[64];
+            snprintf(cats, sizeof cats, "=Fan!$A$2:$A$%d", 1 + ys);
+            snprintf(vals, sizeof vals, "=Fan!$%c$2:$%c$%d", cols[k], cols[k], 1 + ys);
+            lxw_chart_series *s = chart_add_series(ch, cats, vals);
+            chart_series_set_name(s, names[k]);
+            lxw_chart_line ln = {.color = colours[k], .width = k == 3 || k == 7 ? 2.25 : 1.25,
+                                 .dash_type = k == 7 ? LXW_CHART_LINE_DASH_DASH : 0};
+            chart_series_set_line(s, &ln);
+        }
+        chart_title_set_name(ch, "Cumulative deficit: Monte Carlo range");
+        chart_axis_set_name(ch->y_axis, "£m");
+        chart_legend_set_position(ch, LXW_CHART_LEGEND_BOTTOM);
+        worksheet_insert_chart(fan, 1, 10, ch);
+    }
+
+    /* every table, as in the CSV files */
+    lxw_worksheet *ws = workbook_add_worksheet(wb, "projection");
+    static const char *const ph[] = {"year", "label", "ehcps", "ehcps_unmitigated", "new_plans",
+                                     "expenditure", "mitigations", "income", "grant", "annual_gap",
+                                     "cumulative_deficit"};
+    header(ws, &fm, ph, 11);
+    for (int t = 0; t < ys; t++) {
+        lxw_row_t row = (lxw_row_t)(t + 1);
+        hnb_year_label(m->start_year + t, label);
+        worksheet_write_number(ws, row, 0, m->start_year + t, NULL);
+        worksheet_write_string(ws, row, 1, label, NULL);
+        const double cnt[3] = {r->ehcps[t], r->ehcps_unmitigated[t], r->new_plans[t]};
+        const double mon[6] = {r->expenditure[t], r->mitigations[t], r->income[t],
+                               r->grant[t],       r->annual_gap[t],  r->cumulative_deficit[t]};
+        for (int k = 0; k < 3; k++) worksheet_write_number(ws, row, (lxw_col_t)(2 + k), cnt[k], fm.count);
+        for (int k = 0; k < 6; k++) worksheet_write_number(ws, row, (lxw_col_t)(5 + k), mon[k], fm.money);
+    }
+    worksheet_set_column(ws, 0, 1, 9, NULL);
+    worksheet_set_column(ws, 2, 10, 17, NULL);
+    ws = workbook_add_worksheet(wb, "placements");
+    static const char *const plh[] = {"year", "label", "setting", "plans", "unit_cost", "cost"};
+    header(ws, &fm, plh, 6);
+    for (int t = 0, row = 1; t < ys; t++)
+        for (int s = 0; s < m->nsettings; s++, row++) {
+            int k = t * m->nsettings + s;
+            hnb_year_label(m->start_year + t, label);
+            worksheet_write_number(ws, (lxw_row_t)row, 0, m->start_year + t, NULL);
+            worksheet_write_string(ws, (lxw_row_t)row, 1, label, NULL);
+            worksheet_write_string(ws, (lxw_row_t)row, 2, m->settings[s].id, NULL);
+            worksheet_write_number(ws, (lxw_row_t)row, 3, r->plans[k], fm.count);
+            worksheet_write_number(ws, (lxw_row_t)row, 4, r->unit_cost[k], fm.money);
+            worksheet_write_number(ws, (lxw_row_t)row, 5, r->cost[k], fm.money);
+        }
+    worksheet_set_column(ws, 0, 1, 9, NULL);
+    worksheet_set_column(ws, 2, 5, 16, NULL);
+    ws = workbook_add_worksheet(wb, "mitigations");
+    static const char *const mih[] = {"year", "label", "mitigation", "type", "contribution"};
+    header(ws, &fm, mih, 5);
+    for (int t = 0, row = 1; t < ys; t++)
+        for (int i = 0; i < m->nmit; i++, row++) {
+            hnb_year_label(m->start_year + t, label);
+            worksheet_write_number(ws, (lxw_row_t)row, 0, m->start_year + t, NULL);
+            worksheet_write_string(ws, (lxw_row_t)row, 1, label, NULL);
+            worksheet_write_string(ws, (lxw_row_t)row, 2, m->mits[i].name, NULL);
+            worksheet_write_string(ws, (lxw_row_t)row, 3, hnb_mit_type_name(m->mits[i].type), NULL);
+            worksheet_write_number(ws, (lxw_row_t)row, 4, r->contribution[t * m->nmit + i], fm.money);
+        }
+    worksheet_set_column(ws, 0, 1, 9, NULL);
+    worksheet_set_column(ws, 2, 2, 36, NULL);
+    worksheet_set_column(ws, 3, 4, 14, NULL);
+    if (mc) {
+        ws = workbook_add_worksheet(wb, "montecarlo");
+        static const char *const mch[] = {"year", "label", "metric", "mean", "p5", "p10",
+                                          "p25",  "p50",   "p75",    "p90",  "p95"};
+        header(ws, &fm, mch, 11);
+        for (int t = 0, row = 1; t < ys; t++)
+            for (int k = 0; k < HNB_MC_METRICS; k++, row++) {
+                size_t cell = (size_t)k * ys + t;
+                hnb_year_label(m->start_year + t, label);
+                worksheet_write_number(ws, (lxw_row_t)row, 0, m->start_year + t, NULL);
+                worksheet_write_string(ws, (lxw_row_t)row, 1, label, NULL);
+                worksheet_write_string(ws, (lxw_row_t)row, 2, hnb_mc_metric_names[k], NULL);
+                lxw_format *nf = k == HNB_MC_EHCPS ? fm.count : fm.money;
+                worksheet_write_number(ws, (lxw_row_t)row, 3, mc->mean[cell], nf);
+                for (int q = 0; q < HNB_MC_NQ; q++)
+                    worksheet_write_number(ws, (lxw_row_t)row, (lxw_col_t)(4 + q),
+                                           mc->pct[cell * HNB_MC_NQ + q], nf);
+            }
+        worksheet_set_column(ws, 0, 1, 9, NULL);
+        worksheet_set_column(ws, 2, 2, 18, NULL);
+        worksheet_set_column(ws, 3, 10, 16, NULL);
+        ws = workbook_add_worksheet(wb, "sensitivity");
+        static const char *const sh[] = {"variable", "low", "high", "deficit_at_low",
+                                         "deficit_at_high", "swing", "rank_correlation"};
+        header(ws, &fm, sh, 7);
+        for (int k = 0; k < mc->ndrivers; k++) {
+            const hnb_mc_driver *d = &mc->drivers[k];
+            lxw_row_t row = (lxw_row_t)(k + 1);
+            worksheet_write_string(ws, row, 0, d->name, NULL);
+            worksheet_write_number(ws, row, 1, d->low, NULL);
+            worksheet_write_number(ws, row, 2, d->high, NULL);
+            worksheet_write_number(ws, row, 3, d->at_low, fm.money);
+            worksheet_write_number(ws, row, 4, d->at_high, fm.money);
+            worksheet_write_number(ws, row, 5, d->swing, fm.money);
+            worksheet_write_number(ws, row, 6, d->rank_correlation, NULL);
+        }
+        worksheet_set_column(ws, 0, 0, 28, NULL);
+        worksheet_set_column(ws, 1, 6, 17, NULL);
+        if (mc->nexceed) {
+            ws = workbook_add_worksheet(wb, "exceedance");
+            static const char *const eh[] = {"threshold", "year", "label", "probability"};
+            header(ws, &fm, eh, 4);
+            for (int k = 0; k < mc->nexceed; k++) {
+                lxw_row_t row = (lxw_row_t)(k + 1);
+                hnb_year_label(mc->exceed[k].year, label);
+                worksheet_write_number(ws, row, 0, mc->exceed[k].threshold, fm.money);
+                worksheet_write_number(ws, row, 1, mc->exceed[k].year, NULL);
+                worksheet_write_string(ws, row, 2, label, NULL);
+                worksheet_write_number(ws, row, 3, mc->exceed[k].probability, fm.pct);
+            }
+            worksheet_set_column(ws, 0, 3, 16, NULL);
+        }
+    }
+    return workbook_close(wb) == LXW_NO_ERROR ? 0 : -1;
+}

@@ -1,0 +1,27 @@
+/* html.h - the report a committee reads: one self-contained report.html
+ * (charts inlined as SVG, no external fetches, an A4 print stylesheet) and
+ * workbook.xlsx for finance teams (libxlsxwriter). */
+#ifndef HNB_HTML_H
+#define HNB_HTML_H
+
+#include <stdio.h>
+
+#include "hnb/mc.h"
+#include "hnb/model.h"
+#include "hnb/project.h"
+
+/* Write report.html to F. CHARTS is the run's charts/ directory (SVGs are
+ * inlined from it when present) or NULL. */
+int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hnb_result *r,
+                          const hnb_mc *mc, const char *charts);
+
+/* Write workbook.xlsx at PATH (written whole by libxlsxwriter; the caller
+ * renames it into place). Returns 0 on success. */
+int hnb_write_workbook(const char *path, const hnb_model *m, const double *p, const hnb_result *r,
+                       const hnb_mc *mc);
+
+/* The comment that documents the value at FILE:LINE: its trailing comment,
+ * else the comment lines just above it. Empty if none. */
+void hnb_source_comment(const char *file, int line, char *out, size_t n);
+
+#endif
