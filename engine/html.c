@@ -223,13 +223,21 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
                    "deficit would be £%sm higher by %s.</li>\n",
                 m1(a, total_mit), m1(b, total_mit), l1);
     if (mc) {
+        /* one line a threshold: its chance at each year reported */
         for (int k = 0; k < mc->nexceed; k++) {
             const hnb_mc_exceedance *x = &mc->exceed[k];
-            char ly[8];
-            hnb_year_label(x->year, ly);
-            fprintf(f, "<li>Chance the deficit is above £%sm at the end of %s: <b>%.0f%%</b>%s.</li>\n",
-                    m1(a, x->threshold), ly, 100 * x->probability,
-                    m->override_end && x->year == m->override_end - 1 ? " (when the override ends)" : "");
+            if (k > 0 && mc->exceed[k - 1].threshold == x->threshold) continue;
+            fprintf(f, "<li>Chance the deficit is above <b>£%sm</b>: ", m1(a, x->threshold));
+            for (int j = k; j < mc->nexceed && mc->exceed[j].threshold == x->threshold; j++) {
+                char ly[8];
+                hnb_year_label(mc->exceed[j].year, ly);
+                fprintf(f, "%s<b>%.0f%%</b> at the end of %s%s", j > k ? "; " : "",
+                        100 * mc->exceed[j].probability, ly,
+                        m->override_end && mc->exceed[j].year == m->override_end - 1
+                            ? " (when the override ends)"
+                            : "");
+            }
+            fputs(".</li>\n", f);
         }
         int top = mc->ndrivers < 3 ? mc->ndrivers : 3;
         if (top > 0) {

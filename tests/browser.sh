@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Render report.html in a real browser (Debian's headless Chromium) to a
+# screenshot and a PDF, and check both are non-trivial.
+# usage: tests/browser.sh [BUILD/hnb]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+hnb=${1:-$root/build/hnb}
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "browser: chromium is not installed (apt-get install chromium)"; exit 1
+  fi
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$hnb" run "$root/scenarios/leicestershire-2025.yaml" --draws 2000 -o "$work/run" -q
+flags="--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
+       --disable-background-networking --disable-component-update --disable-sync
+       --user-data-dir=$work/profile"
+# shellcheck disable=SC2086
+timeout 120 chromium $flags --window-size=1280,2400 --screenshot="$work/report.png" \
+  "file://$work/run/report.html" >/dev/null 2>&1 || true
+# shellcheck disable=SC2086
+timeout 120 chromium $flags --print-to-pdf="$work/report.pdf" --no-pdf-header-footer \
+  "file://$work/run/report.html" >/dev/null 2>&1 || true
+pass=0 fail=0
+png=$(stat -c %s "$work/report.png" 2>/dev/null || echo 0)
+pdf=$(stat -c %s "$work/report.pdf" 2>/dev/null || echo 0)
+pages=$(/usr/bin/python3 -c 'import re,sys; print(len(re.findall(rb"/Type\s*/Page[^s]", open(sys.argv[1],"rb").read())))' "$work/report.pdf" 2>/dev/null || echo 0)
+if [ "$png" -gt 50000 ]; then pass=$((pass+1)); else echo "screenshot too small: $png bytes"; fail=$((fail+1)); fi
+if [ "$pdf" -gt 50000 ] && [ "$pages" -ge 3 ]; then pass=$((pass+1)); else
+  echo "PDF too small: $pdf bytes, $pages pages"; fail=$((fail+1)); fi
+[ -n "${KEEP:-}" ] && cp "$work/report.png" "$work/report.pdf" "$KEEP"/
+echo "browser: screenshot $png bytes, PDF $pdf bytes ($pages pages)"
+echo "browser: $pass passed, $fail failed"
+[ "$fail" = 0 ]
