@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "hnb/cli.h"
+#include "hnb/plot.h"
 #include "hnb/report.h"
 
 static const char *const titles[] = {"Expenditure", "Grant and income", "Planned mitigations",
@@ -102,6 +103,53 @@ int hnb_cmd_compare(int argc, char **argv)
         o = hnb_outset_create(dir, &err);
         if (!o) rc = HNB_EFAIL;
     }
+    /* the overlay chart: central lines, P10-P90 bands where drawn */
+    char svg[4400] = "";
+    if (!rc && c.run.charts && hnb_plot_dir()) {
+        char cdir[4200], data[4300], base[4300], script[4400], extra[64];
+        snprintf(cdir, sizeof cdir, "%s/charts", dir);
+        if (hnb_mkdirs(cdir, &err) == HNB_OK) {
+            snprintf(data, sizeof data, "%s/compare.csv", cdir);
+            FILE *g = fopen(data, "w");
+            if (g) {
+                fputs("year,label", g);
+                for (int i = 0; i < n; i++) {
+                    fputc(',', g);
+                    for (const char *q = runs[i].model->name; *q; q++) fputc(*q == ',' ? ';' : *q, g);
+                    fprintf(g, ",p10_%d,p90_%d", i + 1, i + 1);
+                }
+                fputc('\n', g);
+                for (int y = y0; y <= y1; y++) {
+                    char label[8];
+                    hnb_year_label(y, label);
+                    fprintf(g, "%d,%s", y, label);
+                    for (int i = 0; i < n; i++) {
+                        const hnb_model *m = runs[i].model;
+                        int t = y - m->start_year;
+                        if (t < 0 || t >= m->years) {
+                            fputs(",,,", g);
+                            continue;
+                        }
+                        fprintf(g, ",%.3f", runs[i].result->cumulative_deficit[t] / 1e6);
+                        if (runs[i].mc) {
+                            const double *q = &runs[i].mc->pct[((size_t)HNB_MC_CUMULATIVE * m->years + t) * HNB_MC_NQ];
+                            fprintf(g, ",%.3f,%.3f", q[1] / 1e6, q[5] / 1e6);
+                        } else {
+                            fputs(",,", g);
+                        }
+                    }
+                    fputc('\n', g);
+                }
+                fclose(g);
+                snprintf(script, sizeof script, "%s/compare.gp", hnb_plot_dir());
+                snprintf(base, sizeof base, "%s/compare", cdir);
+                snprintf(extra, sizeof extra, "nscen=%d", n);
+                if (hnb_plot_draw(script, data, base, "Cumulative deficit by scenario", extra,
+                                  c.run.charts | HNB_CHART_SVG) == 0)
+                    snprintf(svg, sizeof svg, "%s.svg", base);
+            }
+        }
+    }
     FILE *f = NULL, *md = NULL, *h = NULL;
     if (!rc && (!(f = hnb_outset_open(o, "compare.csv", &err)) ||
                 !(md = hnb_outset_open(o, "compare.md", &err)) ||
@@ -160,6 +208,23 @@ int hnb_cmd_compare(int argc, char **argv)
             fputs(")</li>\n", h);
         }
         fputs("</ol>\n", h);
+        if (svg[0]) { /* inline, so the page stands alone */
+            FILE *in = fopen(svg, "r");
+            if (in) {
+                char buf[8192];
+                int started = 0;
+                fputs("<figure>", h);
+                while (fgets(buf, sizeof buf, in)) {
+                    char *at = started ? buf : strstr(buf, "<svg");
+                    if (!at) continue;
+                    started = 1;
+                    fputs(at, h);
+                }
+                fclose(in);
+                fputs("</figure>\n", h);
+            }
+            fputs("\n![Cumulative deficit by scenario](charts/compare.png)\n", md);
+        }
         for (int k = 0; k < NLINES; k++) {
             fprintf(md, "\n## %s (£m)\n\n| Year |", titles[k]);
             fprintf(h, "<h2>%s (£m)</h2>\n<table><tr><th>Year</th>", titles[k]);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "hnb/cli.h"
+#include "hnb/plot.h"
 #include "hnb/report.h"
 
 /* ---- values and grids ---- */
@@ -741,6 +742,39 @@ int hnb_cmd_sweep(int argc, char **argv)
     }
     if (!rc) rc = hnb_outset_commit(o, &err);
     hnb_outset_free(o);
+    /* the chart: lines over one value, a heat map over two */
+    if (!rc && c.run.charts && hnb_plot_dir()) {
+        char cdir[4200], data[4300], base[4300], script[4400], extra[2048] = "";
+        snprintf(cdir, sizeof cdir, "%s/charts", dir);
+        snprintf(data, sizeof data, "%s/sweep.csv", cdir);
+        FILE *g = hnb_mkdirs(cdir, &err) == HNB_OK ? fopen(data, "w") : NULL;
+        if (g) {
+            for (int i = 0; i < n0; i++) {
+                for (int j = 0; j < n1; j++) {
+                    sweep_point *pt = &pts[i * n1 + j];
+                    if (!pt->ok) continue;
+                    if (nv == 1)
+                        fprintf(g, "%.10g,%.3f,%.3f\n", pt->x[0],
+                                pt->has_override ? pt->at_override / 1e6 : NAN, pt->at_horizon / 1e6);
+                    else
+                        fprintf(g, "%.10g,%.10g,%.3f\n", pt->x[0], pt->x[1], pt->at_horizon / 1e6);
+                }
+                if (nv == 2) fputc('\n', g);
+            }
+            fclose(g);
+            snprintf(extra, sizeof extra, "dims=%d", nv);
+            hnb_plot_var(extra, sizeof extra, "xlabel_text", v[0].path);
+            hnb_plot_var(extra, sizeof extra, "ylabel_text", nv == 2 ? v[1].path : "");
+            hnb_plot_var(extra, sizeof extra, "override_label", l_over);
+            hnb_plot_var(extra, sizeof extra, "horizon_label", l_hor);
+            snprintf(script, sizeof script, "%s/sweep.gp", hnb_plot_dir());
+            snprintf(base, sizeof base, "%s/sweep", cdir);
+            char title[2200];
+            snprintf(title, sizeof title, "%s: the deficit as %s%s%s varies", name, v[0].path,
+                     nv == 2 ? " and " : "", nv == 2 ? v[1].path : "");
+            hnb_plot_draw(script, data, base, title, extra, c.run.charts);
+        }
+    }
     if (!rc && !c.quiet) {
         printf("%s over %d point%s (%d failed): %s/sweep.csv, %s/sweep.md\n", name, n0 * n1,
                n0 * n1 == 1 ? "" : "s", failures, dir, dir);
