@@ -282,7 +282,7 @@ static int write_index(const char *out, const char *rows, hnb_err *err)
             int ok = !strcmp(fld[3], "ok");
             fprintf(h, "<tr class=\"%s\"><td><a href=\"", ok ? "ok" : "error");
             html_escape(h, fld[2]);
-            fputs("/summary.md\">", h);
+            fputs("/report.html\">", h);
             html_escape(h, fld[0]);
             fputs("</a></td><td>", h);
             if (ok) {
