@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "hnb/cli.h"
+#include "hnb/html.h"
 #include "hnb/report.h"
 
 #define ROW_FIELDS 18
@@ -227,17 +228,6 @@ static int csv_split(const char *line, char fields[][1024], int max)
     return n;
 }
 
-static void html_escape(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        if (*s == '<') fputs("&lt;", f);
-        else if (*s == '>') fputs("&gt;", f);
-        else if (*s == '&') fputs("&amp;", f);
-        else if (*s == '"') fputs("&quot;", f);
-        else fputc(*s, f);
-    }
-}
-
 static void m1(FILE *f, const char *pounds)
 {
     if (!*pounds) {
@@ -281,15 +271,15 @@ static int write_index(const char *out, const char *rows, hnb_err *err)
             if (n < 5) continue;
             int ok = !strcmp(fld[3], "ok");
             fprintf(h, "<tr class=\"%s\"><td><a href=\"", ok ? "ok" : "error");
-            html_escape(h, fld[2]);
+            hnb_html_escape(h, fld[2]);
             fputs("/report.html\">", h);
-            html_escape(h, fld[0]);
+            hnb_html_escape(h, fld[0]);
             fputs("</a></td><td>", h);
             if (ok) {
                 fputs("ok", h);
             } else {
                 fputs("error: ", h);
-                html_escape(h, fld[4]);
+                hnb_html_escape(h, fld[4]);
             }
             fputs("</td><td class=\"n\">", h);
             if (n > 8) m1(h, fld[8]);
@@ -306,7 +296,7 @@ static int write_index(const char *out, const char *rows, hnb_err *err)
                 }
             }
             fputs("</td><td>", h);
-            if (n > 17) html_escape(h, fld[17]);
+            if (n > 17) hnb_html_escape(h, fld[17]);
             fputs("</td></tr>\n", h);
         }
         fputs("</table>\n</body></html>\n", h);

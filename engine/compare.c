@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "hnb/cli.h"
+#include "hnb/html.h"
 #include "hnb/plot.h"
 #include "hnb/report.h"
 
@@ -47,16 +48,6 @@ static void put_m(FILE *f, double x)
     char b[64];
     hnb_fmt_fixed(b, sizeof b, x / 1e6, 1);
     fputs(b, f);
-}
-
-static void html_text(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        if (*s == '<') fputs("&lt;", f);
-        else if (*s == '>') fputs("&gt;", f);
-        else if (*s == '&') fputs("&amp;", f);
-        else fputc(*s, f);
-    }
 }
 
 int hnb_cmd_compare(int argc, char **argv)
@@ -202,9 +193,9 @@ int hnb_cmd_compare(int argc, char **argv)
         for (int i = 0; i < n; i++) {
             fprintf(md, "%d. **%s** (`%s`)\n", i + 1, runs[i].model->name, argv[optind + i]);
             fputs("<li><b>", h);
-            html_text(h, runs[i].model->name);
+            hnb_html_escape(h, runs[i].model->name);
             fputs("</b> (", h);
-            html_text(h, argv[optind + i]);
+            hnb_html_escape(h, argv[optind + i]);
             fputs(")</li>\n", h);
         }
         fputs("</ol>\n", h);

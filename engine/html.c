@@ -92,7 +92,7 @@ void hnb_source_comment(const char *file, int line, char *out, size_t n)
 
 /* ---- HTML ---- */
 
-static void esc(FILE *f, const char *s)
+void hnb_html_escape(FILE *f, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
@@ -133,7 +133,7 @@ static void inline_svg(FILE *f, const char *charts, const char *name, const char
     }
     fclose(in);
     fputs("<figcaption>", f);
-    esc(f, caption);
+    hnb_html_escape(f, caption);
     fputs("</figcaption></figure>\n", f);
 }
 
@@ -152,7 +152,7 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
     hnb_year_label(m->start_year, l0);
     hnb_year_label(m->start_year + ys - 1, l1);
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", f);
-    esc(f, m->name);
+    hnb_html_escape(f, m->name);
     fputs("</title>\n<style>\n"
           "body{font-family:'DejaVu Sans',Arial,sans-serif;color:#222;max-width:60em;margin:2em auto;"
           "padding:0 1em;line-height:1.45}\n"
@@ -167,14 +167,14 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
           "h2{page-break-after:avoid}table,figure{page-break-inside:avoid}a{color:inherit}}\n"
           "</style></head><body>\n<h1>",
           f);
-    esc(f, m->name);
+    hnb_html_escape(f, m->name);
     fputs("</h1>\n<p class=\"lead\">", f);
     if (m->authority) {
-        esc(f, m->authority);
+        hnb_html_escape(f, m->authority);
         fputs(". ", f);
     }
     fprintf(f, "High Needs Block projection, %s to %s. Produced by hnb from <code>", l0, l1);
-    esc(f, m->file);
+    hnb_html_escape(f, m->file);
     fputs("</code>.</p>\n", f);
 
     /* key messages */
@@ -245,7 +245,7 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
             for (int k = 0; k < top; k++) {
                 fputs(k ? (k == top - 1 ? " and " : ", ") : "", f);
                 fputs("<b>", f);
-                esc(f, mc->drivers[k].name);
+                hnb_html_escape(f, mc->drivers[k].name);
                 fprintf(f, "</b> (£%sm between its P10 and P90)", m1(a, fabs(mc->drivers[k].swing)));
             }
             fputs(".</li>\n", f);
@@ -309,7 +309,7 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
                 int k = t * m->nsettings + s;
                 hnb_year_label(m->start_year + t, l);
                 fprintf(f, "<tr><td>%s</td><td>", l);
-                esc(f, m->settings[s].label);
+                hnb_html_escape(f, m->settings[s].label);
                 fprintf(f, "</td><td class=n>%.1f</td><td class=n>%.0f</td><td class=n>%s</td></tr>\n",
                         r->plans[k], r->unit_cost[k], m1(a, r->cost[k]));
             }
@@ -325,7 +325,7 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
         fputs("</tr></thead><tbody>\n", f);
         for (int i = 0; i < m->nmit; i++) {
             fputs("<tr><td>", f);
-            esc(f, m->mits[i].name);
+            hnb_html_escape(f, m->mits[i].name);
             fputs("</td>", f);
             for (int t = 0; t < ys; t++)
                 fprintf(f, "<td class=n>%s</td>", m1(a, r->contribution[t * m->nmit + i]));
@@ -355,7 +355,7 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
         for (int k = 0; k < mc->ndrivers; k++) {
             const hnb_mc_driver *x = &mc->drivers[k];
             fputs("<tr><td>", f);
-            esc(f, x->name);
+            hnb_html_escape(f, x->name);
             fprintf(f, "</td><td class=n>%.4g</td><td class=n>%.4g</td><td class=n>%s</td>"
                        "<td class=n>%s</td><td class=n>%s</td><td class=n>%.2f</td></tr>\n",
                     x->low, x->high, m1(a, x->at_low), m1(b, x->at_high), m1(c, x->swing),
@@ -375,18 +375,18 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
         char src[1024];
         hnb_source_comment(pr->mark.file, pr->mark.line, src, sizeof src);
         fputs("<tr><td>", f);
-        esc(f, pr->path);
+        hnb_html_escape(f, pr->path);
         fprintf(f, "</td><td class=n>%.6g</td><td>", pr->central);
         if (pr->dist.type != HNB_DIST_NONE) {
-            esc(f, hnb_dist_name(pr->dist.type));
+            hnb_html_escape(f, hnb_dist_name(pr->dist.type));
             if (pr->has_id) {
                 fputs(" (", f);
-                esc(f, pr->name);
+                hnb_html_escape(f, pr->name);
                 fputs(")", f);
             }
         }
         fputs("</td><td>", f);
-        esc(f, src);
+        hnb_html_escape(f, src);
         fputs("</td></tr>\n", f);
     }
     fputs("</tbody></table>\n</body></html>\n", f);

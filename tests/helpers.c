@@ -1,10 +1,12 @@
 /* helpers.c - see helpers.h. */
 #include "helpers.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char warnings[8192];
@@ -90,4 +92,22 @@ void th_done(hnb_model *m, hnb_result *r)
 {
     hnb_result_free(r);
     hnb_model_free(m);
+}
+
+char th_out[65536];
+
+int th_sh(const char *fmt, ...)
+{
+    char cmd[8192], full[8400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    snprintf(full, sizeof full, "cd %s && %s 2>&1", th_root(), cmd);
+    FILE *p = popen(full, "r");
+    if (!p) return -1;
+    size_t n = fread(th_out, 1, sizeof th_out - 1, p);
+    th_out[n] = 0;
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }

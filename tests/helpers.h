@@ -20,5 +20,9 @@ void th_done(hnb_model *m, hnb_result *r);
 const char *th_warnings(void);
 /* The repository root (HNB_ROOT, else "."). */
 const char *th_root(void);
+/* Run a shell command in the repository root; its output (stdout and
+ * stderr) in th_out; returns the exit status. */
+extern char th_out[65536];
+int th_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -20,6 +20,9 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
 int hnb_write_workbook(const char *path, const hnb_model *m, const double *p, const hnb_result *r,
                        const hnb_mc *mc);
 
+/* Write S to F with &, <, > and " escaped. */
+void hnb_html_escape(FILE *f, const char *s);
+
 /* The comment that documents the value at FILE:LINE: its trailing comment,
  * else the comment lines just above it. Empty if none. */
 void hnb_source_comment(const char *file, int line, char *out, size_t n);
