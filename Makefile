@@ -33,7 +33,7 @@ TEST_OBJ   := $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(TEST_SRC))
 
 DEFAULT_SCENARIO ?= scenarios/leicestershire-2025.yaml
 
-.PHONY: all run test bench fuzz install clean deps check-deps
+.PHONY: all run test bench bench-deps fuzz install clean deps check-deps
 
 all: $(BUILD)/hnb
 
@@ -87,7 +87,21 @@ test: deps
 	HNB_BIN=$(abspath $(BUILD)/hnb) HNB_ROOT=$(CURDIR) ASAN_OPTIONS=detect_leaks=1 \
 	  $(BUILD)/test_hnb --jobs=2 $(TEST_ARGS)
 
-bench: deps
+# The NumPy comparison and peak memory need python3-numpy, python3-scipy and time.
+bench-deps: deps
+	@missing=""; \
+	/usr/bin/python3 -c 'import numpy, scipy' 2>/dev/null || missing="$$missing python3-numpy python3-scipy"; \
+	[ -x /usr/bin/time ] || missing="$$missing time"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "for the full benchmark install:$$missing"; \
+	  fi; \
+	fi
+
+bench: bench-deps
 	@$(MAKE) --no-print-directory $(BUILD)/hnb
 	@sh tests/bench.sh $(BUILD)/hnb
 
@@ -99,7 +113,7 @@ build/fuzz/fuzz_load: tests/fuzz_load.c $(ENGINE_SRC)
 
 fuzz: deps build/fuzz/fuzz_load
 	@mkdir -p fuzz-corpus
-	@cp -n scenarios/*.yaml tests/data/*.yaml fuzz-corpus/ 2>/dev/null || true
+	@cp -n scenarios/*.yaml tests/data/*.yaml tests/fuzz-seeds/* fuzz-corpus/ 2>/dev/null || true
 	build/fuzz/fuzz_load -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
 	  -rss_limit_mb=2048 fuzz-corpus
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "hnb/cli.h"
+#include "hnb/csv.h"
 #include "hnb/html.h"
 #include "hnb/report.h"
 
@@ -200,34 +201,6 @@ static char *slurp(const char *path)
     return b;
 }
 
-/* Split one CSV line into fields (quotes as hnb_csv_field writes them). */
-static int csv_split(const char *line, char fields[][1024], int max)
-{
-    int n = 0;
-    const char *p = line;
-    while (n < max) {
-        size_t k = 0;
-        if (*p == '"') {
-            p++;
-            while (*p && !(*p == '"' && p[1] != '"')) {
-                if (*p == '"') p++;
-                if (k < 1023) fields[n][k++] = *p;
-                p++;
-            }
-            if (*p == '"') p++;
-        } else {
-            while (*p && *p != ',' && *p != '\n') {
-                if (k < 1023) fields[n][k++] = *p;
-                p++;
-            }
-        }
-        fields[n++][k] = 0;
-        if (*p != ',') break;
-        p++;
-    }
-    return n;
-}
-
 static void m1(FILE *f, const char *pounds)
 {
     if (!*pounds) {
@@ -263,12 +236,15 @@ static int write_index(const char *out, const char *rows, hnb_err *err)
         while (*p) {
             const char *nl = strchr(p, '\n');
             size_t len = nl ? (size_t)(nl - p) : strlen(p);
-            char *line = strndup(p, len);
-            static char fld[ROW_FIELDS][1024];
-            int n = csv_split(line, fld, ROW_FIELDS);
-            free(line);
+            char *line = strndup(p, len), *fld[ROW_FIELDS];
+            if (!line) abort();
+            int n = hnb_csv_split(line, fld, NULL, ROW_FIELDS);
             p += len + (nl ? 1 : 0);
-            if (n < 5) continue;
+            if (n > ROW_FIELDS) n = ROW_FIELDS;
+            if (n < 5) {
+                free(line);
+                continue;
+            }
             int ok = !strcmp(fld[3], "ok");
             fprintf(h, "<tr class=\"%s\"><td><a href=\"", ok ? "ok" : "error");
             hnb_html_escape(h, fld[2]);
@@ -298,6 +274,7 @@ static int write_index(const char *out, const char *rows, hnb_err *err)
             fputs("</td><td>", h);
             if (n > 17) hnb_html_escape(h, fld[17]);
             fputs("</td></tr>\n", h);
+            free(line);
         }
         fputs("</table>\n</body></html>\n", h);
     }

@@ -1,6 +1,7 @@
 /* err.c - error records, warnings and "did you mean" suggestions. */
 #include "hnb/err.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,7 +87,8 @@ int hnb_edit_distance(const char *a, const char *b)
         row[0] = (int)i;
         for (size_t j = 1; j <= lb; j++) {
             int up = row[j];
-            int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            /* a difference of case alone is no difference: YEARS is years */
+            int cost = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ? 0 : 1;
             int best = diag + cost;
             if (row[j] + 1 < best) best = row[j] + 1;
             if (row[j - 1] + 1 < best) best = row[j - 1] + 1;

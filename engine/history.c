@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hnb/csv.h"
 #include "hnb/value.h"
 
 const char *const hnb_history_series[HNB_H_SERIES] = {"ehcps", "new_plans", "ceased",
@@ -39,15 +40,14 @@ int hnb_history_load(const char *path, hnb_history *h, hnb_err *err)
         while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
         if (len == 0 || line[0] == '#') continue;
         char *fields[8];
-        int nf = 0, starts[8];
-        char *p = line;
-        while (nf < 8) {
-            starts[nf] = (int)(p - line) + 1;
-            fields[nf++] = p;
-            char *comma = strchr(p, ',');
-            if (!comma) break;
-            *comma = 0;
-            p = comma + 1;
+        int starts[8], nf = hnb_csv_split(line, fields, starts, 8);
+        if (nf < 0) {
+            rc = hnb_err_at(err, mk, "a quote is not closed");
+            break;
+        }
+        if (nf > 8) {
+            rc = hnb_err_at(err, mk, "more than 8 fields");
+            break;
         }
         if (ncols == 0) { /* the header */
             for (int i = 0; i < nf; i++) {

@@ -105,12 +105,6 @@ void hnb_html_escape(FILE *f, const char *s)
     }
 }
 
-static const char *m1(char *b, double x)
-{
-    hnb_fmt_fixed(b, 32, x / 1e6, 1);
-    return b;
-}
-
 static void inline_svg(FILE *f, const char *charts, const char *name, const char *caption)
 {
     if (!charts) return;
@@ -147,7 +141,8 @@ static void table_start(FILE *f, const char *const *heads, int n)
 int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hnb_result *r,
                           const hnb_mc *mc, const char *charts)
 {
-    char a[32], b[32], c[32], d[32], e[32], l0[8], l1[8];
+    char a[HNB_NUM_BUF], b[HNB_NUM_BUF], c[HNB_NUM_BUF], d[HNB_NUM_BUF], e[HNB_NUM_BUF], l0[8],
+        l1[8];
     const int ys = m->years;
     hnb_year_label(m->start_year, l0);
     hnb_year_label(m->start_year + ys - 1, l1);
@@ -189,14 +184,14 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
                              : r->cumulative_deficit[t];
             fprintf(f, "<li>When the statutory override ends in March %d, the cumulative High "
                        "Needs deficit is forecast at <b>£%sm</b> (end of %s)",
-                    m->override_end, m1(a, x), lo);
-            if (reserves > 0) fprintf(f, ", %.0f%% of usable reserves of £%sm", 100 * x / reserves, m1(b, reserves));
+                    m->override_end, hnb_fmt_m(a, x), lo);
+            if (reserves > 0) fprintf(f, ", %.0f%% of usable reserves of £%sm", 100 * x / reserves, hnb_fmt_m(b, reserves));
             fputs(". From April the council must provide for it in its own budget.</li>\n", f);
         }
     }
     fprintf(f, "<li>By the end of %s the cumulative deficit reaches <b>£%sm</b>; the annual gap "
                "that year is £%sm.</li>\n",
-            l1, m1(a, r->cumulative_deficit[ys - 1]), m1(b, r->annual_gap[ys - 1]));
+            l1, hnb_fmt_m(a, r->cumulative_deficit[ys - 1]), hnb_fmt_m(b, r->annual_gap[ys - 1]));
     if (reserves > 0) {
         int passed = -1;
         for (int t = 0; t < ys && passed < 0; t++)
@@ -206,10 +201,10 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
             hnb_year_label(m->start_year + passed, lp);
             fprintf(f, "<li>The deficit passes the council's usable reserves (£%sm) in "
                        "<b>%s</b>.</li>\n",
-                    m1(a, reserves), lp);
+                    hnb_fmt_m(a, reserves), lp);
         } else {
             fprintf(f, "<li>The deficit stays below usable reserves (£%sm) to %s.</li>\n",
-                    m1(a, reserves), l1);
+                    hnb_fmt_m(a, reserves), l1);
         }
     }
     if (m->bottom_up)
@@ -221,13 +216,13 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
     if (m->nmit)
         fprintf(f, "<li>Planned mitigations are worth £%sm over the period; without them the "
                    "deficit would be £%sm higher by %s.</li>\n",
-                m1(a, total_mit), m1(b, total_mit), l1);
+                hnb_fmt_m(a, total_mit), hnb_fmt_m(b, total_mit), l1);
     if (mc) {
         /* one line a threshold: its chance at each year reported */
         for (int k = 0; k < mc->nexceed; k++) {
             const hnb_mc_exceedance *x = &mc->exceed[k];
             if (k > 0 && mc->exceed[k - 1].threshold == x->threshold) continue;
-            fprintf(f, "<li>Chance the deficit is above <b>£%sm</b>: ", m1(a, x->threshold));
+            fprintf(f, "<li>Chance the deficit is above <b>£%sm</b>: ", hnb_fmt_m(a, x->threshold));
             for (int j = k; j < mc->nexceed && mc->exceed[j].threshold == x->threshold; j++) {
                 char ly[8];
                 hnb_year_label(mc->exceed[j].year, ly);
@@ -246,7 +241,7 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
                 fputs(k ? (k == top - 1 ? " and " : ", ") : "", f);
                 fputs("<b>", f);
                 hnb_html_escape(f, mc->drivers[k].name);
-                fprintf(f, "</b> (£%sm between its P10 and P90)", m1(a, fabs(mc->drivers[k].swing)));
+                fprintf(f, "</b> (£%sm between its P10 and P90)", hnb_fmt_m(a, fabs(mc->drivers[k].swing)));
             }
             fputs(".</li>\n", f);
         }
@@ -264,8 +259,8 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
         hnb_year_label(m->start_year + t, l);
         fprintf(f, "<tr><td>%s</td><td class=n>%s</td><td class=n>%s</td><td class=n>%s</td>"
                    "<td class=n>%s</td><td class=n>%s</td></tr>\n",
-                l, m1(a, r->expenditure[t]), m1(b, r->income[t]), m1(c, r->mitigations[t]),
-                m1(d, r->annual_gap[t]), m1(e, r->cumulative_deficit[t]));
+                l, hnb_fmt_m(a, r->expenditure[t]), hnb_fmt_m(b, r->income[t]), hnb_fmt_m(c, r->mitigations[t]),
+                hnb_fmt_m(d, r->annual_gap[t]), hnb_fmt_m(e, r->cumulative_deficit[t]));
     }
     fputs("</tbody></table>\n<p>Expenditure is gross, before planned mitigations; the annual gap "
           "is expenditure less grant and income less mitigations.</p>\n",
@@ -289,14 +284,14 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
                                      "Grant (£m)", "Annual gap (£m)", "Cumulative deficit (£m)"};
     table_start(f, ph, 10);
     for (int t = 0; t < ys; t++) {
-        char l[8], g[32];
+        char l[8], g[HNB_NUM_BUF];
         hnb_year_label(m->start_year + t, l);
         fprintf(f, "<tr><td>%s</td><td class=n>%.1f</td><td class=n>%.1f</td><td class=n>%.1f</td>",
                 l, r->ehcps[t], r->ehcps_unmitigated[t], r->new_plans[t]);
         fprintf(f, "<td class=n>%s</td><td class=n>%s</td><td class=n>%s</td><td class=n>%s</td>"
                    "<td class=n>%s</td><td class=n>%s</td></tr>\n",
-                m1(a, r->expenditure[t]), m1(b, r->mitigations[t]), m1(c, r->income[t]),
-                m1(g, r->grant[t]), m1(d, r->annual_gap[t]), m1(e, r->cumulative_deficit[t]));
+                hnb_fmt_m(a, r->expenditure[t]), hnb_fmt_m(b, r->mitigations[t]), hnb_fmt_m(c, r->income[t]),
+                hnb_fmt_m(g, r->grant[t]), hnb_fmt_m(d, r->annual_gap[t]), hnb_fmt_m(e, r->cumulative_deficit[t]));
     }
     fputs("</tbody></table>\n", f);
     if (m->bottom_up) {
@@ -311,7 +306,7 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
                 fprintf(f, "<tr><td>%s</td><td>", l);
                 hnb_html_escape(f, m->settings[s].label);
                 fprintf(f, "</td><td class=n>%.1f</td><td class=n>%.0f</td><td class=n>%s</td></tr>\n",
-                        r->plans[k], r->unit_cost[k], m1(a, r->cost[k]));
+                        r->plans[k], r->unit_cost[k], hnb_fmt_m(a, r->cost[k]));
             }
         fputs("</tbody></table>\n", f);
     }
@@ -328,7 +323,7 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
             hnb_html_escape(f, m->mits[i].name);
             fputs("</td>", f);
             for (int t = 0; t < ys; t++)
-                fprintf(f, "<td class=n>%s</td>", m1(a, r->contribution[t * m->nmit + i]));
+                fprintf(f, "<td class=n>%s</td>", hnb_fmt_m(a, r->contribution[t * m->nmit + i]));
             fputs("</tr>\n", f);
         }
         fputs("</tbody></table>\n", f);
@@ -343,9 +338,9 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
             hnb_year_label(m->start_year + t, l);
             const double *q = &mc->pct[((size_t)HNB_MC_CUMULATIVE * ys + t) * HNB_MC_NQ];
             fprintf(f, "<tr><td>%s</td>", l);
-            for (int k = 0; k < HNB_MC_NQ; k++) fprintf(f, "<td class=n>%s</td>", m1(a, q[k]));
+            for (int k = 0; k < HNB_MC_NQ; k++) fprintf(f, "<td class=n>%s</td>", hnb_fmt_m(a, q[k]));
             fprintf(f, "<td class=n>%s</td><td class=n>%.2f</td><td class=n>%.2f</td></tr>\n",
-                    m1(a, mc->mean[(size_t)HNB_MC_CUMULATIVE * ys + t]), mc->se_p50[t] / 1e6,
+                    hnb_fmt_m(a, mc->mean[(size_t)HNB_MC_CUMULATIVE * ys + t]), mc->se_p50[t] / 1e6,
                     mc->se_p90[t] / 1e6);
         }
         fputs("</tbody></table>\n<h3>Drivers (tornado)</h3>\n", f);
@@ -358,7 +353,7 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
             hnb_html_escape(f, x->name);
             fprintf(f, "</td><td class=n>%.4g</td><td class=n>%.4g</td><td class=n>%s</td>"
                        "<td class=n>%s</td><td class=n>%s</td><td class=n>%.2f</td></tr>\n",
-                    x->low, x->high, m1(a, x->at_low), m1(b, x->at_high), m1(c, x->swing),
+                    x->low, x->high, hnb_fmt_m(a, x->at_low), hnb_fmt_m(b, x->at_high), hnb_fmt_m(c, x->swing),
                     x->rank_correlation);
         }
         fputs("</tbody></table>\n", f);

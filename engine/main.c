@@ -71,6 +71,7 @@ static void usage_run(FILE *f)
           "without draws in either, the run is deterministic):\n"
           "  -n, --draws N          number of draws; adds montecarlo.csv, sensitivity.csv,\n"
           "                         exceedance.csv and a Monte Carlo section to summary.md\n"
+          "                         (0: none, the deterministic run alone)\n"
           "      --seed S           random seed (default: the file's, else 1)\n"
           "  -j, --threads T        worker threads (default: the number of processors);\n"
           "                         the outputs are the same for any T\n"

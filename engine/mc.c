@@ -1,6 +1,7 @@
 /* mc.c - the Monte Carlo driver: threads, reductions, outputs. */
 #include "hnb/mc.h"
 
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -56,6 +57,7 @@ typedef struct {
     double *xdraw;   /* [k * rank_n + i] for i < rank_n */
     long rank_n;
     atomic_long *done;
+    atomic_long *bad; /* the first draw whose results are out of range, or LONG_MAX */
 } job;
 
 static void *worker(void *arg)
@@ -101,6 +103,14 @@ static void *worker(void *arg)
                         buf[((size_t)k * ys + t) * BLOCK + c0 + l] = series[k][t];
             }
         }
+        /* A draw beyond what can be reported (or not finite) fails the run. */
+        for (int k = 0; k < STORED * ys; k++)
+            for (long c = 0; c < cnt; c++)
+                if (!(fabs(buf[(size_t)k * BLOCK + c]) < HNB_MAX_MAGNITUDE)) {
+                    long i = i0 + c, seen = atomic_load(j->bad);
+                    while (i < seen && !atomic_compare_exchange_weak(j->bad, &seen, i)) {
+                    }
+                }
         for (int k = 0; k < STORED * ys; k++)
             memcpy(j->store + (size_t)k * j->n + i0, buf + (size_t)k * BLOCK,
                    sizeof(double) * (size_t)cnt);
@@ -269,13 +279,13 @@ int hnb_mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_mc **out, hnb_err *
 
     /* ---- simulate ---- */
     double t0 = now();
-    atomic_long done = 0;
+    atomic_long done = 0, bad = LONG_MAX;
     job *jobs = calloc((size_t)threads, sizeof *jobs);
     pthread_t *tid = calloc((size_t)threads, sizeof *tid);
     if (!jobs || !tid) abort();
     for (int k = 0; k < threads; k++) {
         jobs[k] = (job){m, s, n * k / threads, n * (k + 1) / threads, n, store, opening, xdraw,
-                        mc->rank_draws, &done};
+                        mc->rank_draws, &done, &bad};
         if (pthread_create(&tid[k], NULL, worker, &jobs[k]) != 0) {
             /* run it here instead: the results are the same */
             worker(&jobs[k]);
@@ -296,6 +306,20 @@ int hnb_mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_mc **out, hnb_err *
     free(jobs);
     free(tid);
     mc->sim_seconds = now() - t0;
+    if (atomic_load(&bad) != LONG_MAX) {
+        big_free(store, cells * sizeof(double));
+        free(opening);
+        free(xdraw);
+        free(cum);
+        free(scratch);
+        hnb_mc_free(mc);
+        hnb_sampler_free(s);
+        return hnb_err_at(err, (hnb_mark){m->file, 1, 1},
+                          "Monte Carlo draw %ld gives a budget line beyond %.0e (or not a "
+                          "number): the scenario's distributions reach values the projection "
+                          "cannot report; narrow them",
+                          atomic_load(&bad) + 1, HNB_MAX_MAGNITUDE);
+    }
 
     /* ---- reduce, in draw order ---- */
     double t1 = now();
@@ -521,12 +545,6 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
     }
 }
 
-static const char *m1(char *b, double x)
-{
-    hnb_fmt_fixed(b, 32, x / 1e6, 1);
-    return b;
-}
-
 static const char *chance_words(double p)
 {
     if (p >= 0.99) return "almost certain";
@@ -541,7 +559,8 @@ static const char *chance_words(double p)
 char *hnb_mc_summary(const hnb_model *m, const hnb_mc *mc, const hnb_result *central)
 {
     sbuf b = {0};
-    char a[32], c[32], d[32], e[32], f2[32];
+    char a[HNB_NUM_BUF], c[HNB_NUM_BUF], d[HNB_NUM_BUF], g[HNB_NUM_BUF], e[HNB_NUM_BUF],
+        f2[HNB_NUM_BUF];
     static const char *const methods[] = {"random", "Latin hypercube", "Sobol"};
     sb_printf(&b, "\n## Monte Carlo ranges\n\n");
     sb_printf(&b,
@@ -557,9 +576,9 @@ char *hnb_mc_summary(const hnb_model *m, const hnb_mc *mc, const hnb_result *cen
         hnb_year_label(m->start_year + t, label);
         hnb_fmt_fixed(e, sizeof e, mc->se_p50[t] / 1e6, 2);
         hnb_fmt_fixed(f2, sizeof f2, mc->se_p90[t] / 1e6, 2);
-        sb_printf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", label, m1(a, mc->pct[row + 1]),
-                  m1(c, mc->pct[row + 3]), m1(d, mc->pct[row + 5]),
-                  m1(a + 16, central->cumulative_deficit[t]), e, f2);
+        sb_printf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", label, hnb_fmt_m(a, mc->pct[row + 1]),
+                  hnb_fmt_m(c, mc->pct[row + 3]), hnb_fmt_m(d, mc->pct[row + 5]),
+                  hnb_fmt_m(g, central->cumulative_deficit[t]), e, f2);
     }
     if (mc->nexceed > 0) {
         sb_printf(&b, "\n### How likely is the deficit to pass each threshold?\n\n");
@@ -576,7 +595,7 @@ char *hnb_mc_summary(const hnb_model *m, const hnb_mc *mc, const hnb_result *cen
             char odds[48] = "";
             if (x->probability > 0.005 && x->probability < 0.5)
                 snprintf(odds, sizeof odds, "; about 1 in %.0f", 1 / x->probability);
-            sb_printf(&b, "- Above £%sm %s: %.1f%% (%s%s).\n", m1(a, x->threshold), when, pct,
+            sb_printf(&b, "- Above £%sm %s: %.1f%% (%s%s).\n", hnb_fmt_m(a, x->threshold), when, pct,
                       chance_words(x->probability), odds);
         }
     }
@@ -594,8 +613,8 @@ char *hnb_mc_summary(const hnb_model *m, const hnb_mc *mc, const hnb_result *cen
             const hnb_mc_driver *x = &mc->drivers[k];
             char rc[32];
             hnb_fmt_fixed(rc, sizeof rc, x->rank_correlation, 2);
-            sb_printf(&b, "| %s | %s | %s | %s | %s |\n", x->name, m1(a, x->at_low),
-                      m1(c, x->at_high), m1(d, x->swing), rc);
+            sb_printf(&b, "| %s | %s | %s | %s | %s |\n", x->name, hnb_fmt_m(a, x->at_low),
+                      hnb_fmt_m(c, x->at_high), hnb_fmt_m(d, x->swing), rc);
         }
         if (mc->rank_draws < mc->draws)
             sb_printf(&b, "\nRank correlations use the first %ld draws.\n", mc->rank_draws);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "hnb/value.h"
 
@@ -51,11 +52,22 @@ static int all_keyed(const hnb_node *seq)
     return 1;
 }
 
-static int is_drop(const hnb_node *item)
+/* 1 if ITEM says drop: true, 0 if it says drop: false or nothing, -1 (and
+ * ERR) if its drop is anything else: `drop: yes` must not silently keep. */
+static int is_drop(const hnb_node *item, hnb_err *err)
 {
     const hnb_node *d = hnb_map_get(item, "drop");
-    return d && d->type == HNB_SCALAR && d->plain &&
-           (!strcmp(d->str, "true") || !strcmp(d->str, "True") || !strcmp(d->str, "TRUE"));
+    if (!d) return 0;
+    if (d->type == HNB_SCALAR && d->plain) {
+        if (!strcmp(d->str, "true") || !strcmp(d->str, "True") || !strcmp(d->str, "TRUE"))
+            return 1;
+        if (!strcmp(d->str, "false") || !strcmp(d->str, "False") || !strcmp(d->str, "FALSE"))
+            return 0;
+    }
+    const char *q = d->type != HNB_SCALAR ? "" : d->plain ? "'" : "\"";
+    hnb_err_at(err, d->mark, "drop: expected true (remove the item) or false, found %s%s%s", q,
+               d->type == HNB_SCALAR ? d->str : hnb_node_type_name(d), q);
+    return -1;
 }
 
 static void strip_drop(hnb_node *item)
@@ -75,7 +87,9 @@ static int merge_seq(hnb_node *base, const hnb_node *over, hnb_err *err)
             const hnb_node *bk = hnb_map_get(base->vals[j], field);
             if (bk && bk->type == HNB_SCALAR && !strcmp(bk->str, key->str)) at = (long)j;
         }
-        if (is_drop(item)) {
+        int drop = is_drop(item, err);
+        if (drop < 0) return HNB_EINPUT;
+        if (drop) {
             if (at < 0)
                 return hnb_err_at(err, item->mark,
                                   "drop: the item with %s '%s' is not in the scenario extended",
@@ -211,6 +225,12 @@ static int load_chain(hnb_srcs *srcs, const char *path, char chain[][PATH_MAX], 
         hnb_node_free(doc);
         return rc;
     }
+    struct stat st;
+    if (stat(real, &st) != 0 || !S_ISREG(st.st_mode)) {
+        rc = hnb_err_at(err, ext->mark, "extends: '%s' is not a regular file", ext->str);
+        hnb_node_free(doc);
+        return rc;
+    }
     for (int i = 0; i <= depth; i++)
         if (!strcmp(chain[i], real)) {
             rc = hnb_err_at(err, ext->mark, "extends: loop: '%s' is already being extended",
@@ -275,6 +295,18 @@ static hnb_node *seq_item(const hnb_node *seq, const char *key)
     return NULL;
 }
 
+/* TEXT, less surrounding blanks, is YAML's null: empty, ~ or null. */
+static int is_null_text(const char *text)
+{
+    while (*text == ' ' || *text == '\t') text++;
+    size_t n = strlen(text);
+    while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t')) n--;
+    static const char *const forms[] = {"", "~", "null", "Null", "NULL"};
+    for (size_t i = 0; i < sizeof forms / sizeof *forms; i++)
+        if (strlen(forms[i]) == n && strncmp(text, forms[i], n) == 0) return 1;
+    return 0;
+}
+
 int hnb_merge_set(hnb_srcs *srcs, hnb_node *root, const char *assignment, hnb_err *err)
 {
     const char *src = hnb_srcs_add(srcs, "--set");
@@ -297,8 +329,9 @@ int hnb_merge_set(hnb_srcs *srcs, hnb_node *root, const char *assignment, hnb_er
         return rc;
     }
     shift_cols(val, (int)plen + 1);
-    /* An empty VALUE parses as an empty document: treat it as null. */
-    if (val->type == HNB_MAP && val->n == 0 && !eq[1]) {
+    /* An empty VALUE, ~ or null parses as an empty document: it is null,
+     * which removes the key (SPEC section 7). */
+    if (val->type == HNB_MAP && val->n == 0 && is_null_text(eq + 1)) {
         hnb_node_free(val);
         val = hnb_node_new_scalar("", (hnb_mark){src, 1, (int)plen + 2}, 1);
     }
@@ -340,6 +373,14 @@ int hnb_merge_set(hnb_srcs *srcs, hnb_node *root, const char *assignment, hnb_er
             hnb_node *it = seq_item(cur, seg);
             if (!it) {
                 rc = hnb_err_at(err, sm, "no item with id or name '%s' in that list", seg);
+                break;
+            }
+            if (!dot && hnb_node_is_null(val)) { /* null removes the item */
+                for (size_t i = 0; i < cur->n; i++)
+                    if (cur->vals[i] == it) {
+                        hnb_node_remove(cur, i);
+                        break;
+                    }
                 break;
             }
             if (!dot) {

@@ -410,6 +410,7 @@ int hnb_node_parse(hnb_srcs *srcs, const char *file, const char *text, size_t le
 
 int hnb_node_load_file(hnb_srcs *srcs, const char *path, hnb_node **out, hnb_err *err)
 {
+    if (!*path) return hnb_err_at(err, (hnb_mark){"''", 0, 0}, "the file name is empty");
     hnb_mark mk = {hnb_srcs_add(srcs, path), 0, 0};
     FILE *f = fopen(path, "rb");
     if (!f) return hnb_err_at(err, mk, "cannot open: %s", strerror(errno));

@@ -40,7 +40,7 @@ struct hnb_work {
     double *amount;      /* a saving's amount_t * e_t: [(i * years + t) * L + l] */
     /* fixed by the model: the ages transitions act at, rule by rule */
     int ntrans_ages, *trans_age, *trans_first, *trans_rules; /* CSR over ages */
-    /* per run (first n_on mitigations on) */
+    /* per run: the tables of the mitigations switched on */
     double *run_demand;  /* [t * L + l] */
     double *run_mix, *run_cap, *run_unit; /* [(t * ns + s) * L + l] */
     /* scratch */
@@ -298,10 +298,13 @@ static void prepare_lane(const hnb_model *m, const double *p, hnb_work *w, int l
 
 /* ---- the population ---- */
 
-/* The year tables of one run: what the first N_ON mitigations do to new
+/* The year tables of a run: what the mitigations switched on do to new
  * plans (demand factor, mix), capacities and unit costs (SPEC section 5),
- * worked out once per run so the year loop touches only arrays. */
-static void run_tables(const hnb_model *m, hnb_work *w, int n_on)
+ * worked out before the run so the year loop touches only arrays.
+ * tables_reset() gives the unmitigated tables; tables_apply() switches one
+ * more mitigation on, so the runs of the attribution cost one mitigation's
+ * work each, not the whole prefix again. */
+static void tables_reset(const hnb_model *m, hnb_work *w)
 {
     const int ns = m->nsettings, ys = m->years;
     for (int t = 0; t < ys; t++) {
@@ -314,49 +317,51 @@ static void run_tables(const hnb_model *m, hnb_work *w, int n_on)
                 w->run_unit[k] = w->unit_base[s * L + l] * w->inflation[k];
             }
     }
-    for (int i = 0; i < n_on; i++) {
-        const hnb_mitigation *mt = &m->mits[i];
-        const double *v = &w->mit_value[i * L];
-        for (int t = 0; t < ys; t++) {
-            const double *e = &w->effect[(i * ys + t) * L];
-            switch (mt->type) {
-            case HNB_MIT_DEMAND:
-                for (int l = 0; l < L; l++) w->run_demand[t * L + l] *= 1 - v[l] * e[l];
-                break;
-            case HNB_MIT_MIX: { /* in listed order, each on the mix the earlier ones left */
-                double *from = &w->run_mix[(t * ns + mt->from) * L];
-                double *to = &w->run_mix[(t * ns + mt->to) * L];
-                for (int l = 0; l < L; l++) {
-                    double move = v[l] * e[l];
-                    if (move > from[l]) move = from[l];
-                    from[l] -= move;
-                    to[l] += move;
-                }
-                break;
+}
+
+static void tables_apply(const hnb_model *m, hnb_work *w, int i)
+{
+    const int ns = m->nsettings, ys = m->years;
+    const hnb_mitigation *mt = &m->mits[i];
+    const double *v = &w->mit_value[i * L];
+    for (int t = 0; t < ys; t++) {
+        const double *e = &w->effect[(i * ys + t) * L];
+        switch (mt->type) {
+        case HNB_MIT_DEMAND:
+            for (int l = 0; l < L; l++) w->run_demand[t * L + l] *= 1 - v[l] * e[l];
+            break;
+        case HNB_MIT_MIX: { /* in listed order, each on the mix the earlier ones left */
+            double *from = &w->run_mix[(t * ns + mt->from) * L];
+            double *to = &w->run_mix[(t * ns + mt->to) * L];
+            for (int l = 0; l < L; l++) {
+                double move = v[l] * e[l];
+                if (move > from[l]) move = from[l];
+                from[l] -= move;
+                to[l] += move;
             }
-            case HNB_MIT_CAPACITY:
-                for (int l = 0; l < L; l++) w->run_cap[(t * ns + mt->setting) * L + l] += v[l] * e[l];
-                break;
-            case HNB_MIT_UNIT_COST:
-                for (int l = 0; l < L; l++)
-                    w->run_unit[(t * ns + mt->setting) * L + l] *= 1 - v[l] * e[l];
-                break;
-            default:
-                break;
-            }
+            break;
+        }
+        case HNB_MIT_CAPACITY:
+            for (int l = 0; l < L; l++) w->run_cap[(t * ns + mt->setting) * L + l] += v[l] * e[l];
+            break;
+        case HNB_MIT_UNIT_COST:
+            for (int l = 0; l < L; l++)
+                w->run_unit[(t * ns + mt->setting) * L + l] *= 1 - v[l] * e[l];
+            break;
+        default:
+            break;
         }
     }
 }
 
-/* Step the plans through the horizon with mitigations 0..n_on-1 switched on.
+/* Step the plans through the horizon with the mitigations the tables hold.
  * Writes placements_t, ehcps_t and NP_t ([t * L + l]); with DETAIL (non-NULL,
  * one result per lane), also the per-setting plans, unit costs and costs. */
-__attribute__((target_clones("avx2", "default"))) static void run_plans(const hnb_model *m, hnb_work *w, int nl, int n_on, double *placements,
+__attribute__((target_clones("avx2", "default"))) static void run_plans(const hnb_model *m, hnb_work *w, int nl, double *placements,
                       double *ehcps, double *new_plans, hnb_result *const *detail)
 {
     const int ns = m->nsettings, ys = m->years;
     double *N = w->plans, *next = w->next;
-    run_tables(m, w, n_on);
     memcpy(N, w->pop0, sizeof(double) * A * L * (size_t)ns);
     for (int t = 0; t < ys; t++) {
         if (t == 0) {
@@ -477,7 +482,8 @@ void hnb_project_batch(const hnb_model *m, const double *const *p, int nl, hnb_w
         int last = -1; /* the last mitigation that changes plans or unit costs */
         for (int i = 0; i < nm; i++)
             if (m->mits[i].type != HNB_MIT_SAVING) last = i;
-        run_plans(m, w, nl, 0, w->plac_unmit, w->ehcps_unmit, w->np_unmit,
+        tables_reset(m, w);
+        run_plans(m, w, nl, w->plac_unmit, w->ehcps_unmit, w->np_unmit,
                   last < 0 && detail ? r : NULL);
         if (detail) {
             /* Attribution: switch mitigations on one at a time, in listed order. */
@@ -489,8 +495,8 @@ void hnb_project_batch(const hnb_model *m, const double *const *p, int nl, hnb_w
                             r[l]->contribution[t * nm + i] = w->amount[(i * ys + t) * L + l];
                     continue;
                 }
-                run_plans(m, w, nl, i + 1, w->plac_mit, w->ehcps_mit, w->np_mit,
-                          i == last ? r : NULL);
+                tables_apply(m, w, i);
+                run_plans(m, w, nl, w->plac_mit, w->ehcps_mit, w->np_mit, i == last ? r : NULL);
                 for (int t = 0; t < ys; t++)
                     for (int l = 0; l < nl; l++) {
                         r[l]->contribution[t * nm + i] = w->prev[t * L + l] - w->plac_mit[t * L + l];
@@ -498,7 +504,8 @@ void hnb_project_batch(const hnb_model *m, const double *const *p, int nl, hnb_w
                     }
             }
         } else if (last >= 0) {
-            run_plans(m, w, nl, last + 1, w->plac_mit, w->ehcps_mit, w->np_mit, NULL);
+            for (int i = 0; i <= last; i++) tables_apply(m, w, i);
+            run_plans(m, w, nl, w->plac_mit, w->ehcps_mit, w->np_mit, NULL);
         }
         if (last < 0) {
             memcpy(w->plac_mit, w->plac_unmit, sizeof(double) * (size_t)ys * L);
@@ -543,4 +550,39 @@ void hnb_project_batch(const hnb_model *m, const double *const *p, int nl, hnb_w
 void hnb_project(const hnb_model *m, const double *p, hnb_work *w, hnb_result *r, int flags)
 {
     hnb_project_batch(m, &p, 1, w, &r, flags);
+}
+
+int hnb_result_check(const hnb_model *m, const hnb_result *r, hnb_err *err)
+{
+    const int ys = r->years, ns = r->nsettings, nm = r->nmit;
+    struct {
+        const char *name;
+        const double *x;
+        int per_year;
+    } series[] = {{"ehcps", r->ehcps, 1},
+                  {"ehcps_unmitigated", r->ehcps_unmitigated, 1},
+                  {"new_plans", r->new_plans, 1},
+                  {"expenditure", r->expenditure, 1},
+                  {"mitigations", r->mitigations, 1},
+                  {"income", r->income, 1},
+                  {"annual_gap", r->annual_gap, 1},
+                  {"cumulative_deficit", r->cumulative_deficit, 1},
+                  {"a setting's plans", r->plans, ns},
+                  {"a setting's unit cost", r->unit_cost, ns},
+                  {"a setting's cost", r->cost, ns},
+                  {"a mitigation's contribution", r->contribution, nm}};
+    for (size_t k = 0; k < sizeof series / sizeof *series; k++)
+        for (int t = 0; t < ys; t++)
+            for (int j = 0; j < series[k].per_year; j++) {
+                double x = series[k].x[t * series[k].per_year + j];
+                if (fabs(x) < HNB_MAX_MAGNITUDE) continue;
+                char label[8];
+                hnb_result_label(m, t, label);
+                return hnb_err_at(err, (hnb_mark){m->file, 1, 1},
+                                  "the projection's %s in %s is %g, beyond the %.0e that hnb "
+                                  "reports: check the scale of the scenario's counts, costs and "
+                                  "growth rates",
+                                  series[k].name, label, x, HNB_MAX_MAGNITUDE);
+            }
+    return HNB_OK;
 }

@@ -20,6 +20,12 @@ void hnb_fmt_fixed(char *buf, size_t size, double x, int decimals)
     }
 }
 
+const char *hnb_fmt_m(char *b, double pounds)
+{
+    hnb_fmt_fixed(b, HNB_NUM_BUF, pounds / 1e6, 1);
+    return b;
+}
+
 void hnb_csv_field(FILE *f, const char *s)
 {
     if (!strpbrk(s, ",\"\n\r")) {

@@ -41,6 +41,11 @@ int hnb_run_compute(const char *file, const hnb_run_opts *o, hnb_run *run, hnb_e
     run->result = hnb_result_create(m);
     hnb_project(m, run->params, w, run->result, HNB_PROJECT_DETAIL);
     hnb_work_free(w);
+    rc = hnb_result_check(m, run->result, err);
+    if (rc) {
+        hnb_run_free(run);
+        return rc;
+    }
     long draws = o->draws >= 0 ? o->draws : m->mc_draws;
     if (draws > 0) {
         hnb_mc_opts mo = {draws,

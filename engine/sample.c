@@ -129,6 +129,76 @@ static void pert_build(pert_table *t, const hnb_dist *d)
     }
 }
 
+/* The copula of M's correlations over its random variables SLOT[0..n):
+ * which variables take part (*CVAR, *NC) and the lower Cholesky factor of
+ * their correlation matrix (*CHOL, nc x nc), or an input error naming the
+ * ids when the matrix is not positive definite (SPEC section 6). */
+static int copula_factor(const hnb_model *m, const int *slot, int n, int **cvar, int *nc,
+                         double **chol, hnb_err *err)
+{
+    *cvar = calloc((size_t)n + 1, sizeof(int));
+    *nc = 0;
+    *chol = NULL;
+    if (!*cvar) abort();
+    for (int k = 0; k < n; k++) {
+        int member = 0;
+        for (int c = 0; c < m->ncorr && !member; c++)
+            member = slot[k] == m->corr[c].a || slot[k] == m->corr[c].b;
+        if (member) (*cvar)[(*nc)++] = k;
+    }
+    int q = *nc;
+    if (q == 0) return HNB_OK;
+    gsl_matrix *a = gsl_matrix_alloc((size_t)q, (size_t)q);
+    if (!a) abort();
+    gsl_matrix_set_identity(a);
+    for (int c = 0; c < m->ncorr; c++) {
+        int ja = -1, jb = -1;
+        for (int j = 0; j < q; j++) {
+            if (slot[(*cvar)[j]] == m->corr[c].a) ja = j;
+            if (slot[(*cvar)[j]] == m->corr[c].b) jb = j;
+        }
+        gsl_matrix_set(a, (size_t)ja, (size_t)jb, m->corr[c].rho);
+        gsl_matrix_set(a, (size_t)jb, (size_t)ja, m->corr[c].rho);
+    }
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    int status = gsl_linalg_cholesky_decomp1(a);
+    gsl_set_error_handler(old);
+    if (status != GSL_SUCCESS) {
+        char ids[600];
+        size_t w = 0;
+        ids[0] = 0;
+        for (int j = 0; j < q && w < sizeof ids - 80; j++)
+            w += (size_t)snprintf(ids + w, sizeof ids - w, "%s%s", j ? ", " : "",
+                                  m->params[slot[(*cvar)[j]]].name);
+        gsl_matrix_free(a);
+        return hnb_err_at(err, m->corr[0].mark,
+                          "monte_carlo.correlations: the correlation matrix of %s is not "
+                          "positive definite: these correlations cannot hold together",
+                          ids);
+    }
+    *chol = calloc((size_t)q * (size_t)q, sizeof(double));
+    if (!*chol) abort();
+    for (int i = 0; i < q; i++)
+        for (int j = 0; j <= i; j++) (*chol)[i * q + j] = gsl_matrix_get(a, (size_t)i, (size_t)j);
+    gsl_matrix_free(a);
+    return HNB_OK;
+}
+
+int hnb_sampler_check_correlations(const hnb_model *m, hnb_err *err)
+{
+    if (m->ncorr == 0) return HNB_OK;
+    int *slot = calloc((size_t)m->nparams + 1, sizeof(int)), n = 0, *cvar, nc;
+    double *chol;
+    if (!slot) abort();
+    for (int i = 0; i < m->nparams; i++)
+        if (m->params[i].dist.type != HNB_DIST_NONE) slot[n++] = i;
+    int rc = copula_factor(m, slot, n, &cvar, &nc, &chol, err);
+    free(slot);
+    free(cvar);
+    free(chol);
+    return rc;
+}
+
 int hnb_sampler_create(const hnb_model *m, hnb_method method, long draws, unsigned long seed,
                        hnb_sampler **out, hnb_err *err)
 {
@@ -161,51 +231,10 @@ int hnb_sampler_create(const hnb_model *m, hnb_method method, long draws, unsign
     }
 
     /* The copula: every variable named in a correlation. */
-    int *member = calloc((size_t)s->n + 1, sizeof(int));
-    if (!member) abort();
-    for (int c = 0; c < m->ncorr; c++)
-        for (int k = 0; k < s->n; k++)
-            if (s->slot[k] == m->corr[c].a || s->slot[k] == m->corr[c].b) member[k] = 1;
-    s->cvar = calloc((size_t)s->n + 1, sizeof(int));
-    if (!s->cvar) abort();
-    for (int k = 0; k < s->n; k++)
-        if (member[k]) s->cvar[s->nc++] = k;
-    free(member);
-    if (s->nc > 0) {
-        gsl_matrix *a = gsl_matrix_alloc((size_t)s->nc, (size_t)s->nc);
-        gsl_matrix_set_identity(a);
-        for (int c = 0; c < m->ncorr; c++) {
-            int ja = -1, jb = -1;
-            for (int j = 0; j < s->nc; j++) {
-                if (s->slot[s->cvar[j]] == m->corr[c].a) ja = j;
-                if (s->slot[s->cvar[j]] == m->corr[c].b) jb = j;
-            }
-            gsl_matrix_set(a, (size_t)ja, (size_t)jb, m->corr[c].rho);
-            gsl_matrix_set(a, (size_t)jb, (size_t)ja, m->corr[c].rho);
-        }
-        gsl_error_handler_t *old = gsl_set_error_handler_off();
-        int status = gsl_linalg_cholesky_decomp1(a);
-        gsl_set_error_handler(old);
-        if (status != GSL_SUCCESS) {
-            char ids[600];
-            size_t w = 0;
-            ids[0] = 0;
-            for (int j = 0; j < s->nc && w < sizeof ids - 80; j++)
-                w += (size_t)snprintf(ids + w, sizeof ids - w, "%s%s", j ? ", " : "",
-                                      m->params[s->slot[s->cvar[j]]].name);
-            gsl_matrix_free(a);
-            hnb_sampler_free(s);
-            return hnb_err_at(err, m->corr[0].mark,
-                              "monte_carlo.correlations: the correlation matrix of %s is not "
-                              "positive definite: these correlations cannot hold together",
-                              ids);
-        }
-        s->chol = calloc((size_t)s->nc * (size_t)s->nc, sizeof(double));
-        if (!s->chol) abort();
-        for (int i = 0; i < s->nc; i++)
-            for (int j = 0; j <= i; j++)
-                s->chol[i * s->nc + j] = gsl_matrix_get(a, (size_t)i, (size_t)j);
-        gsl_matrix_free(a);
+    int rc = copula_factor(m, s->slot, s->n, &s->cvar, &s->nc, &s->chol, err);
+    if (rc) {
+        hnb_sampler_free(s);
+        return rc;
     }
 
     if (method == HNB_METHOD_SOBOL) {

@@ -15,8 +15,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "hnb/csv.h"
 #include "hnb/merge.h"
 #include "hnb/model.h"
+#include "hnb/sample.h"
 
 typedef struct {
     hnb_model *m;
@@ -521,7 +523,7 @@ static int shares_sum_check(ctx *c, const hnb_shares *s, const hnb_node *at, con
     if (off > 0.005 + 1e-12)
         return fail(c, at, "%s: shares sum to %.6g, not 1 (within 0.005)", path, sum);
     if (off > 1e-9)
-        hnb_warn_at(at->mark, "%s: shares sum to %.6g; divided by their sum to make 1", path, sum);
+        hnb_warn_at(at->mark, "%s: shares sum to %.10g; divided by their sum to make 1", path, sum);
     return HNB_OK;
 }
 
@@ -714,19 +716,25 @@ static int parse_csv(ctx *c, const hnb_node *at, const char *path)
             rc = hnb_err_at(c->err, mk, "a NUL character in the file");
             break;
         }
+        char *fld[3];
+        int col[3], nf = hnb_csv_split(line, fld, col, 3);
         if (lineno == 1) {
-            if (strcmp(line, "age,setting,count") != 0)
+            if (nf != 3 || strcmp(fld[0], "age") || strcmp(fld[1], "setting") ||
+                strcmp(fld[2], "count"))
                 rc = hnb_err_at(c->err, mk, "expected the header 'age,setting,count'");
             continue;
         }
         if (len == 0) continue;
-        char *f1 = line, *f2 = strchr(f1, ','), *f3;
-        if (!f2 || !(f3 = strchr(f2 + 1, ',')) || strchr(f3 + 1, ',')) {
+        if (nf < 0) {
+            rc = hnb_err_at(c->err, mk, "a quote is not closed");
+            break;
+        }
+        if (nf != 3) {
             rc = hnb_err_at(c->err, mk, "expected three fields: age,setting,count");
             break;
         }
-        *f2++ = 0;
-        *f3++ = 0;
+        char *f1 = fld[0], *f2 = fld[1], *f3 = fld[2];
+        mk.col = col[0];
         int lo, hi;
         const char *why;
         double count;
@@ -737,11 +745,11 @@ static int parse_csv(ctx *c, const hnb_node *at, const char *path)
         }
         int s = find_setting(m, f2);
         if (s < 0) {
-            mk.col = (int)(f2 - line) + 1;
+            mk.col = col[1];
             rc = hnb_err_at(c->err, mk, "setting: unknown setting '%s'", f2);
             break;
         }
-        mk.col = (int)(f3 - line) + 1;
+        mk.col = col[2];
         if (hnb_value_parse(f3, 1, HNB_KIND_COUNT, &count, &why) < 0) {
             rc = hnb_err_at(c->err, mk, "count: expected a plain number, found %s", why);
             break;
@@ -1271,9 +1279,9 @@ static int compile(ctx *c, const hnb_node *root)
         const hnb_node *at = settings ? settings : pop ? pop : np;
         return fail(c, at,
                     "settings, population and new_plans go together: give all three (a "
-                    "bottom-up scenario) or none (top-down); missing %s%s%s",
-                    settings ? "" : "settings ", pop ? "" : "population ",
-                    np ? "" : "new_plans");
+                    "bottom-up scenario) or none (top-down); missing %s%s%s%s",
+                    settings ? "" : "settings", !settings && !pop ? " and " : "",
+                    pop ? "" : "population", np ? "" : (settings && pop ? "new_plans" : " and new_plans"));
     }
     m->bottom_up = given == 3;
     if (m->bottom_up) {
@@ -1377,6 +1385,7 @@ static int compile_with(hnb_srcs *srcs, const char *file, const hnb_node *root, 
     m->reserves = m->opening_deficit = -1;
     ctx c = {m, err, gone, ngone};
     int rc = compile(&c, root);
+    if (!rc) rc = hnb_sampler_check_correlations(m, err);
     if (rc) {
         hnb_model_free(m);
         *out = NULL;

@@ -7,7 +7,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 hnb=${1:-$root/build/hnb}
 if ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   else
     echo "browser: chromium is not installed (apt-get install chromium)"; exit 1
   fi

@@ -1,11 +1,20 @@
 /* fuzz_load.c - libFuzzer target for the scenario loader (make fuzz).
  *
- * Feeds arbitrary bytes through the YAML tree builder, the checker and,
- * when a scenario is accepted, the projection. Any crash, hang, leak or
- * undefined behaviour is a bug: bad input must only ever give an error. */
+ * Feeds arbitrary bytes through the YAML tree builder, extends-style
+ * merging, --set overrides, the checker and, when a scenario is accepted,
+ * the projection. Any crash, hang, leak or undefined behaviour is a bug:
+ * bad input must only ever give an error.
+ *
+ * Input layout, so that one byte string reaches every stage: the text up to
+ * a line "%%" is the base document, the text after it (if any) is merged
+ * over it as a child file would be (SPEC section 7), and every line of the
+ * form "#set PATH=VALUE" is applied afterwards as a --set override. A YAML
+ * comment to the parser, so the documents stay valid YAML. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "hnb/merge.h"
 #include "hnb/model.h"
 #include "hnb/node.h"
 #include "hnb/project.h"
@@ -16,18 +25,52 @@ static void quiet(void *ud, const char *text)
     (void)text;
 }
 
+/* Apply every "#set PATH=VALUE" line of DATA; stop at the first error. */
+static int apply_sets(hnb_srcs *srcs, hnb_node *root, const char *data, size_t size)
+{
+    size_t i = 0;
+    while (i < size) {
+        const char *line = data + i;
+        const char *nl = memchr(line, '\n', size - i);
+        size_t len = nl ? (size_t)(nl - line) : size - i;
+        if (len > 5 && len < 4096 && memcmp(line, "#set ", 5) == 0) {
+            char buf[4096];
+            memcpy(buf, line + 5, len - 5);
+            buf[len - 5] = 0;
+            hnb_err err;
+            if (strlen(buf) == len - 5 && hnb_merge_set(srcs, root, buf, &err) != HNB_OK)
+                return -1;
+        }
+        i += len + 1;
+    }
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     hnb_warn_set_handler(quiet, NULL);
+    const char *text = (const char *)data;
+    size_t base_len = size, over_at = size;
+    for (size_t i = 0; i + 4 <= size; i++)
+        if ((i == 0 || text[i - 1] == '\n') && memcmp(text + i, "%%\n", 3) == 0) {
+            base_len = i;
+            over_at = i + 3;
+            break;
+        }
     hnb_srcs *srcs = hnb_srcs_create();
-    hnb_node *root = NULL;
+    hnb_node *root = NULL, *over = NULL;
     hnb_err err;
-    if (hnb_node_parse(srcs, "fuzz.yaml", (const char *)data, size, &root, &err) != HNB_OK) {
-        hnb_srcs_free(srcs);
-        return 0;
+    if (hnb_node_parse(srcs, "fuzz.yaml", text, base_len, &root, &err) != HNB_OK) goto done;
+    if (over_at < size) {
+        if (hnb_node_parse(srcs, "child.yaml", text + over_at, size - over_at, &over, &err) !=
+            HNB_OK)
+            goto done;
+        if (hnb_merge_into(root, over, &err) != HNB_OK) goto done;
     }
+    if (apply_sets(srcs, root, text, size) != 0) goto done;
     hnb_model *m = NULL;
     if (hnb_model_compile(srcs, "fuzz.yaml", root, &m, &err) == HNB_OK) {
+        srcs = NULL; /* the model owns it now */
         double *p = malloc(sizeof(double) * (size_t)(m->nparams + 1));
         hnb_model_central(m, p);
         hnb_work *w = hnb_work_create(m);
@@ -37,7 +80,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         hnb_work_free(w);
         free(p);
         hnb_model_free(m);
+    } else {
+        srcs = NULL; /* freed by the failed compile */
     }
+done:
+    hnb_node_free(over);
     hnb_node_free(root);
+    hnb_srcs_free(srcs);
     return 0;
 }

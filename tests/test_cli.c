@@ -62,6 +62,29 @@ Test(cli, bad_input_exits_2_and_writes_nothing)
     snprintf(args, sizeof args, "run %s.missing", bad);
     cr_assert_eq(hnb(args), 2);
     cr_assert(strstr(out, "cannot open") != NULL, "%s", out);
+
+    /* Numbers too large to report: 1e14 plans at £1,000 is £1e17 of spending,
+     * past the 1e15 the engine reports; refused (exit 2), nothing written,
+     * with or without draws (a draw summary once overflowed a buffer here). */
+    const char *huge = th_write("huge.yaml",
+                                "hnb: 1\nname: x\nstart_year: 2025\nyears: 2\nfunding: {grant: 1m}\n"
+                                "settings: [{id: ms, cost: {dist: uniform, min: 900, max: 1100}}]\n"
+                                "population: {total: 1e14, mix: {ms: 1}, age_profile: {5: 1}}\n"
+                                "new_plans: {count: 1, age_profile: {5: 1}, mix: {ms: 1}}\n");
+    snprintf(dir, sizeof dir, "%s.out", huge);
+    snprintf(args, sizeof args, "run %s -o %s --draws 20 --no-charts", huge, dir);
+    cr_assert_eq(hnb(args), 2, "%s", out);
+    cr_assert(strstr(out, "huge.yaml:1:1: the projection's expenditure in 2025/26 is 1e+17") != NULL,
+              "%s", out);
+    cr_assert(!exists(dir), "nothing is written on bad input");
+    /* a draw that overflows: lognormal cost with sigma 30 reaches 1e15 in a few draws */
+    snprintf(args, sizeof args,
+             "run %s -o %s --draws 200 --no-charts --set population.total=100 "
+             "--set 'settings.ms.cost={dist: lognormal, median: 1000, sigma: 30}'",
+             huge, dir);
+    cr_assert_eq(hnb(args), 2, "%s", out);
+    cr_assert(strstr(out, "Monte Carlo draw") != NULL, "%s", out);
+    cr_assert(!exists(dir), "nothing is written on bad input");
 }
 
 Test(cli, run_writes_every_table)

@@ -64,6 +64,8 @@ Test(load, unknown_keys_suggest_the_nearest)
     expect(HEAD "settings:\n  - {id: ms, cost: 1000, capcity: 5}\n" POP NEWP, "capcity",
            "did you mean 'capacity'");
     expect(VALID "zzzzzz: 1\n", "zzzzzz", "known keys:");
+    /* a difference of case alone is the nearest there is */
+    expect(VALID "YEARS: 3\n", "YEARS", "did you mean 'years'");
 }
 
 Test(load, wrong_types_and_value_forms)
@@ -134,7 +136,7 @@ Test(load, shares_rules)
 
 Test(load, bottom_up_keys_go_together)
 {
-    expect(HEAD SETTINGS, "- {id: ms", "missing population new_plans");
+    expect(HEAD SETTINGS, "- {id: ms", "missing population and new_plans");
     expect(HEAD POP, "{total", "missing settings");
     expect(HEAD "cessation: {rate: 1%}\n", "{rate", "top-down");
     expect(HEAD "mitigations:\n  - {name: x, type: demand, reduction: 5%}\n", "demand",
@@ -317,4 +319,37 @@ Test(load, from_csv_errors_name_the_csv_file)
     cr_assert(strstr(err.msg, "cannot open") != NULL, "%s", err.msg);
     cr_assert_eq(err.line, 9); /* the from_csv value in the scenario */
     cr_assert_eq(err.col, 24);
+}
+
+Test(load, from_csv_as_excel_writes_it)
+{
+    /* Excel's "CSV UTF-8": a byte-order mark, and quotes around fields with
+     * commas. Ages 5-10 share 1,000 plans (1000/6 each), age 11 has 60 in sp. */
+    th_write("popx.csv", "\xEF\xBB\xBF" "age,setting,count\n\"5-10\",ms,\"1,000\"\n11,\"sp\",60\n");
+    hnb_err err;
+    hnb_model *m = th_load(HEAD SETTINGS "population: {from_csv: popx.csv}\n" NEWP, &err);
+    cr_assert_not_null(m, "%d:%d: %s", err.line, err.col, err.msg);
+    cr_assert_float_eq(m->pop_csv[5 * 2 + 0], 1000.0 / 6, 1e-9);
+    cr_assert_float_eq(m->pop_csv[10 * 2 + 0], 1000.0 / 6, 1e-9);
+    cr_assert_float_eq(m->pop_csv[11 * 2 + 1], 60, 0);
+    hnb_model_free(m);
+
+    th_write("popq.csv", "age,setting,count\n5,\"ms,10\n");
+    m = th_load(HEAD SETTINGS "population: {from_csv: popq.csv}\n" NEWP, &err);
+    cr_assert_null(m);
+    cr_assert_eq(err.line, 2);
+    cr_assert(strstr(err.msg, "quote is not closed") != NULL, "%s", err.msg);
+}
+
+Test(load, correlations_that_cannot_hold_are_refused_without_draws)
+{
+    /* rho(a,b) = 0.9, rho(a,c) = 0.9, rho(b,c) = -0.9: the determinant of
+     * [[1,.9,.9],[.9,1,-.9],[.9,-.9,1]] is 1 - .81*3 - 2*.729 = -2.888 < 0,
+     * so no Cholesky factor exists. Refused at load, with or without draws. */
+    expect(HEAD "settings:\n  - {id: ms, cost: {dist: uniform, min: 900, max: 1100, id: a}}\n"
+                "  - {id: sp, cost: {dist: uniform, min: 1900, max: 2100, id: b}}\n"
+                "  - {id: ind, cost: {dist: uniform, min: 4900, max: 5100, id: c}}\n" POP NEWP
+                "monte_carlo:\n  correlations:\n    - {a: a, b: b, rho: 0.9}\n"
+                "    - {a: a, b: c, rho: 0.9}\n    - {a: b, b: c, rho: -0.9}\n",
+           "{a: a, b: b", "not positive definite");
 }

@@ -193,3 +193,43 @@ Test(merge, year_keys_merge_across_spellings)
     cr_assert_float_eq(central(m, "new_plans.growth.2026"), 0.40, 1e-12);
     hnb_model_free(m);
 }
+
+Test(merge, set_null_removes_a_key_or_an_item)
+{
+    /* SPEC 7: VALUE is read as YAML, and null (~) removes a key */
+    const char *sets[] = {"mitigations.Banding=~", "other_expenditure.AP= null ",
+                          "settings.sp.capacity=~", "settings.sp.overflow=~"};
+    hnb_err err;
+    hnb_model *m = load_child("extends: base.yaml\n", sets, 4, &err);
+    cr_assert_not_null(m, "%s:%d:%d: %s", err.file, err.line, err.col, err.msg);
+    cr_assert_eq(m->nmit, 1);
+    cr_assert_str_eq(m->mits[0].name, "Saving");
+    cr_assert_eq(m->nother, 1);
+    cr_assert_str_eq(m->other[0].name, "Central");
+    cr_assert_null(m->settings[1].capacity);
+    hnb_model_free(m);
+}
+
+Test(merge, drop_must_be_true_or_false)
+{
+    hnb_err err;
+    cr_assert_null(load_child("extends: base.yaml\nother_expenditure:\n  - {name: AP, drop: yes}\n",
+                              NULL, 0, &err));
+    cr_assert_eq(err.line, 3);
+    cr_assert_eq(err.col, 22); /* "yes": after "  - {name: AP, drop: " (21 characters) */
+    cr_assert(strstr(err.msg, "drop: expected true") != NULL, "%s", err.msg);
+    hnb_model *m = load_child("extends: base.yaml\nother_expenditure:\n  - {name: AP, drop: false}\n",
+                              NULL, 0, &err);
+    cr_assert_not_null(m, "%s:%d:%d: %s", err.file, err.line, err.col, err.msg);
+    cr_assert_eq(m->nother, 2); /* kept, and the drop key is gone */
+    hnb_model_free(m);
+}
+
+Test(merge, extends_a_directory_is_an_error_at_the_key)
+{
+    hnb_err err;
+    cr_assert_null(load_child("name: x\nextends: .\n", NULL, 0, &err));
+    cr_assert_eq(err.line, 2);
+    cr_assert_eq(err.col, 10);
+    cr_assert(strstr(err.msg, "not a regular file") != NULL, "%s", err.msg);
+}

@@ -43,6 +43,13 @@ void hnb_project(const hnb_model *m, const double *p, hnb_work *w, hnb_result *r
 void hnb_project_batch(const hnb_model *m, const double *const *p, int nl, hnb_work *w,
                        hnb_result *const *r, int flags);
 
+/* The largest magnitude a result may reach (pounds or plans): a thousand
+ * times the UK's GDP. Beyond it (or not finite) a scenario is refused, so
+ * that every figure hnb writes is a real number printed in full. */
+#define HNB_MAX_MAGNITUDE 1e15
+/* HNB_OK, or HNB_EINPUT naming the first figure of R out of range. */
+int hnb_result_check(const hnb_model *m, const hnb_result *r, hnb_err *err);
+
 /* The calendar-year label of year index t, e.g. "2025/26". */
 void hnb_result_label(const hnb_model *m, int t, char buf[8]);
 

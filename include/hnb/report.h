@@ -13,9 +13,13 @@
 
 /* Format money to 2 decimals (counts: 3) with -0.00 written 0.00. */
 void hnb_fmt_fixed(char *buf, size_t size, double x, int decimals);
+/* Buffers for one formatted figure: the engine refuses results beyond
+ * HNB_MAX_MAGNITUDE (see hnb_result_check), so 64 bytes always hold one. */
+#define HNB_NUM_BUF 64
+/* POUNDS as £m to one decimal ("145.5") into B, HNB_NUM_BUF bytes; returns B. */
+const char *hnb_fmt_m(char *b, double pounds);
 /* Write FIELD to F as a CSV field: quoted only if it holds a comma or quote. */
 void hnb_csv_field(FILE *f, const char *field);
-
 /* A set of output files being written; committed together. */
 typedef struct hnb_outset hnb_outset;
 hnb_outset *hnb_outset_create(const char *dir, hnb_err *err);

@@ -22,6 +22,9 @@ typedef struct hnb_stream hnb_stream;
 int hnb_sampler_create(const hnb_model *m, hnb_method method, long draws, unsigned long seed,
                        hnb_sampler **out, hnb_err *err);
 void hnb_sampler_free(hnb_sampler *s);
+/* The correlation check alone (the loader runs it, so that `hnb check` and a
+ * run without draws refuse what a run with draws would). */
+int hnb_sampler_check_correlations(const hnb_model *m, hnb_err *err);
 
 int hnb_sampler_nvars(const hnb_sampler *s);
 /* The model slot of random variable k. */

@@ -1,0 +1,39 @@
+/* csv.c - reading CSV lines (RFC 4180 quoting, one line at a time). */
+#include "hnb/csv.h"
+
+#include <string.h>
+
+int hnb_csv_split(char *line, char **fields, int *cols, int max)
+{
+    char *r = line, *w;
+    int n = 0;
+    if (!strncmp(r, "\xEF\xBB\xBF", 3)) r += 3;
+    for (;;) {
+        if (n == max) return max + 1;
+        if (cols) cols[n] = (int)(r - line) + 1;
+        fields[n++] = w = r;
+        if (*r == '"') {
+            r++;
+            for (;;) {
+                if (!*r) return -1;
+                if (*r == '"' && r[1] == '"') {
+                    *w++ = '"';
+                    r += 2;
+                } else if (*r == '"') {
+                    r++;
+                    break;
+                } else {
+                    *w++ = *r++;
+                }
+            }
+            /* text after the closing quote belongs to the field, as most readers take it */
+            while (*r && *r != ',') *w++ = *r++;
+        } else {
+            while (*r && *r != ',') *w++ = *r++;
+        }
+        int more = *r == ',';
+        if (more) r++;
+        *w = 0;
+        if (!more) return n;
+    }
+}
