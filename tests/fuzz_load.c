@@ -9,15 +9,20 @@
  * a line "%%" is the base document, the text after it (if any) is merged
  * over it as a child file would be (SPEC section 7), and every line of the
  * form "#set PATH=VALUE" is applied afterwards as a --set override. A YAML
- * comment to the parser, so the documents stay valid YAML. */
+ * comment to the parser, so the documents stay valid YAML. An accepted
+ * scenario is projected and every table, the summary and the report are
+ * written to memory, after a few Monte Carlo draws when it has any. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hnb/html.h"
+#include "hnb/mc.h"
 #include "hnb/merge.h"
 #include "hnb/model.h"
 #include "hnb/node.h"
 #include "hnb/project.h"
+#include "hnb/report.h"
 
 static void quiet(void *ud, const char *text)
 {
@@ -76,6 +81,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         hnb_work *w = hnb_work_create(m);
         hnb_result *r = hnb_result_create(m);
         hnb_project(m, p, w, r, HNB_PROJECT_DETAIL);
+        if (hnb_result_check(m, r, &err) == HNB_OK) {
+            hnb_mc *mc = NULL;
+            int random = 0;
+            for (int i = 0; i < m->nparams; i++) random |= m->params[i].dist.type != HNB_DIST_NONE;
+            if (random) {
+                hnb_mc_opts o = {8, 1, HNB_METHOD_LHS, 1, 0};
+                if (hnb_mc_run(m, &o, &mc, &err) != HNB_OK) mc = NULL;
+            }
+            char *buf = NULL;
+            size_t len = 0;
+            FILE *f = open_memstream(&buf, &len);
+            if (f) {
+                hnb_write_projection(f, m, r);
+                hnb_write_placements(f, m, r);
+                hnb_write_mitigations(f, m, r);
+                char *extra = mc ? hnb_mc_summary(m, mc, r) : NULL;
+                hnb_write_summary(f, m, p, r, extra);
+                free(extra);
+                if (mc) {
+                    hnb_write_montecarlo(f, m, mc);
+                    hnb_write_sensitivity(f, m, mc);
+                    hnb_write_exceedance(f, m, mc);
+                }
+                hnb_write_report_html(f, m, p, r, mc, NULL);
+                fclose(f);
+            }
+            free(buf);
+            hnb_mc_free(mc);
+        }
         hnb_result_free(r);
         hnb_work_free(w);
         free(p);
