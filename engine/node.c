@@ -222,9 +222,20 @@ static hnb_mark mark_of(builder *b, yaml_mark_t m)
     return k;
 }
 
+/* YAML's key equality: the same text, except that a plain integer and a
+ * quoted one are different keys (11 is an int, "11" a string). Ages and
+ * years written both ways are then handled where they are read: ages in a
+ * set of shares add, a year named twice is an error (SPEC section 2). */
 static int key_equal(const hnb_node *a, const hnb_node *b)
 {
-    return a->len == b->len && memcmp(a->str, b->str, a->len) == 0;
+    if (a->len != b->len || memcmp(a->str, b->str, a->len) != 0) return 0;
+    if (a->plain == b->plain) return 1;
+    const char *q = a->str;
+    if (*q == '+' || *q == '-') q++;
+    if (!*q) return 1;
+    for (; *q; q++)
+        if (*q < '0' || *q > '9') return 1;
+    return 0;
 }
 
 /* Attach a finished node N (a scalar, an alias copy, or a just-opened

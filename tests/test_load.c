@@ -353,3 +353,22 @@ Test(load, correlations_that_cannot_hold_are_refused_without_draws)
                 "    - {a: a, b: c, rho: 0.9}\n    - {a: b, b: c, rho: -0.9}\n",
            "{a: a, b: b", "not positive definite");
 }
+
+Test(load, an_age_written_as_a_number_and_as_a_string_adds)
+{
+    /* SPEC 2: a key is one age (16 or "16"); in a set of shares, overlapping
+     * keys add. In YAML 5 and "5" are different keys, so both are read and
+     * add: all 10 plans at age 5. Years named both ways stay an error. */
+    hnb_err err;
+    hnb_model *m = th_load(HEAD SETTINGS "population: {total: 10, mix: {ms: 1}, age_profile: "
+                                         "{5: 0.5, \"5\": 0.5}}\n" NEWP,
+                           &err);
+    cr_assert_not_null(m, "%d:%d: %s", err.line, err.col, err.msg);
+    hnb_result *r = th_run(m);
+    cr_assert_float_eq(r->ehcps[0], 10, 1e-12);
+    th_done(m, r);
+    expect(VALID "cessation: {by_age: {5: 10%, \"5\": 20%}}\n", "\"5\"", "same width");
+    expect("hnb: 1\nname: t\nstart_year: 2025\nyears: 3\n"
+           "funding: {grant: 1m, transfers: {2025: 1m, \"2025\": 2m}}\n",
+           "\"2025\"", "named twice");
+}
