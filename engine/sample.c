@@ -108,6 +108,7 @@ static void pert_build(pert_table *t, const hnb_dist *d)
     double r = d->max - d->min;
     t->alpha = 1 + 4 * (d->mode - d->min) / r;
     t->beta = 1 + 4 * (d->max - d->mode) / r;
+    if (t->alpha == 1 || t->beta == 1) return; /* closed forms, no table */
     t->x = malloc(sizeof(double) * (PERT_NODES + 1));
     t->dx = malloc(sizeof(double) * (PERT_NODES + 1));
     t->ok = calloc(PERT_NODES, 1);
@@ -371,6 +372,11 @@ static double hermite(const pert_table *t, int j, double f)
 
 static double pert_quantile(const pert_table *t, const hnb_dist *d, double u)
 {
+    /* A mode at a bound (the usual "delivery: 1 at best") is Beta(5, 1) or
+     * Beta(1, 5), whose quantiles are closed forms; their tables would miss
+     * the tolerance wherever the quantile is steep, a fifth of all draws. */
+    if (t->beta == 1) return d->min + (d->max - d->min) * pow(u, 1 / t->alpha);
+    if (t->alpha == 1) return d->min + (d->max - d->min) * (1 - pow(1 - u, 1 / t->beta));
     double pos = u * PERT_NODES;
     int j = (int)pos;
     if (j >= PERT_NODES) j = PERT_NODES - 1;

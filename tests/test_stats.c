@@ -83,15 +83,19 @@ Test(stats, pert_table_matches_gsl_beta_inverse)
     hnb_err err;
     hnb_model *m = th_load("hnb: 1\nname: t\nstart_year: 2025\nyears: 1\nfunding: {grant: 0}\n"
                            "opening_deficit: {dist: pert, min: 1m, mode: 2m, max: 7m}\n"
-                           "reserves: {dist: pert, min: 0, mode: 10m, max: 10m}\n",
+                           "reserves: {dist: pert, min: 0, mode: 10m, max: 10m}\n"
+                           "other_expenditure: [{name: x, base: {dist: pert, min: 1m, mode: 1m, max: 3m}}]\n",
                            &err);
     cr_assert_not_null(m, "%s", err.msg);
     hnb_sampler *s;
     cr_assert_eq(hnb_sampler_create(m, HNB_METHOD_RANDOM, 10, 1, &s, &err), 0);
-    /* opening: alpha = 1 + 4 * 1/6, beta = 1 + 4 * 5/6; reserves: alpha 5, beta 1 */
-    const double alpha[2] = {1 + 4.0 / 6, 5}, beta[2] = {1 + 20.0 / 6, 1};
-    const double lo[2] = {1e6, 0}, width[2] = {6e6, 10e6};
-    for (int k = 0; k < 2; k++)
+    cr_assert_eq(hnb_sampler_nvars(s), 3);
+    /* opening: alpha = 1 + 4 * 1/6, beta = 1 + 4 * 5/6 (a table); reserves:
+     * alpha 5, beta 1 and other: alpha 1, beta 5 (closed forms u^(1/5) and
+     * 1 - (1-u)^(1/5)). Variables come in slot order: opening, reserves, other. */
+    const double alpha[3] = {1 + 4.0 / 6, 5, 1}, beta[3] = {1 + 20.0 / 6, 1, 5};
+    const double lo[3] = {1e6, 0, 1e6}, width[3] = {6e6, 10e6, 2e6};
+    for (int k = 0; k < 3; k++)
         for (int i = 1; i < 20000; i++) {
             double u = i / 20000.0 + 1e-7;
             double want = lo[k] + width[k] * gsl_cdf_beta_Pinv(u, alpha[k], beta[k]);
