@@ -46,6 +46,7 @@ struct hnb_work {
     /* scratch */
     double *plans, *next; /* N and the year being built: [(s * A + a) * L + l] */
     double *out, *pre;    /* per setting: rates out at one age, counts before it */
+    double *tot;          /* per setting: plans in it this year, [s * L + l] */
     double *lane_tmp;     /* one lane's scratch for prepare */
     double *plac_unmit, *plac_mit, *ehcps_unmit, *ehcps_mit, *np_unmit, *np_mit, *prev;
 };
@@ -87,6 +88,7 @@ hnb_work *hnb_work_create(const hnb_model *m)
     w->next = zalloc(A * ns * L, sizeof(double));
     w->out = zalloc(ns * L, sizeof(double));
     w->pre = zalloc(ns * L, sizeof(double));
+    w->tot = zalloc(ns * L, sizeof(double));
     size_t tmp = ys + ns + A + 64;
     for (int s = 0; s < m->nsettings; s++)
         if ((size_t)m->settings[s].nbands > tmp) tmp = (size_t)m->settings[s].nbands;
@@ -119,7 +121,7 @@ void hnb_work_free(hnb_work *w)
                      w->capacity,   w->effect,     w->mit_value,  w->trans_rate, w->grant,
                      w->income,     w->other,      w->savings,    w->amount,     w->run_demand,
                      w->run_mix,    w->run_cap,    w->run_unit,   w->plans,      w->next,
-                     w->out,        w->pre,        w->lane_tmp,   w->plac_unmit, w->plac_mit,
+                     w->out,        w->pre,        w->tot,        w->lane_tmp,   w->plac_unmit, w->plac_mit,
                      w->ehcps_unmit, w->ehcps_mit, w->np_unmit,   w->np_mit,     w->prev};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
     free(w->trans_age);
@@ -356,31 +358,64 @@ static void tables_apply(const hnb_model *m, hnb_work *w, int i)
 
 /* Step the plans through the horizon with the mitigations the tables hold.
  * Writes placements_t, ehcps_t and NP_t ([t * L + l]); with DETAIL (non-NULL,
- * one result per lane), also the per-setting plans, unit costs and costs. */
+ * one result per lane), also the per-setting plans, unit costs and costs.
+ *
+ * The steps of SPEC section 4 are fused so that each year is one pass over
+ * the plans: cessation, ageing and the new plans are written together, each
+ * setting's total accumulated on the way; transitions (a few ages) and
+ * capacity (only when exceeded) then correct the counts and the totals they
+ * move. Transitions still act on the counts before new plans (recomputed
+ * from last year's), so the arithmetic is SPEC's, in another order. */
 __attribute__((target_clones("avx2", "default"))) static void run_plans(const hnb_model *m, hnb_work *w, int nl, double *placements,
                       double *ehcps, double *new_plans, hnb_result *const *detail)
 {
     const int ns = m->nsettings, ys = m->years;
-    double *N = w->plans, *next = w->next;
+    double *N = w->plans, *next = w->next, *tot = w->tot;
     memcpy(N, w->pop0, sizeof(double) * A * L * (size_t)ns);
     for (int t = 0; t < ys; t++) {
         if (t == 0) {
             /* NP_0 = new_plans.count, already in N_0 */
             for (int l = 0; l < L; l++) new_plans[l] = w->baseline[l];
+            for (int s = 0; s < ns; s++) {
+                const double *restrict row = &N[s * A * L];
+                double acc[L];
+                for (int l = 0; l < L; l++) acc[l] = 0;
+                for (int a = 0; a < A; a++)
+                    for (int l = 0; l < L; l++) acc[l] += row[a * L + l];
+                for (int l = 0; l < L; l++) tot[s * L + l] = acc[l];
+            }
         } else {
-            /* 1-2. cessation, then ageing: age 25 ends, age 0 starts empty */
+            /* 4. new plans: baseline times the demand factor; mix after mix mitigations */
+            double np[L];
+            for (int l = 0; l < L; l++) {
+                np[l] = w->baseline[t * L + l] * w->run_demand[t * L + l];
+                new_plans[t * L + l] = np[l];
+            }
+            /* 1, 2 and 4: cessation, ageing (age 25 ends, age 0 starts empty)
+             * and the new plans, in one pass */
             for (int s = 0; s < ns; s++) {
                 const double *restrict from = &N[s * A * L];
                 double *restrict row = &next[s * A * L];
-                for (int l = 0; l < L; l++) row[l] = 0;
+                double to_s[L], acc[L];
+                for (int l = 0; l < L; l++) {
+                    to_s[l] = np[l] * w->run_mix[(t * ns + s) * L + l];
+                    row[l] = to_s[l] * w->np_age[0][l];
+                    acc[l] = row[l];
+                }
                 for (int a = 1; a < A; a++)
-                    for (int l = 0; l < L; l++)
-                        row[a * L + l] = from[(a - 1) * L + l] * w->keep[a - 1][l];
+                    for (int l = 0; l < L; l++) {
+                        double x = from[(a - 1) * L + l] * w->keep[a - 1][l] +
+                                   to_s[l] * w->np_age[a][l];
+                        row[a * L + l] = x;
+                        acc[l] += x;
+                    }
+                for (int l = 0; l < L; l++) tot[s * L + l] = acc[l];
             }
             double *swap = N;
             N = next;
-            next = swap;
-            /* 3. transitions: all rules at one age act at once on A[a] before any.
+            next = swap; /* next holds last year's plans until the pass of next year */
+            /* 3. transitions: all rules at one age act at once on A[a] before
+             * any, and before the new plans: A[a] = last year's a-1 times keep.
              * (Sampled rates out of one setting that sum above 1 are scaled to 1.) */
             for (int g = 0; g < w->ntrans_ages; g++) {
                 int a = w->trans_age[g];
@@ -392,7 +427,9 @@ __attribute__((target_clones("avx2", "default"))) static void run_plans(const hn
                     for (int l = 0; l < L; l++)
                         w->out[m->trans[rule[k]].from * L + l] += w->trans_rate[rule[k] * L + l];
                 for (int s = 0; s < ns; s++)
-                    for (int l = 0; l < L; l++) w->pre[s * L + l] = N[(s * A + a) * L + l];
+                    for (int l = 0; l < L; l++)
+                        w->pre[s * L + l] =
+                            a == 0 ? 0 : next[(s * A + a - 1) * L + l] * w->keep[a - 1][l];
                 for (int k = 0; k < nr; k++) {
                     const hnb_transition *tr = &m->trans[rule[k]];
                     const double *rate = &w->trans_rate[rule[k] * L];
@@ -402,52 +439,44 @@ __attribute__((target_clones("avx2", "default"))) static void run_plans(const hn
                         double moved = rate[l] / (total > 1 ? total : 1) * w->pre[tr->from * L + l];
                         from[l] -= moved;
                         to[l] += moved;
+                        tot[tr->from * L + l] -= moved;
+                        tot[tr->to * L + l] += moved;
                     }
                 }
-            }
-            /* 4. new plans: baseline times the demand factor; mix after mix mitigations */
-            double np[L];
-            for (int l = 0; l < L; l++) {
-                np[l] = w->baseline[t * L + l] * w->run_demand[t * L + l];
-                new_plans[t * L + l] = np[l];
-            }
-            for (int s = 0; s < ns; s++) {
-                double to_s[L];
-                for (int l = 0; l < L; l++) to_s[l] = np[l] * w->run_mix[(t * ns + s) * L + l];
-                double *restrict row = &N[s * A * L];
-                for (int a = 0; a < A; a++)
-                    for (int l = 0; l < L; l++) row[a * L + l] += to_s[l] * w->np_age[a][l];
             }
             /* 5. capacity, in list order; overflow targets come later in the list */
             for (int s = 0; s < ns; s++) {
                 if (!m->settings[s].capacity) continue;
-                double *restrict row = &N[s * A * L];
-                double *restrict to = &N[m->settings[s].overflow * A * L];
-                double total[L], frac[L];
-                for (int l = 0; l < L; l++) total[l] = 0;
-                for (int a = 0; a < A; a++)
-                    for (int l = 0; l < L; l++) total[l] += row[a * L + l];
+                int o = m->settings[s].overflow, over = 0;
+                double frac[L];
                 for (int l = 0; l < L; l++) {
-                    double cap = w->run_cap[(t * ns + s) * L + l];
-                    frac[l] = total[l] > cap ? (total[l] - cap) / total[l] : 0;
+                    double total = tot[s * L + l], cap = w->run_cap[(t * ns + s) * L + l];
+                    frac[l] = total > cap ? (total - cap) / total : 0;
+                    over |= total > cap;
                 }
+                if (!over) continue; /* nothing moves in any lane */
+                double *restrict row = &N[s * A * L];
+                double *restrict to = &N[o * A * L];
+                double sum[L];
+                for (int l = 0; l < L; l++) sum[l] = 0;
                 for (int a = 0; a < A; a++)
                     for (int l = 0; l < L; l++) {
                         double moved = row[a * L + l] * frac[l];
                         row[a * L + l] -= moved;
                         to[a * L + l] += moved;
+                        sum[l] += moved;
                     }
+                for (int l = 0; l < L; l++) {
+                    tot[s * L + l] -= sum[l];
+                    tot[o * L + l] += sum[l];
+                }
             }
         }
         /* 6. N_t = A; cost it */
         double spend[L], count[L];
         for (int l = 0; l < L; l++) spend[l] = count[l] = 0;
         for (int s = 0; s < ns; s++) {
-            const double *restrict row = &N[s * A * L];
-            double plans[L];
-            for (int l = 0; l < L; l++) plans[l] = 0;
-            for (int a = 0; a < A; a++)
-                for (int l = 0; l < L; l++) plans[l] += row[a * L + l];
+            const double *plans = &tot[s * L];
             const double *unit = &w->run_unit[(t * ns + s) * L];
             for (int l = 0; l < L; l++) {
                 spend[l] += plans[l] * unit[l];
