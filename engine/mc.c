@@ -60,6 +60,18 @@ typedef struct {
     atomic_long *bad; /* the first draw whose results are out of range, or LONG_MAX */
 } job;
 
+/* A work space for draws: only the sampler's slots vary from CENTRAL. */
+static hnb_work *draw_work(const hnb_model *m, const hnb_sampler *s, const double *central)
+{
+    hnb_work *w = hnb_work_create(m);
+    unsigned char *varies = calloc((size_t)m->nparams + 1, 1);
+    if (!varies) abort();
+    for (int k = 0; k < hnb_sampler_nvars(s); k++) varies[hnb_sampler_slot(s, k)] = 1;
+    hnb_work_vary(w, m, central, varies);
+    free(varies);
+    return w;
+}
+
 static void *worker(void *arg)
 {
     job *j = arg;
@@ -74,7 +86,7 @@ static void *worker(void *arg)
         hnb_model_central(m, pv[l]);
         r[l] = hnb_result_create(m);
     }
-    hnb_work *w = hnb_work_create(m);
+    hnb_work *w = draw_work(m, j->s, pv[0]);
     hnb_stream *st = hnb_stream_create(j->s);
     /* Draws go through the projection HNB_LANES at a time, and results
      * through a small buffer, BLOCK draws a series at a time, so the big
@@ -653,7 +665,7 @@ static void *share_worker(void *arg)
         hnb_model_central(m, pv[l]);
         r[l] = hnb_result_create(m);
     }
-    hnb_work *w = hnb_work_create(m);
+    hnb_work *w = draw_work(m, j->s, pv[0]);
     hnb_stream *st = hnb_stream_create(j->s);
     for (long i0 = j->a; i0 < j->b; i0 += HNB_LANES) {
         int nl = j->b - i0 < HNB_LANES ? (int)(j->b - i0) : HNB_LANES;

@@ -48,6 +48,11 @@ struct hnb_work {
     double *out, *pre;    /* per setting: rates out at one age, counts before it */
     double *tot;          /* per setting: plans in it this year, [s * L + l] */
     double *lane_tmp;     /* one lane's scratch for prepare */
+    /* hnb_work_vary(): which parts of the preparation depend on a slot that
+     * varies between calls; the others were computed once, in every lane */
+    int fixed_ready;
+    unsigned char *redo_mit, *redo_set; /* per mitigation, per setting */
+    unsigned char redo_money, redo_keep, redo_pop, redo_npage, redo_npmix, redo_base;
     double *plac_unmit, *plac_mit, *ehcps_unmit, *ehcps_mit, *np_unmit, *np_mit, *prev;
 };
 
@@ -93,6 +98,8 @@ hnb_work *hnb_work_create(const hnb_model *m)
     for (int s = 0; s < m->nsettings; s++)
         if ((size_t)m->settings[s].nbands > tmp) tmp = (size_t)m->settings[s].nbands;
     w->lane_tmp = zalloc(tmp, sizeof(double));
+    w->redo_mit = zalloc(nm, 1);
+    w->redo_set = zalloc(ns, 1);
     double **series[] = {&w->plac_unmit, &w->plac_mit, &w->ehcps_unmit, &w->ehcps_mit,
                          &w->np_unmit,   &w->np_mit,   &w->prev};
     for (size_t i = 0; i < sizeof series / sizeof *series; i++) *series[i] = zalloc(ys * L, sizeof(double));
@@ -124,6 +131,8 @@ void hnb_work_free(hnb_work *w)
                      w->out,        w->pre,        w->tot,        w->lane_tmp,   w->plac_unmit, w->plac_mit,
                      w->ehcps_unmit, w->ehcps_mit, w->np_unmit,   w->np_mit,     w->prev};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
+    free(w->redo_mit);
+    free(w->redo_set);
     free(w->trans_age);
     free(w->trans_first);
     free(w->trans_rules);
@@ -217,12 +226,15 @@ static double effect(const hnb_model *m, const hnb_mitigation *mt, const double 
     return slot(p, mt->delivery, 1) * ramp;
 }
 
-/* One parameter vector into lane L0 of the work space. */
+/* One parameter vector into lane L0 of the work space. After
+ * hnb_work_vary(), the parts that depend on no varying slot are skipped:
+ * every lane already holds them. */
 static void prepare_lane(const hnb_model *m, const double *p, hnb_work *w, int l0)
 {
-    const int ns = m->nsettings, ys = m->years;
+    const int ns = m->nsettings, ys = m->years, all = !w->fixed_ready;
     double *tmp = w->lane_tmp;
     for (int i = 0; i < m->nmit; i++) {
+        if (!all && !w->redo_mit[i]) continue;
         const hnb_mitigation *mt = &m->mits[i];
         for (int t = 0; t < ys; t++) w->effect[(i * ys + t) * L + l0] = effect(m, mt, p, t);
         int v = mt->type == HNB_MIT_MIX        ? mt->share
@@ -235,32 +247,37 @@ static void prepare_lane(const hnb_model *m, const double *p, hnb_work *w, int l
                 w->amount[(i * ys + t) * L + l0] = tmp[t] * w->effect[(i * ys + t) * L + l0];
         }
     }
-    /* money that does not depend on plans */
-    path_values(&m->grant, p, ys, tmp);
-    for (int t = 0; t < ys; t++) {
-        w->grant[t * L + l0] = tmp[t];
-        w->income[t * L + l0] = tmp[t] + slot(p, m->transfers[t], 0);
-        w->other[t * L + l0] = 0;
-        w->savings[t * L + l0] = 0;
-    }
-    for (int i = 0; i < m->nincome; i++) {
-        path_values(&m->income[i].path, p, ys, tmp);
-        for (int t = 0; t < ys; t++) w->income[t * L + l0] += tmp[t];
-    }
-    for (int i = 0; i < m->nother; i++) {
-        path_values(&m->other[i].path, p, ys, tmp);
-        for (int t = 0; t < ys; t++) w->other[t * L + l0] += tmp[t];
-    }
+    for (int t = 0; t < ys; t++) w->savings[t * L + l0] = 0;
     for (int i = 0; i < m->nmit; i++)
         if (m->mits[i].type == HNB_MIT_SAVING)
             for (int t = 0; t < ys; t++) w->savings[t * L + l0] += w->amount[(i * ys + t) * L + l0];
+    /* money that does not depend on plans */
+    if (all || w->redo_money) {
+        path_values(&m->grant, p, ys, tmp);
+        for (int t = 0; t < ys; t++) {
+            w->grant[t * L + l0] = tmp[t];
+            w->income[t * L + l0] = tmp[t] + slot(p, m->transfers[t], 0);
+            w->other[t * L + l0] = 0;
+        }
+        for (int i = 0; i < m->nincome; i++) {
+            path_values(&m->income[i].path, p, ys, tmp);
+            for (int t = 0; t < ys; t++) w->income[t * L + l0] += tmp[t];
+        }
+        for (int i = 0; i < m->nother; i++) {
+            path_values(&m->other[i].path, p, ys, tmp);
+            for (int t = 0; t < ys; t++) w->other[t * L + l0] += tmp[t];
+        }
+    }
     if (!m->bottom_up) return;
 
-    for (int a = 0; a < A; a++) w->keep[a][l0] = 1 - slot(p, m->cease[a], 0);
+    if (all || w->redo_keep)
+        for (int a = 0; a < A; a++) w->keep[a][l0] = 1 - slot(p, m->cease[a], 0);
     if (m->pop_csv) {
-        for (int a = 0; a < A; a++)
-            for (int s = 0; s < ns; s++) w->pop0[(s * A + a) * L + l0] = m->pop_csv[a * ns + s];
-    } else {
+        if (all)
+            for (int a = 0; a < A; a++)
+                for (int s = 0; s < ns; s++)
+                    w->pop0[(s * A + a) * L + l0] = m->pop_csv[a * ns + s];
+    } else if (all || w->redo_pop) {
         double *age = tmp, *mix = tmp + A;
         spread(&m->pop_age, p, age, A);
         spread(&m->pop_mix, p, mix, ns);
@@ -268,17 +285,24 @@ static void prepare_lane(const hnb_model *m, const double *p, hnb_work *w, int l
         for (int s = 0; s < ns; s++)
             for (int a = 0; a < A; a++) w->pop0[(s * A + a) * L + l0] = total * age[a] * mix[s];
     }
-    spread(&m->np_age, p, tmp, A);
-    for (int a = 0; a < A; a++) w->np_age[a][l0] = tmp[a];
-    spread(&m->np_mix, p, tmp, ns);
-    for (int s = 0; s < ns; s++) w->np_mix[s * L + l0] = tmp[s];
-    double b = p[m->np_count];
-    w->baseline[l0] = b;
-    for (int t = 1; t < ys; t++) {
-        b *= 1 + slot(p, m->np_growth[t], 0);
-        w->baseline[t * L + l0] = b;
+    if (all || w->redo_npage) {
+        spread(&m->np_age, p, tmp, A);
+        for (int a = 0; a < A; a++) w->np_age[a][l0] = tmp[a];
+    }
+    if (all || w->redo_npmix) {
+        spread(&m->np_mix, p, tmp, ns);
+        for (int s = 0; s < ns; s++) w->np_mix[s * L + l0] = tmp[s];
+    }
+    if (all || w->redo_base) {
+        double b = p[m->np_count];
+        w->baseline[l0] = b;
+        for (int t = 1; t < ys; t++) {
+            b *= 1 + slot(p, m->np_growth[t], 0);
+            w->baseline[t * L + l0] = b;
+        }
     }
     for (int s = 0; s < ns; s++) {
+        if (!all && !w->redo_set[s]) continue;
         const hnb_setting *st = &m->settings[s];
         double topup = 0;
         if (st->cost >= 0) {
@@ -296,6 +320,72 @@ static void prepare_lane(const hnb_model *m, const double *p, hnb_work *w, int l
         }
     }
     for (int i = 0; i < m->ntrans; i++) w->trans_rate[i * L + l0] = p[m->trans[i].rate];
+}
+
+/* ---- which parts depend on varying slots ---- */
+
+static int varies_slot(const unsigned char *v, int i)
+{
+    return i >= 0 && v[i];
+}
+
+static int varies_path(const unsigned char *v, const hnb_path *path, int ys)
+{
+    for (int t = 0; t < ys; t++)
+        if (varies_slot(v, path->named[t]) || varies_slot(v, path->growth[t])) return 1;
+    return 0;
+}
+
+static int varies_shares(const unsigned char *v, const hnb_shares *s)
+{
+    for (int i = 0; i < s->n; i++)
+        if (varies_slot(v, s->p[i])) return 1;
+    return 0;
+}
+
+void hnb_work_vary(hnb_work *w, const hnb_model *m, const double *central,
+                   const unsigned char *varies)
+{
+    const int ys = m->years;
+    w->fixed_ready = 0;
+    for (int l = 0; l < L; l++) prepare_lane(m, central, w, l);
+    for (int i = 0; i < m->nmit; i++) {
+        const hnb_mitigation *mt = &m->mits[i];
+        int r = varies_slot(varies, mt->delivery) || varies_slot(varies, mt->reduction) ||
+                varies_slot(varies, mt->share) || varies_slot(varies, mt->places);
+        for (int k = 0; k < mt->nramp; k++) r |= varies_slot(varies, mt->ramp[k]);
+        if (mt->type == HNB_MIT_SAVING) r |= varies_path(varies, &mt->amount, ys);
+        w->redo_mit[i] = (unsigned char)r;
+    }
+    int r = varies_path(varies, &m->grant, ys);
+    for (int t = 0; t < ys; t++) r |= varies_slot(varies, m->transfers[t]);
+    for (int i = 0; i < m->nincome; i++) r |= varies_path(varies, &m->income[i].path, ys);
+    for (int i = 0; i < m->nother; i++) r |= varies_path(varies, &m->other[i].path, ys);
+    w->redo_money = (unsigned char)r;
+    if (m->bottom_up) {
+        r = 0;
+        for (int a = 0; a < A; a++) r |= varies_slot(varies, m->cease[a]);
+        w->redo_keep = (unsigned char)r;
+        w->redo_pop = !m->pop_csv && (varies_slot(varies, m->pop_total) ||
+                                      varies_shares(varies, &m->pop_mix) ||
+                                      varies_shares(varies, &m->pop_age));
+        w->redo_npage = (unsigned char)varies_shares(varies, &m->np_age);
+        w->redo_npmix = (unsigned char)varies_shares(varies, &m->np_mix);
+        r = varies_slot(varies, m->np_count);
+        for (int t = 0; t < ys; t++) r |= varies_slot(varies, m->np_growth[t]);
+        w->redo_base = (unsigned char)r;
+        for (int s = 0; s < m->nsettings; s++) {
+            const hnb_setting *st = &m->settings[s];
+            r = varies_slot(varies, st->cost) || varies_slot(varies, st->place_funding) ||
+                varies_shares(varies, &st->band_shares);
+            for (int k = 0; k < st->nbands; k++) r |= varies_slot(varies, st->tariff[k]);
+            for (int t = 0; t < ys; t++)
+                r |= varies_slot(varies, st->inflation[t]) ||
+                     (st->capacity && varies_slot(varies, st->capacity[t]));
+            w->redo_set[s] = (unsigned char)r;
+        }
+    }
+    w->fixed_ready = 1;
 }
 
 /* ---- the population ---- */

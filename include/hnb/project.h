@@ -13,6 +13,12 @@
 typedef struct hnb_work hnb_work;
 hnb_work *hnb_work_create(const hnb_model *m);
 void hnb_work_free(hnb_work *w);
+/* Declare that from now on the parameter vectors given to W differ from
+ * CENTRAL only in the slots where VARIES[slot] is set (Monte Carlo: the
+ * random ones). The parts of the preparation that depend on no such slot
+ * are worked out once, here, instead of per call. */
+void hnb_work_vary(hnb_work *w, const hnb_model *m, const double *central,
+                   const unsigned char *varies);
 
 /* Per-year series, each of length years (SPEC section 4, "Money"). */
 typedef struct {
