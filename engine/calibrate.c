@@ -700,8 +700,22 @@ static int cmd_fit(int argc, char **argv, int backtest)
         fprintf(g, "Fitted on %d to %d (%d observations, %d values, %d iterations, %ld projections).\n\n",
                 h.first_year, fc.last_fit_year, res.n, res.p, res.iterations, fc.evals);
         fprintf(g, "| Value | Scenario | Fitted | Standard error |\n|---|---:|---:|---:|\n");
-        for (int j = 0; j < fc.nfit; j++)
-            fprintf(g, "| %s | %.6g | %.6g | %.3g |\n", fc.fit[j], res.x0[j], res.x[j], res.se[j]);
+        int bounded = 0;
+        for (int j = 0; j < fc.nfit; j++) {
+            /* A value held at the edge of its range (a rate at 0) has no
+             * slope there, so no standard error: say so rather than print 0. */
+            int at_bound = fc.range[j] != HNB_RANGE_ANY &&
+                           (res.x[j] == 0 || (fc.range[j] == HNB_RANGE_UNIT && res.x[j] == 1));
+            bounded |= at_bound;
+            if (at_bound)
+                fprintf(g, "| %s | %.6g | %.6g | at its bound |\n", fc.fit[j], res.x0[j], res.x[j]);
+            else
+                fprintf(g, "| %s | %.6g | %.6g | %.3g |\n", fc.fit[j], res.x0[j], res.x[j], res.se[j]);
+        }
+        if (bounded)
+            fprintf(g, "\nA value at its bound is as far as its range allows: the history pulls it "
+                       "beyond (a rate below 0 or above 1), which says the model misses something "
+                       "the data shows; fit it with other values, or hold it fixed.\n");
         fprintf(g, "\nGoodness of fit: root mean square relative residual %.2f%%; R² of the EHCP "
                    "stock %.4f.\n",
                 res.rms_pct, res.r2_stock);
