@@ -105,27 +105,74 @@ void hnb_html_escape(FILE *f, const char *s)
     }
 }
 
+/* The whole of a small file, NUL-terminated (malloc'd), or NULL. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *in = fopen(path, "rb");
+    if (!in) return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *b = malloc(cap);
+    while (b) {
+        n += fread(b + n, 1, cap - n - 1, in);
+        if (n < cap - 1) break;
+        char *nb = realloc(b, cap *= 2);
+        if (!nb) free(b);
+        b = nb;
+    }
+    if (ferror(in)) {
+        free(b);
+        b = NULL;
+    }
+    fclose(in);
+    if (b) b[n] = 0;
+    if (len) *len = n;
+    return b;
+}
+
+static void base64(FILE *f, const unsigned char *p, size_t n)
+{
+    static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) |
+                     (i + 2 < n ? p[i + 2] : 0);
+        fputc(digits[v >> 18 & 63], f);
+        fputc(digits[v >> 12 & 63], f);
+        fputc(i + 1 < n ? digits[v >> 6 & 63] : '=', f);
+        fputc(i + 2 < n ? digits[v & 63] : '=', f);
+    }
+}
+
+/* A chart, inlined as SVG. Chromium prints SVG hatching (pattern fills) as
+ * one bitmap per hatched bar, which made a 10-page report a 20 MB PDF: a
+ * hatched chart therefore also carries its PNG, shown in print instead. */
 static void inline_svg(FILE *f, const char *charts, const char *name, const char *caption)
 {
     if (!charts) return;
     char path[4200];
     snprintf(path, sizeof path, "%s/%s.svg", charts, name);
-    FILE *in = fopen(path, "r");
-    if (!in) return;
-    fputs("<figure>", f);
-    char buf[8192];
-    int started = 0;
-    while (fgets(buf, sizeof buf, in)) {
-        if (!started) { /* drop the XML declaration and doctype */
-            char *svg = strstr(buf, "<svg");
-            if (!svg) continue;
-            started = 1;
-            fputs(svg, f);
-            continue;
-        }
-        fputs(buf, f);
+    char *svg = slurp(path, NULL);
+    if (!svg) return;
+    const char *start = strstr(svg, "<svg"); /* drop the XML declaration and doctype */
+    if (!start) {
+        free(svg);
+        return;
     }
-    fclose(in);
+    fputs("<figure>", f);
+    char *png = NULL;
+    size_t npng = 0;
+    if (strstr(start, "url(#gpPat")) {
+        snprintf(path, sizeof path, "%s/%s.png", charts, name);
+        png = slurp(path, &npng);
+    }
+    if (png) fputs("<div class=\"scr\">", f);
+    fputs(start, f);
+    if (png) {
+        fputs("</div><img class=\"prn\" alt=\"\" src=\"data:image/png;base64,", f);
+        base64(f, (const unsigned char *)png, npng);
+        fputs("\">", f);
+    }
+    free(png);
+    free(svg);
     fputs("<figcaption>", f);
     hnb_html_escape(f, caption);
     fputs("</figcaption></figure>\n", f);
@@ -158,7 +205,9 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
           "padding:3px 8px}th{background:#e8eef4;text-align:left}td.n{text-align:right;"
           "font-variant-numeric:tabular-nums}\n"
           "figure{margin:1em 0}figure svg{width:100%;height:auto}figcaption{font-size:.85em;color:#555}\n"
-          "@media print{@page{size:A4;margin:15mm}body{max-width:none;margin:0;font-size:10pt}"
+          ".prn{display:none}\n"
+          "@media print{.scr{display:none}.prn{display:block;width:100%;height:auto}\n"
+          "@page{size:A4;margin:15mm}body{max-width:none;margin:0;font-size:10pt}"
           "h2{page-break-after:avoid}table,figure{page-break-inside:avoid}a{color:inherit}}\n"
           "</style></head><body>\n<h1>",
           f);
@@ -207,10 +256,15 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
                     hnb_fmt_m(a, reserves), l1);
         }
     }
-    if (m->bottom_up)
-        fprintf(f, "<li>EHCPs funded rise from %.0f in %s to %.0f in %s with the planned "
-                   "mitigations (%.0f without).</li>\n",
-                r->ehcps[0], l0, r->ehcps[ys - 1], l1, r->ehcps_unmitigated[ys - 1]);
+    if (m->bottom_up) {
+        char n0[HNB_NUM_BUF], n1[HNB_NUM_BUF], nu[HNB_NUM_BUF];
+        hnb_fmt_count(n0, sizeof n0, r->ehcps[0]);
+        hnb_fmt_count(n1, sizeof n1, r->ehcps[ys - 1]);
+        hnb_fmt_count(nu, sizeof nu, r->ehcps_unmitigated[ys - 1]);
+        fprintf(f, "<li>EHCPs funded: %s in %s, %s in %s with the planned mitigations (%s "
+                   "without).</li>\n",
+                n0, l0, n1, l1, nu);
+    }
     double total_mit = 0;
     for (int t = 0; t < ys; t++) total_mit += r->mitigations[t];
     if (m->nmit)

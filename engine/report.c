@@ -231,8 +231,7 @@ static void fmt_m(char *b, size_t n, double x)
     hnb_fmt_fixed(b, n, x / 1e6, 1);
 }
 
-/* A count with thousands commas, e.g. 8,213. */
-static void fmt_count(char *b, size_t n, double x)
+void hnb_fmt_count(char *b, size_t n, double x)
 {
     char raw[64];
     snprintf(raw, sizeof raw, "%.0f", fabs(x) < 0.5 ? 0.0 : x);
@@ -344,23 +343,23 @@ int hnb_write_summary(FILE *f, const hnb_model *m, const double *p, const hnb_re
     fprintf(f, "\n## Main assumptions\n\n");
     char big[1024];
     if (m->bottom_up) {
-        fmt_count(a, sizeof a, r->ehcps[0]);
-        fmt_count(b, sizeof b, p[m->np_count]);
+        hnb_fmt_count(a, sizeof a, r->ehcps[0]);
+        hnb_fmt_count(b, sizeof b, p[m->np_count]);
         fmt_rate_path(big, sizeof big, m, m->np_growth, p);
         fprintf(f, "- EHCPs funded in %s: %s, of which %s new plans; new plans grow by %s a year "
                    "before demand mitigations.\n",
                 l0, a, b, big);
-        fmt_count(a, sizeof a, r->ehcps[r->years - 1]);
-        fmt_count(b, sizeof b, r->ehcps_unmitigated[r->years - 1]);
+        hnb_fmt_count(a, sizeof a, r->ehcps[r->years - 1]);
+        hnb_fmt_count(b, sizeof b, r->ehcps_unmitigated[r->years - 1]);
         fprintf(f, "- EHCPs funded in %s: %s with mitigations, %s without.\n", l1, a, b);
         fprintf(f, "- Settings (%s prices, per plan):", l0);
         for (int s = 0; s < m->nsettings; s++) {
             int k = s; /* year 0 */
             char u[64];
-            fmt_count(u, sizeof u, r->unit_cost[k]);
+            hnb_fmt_count(u, sizeof u, r->unit_cost[k]);
             fprintf(f, "%s %s £%s", s ? ";" : "", m->settings[s].label, u);
             if (m->settings[s].capacity) {
-                fmt_count(c, sizeof c, p[m->settings[s].capacity[0]]);
+                hnb_fmt_count(c, sizeof c, p[m->settings[s].capacity[0]]);
                 fprintf(f, " (capacity %s, overflow to %s)", c,
                         m->settings[m->settings[s].overflow].label);
             }

@@ -31,6 +31,10 @@ pages=$(/usr/bin/python3 -c 'import re,sys; print(len(re.findall(rb"/Type\s*/Pag
 if [ "$png" -gt 50000 ]; then pass=$((pass+1)); else echo "screenshot too small: $png bytes"; fail=$((fail+1)); fi
 if [ "$pdf" -gt 50000 ] && [ "$pages" -ge 3 ]; then pass=$((pass+1)); else
   echo "PDF too small: $pdf bytes, $pages pages"; fail=$((fail+1)); fi
+# A committee pack is emailed: the PDF must stay small (hatched SVG charts
+# once made it 20 MB, one bitmap per hatched bar).
+if [ "$pdf" -lt 5000000 ]; then pass=$((pass+1)); else
+  echo "PDF too large for an email: $pdf bytes"; fail=$((fail+1)); fi
 [ -n "${KEEP:-}" ] && cp "$work/report.png" "$work/report.pdf" "$KEEP"/
 echo "browser: screenshot $png bytes, PDF $pdf bytes ($pages pages)"
 echo "browser: $pass passed, $fail failed"

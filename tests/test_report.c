@@ -54,7 +54,15 @@ Test(report, every_output_of_a_drawn_run)
     cr_assert(strstr(html, "<svg") != NULL);
     cr_assert_null(strstr(html, "src=\"http"));
     cr_assert_null(strstr(html, "href=\"http"));
-    cr_assert_null(strstr(html, "<img"));
+    /* the only images are the print copies of the hatched charts (plans, mix,
+     * mitigations and funding hatch their bars): inline PNGs, shown in print
+     * alone, so that a browser's PDF holds no bitmap per hatched bar */
+    int imgs = 0;
+    for (const char *q = strstr(html, "<img"); q; q = strstr(q + 1, "<img"), imgs++)
+        cr_assert(!strncmp(q, "<img class=\"prn\" alt=\"\" src=\"data:image/png;base64,iVBOR", 56),
+                  "%.80s", q);
+    cr_assert_eq(imgs, 4);
+    cr_assert(strstr(html, "@media print{.scr{display:none}.prn{display:block") != NULL);
     cr_assert(strstr(html, "@page{size:A4") != NULL, "print stylesheet");
     /* the budget-paper table and the key messages */
     cr_assert(strstr(html, "<td>2025/26</td><td class=n>145.5</td><td class=n>117.5</td>"

@@ -16,6 +16,8 @@ void hnb_fmt_fixed(char *buf, size_t size, double x, int decimals);
 /* Buffers for one formatted figure: the engine refuses results beyond
  * HNB_MAX_MAGNITUDE (see hnb_result_check), so 64 bytes always hold one. */
 #define HNB_NUM_BUF 64
+/* X rounded to a whole count with thousands commas ("8,213") into B. */
+void hnb_fmt_count(char *b, size_t n, double x);
 /* POUNDS as £m to one decimal ("145.5") into B, HNB_NUM_BUF bytes; returns B. */
 const char *hnb_fmt_m(char *b, double pounds);
 /* Write FIELD to F as a CSV field: quoted only if it holds a comma or quote. */
