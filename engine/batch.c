@@ -97,19 +97,31 @@ static void put_money(FILE *f, double x)
 }
 
 /* The summary row of one finished run (or of its error). */
+/* A field of a batch row: one row is one line (the index and --merge read
+ * the rows line by line), so a line break in a name or an error message (a
+ * YAML key may hold one) is written as a space. */
+static void row_field(FILE *f, const char *text)
+{
+    char buf[4200];
+    snprintf(buf, sizeof buf, "%s", text);
+    for (char *q = buf; *q; q++)
+        if (*q == '\n' || *q == '\r') *q = ' ';
+    hnb_csv_field(f, buf);
+}
+
 static void write_row(FILE *f, const char *name, const char *file, const char *out,
                       const hnb_run *run, const hnb_err *err)
 {
-    hnb_csv_field(f, name);
+    row_field(f, name);
     fputc(',', f);
-    hnb_csv_field(f, file);
+    row_field(f, file);
     fputc(',', f);
-    hnb_csv_field(f, out);
+    row_field(f, out);
     if (!run) {
         char msg[2048];
         hnb_err_format(err, msg, sizeof msg);
         fputs(",error,", f);
-        hnb_csv_field(f, msg);
+        row_field(f, msg);
         fputs(",,,,,,,,,,,,,\n", f);
         return;
     }

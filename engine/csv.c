@@ -6,11 +6,11 @@
 int hnb_csv_split(char *line, char **fields, int *cols, int max)
 {
     char *r = line, *w;
-    int n = 0;
-    if (!strncmp(r, "\xEF\xBB\xBF", 3)) r += 3;
+    int n = 0, bom = 0;
+    if (!strncmp(r, "\xEF\xBB\xBF", 3)) r += bom = 3; /* not a column a reader sees */
     for (;;) {
         if (n == max) return max + 1;
-        if (cols) cols[n] = (int)(r - line) + 1;
+        if (cols) cols[n] = (int)(r - line) + 1 - bom;
         fields[n++] = w = r;
         if (*r == '"') {
             r++;

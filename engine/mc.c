@@ -245,6 +245,39 @@ static void run_tasks(task *tasks, int ntasks, int threads)
     for (int k = 0; k < started; k++) pthread_join(tid[k], NULL);
 }
 
+/* Every figure the Monte Carlo reports must be a number hnb can print in
+ * full (project.h, HNB_MAX_MAGNITUDE): means, percentiles, the tornado. */
+static int check_figures(const hnb_model *m, const hnb_mc *mc, hnb_err *err)
+{
+    const int ys = mc->years;
+    for (int k = 0; k < HNB_MC_METRICS; k++)
+        for (int t = 0; t < ys; t++) {
+            const double *q = &mc->pct[((size_t)k * ys + t) * HNB_MC_NQ];
+            double worst = mc->mean[(size_t)k * ys + t];
+            for (int j = 0; j < HNB_MC_NQ; j++)
+                if (!(fabs(q[j]) <= fabs(worst))) worst = q[j];
+            if (fabs(worst) < HNB_MAX_MAGNITUDE) continue;
+            char label[8];
+            hnb_year_label(m->start_year + t, label);
+            return hnb_err_at(err, (hnb_mark){m->file, 1, 1},
+                              "Monte Carlo: the %s in %s reaches %g across the draws, beyond the "
+                              "%.0e that hnb reports: the scenario's distributions reach values "
+                              "the projection cannot report; narrow them",
+                              hnb_mc_metric_names[k], label, worst, HNB_MAX_MAGNITUDE);
+        }
+    for (int k = 0; k < mc->ndrivers; k++) {
+        const hnb_mc_driver *d = &mc->drivers[k];
+        if (fabs(d->at_low) < HNB_MAX_MAGNITUDE && fabs(d->at_high) < HNB_MAX_MAGNITUDE &&
+            fabs(d->low) < HNB_MAX_MAGNITUDE && fabs(d->high) < HNB_MAX_MAGNITUDE)
+            continue;
+        return hnb_err_at(err, m->params[d->slot].mark,
+                          "Monte Carlo: with %s at its P10 (%g) or P90 (%g) the deficit reaches "
+                          "%g or %g, beyond the %.0e that hnb reports; narrow its distribution",
+                          d->name, d->low, d->high, d->at_low, d->at_high, HNB_MAX_MAGNITUDE);
+    }
+    return HNB_OK;
+}
+
 int hnb_mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_mc **out, hnb_err *err)
 {
     *out = NULL;
@@ -439,6 +472,11 @@ int hnb_mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_mc **out, hnb_err *
     free(cum);
     free(scratch);
     hnb_sampler_free(s);
+    int rc2 = check_figures(m, mc, err);
+    if (rc2) {
+        hnb_mc_free(mc);
+        return rc2;
+    }
     *out = mc;
     return HNB_OK;
 }

@@ -362,6 +362,7 @@ int hnb_merge_set(hnb_srcs *srcs, hnb_node *root, const char *assignment, hnb_er
                 val = NULL;
                 break;
             }
+            if (at < 0 && hnb_node_is_null(val)) break; /* nothing there to remove */
             if (at < 0) {
                 hnb_node *m = hnb_node_new(HNB_MAP, sm);
                 hnb_node_append(cur, hnb_node_new_scalar(seg, sm, 1), m);

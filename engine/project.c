@@ -684,6 +684,7 @@ int hnb_result_check(const hnb_model *m, const hnb_result *r, hnb_err *err)
                   {"expenditure", r->expenditure, 1},
                   {"mitigations", r->mitigations, 1},
                   {"income", r->income, 1},
+                  {"grant", r->grant, 1},
                   {"annual_gap", r->annual_gap, 1},
                   {"cumulative_deficit", r->cumulative_deficit, 1},
                   {"a setting's plans", r->plans, ns},

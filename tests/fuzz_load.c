@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     hnb_warn_set_handler(quiet, NULL);
     const char *text = (const char *)data;
     size_t base_len = size, over_at = size;
-    for (size_t i = 0; i + 4 <= size; i++)
+    for (size_t i = 0; i + 3 <= size; i++)
         if ((i == 0 || text[i - 1] == '\n') && memcmp(text + i, "%%\n", 3) == 0) {
             base_len = i;
             over_at = i + 3;

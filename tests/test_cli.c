@@ -85,6 +85,14 @@ Test(cli, bad_input_exits_2_and_writes_nothing)
     cr_assert_eq(hnb(args), 2, "%s", out);
     cr_assert(strstr(out, "Monte Carlo draw") != NULL, "%s", out);
     cr_assert(!exists(dir), "nothing is written on bad input");
+    /* an opening deficit drawn beyond it reaches only the cumulative figures */
+    snprintf(args, sizeof args,
+             "run %s -o %s --draws 200 --no-charts --set population.total=100 "
+             "--set 'opening_deficit={dist: normal, mean: 1m, sd: 1e300}'",
+             huge, dir);
+    cr_assert_eq(hnb(args), 2, "%s", out);
+    cr_assert(strstr(out, "Monte Carlo: the cumulative_deficit in 2025/26 reaches") != NULL, "%s", out);
+    cr_assert(!exists(dir), "nothing is written on bad input");
 }
 
 Test(cli, run_writes_every_table)

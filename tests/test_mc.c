@@ -289,73 +289,128 @@ Test(mc, thread_counts_give_identical_results)
 }
 
 /* The Monte Carlo worker prepares the parts of the projection that depend
- * on no random value once (hnb_work_vary). Draw for draw, its results must
- * be those of a plain projection of the same parameter vector. Here random
- * values sit in every part of a scenario (one setting, one mitigation and
- * the money left fixed, so that both paths are taken), and the mean of each
- * budget line over the draws is compared with the mean of plain projections
- * of the same draws. */
+ * on no random value once (hnb_work_vary). Each case below makes exactly
+ * one value of one part of a scenario random (a triangular with its mode at
+ * its minimum, so that its mean is not its central value), the others
+ * fixed; a part whose dependence on that value were missed would keep the
+ * central value in every draw. For each case the mean of every budget line
+ * over the draws must equal the mean of plain projections of the same
+ * draws, and the value must move the deficit (else the case tests nothing). */
+#define TRI(lo, hi) "{dist: triangular, min: " lo ", mode: " lo ", max: " hi "}"
+static const char *const cases[][2] = {
+    {"1m", TRI("0", "2m")},                     /* 0 transfers */
+    {"7000", TRI("6000", "9000")},              /* 1 cost */
+    {"200", TRI("0", "600")},                   /* 2 place funding */
+    {"0.5", TRI("0.5", "0.7")},                 /* 3 band share (sums to 1 at its mode) */
+    {"20000", TRI("15000", "25000")},           /* 4 tariff */
+    {"280", TRI("250", "350")},                 /* 5 capacity */
+    {"3%", TRI("0", "6%")},                     /* 6 setting inflation */
+    {"1000", TRI("900", "1100")},               /* 7 population total */
+    {"0.6", TRI("0.6", "0.8")},                 /* 8 population mix */
+    {"0.5", TRI("0.5", "0.7")},                 /* 9 population ages */
+    {"200", TRI("150", "250")},                 /* 10 new plans */
+    {"10%", TRI("0", "20%")},                   /* 11 growth */
+    {"0.5", TRI("0.5", "0.7")},                 /* 12 new-plan ages */
+    {"0.3", TRI("0.3", "0.5")},                 /* 13 new-plan mix */
+    {"4%", TRI("2%", "6%")},                    /* 14 cessation */
+    {"3%", TRI("1%", "5%")},                    /* 15 transition */
+    {"2%", TRI("0", "5%")},                     /* 16 other expenditure growth */
+    {"5%", TRI("0", "10%")},                    /* 17 mix mitigation share */
+    {"0.8", TRI("0.5", "1")},                   /* 18 ramp */
+    {"0.8", TRI("0.2", "1")},                   /* 19 delivery */
+    {"5%", TRI("0", "10%")},                    /* 20 unit-cost reduction */
+    {"25", TRI("0", "50")},                     /* 21 places */
+    {"1m", TRI("0.5m", "1.5m")},                /* 22 saving */
+    {"40m", TRI("35m", "45m")},                 /* 23 grant */
+    {"1m", TRI("0", "2m")},                     /* 24 other income */
+    {"5m", TRI("0", "10m")},                    /* 25 opening deficit */
+};
+#define NCASES ((int)(sizeof cases / sizeof *cases))
+static const char *const scenario_template =
+    "hnb: 1\nname: t\nstart_year: 2025\nyears: 6\nopening_deficit: @25@\n"
+    "funding: {grant: @23@, transfers: {2026: @0@}, other_income: [{name: health, base: @24@}]}\n"
+    "settings:\n"
+    "  - {id: ms, cost: @1@, place_funding: @2@}\n"
+    "  - id: sp\n    bands: [{band: A, share: @3@, tariff: 10000}, {band: B, share: 0.5, tariff: @4@}]\n"
+    "    capacity: {2025: 250, 2027: @5@}\n    overflow: ind\n    inflation: {2026: @6@}\n"
+    "  - {id: ind, cost: 50000}\n"
+    "population: {total: @7@, mix: {ms: @8@, sp: 0.3, ind: 0.1}, age_profile: {\"5-10\": @9@, \"11-15\": 0.5}}\n"
+    "new_plans: {count: @10@, growth: {2026: @11@}, age_profile: {5: @12@, 22: 0.5},"
+    " mix: {ms: 0.6, sp: @13@, ind: 0.1}}\n"
+    "cessation: {rate: @14@}\n"
+    "transitions: [{ages: [11], from: ms, to: sp, rate: @15@}]\n"
+    "other_expenditure: [{name: central, base: 2m, growth: @16@}]\n"
+    "mitigations:\n"
+    "  - {name: mix, type: mix, from: sp, to: ms, share: @17@, ramp: [0.5, @18@]}\n"
+    "  - {name: demand, type: demand, reduction: 5%, start: 2026, delivery: @19@}\n"
+    "  - {name: unit, type: unit_cost, setting: ms, reduction: @20@}\n"
+    "  - {name: places, type: capacity, setting: sp, places: @21@, start: 2027}\n"
+    "  - {name: fixed, type: saving, amount: 1m}\n"
+    "  - {name: saving, type: saving, amount: {base: @22@}}\n";
+
+static char *scenario_with(int random)
+{
+    static char text[8192];
+    size_t w = 0;
+    for (const char *q = scenario_template; *q && w < sizeof text - 128;) {
+        int k;
+        if (*q == '@' && sscanf(q, "@%d@", &k) == 1) {
+            w += (size_t)snprintf(text + w, sizeof text - w, "%s", cases[k][k == random]);
+            q = strchr(q + 1, '@') + 1;
+        } else {
+            text[w++] = *q++;
+        }
+    }
+    text[w] = 0;
+    return text;
+}
+
 Test(mc, prepared_once_parts_match_a_plain_projection)
 {
-    hnb_err err;
-    hnb_model *m = th_load(
-        "hnb: 1\nname: t\nstart_year: 2025\nyears: 6\nopening_deficit: 5m\n"
-        "funding: {grant: 40m, transfers: {2026: {dist: uniform, min: 0, max: 2m}}}\n"
-        "settings:\n"
-        "  - {id: ms, cost: {dist: uniform, min: 6000, max: 9000}, place_funding: {dist: uniform, min: 0, max: 500}}\n"
-        "  - id: sp\n    bands: [{band: A, share: {dist: uniform, min: 0.3, max: 0.7}, tariff: 10000},"
-        " {band: B, share: 0.5, tariff: {dist: uniform, min: 15000, max: 25000}}]\n"
-        "    capacity: {2025: 300, 2027: {dist: uniform, min: 300, max: 400}}\n    overflow: ind\n"
-        "    inflation: {2026: {dist: normal, mean: 3%, sd: 1%}}\n"
-        "  - {id: ind, cost: 50000}\n"
-        "population: {total: {dist: uniform, min: 900, max: 1100}, mix: {ms: {dist: uniform, min: 0.5, max: 0.7}, sp: 0.3, ind: 0.1},"
-        " age_profile: {\"5-10\": {dist: uniform, min: 0.3, max: 0.7}, \"11-15\": 0.5}}\n"
-        "new_plans: {count: {dist: uniform, min: 150, max: 250}, growth: {2026: {dist: normal, mean: 10%, sd: 3%}},"
-        " age_profile: {5: {dist: uniform, min: 0.3, max: 0.7}, 11: 0.5}, mix: {ms: 0.6, sp: {dist: uniform, min: 0.2, max: 0.4}, ind: 0.1}}\n"
-        "cessation: {rate: {dist: uniform, min: 0.02, max: 0.06}}\n"
-        "transitions: [{ages: [11], from: ms, to: sp, rate: {dist: uniform, min: 0.01, max: 0.05}}]\n"
-        "other_expenditure: [{name: central, base: 2m, growth: {dist: uniform, min: 0, max: 5%}}]\n"
-        "mitigations:\n"
-        "  - {name: mix, type: mix, from: sp, to: ms, share: {dist: uniform, min: 0, max: 10%}, ramp: [0.5, {dist: uniform, min: 0.5, max: 1}]}\n"
-        "  - {name: demand, type: demand, reduction: 5%, start: 2026, delivery: {dist: pert, min: 0.2, mode: 0.8, max: 1}}\n"
-        "  - {name: unit, type: unit_cost, setting: ms, reduction: {dist: uniform, min: 0, max: 10%}}\n"
-        "  - {name: places, type: capacity, setting: sp, places: {dist: uniform, min: 0, max: 50}, start: 2027}\n"
-        "  - {name: fixed, type: saving, amount: 1m}\n"
-        "  - {name: saving, type: saving, amount: {base: {dist: uniform, min: 0.5m, max: 1.5m}}}\n",
-        &err);
-    cr_assert_not_null(m, "%d:%d: %s", err.line, err.col, err.msg);
-    long n = 203; /* not a multiple of the lane count */
-    hnb_mc *mc = run_mc(m, n, HNB_METHOD_LHS, 2);
-
-    hnb_sampler *s;
-    cr_assert_eq(hnb_sampler_create(m, HNB_METHOD_LHS, n, 12345, &s, &err), 0, "%s", err.msg);
-    hnb_stream *st = hnb_stream_create(s);
-    double *p = malloc(sizeof(double) * (size_t)m->nparams);
-    hnb_work *w = hnb_work_create(m);
-    hnb_result *r = hnb_result_create(m);
-    int ys = m->years;
-    double *sum = calloc((size_t)HNB_MC_METRICS * ys, sizeof(double));
-    for (long i = 0; i < n; i++) {
-        hnb_model_central(m, p);
-        hnb_sampler_draw(s, st, i, p, NULL);
-        hnb_project(m, p, w, r, 0);
-        const double *series[HNB_MC_METRICS] = {r->ehcps,  r->expenditure, r->mitigations,
-                                                r->income, r->annual_gap,  r->cumulative_deficit};
-        for (int k = 0; k < HNB_MC_METRICS; k++)
-            for (int t = 0; t < ys; t++) sum[k * ys + t] += series[k][t];
-    }
-    for (int k = 0; k < HNB_MC_METRICS; k++)
-        for (int t = 0; t < ys; t++) {
-            double want = sum[k * ys + t] / (double)n, got = mc->mean[k * ys + t];
-            cr_assert(fabs(got - want) <= 1e-9 * (fabs(want) + 1), "%s year %d: %.6f vs %.6f",
-                      hnb_mc_metric_names[k], t, got, want);
+    for (int c = 0; c < NCASES; c++) {
+        hnb_err err;
+        hnb_model *m = th_load(scenario_with(c), &err);
+        cr_assert_not_null(m, "case %d: %d:%d: %s", c, err.line, err.col, err.msg);
+        long n = 67; /* not a multiple of the lane count */
+        hnb_mc *mc = run_mc(m, n, HNB_METHOD_LHS, 2);
+        hnb_sampler *s;
+        cr_assert_eq(hnb_sampler_create(m, HNB_METHOD_LHS, n, 12345, &s, &err), 0, "%s", err.msg);
+        cr_assert_eq(hnb_sampler_nvars(s), 1, "case %d", c);
+        hnb_stream *st = hnb_stream_create(s);
+        double *p = malloc(sizeof(double) * (size_t)m->nparams);
+        hnb_work *w = hnb_work_create(m);
+        hnb_result *r = hnb_result_create(m);
+        int ys = m->years;
+        double *sum = calloc((size_t)HNB_MC_METRICS * ys, sizeof(double));
+        for (long i = 0; i < n; i++) {
+            hnb_model_central(m, p);
+            hnb_sampler_draw(s, st, i, p, NULL);
+            hnb_project(m, p, w, r, 0);
+            const double *series[HNB_MC_METRICS] = {r->ehcps,  r->expenditure, r->mitigations,
+                                                    r->income, r->annual_gap,  r->cumulative_deficit};
+            for (int k = 0; k < HNB_MC_METRICS; k++)
+                for (int t = 0; t < ys; t++) sum[k * ys + t] += series[k][t];
         }
-    free(sum);
-    free(p);
-    hnb_result_free(r);
-    hnb_work_free(w);
-    hnb_stream_free(st);
-    hnb_sampler_free(s);
-    hnb_mc_free(mc);
-    hnb_model_free(m);
+        for (int k = 0; k < HNB_MC_METRICS; k++)
+            for (int t = 0; t < ys; t++) {
+                double want = sum[k * ys + t] / (double)n, got = mc->mean[k * ys + t];
+                cr_assert(fabs(got - want) <= 1e-9 * (fabs(want) + 1),
+                          "case %d, %s year %d: %.6f vs %.6f", c, hnb_mc_metric_names[k], t, got,
+                          want);
+            }
+        /* the value moves the deficit at the horizon */
+        hnb_model_central(m, p);
+        hnb_project(m, p, w, r, 0);
+        double central = r->cumulative_deficit[ys - 1];
+        double mean = mc->mean[(size_t)HNB_MC_CUMULATIVE * ys + ys - 1];
+        cr_assert(fabs(mean - central) > 1, "case %d: the value does not matter (%.2f)", c, mean);
+        free(sum);
+        free(p);
+        hnb_result_free(r);
+        hnb_work_free(w);
+        hnb_stream_free(st);
+        hnb_sampler_free(s);
+        hnb_mc_free(mc);
+        hnb_model_free(m);
+    }
 }

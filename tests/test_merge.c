@@ -208,6 +208,11 @@ Test(merge, set_null_removes_a_key_or_an_item)
     cr_assert_str_eq(m->other[0].name, "Central");
     cr_assert_null(m->settings[1].capacity);
     hnb_model_free(m);
+    /* removing what is not there changes nothing (and creates no parents) */
+    const char *absent[] = {"population.from_csv=~", "costs.inflation=~"};
+    m = load_child("extends: base.yaml\n", absent, 2, &err);
+    cr_assert_not_null(m, "%s:%d:%d: %s", err.file, err.line, err.col, err.msg);
+    hnb_model_free(m);
 }
 
 Test(merge, drop_must_be_true_or_false)

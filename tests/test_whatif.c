@@ -151,9 +151,12 @@ Test(whatif, batch_runs_all_reports_errors_and_shards)
 {
     char dir[700];
     snprintf(dir, sizeof dir, "%s/out-batch-test", th_root());
+    /* bad.yaml misses start_year; nl.yaml has a key with a line break in it,
+     * whose error message must still make one row */
     sh("rm -rf %s && mkdir -p %s/in && cp scenarios/leicester-city-2025*.yaml %s/in/ && printf "
-       "'hnb: 1\\nname: bad\\n' > %s/in/bad.yaml",
-       dir, dir, dir, dir);
+       "'hnb: 1\\nname: bad\\n' > %s/in/bad.yaml && printf "
+       "'\"odd\\\\nkey\": 1\\n' > %s/in/nl.yaml",
+       dir, dir, dir, dir, dir);
     int st = sh("%s batch %s/in scenarios/leicestershire-mtfs-2025.yaml -o %s/all --jobs 2 -q",
                 bin(), dir, dir);
     cr_assert_neq(st, 0, "a failed scenario makes the exit status non-zero");
@@ -163,6 +166,8 @@ Test(whatif, batch_runs_all_reports_errors_and_shards)
     cr_assert_not_null(all, "%s", out);
     cr_assert(strstr(all, "\nbad,") != NULL && strstr(all, ",error,") != NULL, "%s", all);
     cr_assert(strstr(all, "missing 'start_year'") != NULL, "%s", all);
+    cr_assert(strstr(all, "\nnl,") != NULL && strstr(all, "unknown key 'odd key'") != NULL, "%s",
+              all);
     cr_assert(strstr(all, "leicestershire-mtfs-2025,scenarios/leicestershire-mtfs-2025.yaml") != NULL);
     cr_assert(strstr(all, ",ok,,2025,2028,2027,102700000.00,117900000.00,") != NULL, "%s", all);
     snprintf(path, sizeof path, "%s/all/leicester-city-2025/projection.csv", dir);
@@ -185,8 +190,8 @@ Test(whatif, batch_runs_all_reports_errors_and_shards)
     int rows_all = 0, rows_merged = 0;
     for (char *p = all; *p; p++) rows_all += *p == '\n';
     for (char *p = merged; *p; p++) rows_merged += *p == '\n';
-    cr_assert_eq(rows_all, 5);
-    cr_assert_eq(rows_merged, 5);
+    cr_assert_eq(rows_all, 6); /* the header and five scenarios, one line each */
+    cr_assert_eq(rows_merged, 6);
     cr_assert(strstr(merged, ",102700000.00,117900000.00,") != NULL);
     free(merged);
     free(all);
