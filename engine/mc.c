@@ -245,6 +245,17 @@ static void run_tasks(task *tasks, int ntasks, int threads)
     for (int k = 0; k < started; k++) pthread_join(tid[k], NULL);
 }
 
+/* The buffers of one run: the draw store (CELLS doubles) and the per-draw arrays. */
+static void release(double *store, size_t cells, double *opening, double *xdraw, double *cum,
+                    double *scratch)
+{
+    big_free(store, cells * sizeof(double));
+    free(opening);
+    free(xdraw);
+    free(cum);
+    free(scratch);
+}
+
 /* Every figure the Monte Carlo reports must be a number hnb can print in
  * full (project.h, HNB_MAX_MAGNITUDE): means, percentiles, the tornado. */
 static int check_figures(const hnb_model *m, const hnb_mc *mc, hnb_err *err)
@@ -312,11 +323,7 @@ int hnb_mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_mc **out, hnb_err *
     double *cum = malloc(sizeof(double) * (size_t)n), *scratch = malloc(sizeof(double) * (size_t)n);
     if (!store || !xdraw || !cum || !scratch || (m->opening_deficit >= 0 &&
                                                  m->params[m->opening_deficit].dist.type && !opening)) {
-        big_free(store, cells * sizeof(double));
-        free(opening);
-        free(xdraw);
-        free(cum);
-        free(scratch);
+        release(store, cells, opening, xdraw, cum, scratch);
         hnb_mc_free(mc);
         hnb_sampler_free(s);
         return hnb_err_fail(err, "not enough memory for %ld draws of %d years", n, ys);
@@ -352,11 +359,7 @@ int hnb_mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_mc **out, hnb_err *
     free(tid);
     mc->sim_seconds = now() - t0;
     if (atomic_load(&bad) != LONG_MAX) {
-        big_free(store, cells * sizeof(double));
-        free(opening);
-        free(xdraw);
-        free(cum);
-        free(scratch);
+        release(store, cells, opening, xdraw, cum, scratch);
         hnb_mc_free(mc);
         hnb_sampler_free(s);
         return hnb_err_at(err, (hnb_mark){m->file, 1, 1},
@@ -466,11 +469,7 @@ int hnb_mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_mc **out, hnb_err *
     free(p);
     hnb_result_free(r);
     hnb_work_free(w);
-    big_free(store, cells * sizeof(double));
-    free(opening);
-    free(xdraw);
-    free(cum);
-    free(scratch);
+    release(store, cells, opening, xdraw, cum, scratch);
     hnb_sampler_free(s);
     int rc2 = check_figures(m, mc, err);
     if (rc2) {
