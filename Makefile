@@ -40,6 +40,17 @@ all: $(BUILD)/hnb
 # --- dependencies: Debian packages, installed when missing --------------------
 DEB_PKGS := build-essential pkg-config libgsl-dev libyaml-dev libxlsxwriter-dev libcriterion-dev gnuplot-nox python3-openpyxl
 
+# Install the Debian packages named in $$missing (a shell variable of the
+# recipe): with apt-get as root, else say what is missing ($(1)) and run $(2).
+apt_install = if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "$(1):$$missing"; echo "install them with: sudo apt-get install$$missing"; $(2); \
+	  fi; \
+	fi
+
 deps:
 	@missing=""; \
 	[ -f /usr/include/gsl/gsl_cdf.h ] || missing="$$missing libgsl-dev"; \
@@ -49,15 +60,7 @@ deps:
 	[ -f /usr/include/criterion/criterion.h ] || missing="$$missing libcriterion-dev"; \
 	command -v gnuplot >/dev/null 2>&1 || missing="$$missing gnuplot-nox"; \
 	command -v cc >/dev/null 2>&1 || missing="$$missing build-essential"; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing:$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
-	  else \
-	    echo "missing packages:$$missing"; \
-	    echo "install them with: sudo apt-get install$$missing"; exit 1; \
-	  fi; \
-	fi
+	$(call apt_install,missing packages,exit 1)
 
 # --- the engine ------------------------------------------------------------------
 $(BUILD)/engine/%.o: engine/%.c
@@ -92,14 +95,7 @@ bench-deps: deps
 	@missing=""; \
 	/usr/bin/python3 -c 'import numpy, scipy' 2>/dev/null || missing="$$missing python3-numpy python3-scipy"; \
 	[ -x /usr/bin/time ] || missing="$$missing time"; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing:$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
-	  else \
-	    echo "for the full benchmark install:$$missing"; \
-	  fi; \
-	fi
+	$(call apt_install,for the full benchmark install,true)
 
 bench: bench-deps
 	@$(MAKE) --no-print-directory $(BUILD)/hnb

@@ -295,18 +295,6 @@ static hnb_node *seq_item(const hnb_node *seq, const char *key)
     return NULL;
 }
 
-/* TEXT, less surrounding blanks, is YAML's null: empty, ~ or null. */
-static int is_null_text(const char *text)
-{
-    while (*text == ' ' || *text == '\t') text++;
-    size_t n = strlen(text);
-    while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t')) n--;
-    static const char *const forms[] = {"", "~", "null", "Null", "NULL"};
-    for (size_t i = 0; i < sizeof forms / sizeof *forms; i++)
-        if (strlen(forms[i]) == n && strncmp(text, forms[i], n) == 0) return 1;
-    return 0;
-}
-
 int hnb_merge_set(hnb_srcs *srcs, hnb_node *root, const char *assignment, hnb_err *err)
 {
     const char *src = hnb_srcs_add(srcs, "--set");
@@ -329,11 +317,22 @@ int hnb_merge_set(hnb_srcs *srcs, hnb_node *root, const char *assignment, hnb_er
         return rc;
     }
     shift_cols(val, (int)plen + 1);
-    /* An empty VALUE, ~ or null parses as an empty document: it is null,
-     * which removes the key (SPEC section 7). */
-    if (val->type == HNB_MAP && val->n == 0 && is_null_text(eq + 1)) {
-        hnb_node_free(val);
-        val = hnb_node_new_scalar("", (hnb_mark){src, 1, (int)plen + 2}, 1);
+    /* An empty VALUE, ~ or null parses as an empty document, as {} does:
+     * the text, less blanks, tells them apart. Null removes the key (SPEC
+     * section 7). */
+    if (val->type == HNB_MAP && val->n == 0) {
+        const char *v = eq + 1;
+        while (*v == ' ' || *v == '\t') v++;
+        size_t n = strcspn(v, " \t");
+        char word[8] = "";
+        if (n < sizeof word) memcpy(word, v, n), word[n] = 0;
+        hnb_node *null = hnb_node_new_scalar(word, (hnb_mark){src, 1, (int)plen + 2}, 1);
+        if (n < sizeof word && !v[n + strspn(v + n, " \t")] && hnb_node_is_null(null)) {
+            hnb_node_free(val);
+            val = null;
+        } else {
+            hnb_node_free(null);
+        }
     }
 
     hnb_node *cur = root;
