@@ -600,7 +600,7 @@ static int cmd_fit(int argc, char **argv, int backtest)
             hnb_mc *mc;
             hnb_mc_opts mo = {draws, c.run.seed >= 0 ? (unsigned long)c.run.seed : 1,
                               c.run.method >= 0 ? (hnb_method)c.run.method : HNB_METHOD_RANDOM,
-                              c.run.threads > 0 ? c.run.threads : (int)sysconf(_SC_NPROCESSORS_ONLN), 0};
+                              c.run.threads > 0 ? c.run.threads : (int)sysconf(_SC_NPROCESSORS_ONLN), 0, 0};
             rc = hnb_mc_run(m, &mo, &mc, &err);
             if (!rc) {
                 for (int i = 0; i < fc.nobs; i++) {

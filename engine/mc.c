@@ -7,10 +7,10 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "hnb/qstream.h"
 #include "hnb/report.h"
 #include "hnb/sample.h"
 #include "hnb/stats.h"
@@ -22,24 +22,14 @@ const double hnb_mc_quantiles[HNB_MC_NQ] = {0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 
 /* Rank correlations use the first RANK_DRAWS draws: enough for a standard
  * error under 0.003, and a bounded memory whatever the number of draws. */
 #define RANK_DRAWS 100000L
-#define STORED 4 /* ehcps, expenditure, mitigations, income: gap and cumulative are derived */
-
-/* The draw store is hundreds of megabytes written once: map it with huge
- * pages where the kernel allows, to spare ~100,000 page faults. */
-static void *big_alloc(size_t bytes)
-{
-    void *p = mmap(NULL, bytes ? bytes : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) return NULL;
-#ifdef MADV_HUGEPAGE
-    madvise(p, bytes, MADV_HUGEPAGE);
-#endif
-    return p;
-}
-
-static void big_free(void *p, size_t bytes)
-{
-    if (p) munmap(p, bytes ? bytes : 1);
-}
+/* The first PILOT draws are kept whole; they place the windows in which
+ * the later draws are kept (qstream.h). */
+#define PILOT 65536L
+/* Means are sums of MEAN_BLOCK consecutive draws, added in block order: the
+ * same additions whichever thread ran a block. Thread ranges are whole
+ * blocks. */
+#define MEAN_BLOCK 4096L
+#define WANTED (2 * HNB_MC_NQ + 4) /* order statistics a series needs */
 
 static double now(void)
 {
@@ -48,13 +38,19 @@ static double now(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* The draws of one thread in one phase, and where their results go. */
 typedef struct {
     const hnb_model *m;
     const hnb_sampler *s;
-    long a, b, n;
-    double *store;   /* [(metric * years + t) * n + i] */
-    double *opening; /* [i], or NULL when the opening deficit is fixed */
-    double *xdraw;   /* [k * rank_n + i] for i < rank_n */
+    long a, b;               /* draws [a, b) */
+    long n1;                 /* draws below n1 are the pilot: kept whole */
+    double *pilot;           /* [series * n1 + i] */
+    const hnb_qs_plan *plan; /* draws from n1 on go to the tally */
+    hnb_qs_tally *tally;
+    double *bsum;            /* [block * nseries + series] */
+    int ov;                  /* year index of override_end - 1 (-1: the opening; else none) */
+    long *over;              /* [h * 2 + j]: draws above threshold h at ov (j 0), horizon (j 1) */
+    double *xdraw, *ycum;    /* the first rank_n draws: [k * rank_n + i], [i] */
     long rank_n;
     atomic_long *done;
     atomic_long *bad; /* the first draw whose results are out of range, or LONG_MAX */
@@ -72,14 +68,22 @@ static hnb_work *draw_work(const hnb_model *m, const hnb_sampler *s, const doubl
     return w;
 }
 
+/* One draw's results as the vector of series, [metric * years + t]. */
+static void draw_series(const hnb_result *r, int ys, double *v)
+{
+    const double *metric[HNB_MC_METRICS] = {r->ehcps,  r->expenditure, r->mitigations,
+                                            r->income, r->annual_gap,  r->cumulative_deficit};
+    for (int k = 0; k < HNB_MC_METRICS; k++) memcpy(v + (size_t)k * ys, metric[k], sizeof(double) * (size_t)ys);
+}
+
 static void *worker(void *arg)
 {
     job *j = arg;
     const hnb_model *m = j->m;
-    int ys = m->years, nv = hnb_sampler_nvars(j->s);
-    double *pv[HNB_LANES], *u = malloc(sizeof(double) * (size_t)(nv + 1));
+    const int ys = m->years, nv = hnb_sampler_nvars(j->s), ns = HNB_MC_METRICS * ys;
+    double *pv[HNB_LANES], *v = malloc(sizeof(double) * (size_t)ns);
     hnb_result *r[HNB_LANES];
-    if (!u) abort();
+    if (!v) abort();
     for (int l = 0; l < HNB_LANES; l++) {
         pv[l] = malloc(sizeof(double) * (size_t)(m->nparams + 1));
         if (!pv[l]) abort();
@@ -88,54 +92,63 @@ static void *worker(void *arg)
     }
     hnb_work *w = draw_work(m, j->s, pv[0]);
     hnb_stream *st = hnb_stream_create(j->s);
-    /* Draws go through the projection HNB_LANES at a time, and results
-     * through a small buffer, BLOCK draws a series at a time, so the big
-     * store is written in runs rather than 4 x years scattered doubles. */
+    /* Values for the tally wait in BLOCK, a series at a time, and go in
+     * series by series (qstream.h). */
     enum { BLOCK = 64 };
-    double *buf = malloc(sizeof(double) * (size_t)STORED * ys * BLOCK);
-    if (!buf) abort();
-    for (long i0 = j->a; i0 < j->b; i0 += BLOCK) {
-        long cnt = j->b - i0 < BLOCK ? j->b - i0 : BLOCK;
-        for (long c0 = 0; c0 < cnt; c0 += HNB_LANES) {
-            int nl = cnt - c0 < HNB_LANES ? (int)(cnt - c0) : HNB_LANES;
-            for (int l = 0; l < nl; l++) {
-                long i = i0 + c0 + l;
-                hnb_sampler_draw(j->s, st, i, pv[l], u);
-                if (j->opening) j->opening[i] = pv[l][m->opening_deficit];
-                if (i < j->rank_n)
-                    for (int k = 0; k < nv; k++)
-                        j->xdraw[(size_t)k * j->rank_n + i] = pv[l][hnb_sampler_slot(j->s, k)];
+    double *blk = malloc(sizeof(double) * (size_t)ns * BLOCK);
+    int nblk = 0;
+    if (!blk) abort();
+    for (long i0 = j->a; i0 < j->b; i0 += HNB_LANES) {
+        int nl = j->b - i0 < HNB_LANES ? (int)(j->b - i0) : HNB_LANES;
+        for (int l = 0; l < nl; l++) hnb_sampler_draw(j->s, st, i0 + l, pv[l], NULL);
+        hnb_project_batch(m, (const double *const *)pv, nl, w, r, 0);
+        for (int l = 0; l < nl; l++) {
+            long i = i0 + l;
+            draw_series(r[l], ys, v);
+            /* A draw beyond what can be reported (or not finite) fails the run. */
+            int bad = 0;
+            for (int k = 0; k < 4 * ys; k++) bad |= !(fabs(v[k]) < HNB_MAX_MAGNITUDE);
+            if (bad) {
+                long seen = atomic_load(j->bad);
+                while (i < seen && !atomic_compare_exchange_weak(j->bad, &seen, i)) {
+                }
+                continue;
             }
-            hnb_project_batch(m, (const double *const *)pv, nl, w, r, 0);
-            for (int l = 0; l < nl; l++) {
-                const double *series[STORED] = {r[l]->ehcps, r[l]->expenditure, r[l]->mitigations,
-                                                r[l]->income};
-                for (int k = 0; k < STORED; k++)
-                    for (int t = 0; t < ys; t++)
-                        buf[((size_t)k * ys + t) * BLOCK + c0 + l] = series[k][t];
+            if (i < j->n1)
+                for (int k = 0; k < ns; k++) j->pilot[(size_t)k * j->n1 + i] = v[k];
+            else {
+                for (int k = 0; k < ns; k++) blk[(size_t)k * BLOCK + nblk] = v[k];
+                if (++nblk == BLOCK) {
+                    hnb_qs_add(j->tally, j->plan, blk, BLOCK, nblk);
+                    nblk = 0;
+                }
+            }
+            double *bs = j->bsum + (size_t)(i / MEAN_BLOCK) * ns;
+            for (int k = 0; k < ns; k++) bs[k] += v[k];
+            const double *cum = v + (size_t)HNB_MC_CUMULATIVE * ys;
+            double opening = m->opening_deficit >= 0 ? pv[l][m->opening_deficit] : 0;
+            double at_ov = j->ov == -1 ? opening : j->ov >= 0 && j->ov < ys ? cum[j->ov] : 0;
+            for (int h = 0; h < m->nthresholds; h++) {
+                j->over[h * 2] += at_ov > m->thresholds[h];
+                j->over[h * 2 + 1] += cum[ys - 1] > m->thresholds[h];
+            }
+            if (i < j->rank_n) {
+                j->ycum[i] = cum[ys - 1];
+                for (int k = 0; k < nv; k++)
+                    j->xdraw[(size_t)k * j->rank_n + i] = pv[l][hnb_sampler_slot(j->s, k)];
             }
         }
-        /* A draw beyond what can be reported (or not finite) fails the run. */
-        for (int k = 0; k < STORED * ys; k++)
-            for (long c = 0; c < cnt; c++)
-                if (!(fabs(buf[(size_t)k * BLOCK + c]) < HNB_MAX_MAGNITUDE)) {
-                    long i = i0 + c, seen = atomic_load(j->bad);
-                    while (i < seen && !atomic_compare_exchange_weak(j->bad, &seen, i)) {
-                    }
-                }
-        for (int k = 0; k < STORED * ys; k++)
-            memcpy(j->store + (size_t)k * j->n + i0, buf + (size_t)k * BLOCK,
-                   sizeof(double) * (size_t)cnt);
-        atomic_fetch_add(j->done, cnt);
+        atomic_fetch_add(j->done, nl);
     }
-    free(buf);
+    if (nblk > 0) hnb_qs_add(j->tally, j->plan, blk, BLOCK, nblk);
+    free(blk);
     hnb_stream_free(st);
     hnb_work_free(w);
     for (int l = 0; l < HNB_LANES; l++) {
         hnb_result_free(r[l]);
         free(pv[l]);
     }
-    free(u);
+    free(v);
     return NULL;
 }
 
@@ -160,41 +173,32 @@ static int cmp_driver(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-static double mean_of(const double *x, long n)
+/* The order statistics a series needs among N draws: both neighbours of each
+ * percentile, then for the cumulative deficit's standard errors the ranks
+ * that bracket P50 and P90 at 95% (binomial, distribution-free). */
+static void wanted_ranks(long n, size_t idx[WANTED])
 {
-    double s = 0;
-    for (long i = 0; i < n; i++) s += x[i];
-    return n ? s / (double)n : 0;
-}
-
-/* Mean and percentiles of X (which may be reordered) into the result's
- * row; for the cumulative deficit also the Monte Carlo standard errors of
- * P50 and P90, from the order statistics that bracket each at 95% (binomial
- * ranks, distribution-free): SE = (x_hi - x_lo) / 3.92. One selection call
- * finds all of them. */
-static void reduce(hnb_mc *mc, int metric, int t, double *x, long n)
-{
-    size_t row = (size_t)metric * mc->years + t;
-    mc->mean[row] = mean_of(x, n);
-    size_t idx[HNB_MC_NQ * 2 + 4];
     int k = 0;
     for (int q = 0; q < HNB_MC_NQ; q++) {
         size_t lhs = (size_t)(hnb_mc_quantiles[q] * (double)(n - 1));
         idx[k++] = lhs;
         idx[k++] = lhs + 1 < (size_t)n ? lhs + 1 : lhs;
     }
-    int se = metric == HNB_MC_CUMULATIVE;
     const double seq[2] = {0.5, 0.9};
-    if (se)
-        for (int j = 0; j < 2; j++) {
-            double sd = sqrt((double)n * seq[j] * (1 - seq[j]));
-            double lo = floor((double)n * seq[j] - 1.959964 * sd);
-            double hi = ceil((double)n * seq[j] + 1.959964 * sd);
-            idx[k++] = (size_t)(lo < 0 ? 0 : lo);
-            idx[k++] = (size_t)(hi > n - 1 ? n - 1 : hi);
-        }
-    double v[HNB_MC_NQ * 2 + 4];
-    hnb_stats_order(x, (size_t)n, idx, k, v);
+    for (int j = 0; j < 2; j++) {
+        double sd = sqrt((double)n * seq[j] * (1 - seq[j]));
+        double lo = floor((double)n * seq[j] - 1.959964 * sd);
+        double hi = ceil((double)n * seq[j] + 1.959964 * sd);
+        idx[k++] = (size_t)(lo < 0 ? 0 : lo);
+        idx[k++] = (size_t)(hi > n - 1 ? n - 1 : hi);
+    }
+}
+
+/* Percentiles (and for the cumulative deficit the standard errors of P50
+ * and P90: SE = (x_hi - x_lo) / 3.92) from the wanted order statistics V. */
+static void percentiles(hnb_mc *mc, int metric, int t, long n, const double v[WANTED])
+{
+    size_t row = (size_t)metric * mc->years + t;
     for (int q = 0; q < HNB_MC_NQ; q++) {
         /* as gsl_stats_quantile_from_sorted_data */
         double index = hnb_mc_quantiles[q] * (double)(n - 1);
@@ -203,25 +207,59 @@ static void reduce(hnb_mc *mc, int metric, int t, double *x, long n)
         mc->pct[row * HNB_MC_NQ + q] =
             lhs == (size_t)n - 1 ? v[2 * q] : (1 - delta) * v[2 * q] + delta * v[2 * q + 1];
     }
-    if (se) {
+    if (metric == HNB_MC_CUMULATIVE) {
         mc->se_p50[t] = (v[2 * HNB_MC_NQ + 1] - v[2 * HNB_MC_NQ]) / (2 * 1.959964);
         mc->se_p90[t] = (v[2 * HNB_MC_NQ + 3] - v[2 * HNB_MC_NQ + 2]) / (2 * 1.959964);
     }
 }
 
-/* Independent reductions, spread over threads. */
+/* Reductions after the draws, independent of each other, spread over the
+ * threads: one series' order statistics, or one variable's ranks. */
 typedef struct {
     hnb_mc *mc;
-    int metric, t;
-    double *x;
-    long n;
-} task;
-
-typedef struct {
-    task *tasks;
-    int ntasks;
+    long n, n1;
+    double *pilot;               /* kept whole (n1 == n), else NULL */
+    const hnb_qs_plan *plan;     /* else: the windows and the tallies */
+    hnb_qs_tally *const *tally;
+    int ntally;
+    atomic_int missed;           /* a wanted rank fell outside the windows */
+    /* ranks */
+    const double *xdraw, *ycum;
+    const double *rank_y;
+    long rank_n;
+    int nv;
+    double *corr;                /* [k] */
     atomic_int next;
+    int ntasks;
 } pool;
+
+static void run_task(pool *pl, int i)
+{
+    hnb_mc *mc = pl->mc;
+    const int ys = mc->years, nseries = HNB_MC_METRICS * ys;
+    if (i < nseries) {
+        size_t idx[WANTED];
+        double v[WANTED];
+        wanted_ranks(pl->n, idx);
+        if (pl->pilot) {
+            hnb_stats_order(pl->pilot + (size_t)i * pl->n1, (size_t)pl->n1, idx, WANTED, v);
+        } else if (hnb_qs_order(pl->plan, pl->tally, pl->ntally, i, idx, WANTED, v) != 0) {
+            atomic_store(&pl->missed, 1);
+            return;
+        }
+        percentiles(mc, i / ys, i % ys, pl->n, v);
+        return;
+    }
+    int k = i - nseries;
+    size_t rn = (size_t)pl->rank_n;
+    double *rank_x = malloc(sizeof(double) * rn + 1);
+    size_t *work = malloc(sizeof(size_t) * 2 * rn + 1);
+    if (!rank_x || !work) abort();
+    hnb_stats_ranks(pl->xdraw + (size_t)k * rn, rn, rank_x, work);
+    pl->corr[k] = hnb_stats_correlation(rank_x, pl->rank_y, rn);
+    free(rank_x);
+    free(work);
+}
 
 static void *pool_worker(void *arg)
 {
@@ -229,31 +267,66 @@ static void *pool_worker(void *arg)
     for (;;) {
         int i = atomic_fetch_add(&pl->next, 1);
         if (i >= pl->ntasks) return NULL;
-        task *tk = &pl->tasks[i];
-        reduce(tk->mc, tk->metric, tk->t, tk->x, tk->n);
+        run_task(pl, i);
     }
 }
 
-static void run_tasks(task *tasks, int ntasks, int threads)
+static void run_pool(pool *pl, int ntasks, int threads)
 {
-    pool pl = {tasks, ntasks, 0};
-    pthread_t tid[64];
+    pl->next = 0;
+    pl->ntasks = ntasks;
+    pthread_t tid[256];
     int started = 0;
-    for (int k = 1; k < threads && k < 64 && k < ntasks; k++)
-        if (pthread_create(&tid[started], NULL, pool_worker, &pl) == 0) started++;
-    pool_worker(&pl);
+    for (int k = 1; k < threads && k < 256 && k < ntasks; k++)
+        if (pthread_create(&tid[started], NULL, pool_worker, pl) == 0) started++;
+    pool_worker(pl);
     for (int k = 0; k < started; k++) pthread_join(tid[k], NULL);
 }
 
-/* The buffers of one run: the draw store (CELLS doubles) and the per-draw arrays. */
-static void release(double *store, size_t cells, double *opening, double *xdraw, double *cum,
-                    double *scratch)
+/* Run the draws [a, b) on up to THREADS threads, each a copy of PROTO with
+ * its own whole blocks of draws (and, given TALLY, its own new tally there).
+ * Returns the number of threads used. */
+static int run_phase(const job *proto, long a, long b, int threads, hnb_qs_tally **tally,
+                     long *over, int nover, int progress, long total, double t0)
 {
-    big_free(store, cells * sizeof(double));
-    free(opening);
-    free(xdraw);
-    free(cum);
-    free(scratch);
+    long b0 = a / MEAN_BLOCK, nb = (b - a + MEAN_BLOCK - 1) / MEAN_BLOCK;
+    if (threads > nb) threads = (int)(nb > 0 ? nb : 1);
+    job *jobs = calloc((size_t)threads, sizeof *jobs);
+    pthread_t *tid = calloc((size_t)threads, sizeof *tid);
+    long *counts = calloc((size_t)threads * nover + 1, sizeof *counts);
+    if (!jobs || !tid || !counts) abort();
+    for (int k = 0; k < threads; k++) {
+        jobs[k] = *proto;
+        long ja = (b0 + nb * k / threads) * MEAN_BLOCK, jb = (b0 + nb * (k + 1) / threads) * MEAN_BLOCK;
+        jobs[k].a = ja > a ? ja : a;
+        jobs[k].b = jb < b ? jb : b;
+        jobs[k].over = counts + (size_t)k * nover;
+        if (tally) {
+            tally[k] = hnb_qs_tally_create(proto->plan, (size_t)(jobs[k].b - jobs[k].a));
+            jobs[k].tally = tally[k];
+        }
+        if (pthread_create(&tid[k], NULL, worker, &jobs[k]) != 0) {
+            worker(&jobs[k]); /* here instead: the results are the same */
+            tid[k] = 0;
+        }
+    }
+    if (progress) {
+        while (atomic_load(proto->done) < b) {
+            progress_bar(atomic_load(proto->done), total, now() - t0);
+            struct timespec ts = {0, 200000000};
+            nanosleep(&ts, NULL);
+        }
+        progress_bar(b, total, now() - t0);
+        if (b == total) fputc('\n', stderr);
+    }
+    for (int k = 0; k < threads; k++) {
+        if (tid[k]) pthread_join(tid[k], NULL);
+        for (int h = 0; h < nover; h++) over[h] += counts[(size_t)k * nover + h];
+    }
+    free(counts);
+    free(jobs);
+    free(tid);
+    return threads;
 }
 
 /* Every figure the Monte Carlo reports must be a number hnb can print in
@@ -289,18 +362,10 @@ static int check_figures(const hnb_model *m, const hnb_mc *mc, hnb_err *err)
     return HNB_OK;
 }
 
-int hnb_mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_mc **out, hnb_err *err)
-{
-    *out = NULL;
-    hnb_sampler *s;
-    int rc = hnb_sampler_create(m, o->method, o->draws, o->seed, &s, err);
-    if (rc) return rc;
-    long n = o->draws;
-    int ys = m->years, nv = hnb_sampler_nvars(s);
-    int threads = o->threads > 0 ? o->threads : 1;
-    if (threads > n) threads = (int)n;
-    if (threads > 256) threads = 256;
+#define MISSED 100 /* internal: a percentile fell outside the windows */
 
+static hnb_mc *mc_create(long n, int ys, int threads, const hnb_mc_opts *o)
+{
     hnb_mc *mc = calloc(1, sizeof *mc);
     if (!mc) abort();
     mc->draws = n;
@@ -313,55 +378,65 @@ int hnb_mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_mc **out, hnb_err *
     mc->se_p50 = calloc((size_t)ys, sizeof(double));
     mc->se_p90 = calloc((size_t)ys, sizeof(double));
     mc->rank_draws = n < RANK_DRAWS ? n : RANK_DRAWS;
+    if (!mc->mean || !mc->pct || !mc->se_p50 || !mc->se_p90) abort();
+    return mc;
+}
 
-    size_t cells = (size_t)STORED * ys * (size_t)n;
-    double *store = big_alloc(cells * sizeof(double));
-    double *opening = m->opening_deficit >= 0 && m->params[m->opening_deficit].dist.type
-                          ? malloc(sizeof(double) * (size_t)n)
-                          : NULL;
-    double *xdraw = malloc(sizeof(double) * ((size_t)nv * mc->rank_draws + 1));
-    double *cum = malloc(sizeof(double) * (size_t)n), *scratch = malloc(sizeof(double) * (size_t)n);
-    if (!store || !xdraw || !cum || !scratch || (m->opening_deficit >= 0 &&
-                                                 m->params[m->opening_deficit].dist.type && !opening)) {
-        release(store, cells, opening, xdraw, cum, scratch);
+/* One Monte Carlo run keeping the first N1 draws whole (N1 == N: all). */
+static int mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_sampler *s, long n1, hnb_mc **out,
+                  hnb_err *err)
+{
+    *out = NULL;
+    const long n = o->draws;
+    const int ys = m->years, nv = hnb_sampler_nvars(s), nseries = HNB_MC_METRICS * ys;
+    int threads = o->threads > 0 ? o->threads : 1;
+    if (threads > n) threads = (int)n;
+    if (threads > 256) threads = 256;
+    hnb_mc *mc = mc_create(n, ys, threads, o);
+    long rn = mc->rank_draws, nblocks = (n + MEAN_BLOCK - 1) / MEAN_BLOCK;
+    int nover = 2 * m->nthresholds;
+    double *pilot = malloc(sizeof(double) * ((size_t)nseries * n1 + 1));
+    double *bsum = calloc((size_t)nblocks * nseries + 1, sizeof(double));
+    double *xdraw = malloc(sizeof(double) * ((size_t)nv * rn + 1));
+    double *ycum = malloc(sizeof(double) * ((size_t)rn + 1));
+    long *over = calloc((size_t)nover + 1, sizeof(long));
+    hnb_qs_tally **tally = calloc((size_t)threads + 1, sizeof *tally);
+    if (!pilot || !bsum || !xdraw || !ycum || !over || !tally) {
+        free(pilot), free(bsum), free(xdraw), free(ycum), free(over), free(tally);
         hnb_mc_free(mc);
-        hnb_sampler_free(s);
         return hnb_err_fail(err, "not enough memory for %ld draws of %d years", n, ys);
     }
+    int ov = m->override_end ? m->override_end - 1 - m->start_year : -2;
 
-    /* ---- simulate ---- */
+    /* ---- simulate: the pilot, then the rest through the windows ---- */
     double t0 = now();
     atomic_long done = 0, bad = LONG_MAX;
-    job *jobs = calloc((size_t)threads, sizeof *jobs);
-    pthread_t *tid = calloc((size_t)threads, sizeof *tid);
-    if (!jobs || !tid) abort();
-    for (int k = 0; k < threads; k++) {
-        jobs[k] = (job){m, s, n * k / threads, n * (k + 1) / threads, n, store, opening, xdraw,
-                        mc->rank_draws, &done, &bad};
-        if (pthread_create(&tid[k], NULL, worker, &jobs[k]) != 0) {
-            /* run it here instead: the results are the same */
-            worker(&jobs[k]);
-            tid[k] = 0;
-        }
+    job proto = {m, s, 0, 0, n1, pilot, NULL, NULL, bsum, ov, NULL, xdraw, ycum, rn, &done, &bad};
+    run_phase(&proto, 0, n1, threads, NULL, over, nover, o->progress, n, t0);
+    hnb_qs_plan *plan = NULL;
+    int ntally = 0;
+    if (n1 < n && atomic_load(&bad) == LONG_MAX) {
+        size_t idx[WANTED];
+        wanted_ranks(n, idx);
+        plan = hnb_qs_plan_create(pilot, (size_t)n1, nseries, (size_t)n, idx, WANTED);
+        if (!plan) abort();
+        /* the pilot's own values, through the same windows */
+        tally[ntally] = hnb_qs_tally_create(plan, (size_t)n1);
+        for (long i = 0; i < n1; i += 256)
+            hnb_qs_add(tally[ntally], plan, pilot + i, (size_t)n1, n1 - i < 256 ? (int)(n1 - i) : 256);
+        ntally++;
+        free(pilot);
+        pilot = NULL;
+        proto.plan = plan;
+        proto.pilot = NULL;
+        ntally += run_phase(&proto, n1, n, threads, tally + ntally, over, nover, o->progress, n, t0);
     }
-    if (o->progress) {
-        while (atomic_load(&done) < n) {
-            progress_bar(atomic_load(&done), n, now() - t0);
-            struct timespec ts = {0, 200000000};
-            nanosleep(&ts, NULL);
-        }
-        progress_bar(n, n, now() - t0);
-        fputc('\n', stderr);
-    }
-    for (int k = 0; k < threads; k++)
-        if (tid[k]) pthread_join(tid[k], NULL);
-    free(jobs);
-    free(tid);
     mc->sim_seconds = now() - t0;
     if (atomic_load(&bad) != LONG_MAX) {
-        release(store, cells, opening, xdraw, cum, scratch);
+        for (int k = 0; k < ntally; k++) hnb_qs_tally_free(tally[k]);
+        free(tally), hnb_qs_plan_free(plan);
+        free(pilot), free(bsum), free(xdraw), free(ycum), free(over);
         hnb_mc_free(mc);
-        hnb_sampler_free(s);
         return hnb_err_at(err, (hnb_mark){m->file, 1, 1},
                           "Monte Carlo draw %ld gives a budget line beyond %.0e (or not a "
                           "number): the scenario's distributions reach values the projection "
@@ -369,55 +444,22 @@ int hnb_mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_mc **out, hnb_err *
                           atomic_load(&bad) + 1, HNB_MAX_MAGNITUDE);
     }
 
-    /* ---- reduce, in draw order ---- */
+    /* ---- reduce ---- */
     double t1 = now();
-    double open_fixed = m->opening_deficit >= 0 ? m->params[m->opening_deficit].central : 0;
-    for (long i = 0; i < n; i++) cum[i] = opening ? opening[i] : open_fixed;
-    int ov = m->override_end ? m->override_end - 1 - m->start_year : -2;
+    for (int k = 0; k < nseries; k++) {
+        double sum = 0;
+        for (long b = 0; b < nblocks; b++) sum += bsum[(size_t)b * nseries + k];
+        mc->mean[k] = sum / (double)n;
+    }
     mc->exceed = calloc((size_t)m->nthresholds * 2 + 1, sizeof *mc->exceed);
     if (!mc->exceed) abort();
-    /* The override year before the horizon starts: read the opening balance. */
-    if (ov == -1)
-        for (int h = 0; h < m->nthresholds; h++) {
-            long over = 0;
-            for (long i = 0; i < n; i++) over += cum[i] > m->thresholds[h];
-            mc->exceed[mc->nexceed++] =
-                (hnb_mc_exceedance){m->thresholds[h], m->start_year - 1, (double)over / (double)n};
-        }
-    double *scratch2 = malloc(sizeof(double) * (size_t)n);
-    if (!scratch2) abort();
-    for (int t = 0; t < ys; t++) {
-        double *E = store + ((size_t)HNB_MC_EXPENDITURE * ys + t) * n;
-        double *M = store + ((size_t)HNB_MC_MITIGATIONS * ys + t) * n;
-        double *I = store + ((size_t)HNB_MC_INCOME * ys + t) * n;
-        for (long i = 0; i < n; i++) {
-            scratch[i] = E[i] - I[i] - M[i];
-            cum[i] += scratch[i];
-        }
-        for (int h = 0; h < m->nthresholds; h++)
-            if (t == ov || (t == ys - 1 && ov != ys - 1)) {
-                long over = 0;
-                for (long i = 0; i < n; i++) over += cum[i] > m->thresholds[h];
-                mc->exceed[mc->nexceed++] = (hnb_mc_exceedance){
-                    m->thresholds[h], m->start_year + t, (double)over / (double)n};
-            }
-        memcpy(scratch2, cum, sizeof(double) * (size_t)n);
-        task pair[2] = {{mc, HNB_MC_GAP, t, scratch, n}, {mc, HNB_MC_CUMULATIVE, t, scratch2, n}};
-        run_tasks(pair, 2, threads);
-    }
-    free(scratch2);
-    /* the stored series are no longer needed in draw order: all at once */
-    {
-        const int stored[STORED] = {HNB_MC_EHCPS, HNB_MC_EXPENDITURE, HNB_MC_MITIGATIONS,
-                                    HNB_MC_INCOME};
-        task *tasks = calloc((size_t)STORED * ys, sizeof *tasks);
-        if (!tasks) abort();
-        for (int k = 0; k < STORED; k++)
-            for (int t = 0; t < ys; t++)
-                tasks[k * ys + t] =
-                    (task){mc, stored[k], t, store + ((size_t)stored[k] * ys + t) * n, n};
-        run_tasks(tasks, STORED * ys, threads);
-        free(tasks);
+    for (int h = 0; h < m->nthresholds; h++) {
+        if (ov >= -1 && ov < ys)
+            mc->exceed[mc->nexceed++] = (hnb_mc_exceedance){
+                m->thresholds[h], m->start_year + ov, (double)over[h * 2] / (double)n};
+        if (ov != ys - 1)
+            mc->exceed[mc->nexceed++] = (hnb_mc_exceedance){
+                m->thresholds[h], m->start_year + ys - 1, (double)over[h * 2 + 1] / (double)n};
     }
     /* exceedance rows: threshold order, then year */
     for (int a = 1; a < mc->nexceed; a++)
@@ -431,18 +473,33 @@ int hnb_mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_mc **out, hnb_err *
             *y = tmp;
         }
 
-    /* ---- drivers: tornado (P10/P90, others central) and rank correlations ---- */
+    /* percentiles of every series and the rank correlations, on all threads */
     mc->ndrivers = nv;
     mc->drivers = calloc((size_t)nv + 1, sizeof *mc->drivers);
+    double *rank_y = malloc(sizeof(double) * (size_t)rn + 1), *corr = calloc((size_t)nv + 1, sizeof(double));
+    size_t *work = malloc(sizeof(size_t) * 2 * (size_t)rn + 1);
+    if (!mc->drivers || !rank_y || !corr || !work) abort();
+    hnb_stats_ranks(ycum, (size_t)rn, rank_y, work);
+    free(work);
+    pool pl = {.mc = mc, .n = n, .n1 = n1, .pilot = plan ? NULL : pilot, .plan = plan,
+               .tally = tally, .ntally = ntally, .missed = 0, .xdraw = xdraw, .ycum = ycum,
+               .rank_y = rank_y, .rank_n = rn, .nv = nv, .corr = corr};
+    run_pool(&pl, nseries + nv, threads);
+    int missed = atomic_load(&pl.missed);
+    for (int k = 0; k < ntally; k++) hnb_qs_tally_free(tally[k]);
+    free(tally), hnb_qs_plan_free(plan);
+    free(pilot), free(bsum), free(ycum), free(over), free(rank_y);
+    if (missed) {
+        free(xdraw), free(corr);
+        hnb_mc_free(mc);
+        return MISSED;
+    }
+
+    /* ---- drivers: tornado (P10/P90, others central) ---- */
     double *p = malloc(sizeof(double) * (size_t)(m->nparams + 1));
     hnb_work *w = hnb_work_create(m);
     hnb_result *r = hnb_result_create(m);
-    long rn = mc->rank_draws;
-    double *rank_y = malloc(sizeof(double) * (size_t)rn), *rank_x = malloc(sizeof(double) * (size_t)rn);
-    size_t *work = malloc(sizeof(size_t) * 2 * (size_t)rn);
-    if (!mc->drivers || !p || !rank_y || !rank_x || !work) abort();
-    /* cum now holds every draw's horizon deficit, in draw order */
-    hnb_stats_ranks(cum, (size_t)rn, rank_y, work);
+    if (!p) abort();
     for (int k = 0; k < nv; k++) {
         hnb_mc_driver *d = &mc->drivers[k];
         d->slot = hnb_sampler_slot(s, k);
@@ -457,27 +514,36 @@ int hnb_mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_mc **out, hnb_err *
         hnb_project(m, p, w, r, 0);
         d->at_high = r->cumulative_deficit[ys - 1];
         d->swing = d->at_high - d->at_low;
-        hnb_stats_ranks(xdraw + (size_t)k * rn, (size_t)rn, rank_x, work);
-        d->rank_correlation = hnb_stats_correlation(rank_x, rank_y, (size_t)rn);
+        d->rank_correlation = corr[k];
     }
     qsort(mc->drivers, (size_t)nv, sizeof *mc->drivers, cmp_driver);
     mc->reduce_seconds = now() - t1;
-
-    free(rank_x);
-    free(rank_y);
-    free(work);
     free(p);
+    free(xdraw), free(corr);
     hnb_result_free(r);
     hnb_work_free(w);
-    release(store, cells, opening, xdraw, cum, scratch);
-    hnb_sampler_free(s);
-    int rc2 = check_figures(m, mc, err);
-    if (rc2) {
+    int rc = check_figures(m, mc, err);
+    if (rc) {
         hnb_mc_free(mc);
-        return rc2;
+        return rc;
     }
     *out = mc;
     return HNB_OK;
+}
+
+int hnb_mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_mc **out, hnb_err *err)
+{
+    *out = NULL;
+    hnb_sampler *s;
+    int rc = hnb_sampler_create(m, o->method, o->draws, o->seed, &s, err);
+    if (rc) return rc;
+    long n1 = o->keep_all || o->draws <= PILOT ? o->draws : PILOT;
+    rc = mc_run(m, o, s, n1, out, err);
+    /* A wanted order statistic outside the windows (a lumpy series the
+     * pilot misjudged): the same draws again, every one kept. */
+    if (rc == MISSED) rc = mc_run(m, o, s, o->draws, out, err);
+    hnb_sampler_free(s);
+    return rc;
 }
 
 void hnb_mc_free(hnb_mc *mc)

@@ -52,7 +52,7 @@ int hnb_run_compute(const char *file, const hnb_run_opts *o, hnb_run *run, hnb_e
                           o->seed >= 0 ? (unsigned long)o->seed : m->mc_seed_given ? m->mc_seed : 1,
                           o->method >= 0 ? (hnb_method)o->method : m->mc_method,
                           o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN),
-                          o->progress};
+                          o->progress, 0};
         rc = hnb_mc_run(m, &mo, &run->mc, err);
         if (rc) {
             hnb_run_free(run);

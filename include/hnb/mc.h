@@ -27,6 +27,8 @@ typedef struct {
     hnb_method method;
     int threads;
     int progress; /* draw a progress bar on standard error */
+    int keep_all; /* keep every draw for the percentiles, not only the
+                   * windows a pilot places (tests: the two must agree) */
 } hnb_mc_opts;
 
 typedef struct {

@@ -1,0 +1,293 @@
+/* qstream.c - exact order statistics of long streams: windows from a pilot,
+ * counts between them, values inside them (see qstream.h). */
+#include "hnb/qstream.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hnb/stats.h"
+
+#define MAXCUT (2 * HNB_QS_MAX_RANKS)
+#define REGIONS (2 * MAXCUT + 1)
+#define CELLS 128
+/* Half-width of a window in standard errors of the pilot's quantile: the
+ * chance that a normal deviate passes 6 is 1e-9. */
+#define SIGMAS 6.0
+
+/* The regions of a series, in value order: interval 0 (below cut 0), the
+ * point cut 0, interval 1, ..., the point cut ncut-1, interval ncut (above
+ * it). Region 2g is interval g, region 2m+1 the point cut m. */
+typedef struct {
+    int ncut;
+    double cut[MAXCUT];
+    double lo, hi, scale;  /* cut[0], cut[ncut-1], CELLS / (hi - lo) (0 if not finite) */
+    short cell[CELLS + 1]; /* the region of every value in that cell, or -1: a cut is in it */
+    unsigned char keep[REGIONS];
+    double frac[REGIONS];  /* the pilot's share of values in each kept region */
+} series;
+
+struct hnb_qs_plan {
+    int ns;
+    series *s;
+};
+
+struct hnb_qs_tally {
+    int ns;
+    size_t *count; /* [s * REGIONS + r] */
+    double **buf;  /* [s * REGIONS + r]: the values of kept regions */
+    size_t *len, *cap;
+};
+
+typedef struct {
+    long a, b;        /* pilot ranks of the window's ends */
+    int open_lo, open_hi; /* reaching past the pilot's extremes: unbounded */
+    double lo, hi;
+} window;
+
+static void build(series *q, double *vals, size_t n1, size_t n, const size_t *ranks, int nr)
+{
+    window w[HNB_QS_MAX_RANKS];
+    int nw = 0;
+    /* windows in pilot ranks, sorted by start, overlapping ones merged */
+    long order[HNB_QS_MAX_RANKS];
+    for (int j = 0; j < nr; j++) order[j] = (long)(ranks[j] < n ? ranks[j] : n - 1);
+    for (int j = 1; j < nr; j++)
+        for (int i = j; i > 0 && order[i - 1] > order[i]; i--) {
+            long t = order[i];
+            order[i] = order[i - 1];
+            order[i - 1] = t;
+        }
+    for (int j = 0; j < nr; j++) {
+        double p = n > 1 ? (double)order[j] / (double)(n - 1) : 0;
+        double centre = p * (double)(n1 - 1);
+        /* the pilot's binomial error, widened by the full sample's own */
+        double margin = SIGMAS * sqrt((double)n1 * p * (1 - p) * (1 + (double)n1 / (double)n)) + 2;
+        long a = (long)floor(centre - margin), b = (long)ceil(centre + margin);
+        window x = {a, b, a < 0, b > (long)n1 - 1, 0, 0};
+        if (x.open_lo) x.a = 0;
+        if (x.open_hi) x.b = (long)n1 - 1;
+        if (nw > 0 && x.a <= w[nw - 1].b + 1) {
+            window *y = &w[nw - 1];
+            if (x.b > y->b) y->b = x.b;
+            y->open_hi |= x.open_hi;
+        } else {
+            w[nw++] = x;
+        }
+    }
+    size_t idx[2 * HNB_QS_MAX_RANKS] = {0};
+    double v[2 * HNB_QS_MAX_RANKS];
+    for (int i = 0; i < nw; i++) {
+        idx[2 * i] = (size_t)w[i].a;
+        idx[2 * i + 1] = (size_t)w[i].b;
+    }
+    hnb_stats_order(vals, n1, idx, 2 * nw, v);
+    /* in values: ties can make neighbours touch; merge them */
+    int m = 0;
+    for (int i = 0; i < nw; i++) {
+        window x = w[i];
+        x.lo = v[2 * i];
+        x.hi = v[2 * i + 1];
+        if (m > 0 && x.lo <= w[m - 1].hi) {
+            window *y = &w[m - 1];
+            if (x.hi > y->hi) y->hi = x.hi;
+            y->b = x.b;
+            y->open_hi |= x.open_hi;
+        } else {
+            w[m++] = x;
+        }
+    }
+    /* cuts, and which intervals are kept: a window's interior, and beyond
+     * an open end everything past the pilot's extreme (itself a cut, so
+     * that a constant series keeps nothing) */
+    memset(q, 0, sizeof *q);
+    for (int i = 0; i < m; i++) {
+        int ilo = q->ncut, ihi = ilo;
+        q->cut[q->ncut++] = w[i].lo;
+        if (w[i].hi > w[i].lo) {
+            ihi = q->ncut;
+            q->cut[q->ncut++] = w[i].hi;
+        }
+        double share = (double)(w[i].b - w[i].a + 1) / (double)n1;
+        if (ihi > ilo) {
+            q->keep[2 * ihi] = 1; /* (lo, hi) */
+            q->frac[2 * ihi] = share;
+        }
+        if (w[i].open_lo) {
+            q->keep[2 * ilo] = 1; /* (-inf, lo): ilo is 0 */
+            q->frac[2 * ilo] = 1 / (double)n1;
+        }
+        if (w[i].open_hi) {
+            q->keep[2 * (ihi + 1)] = 1; /* (hi, +inf): the last interval */
+            q->frac[2 * (ihi + 1)] = 1 / (double)n1;
+        }
+    }
+    /* the lookup grid: values in a cell that holds no cut all lie in one
+     * interval. (int)((v - lo) * scale) is monotone in v, so a value in a
+     * cell without cuts has exactly the cuts of earlier cells below it. */
+    q->lo = q->cut[0];
+    q->hi = q->cut[q->ncut - 1];
+    q->scale = CELLS / (q->hi - q->lo);
+    if (!isfinite(q->scale)) q->scale = 0;
+    int cell_of[MAXCUT];
+    for (int c = 0; c < q->ncut; c++) cell_of[c] = (int)((q->cut[c] - q->lo) * q->scale);
+    for (int g = 0; g <= CELLS; g++) {
+        int below = 0, dirty = 0;
+        for (int c = 0; c < q->ncut; c++) {
+            below += cell_of[c] < g;
+            dirty |= cell_of[c] == g;
+        }
+        q->cell[g] = (short)(dirty ? -1 : 2 * below);
+    }
+}
+
+hnb_qs_plan *hnb_qs_plan_create(const double *pilot, size_t npilot, int nseries, size_t n,
+                                const size_t *ranks, int nranks)
+{
+    if (nranks > HNB_QS_MAX_RANKS || nranks < 1 || npilot < 1 || n <= npilot) return NULL;
+    hnb_qs_plan *p = calloc(1, sizeof *p);
+    double *vals = malloc(sizeof(double) * npilot);
+    if (!p || !vals) abort();
+    p->ns = nseries;
+    p->s = calloc((size_t)nseries + 1, sizeof *p->s);
+    if (!p->s) abort();
+    for (int s = 0; s < nseries; s++) {
+        memcpy(vals, pilot + (size_t)s * npilot, sizeof(double) * npilot);
+        build(&p->s[s], vals, npilot, n, ranks, nranks);
+    }
+    free(vals);
+    return p;
+}
+
+void hnb_qs_plan_free(hnb_qs_plan *p)
+{
+    if (!p) return;
+    free(p->s);
+    free(p);
+}
+
+hnb_qs_tally *hnb_qs_tally_create(const hnb_qs_plan *p, size_t expect)
+{
+    hnb_qs_tally *t = calloc(1, sizeof *t);
+    if (!t) abort();
+    size_t cells = (size_t)p->ns * REGIONS + 1;
+    t->ns = p->ns;
+    t->count = calloc(cells, sizeof *t->count);
+    t->buf = calloc(cells, sizeof *t->buf);
+    t->len = calloc(cells, sizeof *t->len);
+    t->cap = calloc(cells, sizeof *t->cap);
+    if (!t->count || !t->buf || !t->len || !t->cap) abort();
+    for (int s = 0; s < p->ns; s++)
+        for (int r = 0; r < REGIONS; r++)
+            if (p->s[s].keep[r]) {
+                size_t k = (size_t)s * REGIONS + r;
+                t->cap[k] = (size_t)((double)expect * p->s[s].frac[r] * 1.1) + 64;
+                t->buf[k] = malloc(sizeof(double) * t->cap[k]);
+                if (!t->buf[k]) abort();
+            }
+    return t;
+}
+
+void hnb_qs_tally_free(hnb_qs_tally *t)
+{
+    if (!t) return;
+    for (size_t k = 0; k < (size_t)t->ns * REGIONS; k++) free(t->buf[k]);
+    free(t->buf);
+    free(t->count);
+    free(t->len);
+    free(t->cap);
+    free(t);
+}
+
+static int classify(const series *q, double v)
+{
+    if (v < q->lo) return 0;
+    if (v > q->hi) return 2 * q->ncut;
+    int r = q->cell[(int)((v - q->lo) * q->scale)];
+    if (r >= 0) return r;
+    int lt = 0;
+    while (lt < q->ncut && q->cut[lt] < v) lt++;
+    return lt < q->ncut && q->cut[lt] == v ? 2 * lt + 1 : 2 * lt;
+}
+
+void hnb_qs_add(hnb_qs_tally *t, const hnb_qs_plan *p, const double *x, size_t stride, int count)
+{
+    /* series by series, so that one series' grid and counts stay in cache
+     * for all COUNT values */
+    for (int s = 0; s < p->ns; s++) {
+        const series *q = &p->s[s];
+        const double *xs = x + (size_t)s * stride;
+        size_t *cnt = t->count + (size_t)s * REGIONS;
+        for (int i = 0; i < count; i++) {
+            int r = classify(q, xs[i]);
+            cnt[r]++;
+            if (!q->keep[r]) continue;
+            size_t k = (size_t)s * REGIONS + r;
+            if (t->len[k] == t->cap[k]) {
+                t->cap[k] = t->cap[k] * 2 + 64;
+                t->buf[k] = realloc(t->buf[k], sizeof(double) * t->cap[k]);
+                if (!t->buf[k]) abort();
+            }
+            t->buf[k][t->len[k]++] = xs[i];
+        }
+    }
+}
+
+size_t hnb_qs_kept(const hnb_qs_tally *t)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < (size_t)t->ns * REGIONS; k++) n += t->len[k];
+    return n;
+}
+
+int hnb_qs_order(const hnb_qs_plan *p, hnb_qs_tally *const *t, int nt, int s, const size_t *ranks,
+                 int k, double *out)
+{
+    const series *q = &p->s[s];
+    size_t total[REGIONS], start[REGIONS], n = 0;
+    for (int r = 0; r < REGIONS; r++) {
+        total[r] = 0;
+        for (int i = 0; i < nt; i++) total[r] += t[i]->count[(size_t)s * REGIONS + r];
+        start[r] = n;
+        n += total[r];
+    }
+    if (n == 0) {
+        for (int j = 0; j < k; j++) out[j] = 0;
+        return 0;
+    }
+    int region[HNB_QS_MAX_RANKS * 2];
+    for (int j = 0; j < k; j++) {
+        size_t rk = ranks[j] < n ? ranks[j] : n - 1;
+        int r = 0;
+        while (!(rk < start[r] + total[r])) r++;
+        region[j] = r;
+        if (r % 2 == 1) out[j] = q->cut[(r - 1) / 2];
+        else if (!q->keep[r]) return -1;
+    }
+    /* one selection per kept region that holds a wanted rank */
+    for (int j = 0; j < k; j++) {
+        int r = region[j];
+        if (r % 2 == 1 || r < 0) continue;
+        size_t local[HNB_QS_MAX_RANKS * 2];
+        int which[HNB_QS_MAX_RANKS * 2], m = 0;
+        for (int i = j; i < k; i++)
+            if (region[i] == r) {
+                size_t rk = ranks[i] < n ? ranks[i] : n - 1;
+                local[m] = rk - start[r];
+                which[m++] = i;
+                region[i] = -1;
+            }
+        double *x = malloc(sizeof(double) * (total[r] + 1)), v[HNB_QS_MAX_RANKS * 2];
+        if (!x) abort();
+        size_t w = 0;
+        for (int i = 0; i < nt; i++) {
+            size_t c = (size_t)s * REGIONS + r;
+            memcpy(x + w, t[i]->buf[c], sizeof(double) * t[i]->len[c]);
+            w += t[i]->len[c];
+        }
+        hnb_stats_order(x, w, local, m, v);
+        for (int i = 0; i < m; i++) out[which[i]] = v[i];
+        free(x);
+    }
+    return 0;
+}

@@ -1,0 +1,61 @@
+/* qstream.h - exact order statistics of long streams in bounded memory.
+ *
+ * A million Monte Carlo draws of 72 series (6 metrics x 12 years) are 576 MB
+ * of doubles, and on the machines hnb runs on, memory touched for the first
+ * time costs more than the projection that fills it. But the percentiles
+ * need only a few order statistics of each series, so:
+ *
+ *   1. a pilot (the first draws, kept whole) says roughly where each wanted
+ *      order statistic lies. hnb_qs_plan_create() puts a window of values
+ *      around each, six standard errors of the pilot's quantile wide on each
+ *      side, so that the statistic lies inside it but for a chance of about
+ *      1e-9;
+ *   2. every value (pilot and later draws) goes to a tally: between windows
+ *      it is only counted; inside a window it is kept; on a window's edge it
+ *      is counted at that value (so ties, such as a year with no uncertainty
+ *      at all, cost nothing);
+ *   3. hnb_qs_order() walks the counts to the region holding each rank and
+ *      selects inside it: the exact order statistic, the same value the
+ *      whole sorted series would give.
+ *
+ * When a wanted rank falls outside every window (astronomically unlikely for
+ * a continuous series; possible for a lumpy one the pilot misjudged),
+ * hnb_qs_order() says so and the caller must fall back to keeping
+ * everything. A tally is one thread's; the order statistics do not depend on
+ * how values were spread over tallies, so results do not depend on threads. */
+#ifndef HNB_QSTREAM_H
+#define HNB_QSTREAM_H
+
+#include <stddef.h>
+
+typedef struct hnb_qs_plan hnb_qs_plan;
+typedef struct hnb_qs_tally hnb_qs_tally;
+
+/* Windows for NSERIES series from the pilot PILOT[s * npilot + i]
+ * (i < NPILOT), for the order statistics RANKS[0..nranks) (0-based, the same
+ * for every series) of N values in all, N > NPILOT. NULL if NRANKS exceeds
+ * HNB_QS_MAX_RANKS. */
+#define HNB_QS_MAX_RANKS 32
+hnb_qs_plan *hnb_qs_plan_create(const double *pilot, size_t npilot, int nseries, size_t n,
+                                const size_t *ranks, int nranks);
+void hnb_qs_plan_free(hnb_qs_plan *p);
+
+/* A tally for values of P; EXPECT is about how many values of each series it
+ * will be given (to size its buffers; they grow as needed). */
+hnb_qs_tally *hnb_qs_tally_create(const hnb_qs_plan *p, size_t expect);
+void hnb_qs_tally_free(hnb_qs_tally *t);
+
+/* COUNT values of every series: value i of series s is X[s * STRIDE + i].
+ * Values must be finite. */
+void hnb_qs_add(hnb_qs_tally *t, const hnb_qs_plan *p, const double *x, size_t stride, int count);
+
+/* Values kept in windows by T (its memory in use, for tests and notes). */
+size_t hnb_qs_kept(const hnb_qs_tally *t);
+
+/* The order statistics RANKS[0..k) (0-based, any order) of series S over
+ * the values of tallies T[0..nt), into OUT. Returns 0, or -1 when a rank
+ * lies outside the windows (nothing exact can be said: keep everything). */
+int hnb_qs_order(const hnb_qs_plan *p, hnb_qs_tally *const *t, int nt, int s, const size_t *ranks,
+                 int k, double *out);
+
+#endif

@@ -1,0 +1,139 @@
+/* test_qstream.c - exact order statistics from windows (qstream.h), checked
+ * against a full sort of the same values. */
+#include <criterion/criterion.h>
+#include <gsl/gsl_rng.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hnb/qstream.h"
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Series 0: uniform(0, 1). Series 1: lumpy, 30% exactly 5, 10% exactly 7,
+ * the rest normal around 5 (ties inside and at the edges of windows).
+ * Series 2: constant 42. Value i of series s is x[s * n + i]. */
+static double *make(size_t n, unsigned long seed)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, seed);
+    double *x = malloc(sizeof(double) * 3 * n);
+    for (size_t i = 0; i < n; i++) {
+        double u = gsl_rng_uniform(r), w = gsl_rng_uniform(r);
+        x[i] = u;
+        x[n + i] = w < 0.3 ? 5 : w < 0.4 ? 7 : 5 + (gsl_rng_uniform(r) - 0.5) * 4;
+        x[2 * n + i] = 42;
+    }
+    gsl_rng_free(r);
+    return x;
+}
+
+/* The ranks Monte Carlo asks for, for n values: both neighbours of P5 ...
+ * P95, and 95% brackets of P50 and P90. */
+static int ranks_for(size_t n, size_t *idx)
+{
+    const double q[] = {0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95};
+    int k = 0;
+    for (int j = 0; j < 7; j++) {
+        size_t lhs = (size_t)(q[j] * (double)(n - 1));
+        idx[k++] = lhs;
+        idx[k++] = lhs + 1;
+    }
+    idx[k++] = n / 2 - 1000;
+    idx[k++] = n / 2 + 1000;
+    idx[k++] = n * 9 / 10 - 600;
+    idx[k++] = n * 9 / 10 + 600;
+    idx[k++] = 0;     /* the extremes, which the windows must reach past */
+    idx[k++] = n - 1; /* the pilot's own extremes */
+    return k;
+}
+
+Test(qstream, windows_give_the_order_statistics_of_a_full_sort)
+{
+    const size_t n = 200000, n1 = 20000;
+    double *x = make(n, 7);
+    size_t idx[32];
+    int k = ranks_for(n, idx);
+    /* the pilot: the first n1 values of each series, laid out as qstream wants */
+    double *pilot = malloc(sizeof(double) * 3 * n1);
+    for (int s = 0; s < 3; s++) memcpy(pilot + s * n1, x + s * n, sizeof(double) * n1);
+    hnb_qs_plan *p = hnb_qs_plan_create(pilot, n1, 3, n, idx, k);
+    cr_assert_not_null(p);
+    /* three tallies of uneven sizes, fed in blocks of up to 100 */
+    hnb_qs_tally *t[3];
+    size_t cut[4] = {0, 1234, 150001, n};
+    size_t kept = 0;
+    for (int j = 0; j < 3; j++) {
+        t[j] = hnb_qs_tally_create(p, cut[j + 1] - cut[j]);
+        for (size_t i = cut[j]; i < cut[j + 1]; i += 100) {
+            int c = cut[j + 1] - i < 100 ? (int)(cut[j + 1] - i) : 100;
+            hnb_qs_add(t[j], p, x + i, n, c);
+        }
+        kept += hnb_qs_kept(t[j]);
+    }
+    for (int s = 0; s < 3; s++) {
+        double *sorted = malloc(sizeof(double) * n), out[32];
+        memcpy(sorted, x + s * n, sizeof(double) * n);
+        qsort(sorted, n, sizeof(double), cmp);
+        cr_assert_eq(hnb_qs_order(p, t, 3, s, idx, k, out), 0, "series %d", s);
+        for (int j = 0; j < k; j++)
+            cr_assert_eq(out[j], sorted[idx[j]], "series %d rank %zu: %.17g vs %.17g", s, idx[j],
+                         out[j], sorted[idx[j]]);
+        free(sorted);
+    }
+    /* Memory: each window reaches 6 * sqrt(n1 q(1-q) (1 + n1/n)) + 2 pilot
+     * ranks either side of rank q n1 (n1 = 20,000): for the uniform, shares
+     * 2 * (6 * sqrt(20000 q(1-q) 1.1) + 2) / 20000 = 0.0196, 0.0269, 0.0387,
+     * 0.0447, 0.0387, 0.0269, 0.0196 for P5 ... P95 (the bracket ranks lie
+     * inside P50's and P90's windows; ranks 0 and n-1 add 3 / 20000 each):
+     * 0.215 of its values. The lumpy series keeps at most that (its ties at
+     * 5 and 7 are counted, not kept), the constant one nothing. So at most
+     * 0.43 n values of the 3 n, against 3 n kept whole; allow 0.45 n. */
+    cr_assert_lt(kept, n * 45 / 100, "kept %zu of %zu", kept, 3 * n);
+    cr_assert_gt(kept, n / 10, "kept %zu: the uniform alone must keep about 0.215 n", kept);
+    for (int j = 0; j < 3; j++) hnb_qs_tally_free(t[j]);
+    hnb_qs_plan_free(p);
+    free(pilot);
+    free(x);
+}
+
+Test(qstream, a_constant_series_keeps_nothing)
+{
+    const size_t n = 5000, n1 = 500;
+    double *x = malloc(sizeof(double) * n);
+    for (size_t i = 0; i < n; i++) x[i] = -3.5;
+    size_t idx[] = {0, 2499, 4999};
+    hnb_qs_plan *p = hnb_qs_plan_create(x, n1, 1, n, idx, 3);
+    hnb_qs_tally *t = hnb_qs_tally_create(p, n);
+    hnb_qs_add(t, p, x, n, (int)n);
+    double out[3];
+    cr_assert_eq(hnb_qs_order(p, &t, 1, 0, idx, 3, out), 0);
+    for (int j = 0; j < 3; j++) cr_assert_eq(out[j], -3.5);
+    cr_assert_eq(hnb_qs_kept(t), 0);
+    hnb_qs_tally_free(t);
+    hnb_qs_plan_free(p);
+    free(x);
+}
+
+/* A pilot unlike the rest of the stream: the pilot is 0 .. 0.999, the later
+ * 9,000 values are all 10 or more, so the median (rank 4,999) is one of the
+ * later ones, above every window the pilot placed: no exact answer, and
+ * hnb_qs_order() must say so rather than guess. */
+Test(qstream, a_misleading_pilot_is_reported)
+{
+    const size_t n = 10000, n1 = 1000;
+    double *x = malloc(sizeof(double) * n);
+    for (size_t i = 0; i < n; i++) x[i] = i < n1 ? (double)i / 1000 : 10 + (double)i;
+    size_t idx[] = {500, 4999};
+    hnb_qs_plan *p = hnb_qs_plan_create(x, n1, 1, n, idx, 2);
+    hnb_qs_tally *t = hnb_qs_tally_create(p, n);
+    hnb_qs_add(t, p, x, n, (int)n);
+    double out[2];
+    cr_assert_eq(hnb_qs_order(p, &t, 1, 0, idx, 2, out), -1);
+    hnb_qs_tally_free(t);
+    hnb_qs_plan_free(p);
+    free(x);
+}
