@@ -3,6 +3,9 @@
 #include "hnb/qstream.h"
 
 #include <math.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +13,8 @@
 
 #define MAXCUT (2 * HNB_QS_MAX_RANKS)
 #define REGIONS (2 * MAXCUT + 1)
-#define CELLS 128
+#define CELLS 512
+#define DIRTY 255
 /* Half-width of a window in standard errors of the pilot's quantile: the
  * chance that a normal deviate passes 6 is 1e-9. */
 #define SIGMAS 6.0
@@ -21,8 +25,9 @@
 typedef struct {
     int ncut;
     double cut[MAXCUT];
-    double lo, hi, scale;  /* cut[0], cut[ncut-1], CELLS / (hi - lo) (0 if not finite) */
-    short cell[CELLS + 1]; /* the region of every value in that cell, or -1: a cut is in it */
+    double lo, scale;      /* cut[0], CELLS / (cut[ncut-1] - lo) (0 if not finite) */
+    int npad;              /* ncut rounded up to 4: cut[ncut..npad) are +inf */
+    unsigned char cell[CELLS + 3]; /* the region of every value in that cell, or DIRTY: a cut is in it */
     unsigned char keep[REGIONS];
     double frac[REGIONS];  /* the pilot's share of values in each kept region */
 } series;
@@ -38,6 +43,20 @@ struct hnb_qs_tally {
     double **buf;  /* [s * REGIONS + r]: the values of kept regions */
     size_t *len, *cap;
 };
+
+/* The grid cell of V: 1 + (v - lo) * scale, clamped into [0, CELLS + 2]. */
+static int cell_index(const series *q, double v)
+{
+    double g = (v - q->lo) * q->scale + 1;
+#ifdef __SSE2__
+    /* maxsd and minsd: the same as below, without branches */
+    g = _mm_cvtsd_f64(_mm_min_sd(_mm_max_sd(_mm_set_sd(g), _mm_setzero_pd()), _mm_set_sd(CELLS + 2)));
+#else
+    g = g > 0 ? g : 0;
+    g = g < CELLS + 2 ? g : CELLS + 2;
+#endif
+    return (int)g;
+}
 
 typedef struct {
     long a, b;        /* pilot ranks of the window's ends */
@@ -122,22 +141,24 @@ static void build(series *q, double *vals, size_t n1, size_t n, const size_t *ra
             q->frac[2 * (ihi + 1)] = 1 / (double)n1;
         }
     }
-    /* the lookup grid: values in a cell that holds no cut all lie in one
-     * interval. (int)((v - lo) * scale) is monotone in v, so a value in a
-     * cell without cuts has exactly the cuts of earlier cells below it. */
+    /* The lookup grid: cell_index(v) is monotone in v, so a value in a
+     * cell without cuts has exactly the cuts of earlier cells below it.
+     * Cell 0 holds everything below cut 0, the last everything far above
+     * the last cut. */
+    q->npad = (q->ncut + 3) / 4 * 4;
+    for (int c = q->ncut; c < q->npad; c++) q->cut[c] = INFINITY;
     q->lo = q->cut[0];
-    q->hi = q->cut[q->ncut - 1];
-    q->scale = CELLS / (q->hi - q->lo);
+    q->scale = CELLS / (q->cut[q->ncut - 1] - q->lo);
     if (!isfinite(q->scale)) q->scale = 0;
     int cell_of[MAXCUT];
-    for (int c = 0; c < q->ncut; c++) cell_of[c] = (int)((q->cut[c] - q->lo) * q->scale);
-    for (int g = 0; g <= CELLS; g++) {
+    for (int c = 0; c < q->ncut; c++) cell_of[c] = cell_index(q, q->cut[c]);
+    for (int g = 0; g < CELLS + 3; g++) {
         int below = 0, dirty = 0;
         for (int c = 0; c < q->ncut; c++) {
             below += cell_of[c] < g;
             dirty |= cell_of[c] == g;
         }
-        q->cell[g] = (short)(dirty ? -1 : 2 * below);
+        q->cell[g] = (unsigned char)(dirty ? DIRTY : 2 * below);
     }
 }
 
@@ -199,37 +220,61 @@ void hnb_qs_tally_free(hnb_qs_tally *t)
     free(t);
 }
 
-static int classify(const series *q, double v)
+static inline int classify(const series *q, double v)
 {
-    if (v < q->lo) return 0;
-    if (v > q->hi) return 2 * q->ncut;
-    int r = q->cell[(int)((v - q->lo) * q->scale)];
-    if (r >= 0) return r;
-    int lt = 0;
-    while (lt < q->ncut && q->cut[lt] < v) lt++;
-    return lt < q->ncut && q->cut[lt] == v ? 2 * lt + 1 : 2 * lt;
+    int r = q->cell[cell_index(q, v)];
+    if (r != DIRTY) return r;
+    /* a cell with a cut in it: count the cuts below (no branches) */
+    int lt = 0, eq = 0;
+    for (int c = 0; c < q->npad; c++) {
+        lt += q->cut[c] < v;
+        eq += q->cut[c] == v;
+    }
+    return 2 * lt + eq;
+}
+
+static inline void push(hnb_qs_tally *t, size_t k, double v)
+{
+    if (t->len[k] == t->cap[k]) {
+        t->cap[k] = t->cap[k] * 2 + 64;
+        t->buf[k] = realloc(t->buf[k], sizeof(double) * t->cap[k]);
+        if (!t->buf[k]) abort();
+    }
+    t->buf[k][t->len[k]++] = v;
+}
+
+/* One value into histogram H: its region counted, and kept if it is in a
+ * window (rare: a tenth of values or so, so the branch is cheap). */
+static inline void add_one(hnb_qs_tally *t, const series *q, size_t base, unsigned *h, double v)
+{
+    int r = classify(q, v);
+    h[r]++;
+    if (q->keep[r]) push(t, base + (size_t)r, v);
 }
 
 void hnb_qs_add(hnb_qs_tally *t, const hnb_qs_plan *p, const double *x, size_t stride, int count)
 {
-    /* series by series, so that one series' grid and counts stay in cache
-     * for all COUNT values */
+    unsigned hist[4][REGIONS];
+    /* Series by series, so that one series' grid and counts stay in cache
+     * for all COUNT values; four histograms, so that a run of values in
+     * one region is not one chain of read-modify-writes. (Counts per call
+     * fit in unsigned: COUNT is an int.) */
     for (int s = 0; s < p->ns; s++) {
         const series *q = &p->s[s];
         const double *xs = x + (size_t)s * stride;
-        size_t *cnt = t->count + (size_t)s * REGIONS;
-        for (int i = 0; i < count; i++) {
-            int r = classify(q, xs[i]);
-            cnt[r]++;
-            if (!q->keep[r]) continue;
-            size_t k = (size_t)s * REGIONS + r;
-            if (t->len[k] == t->cap[k]) {
-                t->cap[k] = t->cap[k] * 2 + 64;
-                t->buf[k] = realloc(t->buf[k], sizeof(double) * t->cap[k]);
-                if (!t->buf[k]) abort();
-            }
-            t->buf[k][t->len[k]++] = xs[i];
+        const int nr = 2 * q->ncut + 1;
+        const size_t base = (size_t)s * REGIONS;
+        for (int h = 0; h < 4; h++) memset(hist[h], 0, sizeof(unsigned) * (size_t)nr);
+        int i = 0;
+        for (; i + 4 <= count; i += 4) {
+            add_one(t, q, base, hist[0], xs[i]);
+            add_one(t, q, base, hist[1], xs[i + 1]);
+            add_one(t, q, base, hist[2], xs[i + 2]);
+            add_one(t, q, base, hist[3], xs[i + 3]);
         }
+        for (; i < count; i++) add_one(t, q, base, hist[0], xs[i]);
+        size_t *cnt = t->count + base;
+        for (int r = 0; r < nr; r++) cnt[r] += (size_t)hist[0][r] + hist[1][r] + hist[2][r] + hist[3][r];
     }
 }
 
