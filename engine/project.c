@@ -38,6 +38,8 @@ struct hnb_work {
     double *trans_rate;  /* [rule * L + l] */
     double *grant, *income, *other, *savings; /* [t * L + l] */
     double *amount;      /* a saving's amount_t * e_t: [(i * years + t) * L + l] */
+    double *paths;       /* money paths: grant, then incomes, then others: [(k * years + t) * L + l] */
+    int *ramp_slot;      /* e_t's ramp slot: [i * years + t]; -1 ramp 1, -2 before the start */
     /* fixed by the model: the ages transitions act at, rule by rule */
     int ntrans_ages, *trans_age, *trans_first, *trans_rules; /* CSR over ages */
     /* per run: the tables of the mitigations switched on */
@@ -51,10 +53,13 @@ struct hnb_work {
     /* hnb_work_vary(): which parts of the preparation depend on a slot that
      * varies between calls; the others were computed once, in every lane */
     int fixed_ready;
-    unsigned char *redo_mit, *redo_set; /* per mitigation, per setting */
+    unsigned char *redo_mit, *redo_set, *redo_path; /* per mitigation, setting, money path */
     unsigned char redo_money, redo_keep, redo_pop, redo_npage, redo_npmix, redo_base;
     double *plac_unmit, *plac_mit, *ehcps_unmit, *ehcps_mit, *np_unmit, *np_mit, *prev;
 };
+
+/* What of a setting's preparation depends on a varying slot (redo_set). */
+enum { HNB_REDO_UNIT = 1, HNB_REDO_INFLATION = 2, HNB_REDO_CAPACITY = 4, HNB_REDO_ALL = 7 };
 
 static void *zalloc(size_t n, size_t size)
 {
@@ -85,6 +90,18 @@ hnb_work *hnb_work_create(const hnb_model *m)
     w->other = zalloc(ys * L, sizeof(double));
     w->savings = zalloc(ys * L, sizeof(double));
     w->amount = zalloc(nm * ys * L, sizeof(double));
+    size_t npaths = 1 + (size_t)m->nincome + (size_t)m->nother;
+    w->paths = zalloc(npaths * ys * L, sizeof(double));
+    w->redo_path = zalloc(npaths, 1);
+    w->ramp_slot = zalloc(nm * ys, sizeof(int));
+    for (int i = 0; i < m->nmit; i++) {
+        const hnb_mitigation *mt = &m->mits[i];
+        for (int t = 0; t < m->years; t++) {
+            int y = m->start_year + t, k = y - mt->start;
+            w->ramp_slot[i * m->years + t] =
+                y < mt->start ? -2 : mt->nramp > 0 ? mt->ramp[k < mt->nramp ? k : mt->nramp - 1] : -1;
+        }
+    }
     w->run_demand = zalloc(ys * L, sizeof(double));
     w->run_mix = zalloc(ys * ns * L, sizeof(double));
     w->run_cap = zalloc(ys * ns * L, sizeof(double));
@@ -133,6 +150,9 @@ void hnb_work_free(hnb_work *w)
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
     free(w->redo_mit);
     free(w->redo_set);
+    free(w->redo_path);
+    free(w->paths);
+    free(w->ramp_slot);
     free(w->trans_age);
     free(w->trans_first);
     free(w->trans_rules);
@@ -204,26 +224,23 @@ static void spread(const hnb_shares *s, const double *p, double *out, int n)
 /* amount_t of a money path (SPEC section 2). */
 static void path_values(const hnb_path *path, const double *p, int years, double *out)
 {
+    double v = 0; /* last year's, in a register rather than reloaded from OUT */
     for (int t = 0; t < years; t++) {
         if (path->named[t] >= 0)
-            out[t] = p[path->named[t]];
+            v = p[path->named[t]];
         else
-            out[t] = t == 0 ? 0 : out[t - 1] * (1 + slot(p, path->growth[t], 0));
+            v = t == 0 ? 0 : v * (1 + slot(p, path->growth[t], 0));
+        out[t] = v;
     }
 }
 
-/* e_t of SPEC section 5. */
-static double effect(const hnb_model *m, const hnb_mitigation *mt, const double *p, int t)
+/* e_t of SPEC section 5: delivery times the ramp's value for year T
+ * (w->ramp_slot, worked out once from the start year and the ramp). */
+static double effect(const hnb_work *w, const hnb_mitigation *mt, const double *p, int i, int t)
 {
-    int y = m->start_year + t;
-    if (y < mt->start) return 0;
-    double ramp = 1;
-    if (mt->nramp > 0) {
-        int k = y - mt->start;
-        if (k > mt->nramp - 1) k = mt->nramp - 1;
-        ramp = p[mt->ramp[k]];
-    }
-    return slot(p, mt->delivery, 1) * ramp;
+    int r = w->ramp_slot[i * w->years + t];
+    if (r == -2) return 0;
+    return slot(p, mt->delivery, 1) * (r >= 0 ? p[r] : 1);
 }
 
 /* One parameter vector into lane L0 of the work space. After
@@ -236,7 +253,7 @@ static void prepare_lane(const hnb_model *m, const double *p, hnb_work *w, int l
     for (int i = 0; i < m->nmit; i++) {
         if (!all && !w->redo_mit[i]) continue;
         const hnb_mitigation *mt = &m->mits[i];
-        for (int t = 0; t < ys; t++) w->effect[(i * ys + t) * L + l0] = effect(m, mt, p, t);
+        for (int t = 0; t < ys; t++) w->effect[(i * ys + t) * L + l0] = effect(w, mt, p, i, t);
         int v = mt->type == HNB_MIT_MIX        ? mt->share
                 : mt->type == HNB_MIT_CAPACITY ? mt->places
                                                : mt->reduction;
@@ -251,21 +268,26 @@ static void prepare_lane(const hnb_model *m, const double *p, hnb_work *w, int l
     for (int i = 0; i < m->nmit; i++)
         if (m->mits[i].type == HNB_MIT_SAVING)
             for (int t = 0; t < ys; t++) w->savings[t * L + l0] += w->amount[(i * ys + t) * L + l0];
-    /* money that does not depend on plans */
+    /* money that does not depend on plans: each path worked out only when
+     * it varies, the sums in the same order every time */
     if (all || w->redo_money) {
-        path_values(&m->grant, p, ys, tmp);
+        const int np = 1 + m->nincome + m->nother;
+        for (int k = 0; k < np; k++) {
+            if (!all && !w->redo_path[k]) continue;
+            const hnb_path *path = k == 0 ? &m->grant : k <= m->nincome ? &m->income[k - 1].path
+                                                                        : &m->other[k - 1 - m->nincome].path;
+            path_values(path, p, ys, tmp);
+            for (int t = 0; t < ys; t++) w->paths[((size_t)k * ys + t) * L + l0] = tmp[t];
+        }
         for (int t = 0; t < ys; t++) {
-            w->grant[t * L + l0] = tmp[t];
-            w->income[t * L + l0] = tmp[t] + slot(p, m->transfers[t], 0);
-            w->other[t * L + l0] = 0;
-        }
-        for (int i = 0; i < m->nincome; i++) {
-            path_values(&m->income[i].path, p, ys, tmp);
-            for (int t = 0; t < ys; t++) w->income[t * L + l0] += tmp[t];
-        }
-        for (int i = 0; i < m->nother; i++) {
-            path_values(&m->other[i].path, p, ys, tmp);
-            for (int t = 0; t < ys; t++) w->other[t * L + l0] += tmp[t];
+            double grant = w->paths[(size_t)t * L + l0], income = grant + slot(p, m->transfers[t], 0),
+                   other = 0;
+            for (int i = 0; i < m->nincome; i++) income += w->paths[((size_t)(1 + i) * ys + t) * L + l0];
+            for (int i = 0; i < m->nother; i++)
+                other += w->paths[((size_t)(1 + m->nincome + i) * ys + t) * L + l0];
+            w->grant[t * L + l0] = grant;
+            w->income[t * L + l0] = income;
+            w->other[t * L + l0] = other;
         }
     }
     if (!m->bottom_up) return;
@@ -302,22 +324,28 @@ static void prepare_lane(const hnb_model *m, const double *p, hnb_work *w, int l
         }
     }
     for (int s = 0; s < ns; s++) {
-        if (!all && !w->redo_set[s]) continue;
         const hnb_setting *st = &m->settings[s];
-        double topup = 0;
-        if (st->cost >= 0) {
-            topup = p[st->cost];
-        } else {
-            spread(&st->band_shares, p, tmp, st->nbands);
-            for (int k = 0; k < st->nbands; k++) topup += tmp[k] * p[st->tariff[k]];
+        const int redo = all ? HNB_REDO_ALL : w->redo_set[s];
+        if (redo & HNB_REDO_UNIT) {
+            double topup = 0;
+            if (st->cost >= 0) {
+                topup = p[st->cost];
+            } else {
+                spread(&st->band_shares, p, tmp, st->nbands);
+                for (int k = 0; k < st->nbands; k++) topup += tmp[k] * p[st->tariff[k]];
+            }
+            w->unit_base[s * L + l0] = slot(p, st->place_funding, 0) + topup;
         }
-        w->unit_base[s * L + l0] = slot(p, st->place_funding, 0) + topup;
-        double index = 1;
-        for (int t = 0; t < ys; t++) {
-            if (t > 0) index *= 1 + slot(p, st->inflation[t], 0);
-            w->inflation[(t * ns + s) * L + l0] = index;
-            w->capacity[(t * ns + s) * L + l0] = st->capacity ? p[st->capacity[t]] : -1;
+        if (redo & HNB_REDO_INFLATION) {
+            double index = 1;
+            for (int t = 0; t < ys; t++) {
+                if (t > 0) index *= 1 + slot(p, st->inflation[t], 0);
+                w->inflation[(t * ns + s) * L + l0] = index;
+            }
         }
+        if (redo & HNB_REDO_CAPACITY)
+            for (int t = 0; t < ys; t++)
+                w->capacity[(t * ns + s) * L + l0] = st->capacity ? p[st->capacity[t]] : -1;
     }
     for (int i = 0; i < m->ntrans; i++) w->trans_rate[i * L + l0] = p[m->trans[i].rate];
 }
@@ -357,10 +385,14 @@ void hnb_work_vary(hnb_work *w, const hnb_model *m, const double *central,
         if (mt->type == HNB_MIT_SAVING) r |= varies_path(varies, &mt->amount, ys);
         w->redo_mit[i] = (unsigned char)r;
     }
-    int r = varies_path(varies, &m->grant, ys);
+    int r = 0;
+    for (int k = 0; k < 1 + m->nincome + m->nother; k++) {
+        const hnb_path *path = k == 0 ? &m->grant : k <= m->nincome ? &m->income[k - 1].path
+                                                                    : &m->other[k - 1 - m->nincome].path;
+        w->redo_path[k] = (unsigned char)varies_path(varies, path, ys);
+        r |= w->redo_path[k];
+    }
     for (int t = 0; t < ys; t++) r |= varies_slot(varies, m->transfers[t]);
-    for (int i = 0; i < m->nincome; i++) r |= varies_path(varies, &m->income[i].path, ys);
-    for (int i = 0; i < m->nother; i++) r |= varies_path(varies, &m->other[i].path, ys);
     w->redo_money = (unsigned char)r;
     if (m->bottom_up) {
         r = 0;
@@ -376,13 +408,16 @@ void hnb_work_vary(hnb_work *w, const hnb_model *m, const double *central,
         w->redo_base = (unsigned char)r;
         for (int s = 0; s < m->nsettings; s++) {
             const hnb_setting *st = &m->settings[s];
-            r = varies_slot(varies, st->cost) || varies_slot(varies, st->place_funding) ||
-                varies_shares(varies, &st->band_shares);
-            for (int k = 0; k < st->nbands; k++) r |= varies_slot(varies, st->tariff[k]);
-            for (int t = 0; t < ys; t++)
-                r |= varies_slot(varies, st->inflation[t]) ||
-                     (st->capacity && varies_slot(varies, st->capacity[t]));
-            w->redo_set[s] = (unsigned char)r;
+            int unit = varies_slot(varies, st->cost) || varies_slot(varies, st->place_funding) ||
+                       varies_shares(varies, &st->band_shares);
+            for (int k = 0; k < st->nbands; k++) unit |= varies_slot(varies, st->tariff[k]);
+            int infl = 0, cap = 0;
+            for (int t = 0; t < ys; t++) {
+                infl |= varies_slot(varies, st->inflation[t]);
+                cap |= st->capacity && varies_slot(varies, st->capacity[t]);
+            }
+            w->redo_set[s] = (unsigned char)((unit ? HNB_REDO_UNIT : 0) | (infl ? HNB_REDO_INFLATION : 0) |
+                                             (cap ? HNB_REDO_CAPACITY : 0));
         }
     }
     w->fixed_ready = 1;
@@ -507,31 +542,49 @@ __attribute__((target_clones("avx2", "default"))) static void run_plans(const hn
             /* 3. transitions: all rules at one age act at once on A[a] before
              * any, and before the new plans: A[a] = last year's a-1 times keep.
              * (Sampled rates out of one setting that sum above 1 are scaled to 1.) */
+            double *restrict out = w->out, *restrict pre = w->pre;
+            const double *restrict rates = w->trans_rate;
             for (int g = 0; g < w->ntrans_ages; g++) {
-                int a = w->trans_age[g];
+                const int a = w->trans_age[g];
                 const int *rule = &w->trans_rules[w->trans_first[g]];
-                int nr = w->trans_first[g + 1] - w->trans_first[g];
-                for (int k = 0; k < nr; k++)
-                    for (int l = 0; l < L; l++) w->out[m->trans[rule[k]].from * L + l] = 0;
-                for (int k = 0; k < nr; k++)
-                    for (int l = 0; l < L; l++)
-                        w->out[m->trans[rule[k]].from * L + l] += w->trans_rate[rule[k] * L + l];
-                for (int s = 0; s < ns; s++)
-                    for (int l = 0; l < L; l++)
-                        w->pre[s * L + l] =
-                            a == 0 ? 0 : next[(s * A + a - 1) * L + l] * w->keep[a - 1][l];
+                const int nr = w->trans_first[g + 1] - w->trans_first[g];
+                for (int k = 0; k < nr; k++) {
+                    double *restrict o = &out[m->trans[rule[k]].from * L];
+                    for (int l = 0; l < L; l++) o[l] = 0;
+                }
+                for (int k = 0; k < nr; k++) {
+                    double *restrict o = &out[m->trans[rule[k]].from * L];
+                    const double *restrict r = &rates[rule[k] * L];
+                    for (int l = 0; l < L; l++) o[l] += r[l];
+                }
+                for (int k = 0; k < nr; k++) { /* the counts each rule moves from */
+                    const int f = m->trans[rule[k]].from;
+                    double *restrict pf = &pre[f * L];
+                    if (a == 0) {
+                        for (int l = 0; l < L; l++) pf[l] = 0;
+                    } else {
+                        const double *restrict last = &next[(f * A + a - 1) * L];
+                        const double *restrict kp = w->keep[a - 1];
+                        for (int l = 0; l < L; l++) pf[l] = last[l] * kp[l];
+                    }
+                }
                 for (int k = 0; k < nr; k++) {
                     const hnb_transition *tr = &m->trans[rule[k]];
-                    const double *rate = &w->trans_rate[rule[k] * L];
-                    double *from = &N[(tr->from * A + a) * L], *to = &N[(tr->to * A + a) * L];
+                    const int f = tr->from, to = tr->to;
+                    const double *restrict r = &rates[rule[k] * L];
+                    double moved[L];
                     for (int l = 0; l < L; l++) {
-                        double total = w->out[tr->from * L + l];
-                        double moved = rate[l] / (total > 1 ? total : 1) * w->pre[tr->from * L + l];
-                        from[l] -= moved;
-                        to[l] += moved;
-                        tot[tr->from * L + l] -= moved;
-                        tot[tr->to * L + l] += moved;
+                        double total = out[f * L + l];
+                        moved[l] = r[l] / (total > 1 ? total : 1) * pre[f * L + l];
                     }
+                    double *restrict nf = &N[(f * A + a) * L];
+                    for (int l = 0; l < L; l++) nf[l] -= moved[l];
+                    double *restrict nt = &N[(to * A + a) * L];
+                    for (int l = 0; l < L; l++) nt[l] += moved[l];
+                    double *restrict tf = &tot[f * L];
+                    for (int l = 0; l < L; l++) tf[l] -= moved[l];
+                    double *restrict tt = &tot[to * L];
+                    for (int l = 0; l < L; l++) tt[l] += moved[l];
                 }
             }
             /* 5. capacity, in list order; overflow targets come later in the list */
