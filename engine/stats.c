@@ -215,35 +215,51 @@ static uint64_t key_of(double d)
 
 void hnb_stats_ranks(const double *x, size_t n, double *rank, size_t *work)
 {
-    /* LSD radix sort of indices by key, 16 bits a pass. */
+    /* LSD radix sort of (key, index) pairs, 8 bits a pass; a pass whose
+     * digit is the same for every key (the sign and exponent bytes of a
+     * sample in a narrow range) is skipped. WORK holds the two index
+     * arrays; the keys ride alongside in their own two arrays. */
     size_t *a = work, *b = work + n;
-    for (size_t i = 0; i < n; i++) a[i] = i;
-    size_t *count = calloc(65536, sizeof *count);
-    if (!count) abort();
-    for (int pass = 0; pass < 4; pass++) {
-        int shift = 16 * pass;
-        memset(count, 0, 65536 * sizeof *count);
-        for (size_t i = 0; i < n; i++) count[(key_of(x[a[i]]) >> shift) & 0xFFFF]++;
+    uint64_t *ka = malloc(sizeof(uint64_t) * (n + 1)), *kb = malloc(sizeof(uint64_t) * (n + 1));
+    if (!ka || !kb) abort();
+    size_t count[8][256];
+    memset(count, 0, sizeof count);
+    for (size_t i = 0; i < n; i++) {
+        a[i] = i;
+        ka[i] = key_of(x[i]);
+        for (int d = 0; d < 8; d++) count[d][(ka[i] >> (8 * d)) & 0xFF]++;
+    }
+    for (int d = 0; d < 8; d++) {
+        size_t *c = count[d];
+        if (n == 0 || c[(ka[0] >> (8 * d)) & 0xFF] == n) continue; /* one digit: nothing moves */
         size_t sum = 0;
-        for (size_t v = 0; v < 65536; v++) {
-            size_t c = count[v];
-            count[v] = sum;
-            sum += c;
+        for (int v = 0; v < 256; v++) {
+            size_t k = c[v];
+            c[v] = sum;
+            sum += k;
         }
-        for (size_t i = 0; i < n; i++) b[count[(key_of(x[a[i]]) >> shift) & 0xFFFF]++] = a[i];
+        for (size_t i = 0; i < n; i++) {
+            size_t to = c[(ka[i] >> (8 * d)) & 0xFF]++;
+            b[to] = a[i];
+            kb[to] = ka[i];
+        }
         size_t *t = a;
         a = b;
         b = t;
+        uint64_t *tk = ka;
+        ka = kb;
+        kb = tk;
     }
-    free(count);
-    /* after 4 passes the sorted order is in `a` (== work) */
+    /* a is the sorted order; ties (equal keys) get the average of their ranks */
     for (size_t i = 0; i < n;) {
         size_t j = i;
-        while (j + 1 < n && x[a[j + 1]] == x[a[i]]) j++;
+        while (j + 1 < n && ka[j + 1] == ka[i]) j++;
         double r = (double)(i + j) / 2 + 1;
         for (size_t k = i; k <= j; k++) rank[a[k]] = r;
         i = j + 1;
     }
+    free(ka);
+    free(kb);
 }
 
 double hnb_stats_correlation(const double *a, const double *b, size_t n)
