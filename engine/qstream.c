@@ -40,7 +40,8 @@ struct hnb_qs_plan {
 struct hnb_qs_tally {
     int ns;
     size_t *count; /* [s * REGIONS + r] */
-    double **buf;  /* [s * REGIONS + r]: the values of kept regions */
+    double **buf;  /* [s]: the values in kept regions, all regions together
+                    * (a region's are those between its cuts) */
     size_t *len, *cap;
 };
 
@@ -191,28 +192,26 @@ hnb_qs_tally *hnb_qs_tally_create(const hnb_qs_plan *p, size_t expect)
 {
     hnb_qs_tally *t = calloc(1, sizeof *t);
     if (!t) abort();
-    size_t cells = (size_t)p->ns * REGIONS + 1;
     t->ns = p->ns;
-    t->count = calloc(cells, sizeof *t->count);
-    t->buf = calloc(cells, sizeof *t->buf);
-    t->len = calloc(cells, sizeof *t->len);
-    t->cap = calloc(cells, sizeof *t->cap);
+    t->count = calloc((size_t)p->ns * REGIONS + 1, sizeof *t->count);
+    t->buf = calloc((size_t)p->ns + 1, sizeof *t->buf);
+    t->len = calloc((size_t)p->ns + 1, sizeof *t->len);
+    t->cap = calloc((size_t)p->ns + 1, sizeof *t->cap);
     if (!t->count || !t->buf || !t->len || !t->cap) abort();
-    for (int s = 0; s < p->ns; s++)
-        for (int r = 0; r < REGIONS; r++)
-            if (p->s[s].keep[r]) {
-                size_t k = (size_t)s * REGIONS + r;
-                t->cap[k] = (size_t)((double)expect * p->s[s].frac[r] * 1.1) + 64;
-                t->buf[k] = malloc(sizeof(double) * t->cap[k]);
-                if (!t->buf[k]) abort();
-            }
+    for (int s = 0; s < p->ns; s++) {
+        double share = 0;
+        for (int r = 0; r < REGIONS; r++) share += p->s[s].frac[r];
+        t->cap[s] = (size_t)((double)expect * share * 1.1) + 256;
+        t->buf[s] = malloc(sizeof(double) * t->cap[s]);
+        if (!t->buf[s]) abort();
+    }
     return t;
 }
 
 void hnb_qs_tally_free(hnb_qs_tally *t)
 {
     if (!t) return;
-    for (size_t k = 0; k < (size_t)t->ns * REGIONS; k++) free(t->buf[k]);
+    for (int s = 0; s < t->ns; s++) free(t->buf[s]);
     free(t->buf);
     free(t->count);
     free(t->len);
@@ -233,47 +232,39 @@ static inline int classify(const series *q, double v)
     return 2 * lt + eq;
 }
 
-static inline void push(hnb_qs_tally *t, size_t k, double v)
-{
-    if (t->len[k] == t->cap[k]) {
-        t->cap[k] = t->cap[k] * 2 + 64;
-        t->buf[k] = realloc(t->buf[k], sizeof(double) * t->cap[k]);
-        if (!t->buf[k]) abort();
-    }
-    t->buf[k][t->len[k]++] = v;
-}
-
-/* One value into histogram H: its region counted, and kept if it is in a
- * window (rare: a tenth of values or so, so the branch is cheap). */
-static inline void add_one(hnb_qs_tally *t, const series *q, size_t base, unsigned *h, double v)
-{
-    int r = classify(q, v);
-    h[r]++;
-    if (q->keep[r]) push(t, base + (size_t)r, v);
-}
-
 void hnb_qs_add(hnb_qs_tally *t, const hnb_qs_plan *p, const double *x, size_t stride, int count)
 {
+    enum { CHUNK = 256 };
     unsigned hist[4][REGIONS];
+    double kept[CHUNK];
     /* Series by series, so that one series' grid and counts stay in cache
-     * for all COUNT values; four histograms, so that a run of values in
-     * one region is not one chain of read-modify-writes. (Counts per call
-     * fit in unsigned: COUNT is an int.) */
+     * for all COUNT values. Four histograms, so that a run of values in one
+     * region is not one chain of read-modify-writes; the values inside
+     * windows are gathered without a branch and appended at once. */
     for (int s = 0; s < p->ns; s++) {
         const series *q = &p->s[s];
         const double *xs = x + (size_t)s * stride;
         const int nr = 2 * q->ncut + 1;
-        const size_t base = (size_t)s * REGIONS;
         for (int h = 0; h < 4; h++) memset(hist[h], 0, sizeof(unsigned) * (size_t)nr);
-        int i = 0;
-        for (; i + 4 <= count; i += 4) {
-            add_one(t, q, base, hist[0], xs[i]);
-            add_one(t, q, base, hist[1], xs[i + 1]);
-            add_one(t, q, base, hist[2], xs[i + 2]);
-            add_one(t, q, base, hist[3], xs[i + 3]);
+        for (int c0 = 0; c0 < count; c0 += CHUNK) {
+            const int nc = count - c0 < CHUNK ? count - c0 : CHUNK;
+            int nk = 0;
+            for (int i = 0; i < nc; i++) {
+                double v = xs[c0 + i];
+                int r = classify(q, v);
+                hist[i & 3][r]++;
+                kept[nk] = v;
+                nk += q->keep[r];
+            }
+            if (t->len[s] + (size_t)nk > t->cap[s]) {
+                t->cap[s] = (t->len[s] + (size_t)nk) * 2;
+                t->buf[s] = realloc(t->buf[s], sizeof(double) * t->cap[s]);
+                if (!t->buf[s]) abort();
+            }
+            memcpy(t->buf[s] + t->len[s], kept, sizeof(double) * (size_t)nk);
+            t->len[s] += (size_t)nk;
         }
-        for (; i < count; i++) add_one(t, q, base, hist[0], xs[i]);
-        size_t *cnt = t->count + base;
+        size_t *cnt = t->count + (size_t)s * REGIONS;
         for (int r = 0; r < nr; r++) cnt[r] += (size_t)hist[0][r] + hist[1][r] + hist[2][r] + hist[3][r];
     }
 }
@@ -281,7 +272,7 @@ void hnb_qs_add(hnb_qs_tally *t, const hnb_qs_plan *p, const double *x, size_t s
 size_t hnb_qs_kept(const hnb_qs_tally *t)
 {
     size_t n = 0;
-    for (size_t k = 0; k < (size_t)t->ns * REGIONS; k++) n += t->len[k];
+    for (int s = 0; s < t->ns; s++) n += t->len[s];
     return n;
 }
 
@@ -289,6 +280,7 @@ int hnb_qs_order(const hnb_qs_plan *p, hnb_qs_tally *const *t, int nt, int s, co
                  int k, double *out)
 {
     const series *q = &p->s[s];
+    if (k > 2 * HNB_QS_MAX_RANKS) return -1;
     size_t total[REGIONS], start[REGIONS], n = 0;
     for (int r = 0; r < REGIONS; r++) {
         total[r] = 0;
@@ -309,30 +301,38 @@ int hnb_qs_order(const hnb_qs_plan *p, hnb_qs_tally *const *t, int nt, int s, co
         if (r % 2 == 1) out[j] = q->cut[(r - 1) / 2];
         else if (!q->keep[r]) return -1;
     }
-    /* one selection per kept region that holds a wanted rank */
+    /* The kept regions that hold a wanted rank: their values gathered in
+     * one pass over the series' kept values (region by value, as they were
+     * classified), then one selection each. */
+    double *vals[REGIONS] = {0};
+    size_t got[REGIONS] = {0};
     for (int j = 0; j < k; j++) {
         int r = region[j];
-        if (r % 2 == 1 || r < 0) continue;
+        if (r % 2 == 0 && !vals[r]) {
+            vals[r] = malloc(sizeof(double) * (total[r] + 1));
+            if (!vals[r]) abort();
+        }
+    }
+    for (int i = 0; i < nt; i++)
+        for (size_t e = 0; e < t[i]->len[s]; e++) {
+            double x = t[i]->buf[s][e];
+            int r = classify(q, x);
+            if (vals[r] && got[r] < total[r]) vals[r][got[r]++] = x;
+        }
+    for (int r = 0; r < REGIONS; r++) {
+        if (!vals[r]) continue;
         size_t local[HNB_QS_MAX_RANKS * 2];
         int which[HNB_QS_MAX_RANKS * 2], m = 0;
-        for (int i = j; i < k; i++)
-            if (region[i] == r) {
-                size_t rk = ranks[i] < n ? ranks[i] : n - 1;
+        for (int j = 0; j < k; j++)
+            if (region[j] == r) {
+                size_t rk = ranks[j] < n ? ranks[j] : n - 1;
                 local[m] = rk - start[r];
-                which[m++] = i;
-                region[i] = -1;
+                which[m++] = j;
             }
-        double *x = malloc(sizeof(double) * (total[r] + 1)), v[HNB_QS_MAX_RANKS * 2];
-        if (!x) abort();
-        size_t w = 0;
-        for (int i = 0; i < nt; i++) {
-            size_t c = (size_t)s * REGIONS + r;
-            memcpy(x + w, t[i]->buf[c], sizeof(double) * t[i]->len[c]);
-            w += t[i]->len[c];
-        }
-        hnb_stats_order(x, w, local, m, v);
-        for (int i = 0; i < m; i++) out[which[i]] = v[i];
-        free(x);
+        double v[HNB_QS_MAX_RANKS * 2];
+        hnb_stats_order(vals[r], got[r], local, m, v);
+        for (int j = 0; j < m; j++) out[which[j]] = v[j];
+        free(vals[r]);
     }
     return 0;
 }

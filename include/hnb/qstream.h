@@ -52,9 +52,10 @@ void hnb_qs_add(hnb_qs_tally *t, const hnb_qs_plan *p, const double *x, size_t s
 /* Values kept in windows by T (its memory in use, for tests and notes). */
 size_t hnb_qs_kept(const hnb_qs_tally *t);
 
-/* The order statistics RANKS[0..k) (0-based, any order) of series S over
- * the values of tallies T[0..nt), into OUT. Returns 0, or -1 when a rank
- * lies outside the windows (nothing exact can be said: keep everything). */
+/* The order statistics RANKS[0..k) (0-based, any order, k at most
+ * 2 * HNB_QS_MAX_RANKS) of series S over the values of tallies T[0..nt),
+ * into OUT. Returns 0, or -1 when a rank lies outside the windows (nothing
+ * exact can be said: keep everything). */
 int hnb_qs_order(const hnb_qs_plan *p, hnb_qs_tally *const *t, int nt, int s, const size_t *ranks,
                  int k, double *out);
 
