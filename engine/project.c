@@ -496,6 +496,13 @@ __attribute__((target_clones("avx2", "default"))) static void run_plans(const hn
 {
     const int ns = m->nsettings, ys = m->years;
     double *N = w->plans, *next = w->next, *tot = w->tot;
+    /* Local copies of the age tables: the plans' stores cannot reach
+     * them, so the lane loops need no run-time overlap checks (which chose
+     * their scalar copies). */
+    double keep[A][L], np_age[A][L];
+    memcpy(keep, w->keep, sizeof keep);
+    memcpy(np_age, w->np_age, sizeof np_age);
+    const double *restrict run_mix = w->run_mix, *restrict run_cap = w->run_cap;
     memcpy(N, w->pop0, sizeof(double) * A * L * (size_t)ns);
     for (int t = 0; t < ys; t++) {
         if (t == 0) {
@@ -523,14 +530,14 @@ __attribute__((target_clones("avx2", "default"))) static void run_plans(const hn
                 double *restrict row = &next[s * A * L];
                 double to_s[L], acc[L];
                 for (int l = 0; l < L; l++) {
-                    to_s[l] = np[l] * w->run_mix[(t * ns + s) * L + l];
-                    row[l] = to_s[l] * w->np_age[0][l];
+                    to_s[l] = np[l] * run_mix[(t * ns + s) * L + l];
+                    row[l] = to_s[l] * np_age[0][l];
                     acc[l] = row[l];
                 }
                 for (int a = 1; a < A; a++)
                     for (int l = 0; l < L; l++) {
-                        double x = from[(a - 1) * L + l] * w->keep[a - 1][l] +
-                                   to_s[l] * w->np_age[a][l];
+                        double x = from[(a - 1) * L + l] * keep[a - 1][l] +
+                                   to_s[l] * np_age[a][l];
                         row[a * L + l] = x;
                         acc[l] += x;
                     }
@@ -564,7 +571,7 @@ __attribute__((target_clones("avx2", "default"))) static void run_plans(const hn
                         for (int l = 0; l < L; l++) pf[l] = 0;
                     } else {
                         const double *restrict last = &next[(f * A + a - 1) * L];
-                        const double *restrict kp = w->keep[a - 1];
+                        const double *restrict kp = keep[a - 1];
                         for (int l = 0; l < L; l++) pf[l] = last[l] * kp[l];
                     }
                 }
@@ -593,7 +600,7 @@ __attribute__((target_clones("avx2", "default"))) static void run_plans(const hn
                 int o = m->settings[s].overflow, over = 0;
                 double frac[L];
                 for (int l = 0; l < L; l++) {
-                    double total = tot[s * L + l], cap = w->run_cap[(t * ns + s) * L + l];
+                    double total = tot[s * L + l], cap = run_cap[(t * ns + s) * L + l];
                     frac[l] = total > cap ? (total - cap) / total : 0;
                     over |= total > cap;
                 }
