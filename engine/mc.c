@@ -42,7 +42,8 @@ static double now(void)
 typedef struct {
     const hnb_model *m;
     const hnb_sampler *s;
-    long a, b;               /* draws [a, b) */
+    long a, b;               /* draws [a, b) of the phase */
+    atomic_long *next;       /* the phase's next block to claim, or NULL: all of [a, b) */
     long n1;                 /* draws below n1 are the pilot: kept whole */
     double *pilot;           /* [series * n1 + i] */
     const hnb_qs_plan *plan; /* draws from n1 on go to the tally */
@@ -76,57 +77,53 @@ static void draw_series(const hnb_result *r, int ys, double *v)
     for (int k = 0; k < HNB_MC_METRICS; k++) memcpy(v + (size_t)k * ys, metric[k], sizeof(double) * (size_t)ys);
 }
 
-static void *worker(void *arg)
+/* One thread's means of drawing and projecting, made once. */
+typedef struct {
+    double *pv[HNB_LANES], *v, *blk;
+    hnb_result *r[HNB_LANES];
+    hnb_work *w;
+    hnb_stream *st;
+    int nblk;
+} kit;
+
+/* Values for the tally wait in BLOCK, a series at a time, and go in series
+ * by series (qstream.h). */
+enum { BLOCK = 64 };
+
+static void draws(job *j, kit *k, long a, long b)
 {
-    job *j = arg;
     const hnb_model *m = j->m;
     const int ys = m->years, nv = hnb_sampler_nvars(j->s), ns = HNB_MC_METRICS * ys;
-    double *pv[HNB_LANES], *v = malloc(sizeof(double) * (size_t)ns);
-    hnb_result *r[HNB_LANES];
-    if (!v) abort();
-    for (int l = 0; l < HNB_LANES; l++) {
-        pv[l] = malloc(sizeof(double) * (size_t)(m->nparams + 1));
-        if (!pv[l]) abort();
-        hnb_model_central(m, pv[l]);
-        r[l] = hnb_result_create(m);
-    }
-    hnb_work *w = draw_work(m, j->s, pv[0]);
-    hnb_stream *st = hnb_stream_create(j->s);
-    /* Values for the tally wait in BLOCK, a series at a time, and go in
-     * series by series (qstream.h). */
-    enum { BLOCK = 64 };
-    double *blk = malloc(sizeof(double) * (size_t)ns * BLOCK);
-    int nblk = 0;
-    if (!blk) abort();
-    for (long i0 = j->a; i0 < j->b; i0 += HNB_LANES) {
-        int nl = j->b - i0 < HNB_LANES ? (int)(j->b - i0) : HNB_LANES;
-        for (int l = 0; l < nl; l++) hnb_sampler_draw(j->s, st, i0 + l, pv[l], NULL);
-        hnb_project_batch(m, (const double *const *)pv, nl, w, r, 0);
+    double *v = k->v;
+    for (long i0 = a; i0 < b; i0 += HNB_LANES) {
+        int nl = b - i0 < HNB_LANES ? (int)(b - i0) : HNB_LANES;
+        for (int l = 0; l < nl; l++) hnb_sampler_draw(j->s, k->st, i0 + l, k->pv[l], NULL);
+        hnb_project_batch(m, (const double *const *)k->pv, nl, k->w, k->r, 0);
         for (int l = 0; l < nl; l++) {
             long i = i0 + l;
-            draw_series(r[l], ys, v);
+            draw_series(k->r[l], ys, v);
             /* A draw beyond what can be reported (or not finite) fails the run. */
-            int bad = 0;
-            for (int k = 0; k < 4 * ys; k++) bad |= !(fabs(v[k]) < HNB_MAX_MAGNITUDE);
-            if (bad) {
+            int ok = 1;
+            for (int q = 0; q < 4 * ys; q++) ok &= fabs(v[q]) < HNB_MAX_MAGNITUDE;
+            if (!ok) {
                 long seen = atomic_load(j->bad);
                 while (i < seen && !atomic_compare_exchange_weak(j->bad, &seen, i)) {
                 }
                 continue;
             }
-            if (i < j->n1)
-                for (int k = 0; k < ns; k++) j->pilot[(size_t)k * j->n1 + i] = v[k];
-            else {
-                for (int k = 0; k < ns; k++) blk[(size_t)k * BLOCK + nblk] = v[k];
-                if (++nblk == BLOCK) {
-                    hnb_qs_add(j->tally, j->plan, blk, BLOCK, nblk);
-                    nblk = 0;
+            if (i < j->n1) {
+                for (int q = 0; q < ns; q++) j->pilot[(size_t)q * j->n1 + i] = v[q];
+            } else {
+                for (int q = 0; q < ns; q++) k->blk[(size_t)q * BLOCK + k->nblk] = v[q];
+                if (++k->nblk == BLOCK) {
+                    hnb_qs_add(j->tally, j->plan, k->blk, BLOCK, k->nblk);
+                    k->nblk = 0;
                 }
             }
             double *bs = j->bsum + (size_t)(i / MEAN_BLOCK) * ns;
-            for (int k = 0; k < ns; k++) bs[k] += v[k];
+            for (int q = 0; q < ns; q++) bs[q] += v[q];
             const double *cum = v + (size_t)HNB_MC_CUMULATIVE * ys;
-            double opening = m->opening_deficit >= 0 ? pv[l][m->opening_deficit] : 0;
+            double opening = m->opening_deficit >= 0 ? k->pv[l][m->opening_deficit] : 0;
             double at_ov = j->ov == -1 ? opening : j->ov >= 0 && j->ov < ys ? cum[j->ov] : 0;
             for (int h = 0; h < m->nthresholds; h++) {
                 j->over[h * 2] += at_ov > m->thresholds[h];
@@ -134,21 +131,53 @@ static void *worker(void *arg)
             }
             if (i < j->rank_n) {
                 j->ycum[i] = cum[ys - 1];
-                for (int k = 0; k < nv; k++)
-                    j->xdraw[(size_t)k * j->rank_n + i] = pv[l][hnb_sampler_slot(j->s, k)];
+                for (int q = 0; q < nv; q++)
+                    j->xdraw[(size_t)q * j->rank_n + i] = k->pv[l][hnb_sampler_slot(j->s, q)];
             }
         }
         atomic_fetch_add(j->done, nl);
     }
-    if (nblk > 0) hnb_qs_add(j->tally, j->plan, blk, BLOCK, nblk);
-    free(blk);
-    hnb_stream_free(st);
-    hnb_work_free(w);
+}
+
+static void *worker(void *arg)
+{
+    job *j = arg;
+    const hnb_model *m = j->m;
+    const int ns = HNB_MC_METRICS * m->years;
+    kit k = {0};
+    k.v = malloc(sizeof(double) * (size_t)ns);
+    k.blk = malloc(sizeof(double) * (size_t)ns * BLOCK);
+    if (!k.v || !k.blk) abort();
     for (int l = 0; l < HNB_LANES; l++) {
-        hnb_result_free(r[l]);
-        free(pv[l]);
+        k.pv[l] = malloc(sizeof(double) * (size_t)(m->nparams + 1));
+        if (!k.pv[l]) abort();
+        hnb_model_central(m, k.pv[l]);
+        k.r[l] = hnb_result_create(m);
     }
-    free(v);
+    k.w = draw_work(m, j->s, k.pv[0]);
+    k.st = hnb_stream_create(j->s);
+    if (!j->next) {
+        draws(j, &k, j->a, j->b);
+    } else {
+        /* Blocks claimed one at a time: a thread that runs slower (a busy
+         * core) takes fewer. Every result is filed by draw or by block,
+         * so which thread ran a block changes nothing. */
+        for (;;) {
+            long blk = atomic_fetch_add(j->next, 1);
+            long a = blk * MEAN_BLOCK, b = a + MEAN_BLOCK;
+            if (a >= j->b) break;
+            draws(j, &k, a > j->a ? a : j->a, b < j->b ? b : j->b);
+        }
+    }
+    if (k.nblk > 0) hnb_qs_add(j->tally, j->plan, k.blk, BLOCK, k.nblk);
+    free(k.blk);
+    hnb_stream_free(k.st);
+    hnb_work_free(k.w);
+    for (int l = 0; l < HNB_LANES; l++) {
+        hnb_result_free(k.r[l]);
+        free(k.pv[l]);
+    }
+    free(k.v);
     return NULL;
 }
 
@@ -295,11 +324,16 @@ static int run_phase(const job *proto, long a, long b, int threads, hnb_qs_tally
     pthread_t *tid = calloc((size_t)threads, sizeof *tid);
     long *counts = calloc((size_t)threads * nover + 1, sizeof *counts);
     if (!jobs || !tid || !counts) abort();
+    /* Blocks are claimed as threads free up, except for Sobol: GSL's
+     * generator cannot jump, so each thread takes one run of blocks. */
+    atomic_long next = b0;
+    int dynamic = hnb_sampler_method(proto->s) != HNB_METHOD_SOBOL;
     for (int k = 0; k < threads; k++) {
         jobs[k] = *proto;
         long ja = (b0 + nb * k / threads) * MEAN_BLOCK, jb = (b0 + nb * (k + 1) / threads) * MEAN_BLOCK;
-        jobs[k].a = ja > a ? ja : a;
-        jobs[k].b = jb < b ? jb : b;
+        jobs[k].a = dynamic ? a : ja > a ? ja : a;
+        jobs[k].b = dynamic ? b : jb < b ? jb : b;
+        jobs[k].next = dynamic ? &next : NULL;
         jobs[k].over = counts + (size_t)k * nover;
         if (tally) {
             tally[k] = hnb_qs_tally_create(proto->plan, (size_t)(jobs[k].b - jobs[k].a));
@@ -411,7 +445,7 @@ static int mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_sampler *s, long
     /* ---- simulate: the pilot, then the rest through the windows ---- */
     double t0 = now();
     atomic_long done = 0, bad = LONG_MAX;
-    job proto = {m, s, 0, 0, n1, pilot, NULL, NULL, bsum, ov, NULL, xdraw, ycum, rn, &done, &bad};
+    job proto = {m, s, 0, 0, NULL, n1, pilot, NULL, NULL, bsum, ov, NULL, xdraw, ycum, rn, &done, &bad};
     run_phase(&proto, 0, n1, threads, NULL, over, nover, o->progress, n, t0);
     hnb_qs_plan *plan = NULL;
     int ntally = 0;

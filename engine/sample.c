@@ -287,6 +287,11 @@ int hnb_sampler_nvars(const hnb_sampler *s)
     return s->n;
 }
 
+hnb_method hnb_sampler_method(const hnb_sampler *s)
+{
+    return s->method;
+}
+
 int hnb_sampler_slot(const hnb_sampler *s, int k)
 {
     return s->slot[k];

@@ -27,6 +27,7 @@ void hnb_sampler_free(hnb_sampler *s);
 int hnb_sampler_check_correlations(const hnb_model *m, hnb_err *err);
 
 int hnb_sampler_nvars(const hnb_sampler *s);
+hnb_method hnb_sampler_method(const hnb_sampler *s);
 /* The model slot of random variable k. */
 int hnb_sampler_slot(const hnb_sampler *s, int k);
 
