@@ -481,6 +481,20 @@ static void tables_apply(const hnb_model *m, hnb_work *w, int i)
     }
 }
 
+/* The lanes in vectors of four doubles (one AVX2 register, two SSE2 ones),
+ * GCC's and Clang's vector types: every lane loop of the year is vector
+ * code by construction, with no run-time overlap checks and no scalar
+ * fallbacks. Element-wise IEEE arithmetic, so each lane's numbers are those
+ * of scalar loops. V(p, h) is the h-th four of the L doubles at p; FOR_H
+ * runs a statement over the L / 4 fours. */
+#define VW 4
+typedef double v4 __attribute__((vector_size(VW * sizeof(double)), aligned(sizeof(double)), may_alias));
+typedef long long m4 __attribute__((vector_size(VW * sizeof(long long)), aligned(sizeof(double)), may_alias));
+#define V(p, h) (*(v4 *)((p) + (h) * VW))
+#define FOR_H for (int h = 0; h < L / VW; h++)
+/* M ? A : B, lane by lane (M from a comparison: all ones or all zeros). */
+#define PICK(m, a, b) ((v4)(((m4)(a) & (m)) | ((m4)(b) & ~(m))))
+
 /* Step the plans through the horizon with the mitigations the tables hold.
  * Writes placements_t, ehcps_t and NP_t ([t * L + l]); with DETAIL (non-NULL,
  * one result per lane), also the per-setting plans, unit costs and costs.
@@ -495,154 +509,119 @@ __attribute__((target_clones("avx2", "default"))) static void run_plans(const hn
                       double *ehcps, double *new_plans, hnb_result *const *detail)
 {
     const int ns = m->nsettings, ys = m->years;
+    const v4 zero = {0}, one = zero + 1;
     double *N = w->plans, *next = w->next, *tot = w->tot;
-    /* Local copies of the age tables: the plans' stores cannot reach
-     * them, so the lane loops need no run-time overlap checks (which chose
-     * their scalar copies). */
-    double keep[A][L], np_age[A][L];
-    memcpy(keep, w->keep, sizeof keep);
-    memcpy(np_age, w->np_age, sizeof np_age);
-    const double *restrict run_mix = w->run_mix, *restrict run_cap = w->run_cap;
     memcpy(N, w->pop0, sizeof(double) * A * L * (size_t)ns);
     for (int t = 0; t < ys; t++) {
         if (t == 0) {
             /* NP_0 = new_plans.count, already in N_0 */
-            for (int l = 0; l < L; l++) new_plans[l] = w->baseline[l];
-            for (int s = 0; s < ns; s++) {
-                const double *restrict row = &N[s * A * L];
-                double acc[L];
-                for (int l = 0; l < L; l++) acc[l] = 0;
-                for (int a = 0; a < A; a++)
-                    for (int l = 0; l < L; l++) acc[l] += row[a * L + l];
-                for (int l = 0; l < L; l++) tot[s * L + l] = acc[l];
-            }
+            FOR_H V(new_plans, h) = V(w->baseline, h);
+            for (int s = 0; s < ns; s++) FOR_H {
+                    v4 acc = zero;
+                    for (int a = 0; a < A; a++) acc += V(&N[(s * A + a) * L], h);
+                    V(&tot[s * L], h) = acc;
+                }
         } else {
             /* 4. new plans: baseline times the demand factor; mix after mix mitigations */
-            double np[L];
-            for (int l = 0; l < L; l++) {
-                np[l] = w->baseline[t * L + l] * w->run_demand[t * L + l];
-                new_plans[t * L + l] = np[l];
+            v4 np[L / VW];
+            FOR_H {
+                np[h] = V(&w->baseline[t * L], h) * V(&w->run_demand[t * L], h);
+                V(&new_plans[t * L], h) = np[h];
             }
             /* 1, 2 and 4: cessation, ageing (age 25 ends, age 0 starts empty)
              * and the new plans, in one pass */
             for (int s = 0; s < ns; s++) {
-                const double *restrict from = &N[s * A * L];
-                double *restrict row = &next[s * A * L];
-                double to_s[L], acc[L];
-                for (int l = 0; l < L; l++) {
-                    to_s[l] = np[l] * run_mix[(t * ns + s) * L + l];
-                    row[l] = to_s[l] * np_age[0][l];
-                    acc[l] = row[l];
+                const double *from = &N[s * A * L];
+                double *row = &next[s * A * L];
+                v4 to_s[L / VW], acc[L / VW];
+                FOR_H {
+                    to_s[h] = np[h] * V(&w->run_mix[(t * ns + s) * L], h);
+                    acc[h] = V(row, h) = to_s[h] * V(w->np_age[0], h);
                 }
-                for (int a = 1; a < A; a++)
-                    for (int l = 0; l < L; l++) {
-                        double x = from[(a - 1) * L + l] * keep[a - 1][l] +
-                                   to_s[l] * np_age[a][l];
-                        row[a * L + l] = x;
-                        acc[l] += x;
+                for (int a = 1; a < A; a++) FOR_H {
+                        v4 x = V(&from[(a - 1) * L], h) * V(w->keep[a - 1], h) + to_s[h] * V(w->np_age[a], h);
+                        V(&row[a * L], h) = x;
+                        acc[h] += x;
                     }
-                for (int l = 0; l < L; l++) tot[s * L + l] = acc[l];
+                FOR_H V(&tot[s * L], h) = acc[h];
             }
+        }
+        if (t > 0) {
             double *swap = N;
             N = next;
             next = swap; /* next holds last year's plans until the pass of next year */
             /* 3. transitions: all rules at one age act at once on A[a] before
              * any, and before the new plans: A[a] = last year's a-1 times keep.
              * (Sampled rates out of one setting that sum above 1 are scaled to 1.) */
-            double *restrict out = w->out, *restrict pre = w->pre;
-            const double *restrict rates = w->trans_rate;
             for (int g = 0; g < w->ntrans_ages; g++) {
                 const int a = w->trans_age[g];
                 const int *rule = &w->trans_rules[w->trans_first[g]];
                 const int nr = w->trans_first[g + 1] - w->trans_first[g];
-                for (int k = 0; k < nr; k++) {
-                    double *restrict o = &out[m->trans[rule[k]].from * L];
-                    for (int l = 0; l < L; l++) o[l] = 0;
-                }
-                for (int k = 0; k < nr; k++) {
-                    double *restrict o = &out[m->trans[rule[k]].from * L];
-                    const double *restrict r = &rates[rule[k] * L];
-                    for (int l = 0; l < L; l++) o[l] += r[l];
-                }
-                for (int k = 0; k < nr; k++) { /* the counts each rule moves from */
-                    const int f = m->trans[rule[k]].from;
-                    double *restrict pf = &pre[f * L];
-                    if (a == 0) {
-                        for (int l = 0; l < L; l++) pf[l] = 0;
-                    } else {
-                        const double *restrict last = &next[(f * A + a - 1) * L];
-                        const double *restrict kp = keep[a - 1];
-                        for (int l = 0; l < L; l++) pf[l] = last[l] * kp[l];
+                FOR_H {
+                    for (int k = 0; k < nr; k++) V(&w->out[m->trans[rule[k]].from * L], h) = zero;
+                    for (int k = 0; k < nr; k++)
+                        V(&w->out[m->trans[rule[k]].from * L], h) += V(&w->trans_rate[rule[k] * L], h);
+                    for (int k = 0; k < nr; k++) { /* the counts each rule moves from */
+                        const int f = m->trans[rule[k]].from;
+                        if (a == 0)
+                            V(&w->pre[f * L], h) = zero;
+                        else
+                            V(&w->pre[f * L], h) = V(&next[(f * A + a - 1) * L], h) * V(w->keep[a - 1], h);
                     }
-                }
-                for (int k = 0; k < nr; k++) {
-                    const hnb_transition *tr = &m->trans[rule[k]];
-                    const int f = tr->from, to = tr->to;
-                    const double *restrict r = &rates[rule[k] * L];
-                    double moved[L];
-                    for (int l = 0; l < L; l++) {
-                        double total = out[f * L + l];
-                        moved[l] = r[l] / (total > 1 ? total : 1) * pre[f * L + l];
+                    for (int k = 0; k < nr; k++) {
+                        const int f = m->trans[rule[k]].from, to = m->trans[rule[k]].to;
+                        const v4 total = V(&w->out[f * L], h);
+                        const v4 moved = V(&w->trans_rate[rule[k] * L], h) /
+                                         PICK((m4)(total > one), total, one) * V(&w->pre[f * L], h);
+                        V(&N[(f * A + a) * L], h) -= moved;
+                        V(&N[(to * A + a) * L], h) += moved;
+                        V(&tot[f * L], h) -= moved;
+                        V(&tot[to * L], h) += moved;
                     }
-                    double *restrict nf = &N[(f * A + a) * L];
-                    for (int l = 0; l < L; l++) nf[l] -= moved[l];
-                    double *restrict nt = &N[(to * A + a) * L];
-                    for (int l = 0; l < L; l++) nt[l] += moved[l];
-                    double *restrict tf = &tot[f * L];
-                    for (int l = 0; l < L; l++) tf[l] -= moved[l];
-                    double *restrict tt = &tot[to * L];
-                    for (int l = 0; l < L; l++) tt[l] += moved[l];
                 }
             }
             /* 5. capacity, in list order; overflow targets come later in the list */
             for (int s = 0; s < ns; s++) {
                 if (!m->settings[s].capacity) continue;
-                int o = m->settings[s].overflow, over = 0;
-                double frac[L];
-                for (int l = 0; l < L; l++) {
-                    double total = tot[s * L + l], cap = run_cap[(t * ns + s) * L + l];
-                    frac[l] = total > cap ? (total - cap) / total : 0;
-                    over |= total > cap;
-                }
-                if (!over) continue; /* nothing moves in any lane */
-                double *restrict row = &N[s * A * L];
-                double *restrict to = &N[o * A * L];
-                double sum[L];
-                for (int l = 0; l < L; l++) sum[l] = 0;
-                for (int a = 0; a < A; a++)
-                    for (int l = 0; l < L; l++) {
-                        double moved = row[a * L + l] * frac[l];
-                        row[a * L + l] -= moved;
-                        to[a * L + l] += moved;
-                        sum[l] += moved;
+                const int o = m->settings[s].overflow;
+                FOR_H {
+                    const v4 total = V(&tot[s * L], h), cap = V(&w->run_cap[(t * ns + s) * L], h);
+                    const m4 over = (m4)(total > cap);
+                    long long moves = 0;
+                    for (int l = 0; l < VW; l++) moves |= over[l];
+                    if (!moves) continue; /* nothing moves in these lanes */
+                    const v4 frac = PICK(over, (total - cap) / total, zero);
+                    v4 sum = zero;
+                    for (int a = 0; a < A; a++) {
+                        const v4 moved = V(&N[(s * A + a) * L], h) * frac;
+                        V(&N[(s * A + a) * L], h) -= moved;
+                        V(&N[(o * A + a) * L], h) += moved;
+                        sum += moved;
                     }
-                for (int l = 0; l < L; l++) {
-                    tot[s * L + l] -= sum[l];
-                    tot[o * L + l] += sum[l];
+                    V(&tot[s * L], h) -= sum;
+                    V(&tot[o * L], h) += sum;
                 }
             }
         }
         /* 6. N_t = A; cost it */
-        double spend[L], count[L];
-        for (int l = 0; l < L; l++) spend[l] = count[l] = 0;
-        for (int s = 0; s < ns; s++) {
-            const double *plans = &tot[s * L];
-            const double *unit = &w->run_unit[(t * ns + s) * L];
-            for (int l = 0; l < L; l++) {
-                spend[l] += plans[l] * unit[l];
-                count[l] += plans[l];
+        FOR_H {
+            v4 spend = zero, count = zero;
+            for (int s = 0; s < ns; s++) {
+                const v4 plans = V(&tot[s * L], h);
+                spend += plans * V(&w->run_unit[(t * ns + s) * L], h);
+                count += plans;
             }
-            if (detail)
+            V(&placements[t * L], h) = spend;
+            V(&ehcps[t * L], h) = count;
+        }
+        if (detail)
+            for (int s = 0; s < ns; s++)
                 for (int l = 0; l < nl; l++) {
-                    detail[l]->plans[t * ns + s] = plans[l];
-                    detail[l]->unit_cost[t * ns + s] = unit[l];
-                    detail[l]->cost[t * ns + s] = plans[l] * unit[l];
+                    double plans = tot[s * L + l], unit = w->run_unit[(t * ns + s) * L + l];
+                    detail[l]->plans[t * ns + s] = plans;
+                    detail[l]->unit_cost[t * ns + s] = unit;
+                    detail[l]->cost[t * ns + s] = plans * unit;
                 }
-        }
-        for (int l = 0; l < L; l++) {
-            placements[t * L + l] = spend[l];
-            ehcps[t * L + l] = count[l];
-        }
     }
 }
 

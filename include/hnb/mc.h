@@ -2,10 +2,12 @@
  *
  * hnb_mc_run() draws every random variable of a model, runs the one
  * projection per draw on worker threads, and reduces the draws to exact
- * percentiles, exceedance probabilities, a tornado of drivers and rank
- * correlations. Draw i is the same whatever the number of threads (see
- * sample.h), and every reduction runs in draw order after the threads join,
- * so outputs are byte-identical for any --threads. */
+ * percentiles (kept in bounded memory: the first draws whole, then only
+ * windows around the wanted order statistics, qstream.h), exceedance
+ * probabilities, a tornado of drivers and rank correlations. Draw i is the
+ * same whatever the number of threads (see sample.h), and every result is
+ * filed by draw or by block of draws, never by thread, so outputs are
+ * byte-identical for any --threads. */
 #ifndef HNB_MC_H
 #define HNB_MC_H
 
