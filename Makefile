@@ -15,7 +15,7 @@ VERSION := 0.1.0
 
 ifeq ($(SANITIZE),1)
 BUILD   := build/san
-XFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+XFLAGS  := -O1 -g -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=undefined,float-cast-overflow
 else
 BUILD   := build
 XFLAGS  :=

@@ -2,6 +2,7 @@
  * counts between them, values inside them (see qstream.h). */
 #include "hnb/qstream.h"
 
+#include <float.h>
 #include <math.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -69,7 +70,9 @@ static void build(series *q, double *vals, size_t n1, size_t n, const size_t *ra
 {
     window w[HNB_QS_MAX_RANKS];
     int nw = 0;
-    /* windows in pilot ranks, sorted by start, overlapping ones merged */
+    /* windows in pilot ranks, in the order of the ranks they are for,
+     * overlapping ones merged (a window's start only falls behind an
+     * earlier one's when both are clamped to 0) */
     long order[HNB_QS_MAX_RANKS];
     for (int j = 0; j < nr; j++) order[j] = (long)(ranks[j] < n ? ranks[j] : n - 1);
     for (int j = 1; j < nr; j++)
@@ -150,7 +153,11 @@ static void build(series *q, double *vals, size_t n1, size_t n, const size_t *ra
     for (int c = q->ncut; c < q->npad; c++) q->cut[c] = INFINITY;
     q->lo = q->cut[0];
     q->scale = CELLS / (q->cut[q->ncut - 1] - q->lo);
-    if (!isfinite(q->scale)) q->scale = 0;
+    /* One cut (scale infinite), or a range beyond a double (scale 0): a
+     * tiny positive scale keeps cell_index monotone even where v - lo
+     * overflows to an infinity (0 * inf would be NaN), and puts every
+     * finite value next to the cuts, where classify() counts them. */
+    if (!(q->scale > 0 && isfinite(q->scale))) q->scale = DBL_MIN;
     int cell_of[MAXCUT];
     for (int c = 0; c < q->ncut; c++) cell_of[c] = cell_index(q, q->cut[c]);
     for (int g = 0; g < CELLS + 3; g++) {
@@ -166,7 +173,8 @@ static void build(series *q, double *vals, size_t n1, size_t n, const size_t *ra
 hnb_qs_plan *hnb_qs_plan_create(const double *pilot, size_t npilot, int nseries, size_t n,
                                 const size_t *ranks, int nranks)
 {
-    if (nranks > HNB_QS_MAX_RANKS || nranks < 1 || npilot < 1 || n <= npilot) return NULL;
+    if (nranks > HNB_QS_MAX_RANKS || nranks < 1 || npilot < 1 || n <= npilot || nseries < 1)
+        return NULL;
     hnb_qs_plan *p = calloc(1, sizeof *p);
     double *vals = malloc(sizeof(double) * npilot);
     if (!p || !vals) abort();
@@ -323,6 +331,10 @@ int hnb_qs_order(const hnb_qs_plan *p, hnb_qs_tally *const *t, int nt, int s, co
         if (!vals[r]) continue;
         size_t local[HNB_QS_MAX_RANKS * 2];
         int which[HNB_QS_MAX_RANKS * 2], m = 0;
+        if (got[r] != total[r]) { /* cannot happen: the same classify() counted them */
+            for (int r2 = r; r2 < REGIONS; r2++) free(vals[r2]);
+            return -1;
+        }
         for (int j = 0; j < k; j++)
             if (region[j] == r) {
                 size_t rk = ranks[j] < n ? ranks[j] : n - 1;

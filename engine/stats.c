@@ -99,6 +99,10 @@ static int histogram_select(const double *x, size_t n, const size_t *want, int k
         return 1;
     }
     double scale = HIST_BINS / (hi - lo);
+    /* A range too narrow (scale infinite) or too wide (hi - lo overflows,
+     * scale 0) to bin: leave it to multiselect. Otherwise every
+     * (x - lo) * scale lies in [0, HIST_BINS] (a bin index before the cast). */
+    if (!(scale > 0 && isfinite(scale) && isfinite(hi - lo))) return 0;
     size_t *count = calloc(HIST_BINS + 1, sizeof *count);
     if (!count) abort();
     for (size_t i = 0; i < n; i++) {

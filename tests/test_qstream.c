@@ -137,3 +137,24 @@ Test(qstream, a_misleading_pilot_is_reported)
     hnb_qs_plan_free(p);
     free(x);
 }
+
+/* Values near the largest double, both signs: v - lo overflows to an
+ * infinity. The pilot (the first two values) is one point, -1e308, so the
+ * only cut is there; 1e308 lies above it and must be counted there, not
+ * (through inf * 0 = NaN) below it. Sorted, the values are -1e308 three
+ * times then 1e308: rank 0 is -1e308 and rank 3 is 1e308. (Found by an
+ * adversarial review.) */
+Test(qstream, values_near_the_largest_double)
+{
+    double x[4] = {-1e308, -1e308, -1e308, 1e308};
+    size_t ranks[] = {0, 3};
+    hnb_qs_plan *p = hnb_qs_plan_create(x, 2, 1, 4, ranks, 2);
+    hnb_qs_tally *t = hnb_qs_tally_create(p, 4);
+    hnb_qs_add(t, p, x, 4, 4);
+    double out[2];
+    cr_assert_eq(hnb_qs_order(p, &t, 1, 0, ranks, 2, out), 0);
+    cr_assert_eq(out[0], -1e308);
+    cr_assert_eq(out[1], 1e308);
+    hnb_qs_tally_free(t);
+    hnb_qs_plan_free(p);
+}

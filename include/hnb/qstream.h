@@ -34,7 +34,7 @@ typedef struct hnb_qs_tally hnb_qs_tally;
 /* Windows for NSERIES series from the pilot PILOT[s * npilot + i]
  * (i < NPILOT), for the order statistics RANKS[0..nranks) (0-based, the same
  * for every series) of N values in all, N > NPILOT. NULL if NRANKS exceeds
- * HNB_QS_MAX_RANKS. */
+ * HNB_QS_MAX_RANKS or NSERIES is below 1. */
 #define HNB_QS_MAX_RANKS 32
 hnb_qs_plan *hnb_qs_plan_create(const double *pilot, size_t npilot, int nseries, size_t n,
                                 const size_t *ranks, int nranks);
@@ -53,8 +53,8 @@ void hnb_qs_add(hnb_qs_tally *t, const hnb_qs_plan *p, const double *x, size_t s
 size_t hnb_qs_kept(const hnb_qs_tally *t);
 
 /* The order statistics RANKS[0..k) (0-based, any order, k at most
- * 2 * HNB_QS_MAX_RANKS) of series S over the values of tallies T[0..nt),
- * into OUT. Returns 0, or -1 when a rank lies outside the windows (nothing
+ * 2 * HNB_QS_MAX_RANKS; a rank beyond the last value reads the last) of
+ * series S over the values of tallies T[0..nt), into OUT. Returns 0, or -1 when a rank lies outside the windows (nothing
  * exact can be said: keep everything). */
 int hnb_qs_order(const hnb_qs_plan *p, hnb_qs_tally *const *t, int nt, int s, const size_t *ranks,
                  int k, double *out);
