@@ -37,6 +37,10 @@ struct hnb_sampler {
     double *chol;   /* lower triangle, nc x nc */
     double *shift;  /* sobol: per-dimension shift */
     double *c1, *c2; /* per variable: normal F(min), F(max); lognormal log(median) */
+    unsigned char *direct; /* per variable: a copula member drawn straight from
+                            * its normal deviate (an untruncated normal or a
+                            * lognormal: F^-1(Phi(z)) is mean + sd z, or
+                            * exp(log(median) + sigma z)) */
     uint32_t *perm_key; /* lhs: per-variable permutation key */
 };
 
@@ -218,7 +222,8 @@ int hnb_sampler_create(const hnb_model *m, hnb_method method, long draws, unsign
 
     s->c1 = calloc((size_t)s->n + 1, sizeof(double));
     s->c2 = calloc((size_t)s->n + 1, sizeof(double));
-    if (!s->c1 || !s->c2) abort();
+    s->direct = calloc((size_t)s->n + 1, 1);
+    if (!s->c1 || !s->c2 || !s->direct) abort();
     for (int k = 0; k < s->n; k++) {
         const hnb_dist *d = &m->params[s->slot[k]].dist;
         if (d->type == HNB_DIST_PERT) pert_build(&s->pert[k], d);
@@ -236,6 +241,11 @@ int hnb_sampler_create(const hnb_model *m, hnb_method method, long draws, unsign
     if (rc) {
         hnb_sampler_free(s);
         return rc;
+    }
+    for (int j = 0; j < s->nc; j++) {
+        const hnb_dist *d = &m->params[s->slot[s->cvar[j]]].dist;
+        s->direct[s->cvar[j]] = (d->type == HNB_DIST_NORMAL && !d->has_min && !d->has_max) ||
+                                d->type == HNB_DIST_LOGNORMAL;
     }
 
     if (method == HNB_METHOD_SOBOL) {
@@ -279,6 +289,7 @@ void hnb_sampler_free(hnb_sampler *s)
     free(s->perm_key);
     free(s->c1);
     free(s->c2);
+    free(s->direct);
     free(s);
 }
 
@@ -319,7 +330,9 @@ void hnb_stream_free(hnb_stream *st)
     free(st);
 }
 
-void hnb_sampler_uniforms(const hnb_sampler *s, hnb_stream *st, long i, double *u)
+/* The uniforms of draw I into U; with Z, a direct copula member's normal
+ * deviate goes to Z[k] instead (its uniform is not needed). */
+static void uniforms(const hnb_sampler *s, hnb_stream *st, long i, double *u, double *z)
 {
     int n = s->n;
     if (n == 0) return;
@@ -362,9 +375,17 @@ void hnb_sampler_uniforms(const hnb_sampler *s, hnb_stream *st, long i, double *
         for (int j = s->nc - 1; j >= 0; j--) {
             double v = 0;
             for (int l = 0; l <= j; l++) v += s->chol[j * s->nc + l] * st->z[l];
-            u[s->cvar[j]] = clamp_u(gsl_cdf_ugaussian_P(v));
+            if (z && s->direct[s->cvar[j]])
+                z[s->cvar[j]] = v;
+            else
+                u[s->cvar[j]] = clamp_u(gsl_cdf_ugaussian_P(v));
         }
     }
+}
+
+void hnb_sampler_uniforms(const hnb_sampler *s, hnb_stream *st, long i, double *u)
+{
+    uniforms(s, st, i, u, NULL);
 }
 
 /* Cubic Hermite interpolation of the quantile on interval J at fraction F. */
@@ -414,10 +435,27 @@ double hnb_sampler_quantile(const hnb_sampler *s, int k, double u)
 
 void hnb_sampler_draw(const hnb_sampler *s, hnb_stream *st, long i, double *p, double *u)
 {
-    double ubuf[256], *uu = u;
-    if (!uu) uu = s->n <= 256 ? ubuf : malloc(sizeof(double) * (size_t)s->n);
-    if (!uu) abort();
-    hnb_sampler_uniforms(s, st, i, uu);
-    for (int k = 0; k < s->n; k++) p[s->slot[k]] = hnb_sampler_quantile(s, k, uu[k]);
-    if (uu != u && uu != ubuf) free(uu);
+    double ubuf[256], zbuf[256], *uu = ubuf, *zz = zbuf;
+    if (s->n > 256) {
+        uu = malloc(sizeof(double) * (size_t)s->n);
+        zz = malloc(sizeof(double) * (size_t)s->n);
+        if (!uu || !zz) abort();
+    }
+    uniforms(s, st, i, uu, zz);
+    for (int k = 0; k < s->n; k++) {
+        if (!s->direct[k]) {
+            p[s->slot[k]] = hnb_sampler_quantile(s, k, uu[k]);
+            continue;
+        }
+        const hnb_param *pr = &s->m->params[s->slot[k]];
+        const hnb_dist *d = &pr->dist;
+        double x = d->type == HNB_DIST_NORMAL ? d->mean + d->sd * zz[k] : exp(s->c1[k] + d->sigma * zz[k]);
+        p[s->slot[k]] = hnb_range_clamp(pr->range, x);
+        if (u) uu[k] = clamp_u(gsl_cdf_ugaussian_P(zz[k])); /* its uniform, for U */
+    }
+    if (u) memcpy(u, uu, sizeof(double) * (size_t)s->n);
+    if (uu != ubuf) {
+        free(uu);
+        free(zz);
+    }
 }
