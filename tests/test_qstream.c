@@ -100,21 +100,32 @@ Test(qstream, windows_give_the_order_statistics_of_a_full_sort)
     free(x);
 }
 
-Test(qstream, a_constant_series_keeps_nothing)
+/* One series X[0..n) with the first N1 as pilot, through one tally: the
+ * order statistics RANKS[0..k) into OUT, hnb_qs_order()'s answer returned,
+ * the number of values kept into *KEPT. */
+static int order_one(const double *x, size_t n, size_t n1, const size_t *ranks, int k, double *out,
+                     size_t *kept)
 {
-    const size_t n = 5000, n1 = 500;
-    double *x = malloc(sizeof(double) * n);
-    for (size_t i = 0; i < n; i++) x[i] = -3.5;
-    size_t idx[] = {0, 2499, 4999};
-    hnb_qs_plan *p = hnb_qs_plan_create(x, n1, 1, n, idx, 3);
+    hnb_qs_plan *p = hnb_qs_plan_create(x, n1, 1, n, ranks, k);
+    cr_assert_not_null(p);
     hnb_qs_tally *t = hnb_qs_tally_create(p, n);
     hnb_qs_add(t, p, x, n, (int)n);
-    double out[3];
-    cr_assert_eq(hnb_qs_order(p, &t, 1, 0, idx, 3, out), 0);
-    for (int j = 0; j < 3; j++) cr_assert_eq(out[j], -3.5);
-    cr_assert_eq(hnb_qs_kept(t), 0);
+    int rc = hnb_qs_order(p, &t, 1, 0, ranks, k, out);
+    *kept = hnb_qs_kept(t);
     hnb_qs_tally_free(t);
     hnb_qs_plan_free(p);
+    return rc;
+}
+
+Test(qstream, a_constant_series_keeps_nothing)
+{
+    const size_t n = 5000;
+    double *x = malloc(sizeof(double) * n), out[3];
+    for (size_t i = 0; i < n; i++) x[i] = -3.5;
+    size_t idx[] = {0, 2499, 4999}, kept;
+    cr_assert_eq(order_one(x, n, 500, idx, 3, out, &kept), 0);
+    for (int j = 0; j < 3; j++) cr_assert_eq(out[j], -3.5);
+    cr_assert_eq(kept, 0);
     free(x);
 }
 
@@ -125,16 +136,10 @@ Test(qstream, a_constant_series_keeps_nothing)
 Test(qstream, a_misleading_pilot_is_reported)
 {
     const size_t n = 10000, n1 = 1000;
-    double *x = malloc(sizeof(double) * n);
+    double *x = malloc(sizeof(double) * n), out[2];
     for (size_t i = 0; i < n; i++) x[i] = i < n1 ? (double)i / 1000 : 10 + (double)i;
-    size_t idx[] = {500, 4999};
-    hnb_qs_plan *p = hnb_qs_plan_create(x, n1, 1, n, idx, 2);
-    hnb_qs_tally *t = hnb_qs_tally_create(p, n);
-    hnb_qs_add(t, p, x, n, (int)n);
-    double out[2];
-    cr_assert_eq(hnb_qs_order(p, &t, 1, 0, idx, 2, out), -1);
-    hnb_qs_tally_free(t);
-    hnb_qs_plan_free(p);
+    size_t idx[] = {500, 4999}, kept;
+    cr_assert_eq(order_one(x, n, n1, idx, 2, out, &kept), -1);
     free(x);
 }
 
@@ -146,15 +151,9 @@ Test(qstream, a_misleading_pilot_is_reported)
  * adversarial review.) */
 Test(qstream, values_near_the_largest_double)
 {
-    double x[4] = {-1e308, -1e308, -1e308, 1e308};
-    size_t ranks[] = {0, 3};
-    hnb_qs_plan *p = hnb_qs_plan_create(x, 2, 1, 4, ranks, 2);
-    hnb_qs_tally *t = hnb_qs_tally_create(p, 4);
-    hnb_qs_add(t, p, x, 4, 4);
-    double out[2];
-    cr_assert_eq(hnb_qs_order(p, &t, 1, 0, ranks, 2, out), 0);
+    double x[4] = {-1e308, -1e308, -1e308, 1e308}, out[2];
+    size_t ranks[] = {0, 3}, kept;
+    cr_assert_eq(order_one(x, 4, 2, ranks, 2, out, &kept), 0);
     cr_assert_eq(out[0], -1e308);
     cr_assert_eq(out[1], 1e308);
-    hnb_qs_tally_free(t);
-    hnb_qs_plan_free(p);
 }
