@@ -20,7 +20,7 @@ const char *const hnb_mc_metric_names[HNB_MC_METRICS] = {
 const double hnb_mc_quantiles[HNB_MC_NQ] = {0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95};
 
 /* Rank correlations use the first RANK_DRAWS draws: enough for a standard
- * error under 0.003, and a bounded memory whatever the number of draws. */
+ * error under 0.003, and a fixed memory whatever the number of draws. */
 #define RANK_DRAWS 100000L
 /* The first PILOT draws are kept whole; they place the windows in which
  * the later draws are kept (qstream.h). */
@@ -30,6 +30,7 @@ const double hnb_mc_quantiles[HNB_MC_NQ] = {0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 
  * blocks. */
 #define MEAN_BLOCK 4096L
 #define WANTED (2 * HNB_MC_NQ + 4) /* order statistics a series needs */
+_Static_assert(PILOT % MEAN_BLOCK == 0, "the pilot ends on a block boundary");
 
 static double now(void)
 {
@@ -55,6 +56,7 @@ typedef struct {
     long rank_n;
     atomic_long *done;
     atomic_long *bad; /* the first draw whose results are out of range, or LONG_MAX */
+    atomic_int *oom;  /* a tally could not grow */
 } job;
 
 /* A work space for draws: only the sampler's slots vary from CENTRAL. */
@@ -105,6 +107,7 @@ static void draws(job *j, kit *k, long a, long b)
             /* A draw beyond what can be reported (or not finite) fails the run. */
             int ok = 1;
             for (int q = 0; q < 4 * ys; q++) ok &= fabs(v[q]) < HNB_MAX_MAGNITUDE;
+            for (int q = 4 * ys; q < ns; q++) ok &= !isnan(v[q]); /* derived: checked as percentiles */
             if (!ok) {
                 long seen = atomic_load(j->bad);
                 while (i < seen && !atomic_compare_exchange_weak(j->bad, &seen, i)) {
@@ -116,7 +119,7 @@ static void draws(job *j, kit *k, long a, long b)
             } else {
                 for (int q = 0; q < ns; q++) k->blk[(size_t)q * BLOCK + k->nblk] = v[q];
                 if (++k->nblk == BLOCK) {
-                    hnb_qs_add(j->tally, j->plan, k->blk, BLOCK, k->nblk);
+                    if (hnb_qs_add(j->tally, j->plan, k->blk, BLOCK, k->nblk) != 0) atomic_store(j->oom, 1);
                     k->nblk = 0;
                 }
             }
@@ -162,14 +165,14 @@ static void *worker(void *arg)
         /* Blocks claimed one at a time: a thread that runs slower (a busy
          * core) takes fewer. Every result is filed by draw or by block,
          * so which thread ran a block changes nothing. */
-        for (;;) {
+        while (!atomic_load(j->oom)) {
             long blk = atomic_fetch_add(j->next, 1);
             long a = blk * MEAN_BLOCK, b = a + MEAN_BLOCK;
             if (a >= j->b) break;
             draws(j, &k, a > j->a ? a : j->a, b < j->b ? b : j->b);
         }
     }
-    if (k.nblk > 0) hnb_qs_add(j->tally, j->plan, k.blk, BLOCK, k.nblk);
+    if (k.nblk > 0 && hnb_qs_add(j->tally, j->plan, k.blk, BLOCK, k.nblk) != 0) atomic_store(j->oom, 1);
     free(k.blk);
     hnb_stream_free(k.st);
     hnb_work_free(k.w);
@@ -252,6 +255,7 @@ typedef struct {
     hnb_qs_tally *const *tally;
     int ntally;
     atomic_int missed;           /* a wanted rank fell outside the windows */
+    atomic_int oom;              /* or there was not the memory to gather it */
     /* ranks */
     const double *xdraw, *ycum;
     const double *rank_y;
@@ -272,9 +276,12 @@ static void run_task(pool *pl, int i)
         wanted_ranks(pl->n, idx);
         if (pl->pilot) {
             hnb_stats_order(pl->pilot + (size_t)i * pl->n1, (size_t)pl->n1, idx, WANTED, v);
-        } else if (hnb_qs_order(pl->plan, pl->tally, pl->ntally, i, idx, WANTED, v) != 0) {
-            atomic_store(&pl->missed, 1);
-            return;
+        } else {
+            int rc = hnb_qs_order(pl->plan, pl->tally, pl->ntally, i, idx, WANTED, v);
+            if (rc != 0) {
+                atomic_store(rc == -2 ? &pl->oom : &pl->missed, 1);
+                return;
+            }
         }
         percentiles(mc, i / ys, i % ys, pl->n, v);
         return;
@@ -335,9 +342,15 @@ static int run_phase(const job *proto, long a, long b, int threads, hnb_qs_tally
         jobs[k].b = dynamic ? b : jb < b ? jb : b;
         jobs[k].next = dynamic ? &next : NULL;
         jobs[k].over = counts + (size_t)k * nover;
-        if (tally) {
-            tally[k] = hnb_qs_tally_create(proto->plan, (size_t)(jobs[k].b - jobs[k].a));
+        if (tally) { /* sized for its share; it grows if it gets more */
+            long share = dynamic ? (b - a) / threads + MEAN_BLOCK : jobs[k].b - jobs[k].a;
+            tally[k] = hnb_qs_tally_create(proto->plan, (size_t)share);
             jobs[k].tally = tally[k];
+            if (!tally[k]) { /* not enough memory: run nothing more */
+                atomic_store(proto->oom, 1);
+                jobs[k].b = jobs[k].a;
+                jobs[k].next = NULL;
+            }
         }
         if (pthread_create(&tid[k], NULL, worker, &jobs[k]) != 0) {
             worker(&jobs[k]); /* here instead: the results are the same */
@@ -345,7 +358,7 @@ static int run_phase(const job *proto, long a, long b, int threads, hnb_qs_tally
         }
     }
     if (progress) {
-        while (atomic_load(proto->done) < b) {
+        while (atomic_load(proto->done) < b && !atomic_load(proto->oom)) {
             progress_bar(atomic_load(proto->done), total, now() - t0);
             struct timespec ts = {0, 200000000};
             nanosleep(&ts, NULL);
@@ -445,7 +458,8 @@ static int mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_sampler *s, long
     /* ---- simulate: the pilot, then the rest through the windows ---- */
     double t0 = now();
     atomic_long done = 0, bad = LONG_MAX;
-    job proto = {m, s, 0, 0, NULL, n1, pilot, NULL, NULL, bsum, ov, NULL, xdraw, ycum, rn, &done, &bad};
+    atomic_int oom = 0;
+    job proto = {m, s, 0, 0, NULL, n1, pilot, NULL, NULL, bsum, ov, NULL, xdraw, ycum, rn, &done, &bad, &oom};
     run_phase(&proto, 0, n1, threads, NULL, over, nover, o->progress, n, t0);
     hnb_qs_plan *plan = NULL;
     int ntally = 0;
@@ -456,16 +470,25 @@ static int mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_sampler *s, long
         if (!plan) abort();
         /* the pilot's own values, through the same windows */
         tally[ntally] = hnb_qs_tally_create(plan, (size_t)n1);
-        for (long i = 0; i < n1; i += 256)
-            hnb_qs_add(tally[ntally], plan, pilot + i, (size_t)n1, n1 - i < 256 ? (int)(n1 - i) : 256);
-        ntally++;
+        for (long i = 0; i < n1 && tally[ntally] && !oom; i += 256)
+            if (hnb_qs_add(tally[ntally], plan, pilot + i, (size_t)n1, n1 - i < 256 ? (int)(n1 - i) : 256))
+                oom = 1;
+        if (!tally[ntally++]) oom = 1;
         free(pilot);
         pilot = NULL;
         proto.plan = plan;
         proto.pilot = NULL;
-        ntally += run_phase(&proto, n1, n, threads, tally + ntally, over, nover, o->progress, n, t0);
+        if (!oom) ntally += run_phase(&proto, n1, n, threads, tally + ntally, over, nover, o->progress, n, t0);
     }
     mc->sim_seconds = now() - t0;
+    mc->kept_all = n1 == n;
+    if (atomic_load(&oom)) {
+        for (int k = 0; k < ntally; k++) hnb_qs_tally_free(tally[k]);
+        free(tally), hnb_qs_plan_free(plan);
+        free(pilot), free(bsum), free(xdraw), free(ycum), free(over);
+        hnb_mc_free(mc);
+        return hnb_err_fail(err, "not enough memory for %ld draws of %d years", n, ys);
+    }
     if (atomic_load(&bad) != LONG_MAX) {
         for (int k = 0; k < ntally; k++) hnb_qs_tally_free(tally[k]);
         free(tally), hnb_qs_plan_free(plan);
@@ -516,16 +539,17 @@ static int mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_sampler *s, long
     hnb_stats_ranks(ycum, (size_t)rn, rank_y, work);
     free(work);
     pool pl = {.mc = mc, .n = n, .n1 = n1, .pilot = plan ? NULL : pilot, .plan = plan,
-               .tally = tally, .ntally = ntally, .missed = 0, .xdraw = xdraw, .ycum = ycum,
+               .tally = tally, .ntally = ntally, .missed = 0, .oom = 0, .xdraw = xdraw, .ycum = ycum,
                .rank_y = rank_y, .rank_n = rn, .nv = nv, .corr = corr};
     run_pool(&pl, nseries + nv, threads);
-    int missed = atomic_load(&pl.missed);
+    int missed = atomic_load(&pl.missed), short_of_memory = atomic_load(&pl.oom);
     for (int k = 0; k < ntally; k++) hnb_qs_tally_free(tally[k]);
     free(tally), hnb_qs_plan_free(plan);
     free(pilot), free(bsum), free(ycum), free(over), free(rank_y);
-    if (missed) {
+    if (missed || short_of_memory) {
         free(xdraw), free(corr);
         hnb_mc_free(mc);
+        if (short_of_memory) return hnb_err_fail(err, "not enough memory for %ld draws of %d years", n, ys);
         return MISSED;
     }
 

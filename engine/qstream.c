@@ -211,7 +211,10 @@ hnb_qs_tally *hnb_qs_tally_create(const hnb_qs_plan *p, size_t expect)
         for (int r = 0; r < REGIONS; r++) share += p->s[s].frac[r];
         t->cap[s] = (size_t)((double)expect * share * 1.1) + 256;
         t->buf[s] = malloc(sizeof(double) * t->cap[s]);
-        if (!t->buf[s]) abort();
+        if (!t->buf[s]) {
+            hnb_qs_tally_free(t);
+            return NULL;
+        }
     }
     return t;
 }
@@ -240,7 +243,7 @@ static inline int classify(const series *q, double v)
     return 2 * lt + eq;
 }
 
-void hnb_qs_add(hnb_qs_tally *t, const hnb_qs_plan *p, const double *x, size_t stride, int count)
+int hnb_qs_add(hnb_qs_tally *t, const hnb_qs_plan *p, const double *x, size_t stride, int count)
 {
     enum { CHUNK = 256 };
     unsigned hist[4][REGIONS];
@@ -265,9 +268,11 @@ void hnb_qs_add(hnb_qs_tally *t, const hnb_qs_plan *p, const double *x, size_t s
                 nk += q->keep[r];
             }
             if (t->len[s] + (size_t)nk > t->cap[s]) {
-                t->cap[s] = (t->len[s] + (size_t)nk) * 2;
-                t->buf[s] = realloc(t->buf[s], sizeof(double) * t->cap[s]);
-                if (!t->buf[s]) abort();
+                size_t cap = (t->len[s] + (size_t)nk) * 2;
+                double *grown = realloc(t->buf[s], sizeof(double) * cap);
+                if (!grown) return -1;
+                t->buf[s] = grown;
+                t->cap[s] = cap;
             }
             memcpy(t->buf[s] + t->len[s], kept, sizeof(double) * (size_t)nk);
             t->len[s] += (size_t)nk;
@@ -275,6 +280,7 @@ void hnb_qs_add(hnb_qs_tally *t, const hnb_qs_plan *p, const double *x, size_t s
         size_t *cnt = t->count + (size_t)s * REGIONS;
         for (int r = 0; r < nr; r++) cnt[r] += (size_t)hist[0][r] + hist[1][r] + hist[2][r] + hist[3][r];
     }
+    return 0;
 }
 
 size_t hnb_qs_kept(const hnb_qs_tally *t)
@@ -318,7 +324,10 @@ int hnb_qs_order(const hnb_qs_plan *p, hnb_qs_tally *const *t, int nt, int s, co
         int r = region[j];
         if (r % 2 == 0 && !vals[r]) {
             vals[r] = malloc(sizeof(double) * (total[r] + 1));
-            if (!vals[r]) abort();
+            if (!vals[r]) {
+                for (int r2 = 0; r2 < REGIONS; r2++) free(vals[r2]);
+                return -2;
+            }
         }
     }
     for (int i = 0; i < nt; i++)

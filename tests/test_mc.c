@@ -322,6 +322,8 @@ Test(mc, windows_beyond_the_pilot_give_what_keeping_every_draw_gives)
             cr_assert_eq(hnb_mc_run(m, &o, &run[k], &err), 0, "%s", err.msg);
         }
         const hnb_mc *a = run[0];
+        /* the first kept every draw; the others used the windows, with no miss */
+        cr_assert(run[0]->kept_all && !run[1]->kept_all && !run[2]->kept_all, "method %d", method);
         size_t rows = (size_t)HNB_MC_METRICS * a->years;
         for (int k = 1; k < 3; k++) {
             const hnb_mc *b = run[k];
@@ -346,6 +348,24 @@ Test(mc, windows_beyond_the_pilot_give_what_keeping_every_draw_gives)
         cr_assert_eq(mit[6], 2e6);
         for (int k = 0; k < 3; k++) hnb_mc_free(run[k]);
     }
+    hnb_model_free(m);
+}
+
+/* A lognormal with sigma 300 draws infinities (exp overflows): beyond the
+ * pilot, through the windows and the percentiles' histogram, the run must
+ * end in a clear error, not a crash or a number that is not one. */
+Test(mc, infinite_draws_beyond_the_pilot_are_refused)
+{
+    hnb_err err;
+    hnb_model *m = th_load("hnb: 1\nname: t\nstart_year: 2025\nyears: 3\nfunding: {grant: 0}\n"
+                           "opening_deficit: {dist: lognormal, median: 10m, sigma: 300}\n",
+                           &err);
+    cr_assert_not_null(m, "%s", err.msg);
+    hnb_mc_opts o = {70000, 5, HNB_METHOD_RANDOM, 2, 0, 0};
+    hnb_mc *mc = NULL;
+    cr_assert_eq(hnb_mc_run(m, &o, &mc, &err), HNB_EINPUT);
+    cr_assert_null(mc);
+    cr_assert(strstr(err.msg, "beyond") != NULL, "%s", err.msg);
     hnb_model_free(m);
 }
 

@@ -104,6 +104,28 @@ Test(stats, mid_ranks_of_a_large_sample_by_definition)
     }
 }
 
+/* Samples of 65,536 or more go through a histogram first; one whose range
+ * overflows a double (-1e308 to 1e308) or is a few thousand ulps wide
+ * (around 1e-300) cannot be binned and must still give exact order
+ * statistics (the SANITIZE build checks the casts). Checked against a full
+ * sort. */
+Test(stats, order_statistics_of_unbinnable_ranges)
+{
+    enum { N = 70000 };
+    static double x[N], sorted[N];
+    for (int kind = 0; kind < 2; kind++) {
+        for (int i = 0; i < N; i++)
+            x[i] = kind == 0 ? (i % 3 == 0 ? -1e308 : i % 3 == 1 ? 1e308 : (double)(i % 1000))
+                             : nextafter(1e-300, 1) + (double)((i * 7919) % 1000) * 1e-315;
+        memcpy(sorted, x, sizeof x);
+        gsl_sort(sorted, 1, N);
+        size_t idx[] = {0, 3500, 34999, 35000, 66499, N - 1};
+        double out[6];
+        hnb_stats_order(x, N, idx, 6, out);
+        for (int j = 0; j < 6; j++) cr_assert_eq(out[j], sorted[idx[j]], "kind %d rank %zu", kind, idx[j]);
+    }
+}
+
 /* The tabulated PERT inverse agrees with GSL's exact inverse everywhere,
  * including near the bounds where the density vanishes. */
 Test(stats, pert_table_matches_gsl_beta_inverse)

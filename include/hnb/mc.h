@@ -2,8 +2,9 @@
  *
  * hnb_mc_run() draws every random variable of a model, runs the one
  * projection per draw on worker threads, and reduces the draws to exact
- * percentiles (kept in bounded memory: the first draws whole, then only
- * windows around the wanted order statistics, qstream.h), exceedance
+ * percentiles (in a tenth of the memory of keeping every draw: the first
+ * draws whole, then only windows around the wanted order statistics,
+ * qstream.h), exceedance
  * probabilities, a tornado of drivers and rank correlations. Draw i is the
  * same whatever the number of threads (see sample.h), and every result is
  * filed by draw or by block of draws, never by thread, so outputs are
@@ -61,6 +62,8 @@ typedef struct {
     int nexceed;
     hnb_mc_exceedance *exceed;
     long rank_draws; /* draws behind the rank correlations */
+    int kept_all;    /* every draw was kept for the percentiles (a run within
+                      * the pilot, keep_all, or a window that missed) */
     double sim_seconds, reduce_seconds;
 } hnb_mc;
 

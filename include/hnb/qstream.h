@@ -1,4 +1,5 @@
-/* qstream.h - exact order statistics of long streams in bounded memory.
+/* qstream.h - exact order statistics of long streams in a fraction of the
+ * memory (about an eighth for the percentiles Monte Carlo wants).
  *
  * A million Monte Carlo draws of 72 series (6 metrics x 12 years) are 576 MB
  * of doubles, and on the machines hnb runs on, memory touched for the first
@@ -41,13 +42,15 @@ hnb_qs_plan *hnb_qs_plan_create(const double *pilot, size_t npilot, int nseries,
 void hnb_qs_plan_free(hnb_qs_plan *p);
 
 /* A tally for values of P; EXPECT is about how many values of each series it
- * will be given (to size its buffers; they grow as needed). */
+ * will be given (to size its buffers; they grow as needed). NULL when out of
+ * memory. */
 hnb_qs_tally *hnb_qs_tally_create(const hnb_qs_plan *p, size_t expect);
 void hnb_qs_tally_free(hnb_qs_tally *t);
 
 /* COUNT values of every series: value i of series s is X[s * STRIDE + i].
- * Values must be finite. */
-void hnb_qs_add(hnb_qs_tally *t, const hnb_qs_plan *p, const double *x, size_t stride, int count);
+ * Infinities are counted at the ends; NaN must not be given. Returns 0, or
+ * -1 when out of memory (the tally is then incomplete: discard the run). */
+int hnb_qs_add(hnb_qs_tally *t, const hnb_qs_plan *p, const double *x, size_t stride, int count);
 
 /* Values kept in windows by T (its memory in use, for tests and notes). */
 size_t hnb_qs_kept(const hnb_qs_tally *t);
