@@ -257,10 +257,8 @@ typedef struct {
     atomic_int missed;           /* a wanted rank fell outside the windows */
     atomic_int oom;              /* or there was not the memory to gather it */
     /* ranks */
-    const double *xdraw, *ycum;
-    const double *rank_y;
+    const double *xdraw, *rank_y;
     long rank_n;
-    int nv;
     double *corr;                /* [k] */
     atomic_int next;
     int ntasks;
@@ -539,8 +537,8 @@ static int mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_sampler *s, long
     hnb_stats_ranks(ycum, (size_t)rn, rank_y, work);
     free(work);
     pool pl = {.mc = mc, .n = n, .n1 = n1, .pilot = plan ? NULL : pilot, .plan = plan,
-               .tally = tally, .ntally = ntally, .missed = 0, .oom = 0, .xdraw = xdraw, .ycum = ycum,
-               .rank_y = rank_y, .rank_n = rn, .nv = nv, .corr = corr};
+               .tally = tally, .ntally = ntally, .missed = 0, .oom = 0, .xdraw = xdraw,
+               .rank_y = rank_y, .rank_n = rn, .corr = corr};
     run_pool(&pl, nseries + nv, threads);
     int missed = atomic_load(&pl.missed), short_of_memory = atomic_load(&pl.oom);
     for (int k = 0; k < ntally; k++) hnb_qs_tally_free(tally[k]);

@@ -221,6 +221,13 @@ static void spread(const hnb_shares *s, const double *p, double *out, int n)
     }
 }
 
+/* Money path K of w->paths: the grant, then the other incomes, then the
+ * other expenditure lines. */
+static const hnb_path *money_path(const hnb_model *m, int k)
+{
+    return k == 0 ? &m->grant : k <= m->nincome ? &m->income[k - 1].path : &m->other[k - 1 - m->nincome].path;
+}
+
 /* amount_t of a money path (SPEC section 2). */
 static void path_values(const hnb_path *path, const double *p, int years, double *out)
 {
@@ -274,9 +281,7 @@ static void prepare_lane(const hnb_model *m, const double *p, hnb_work *w, int l
         const int np = 1 + m->nincome + m->nother;
         for (int k = 0; k < np; k++) {
             if (!all && !w->redo_path[k]) continue;
-            const hnb_path *path = k == 0 ? &m->grant : k <= m->nincome ? &m->income[k - 1].path
-                                                                        : &m->other[k - 1 - m->nincome].path;
-            path_values(path, p, ys, tmp);
+            path_values(money_path(m, k), p, ys, tmp);
             for (int t = 0; t < ys; t++) w->paths[((size_t)k * ys + t) * L + l0] = tmp[t];
         }
         for (int t = 0; t < ys; t++) {
@@ -387,9 +392,7 @@ void hnb_work_vary(hnb_work *w, const hnb_model *m, const double *central,
     }
     int r = 0;
     for (int k = 0; k < 1 + m->nincome + m->nother; k++) {
-        const hnb_path *path = k == 0 ? &m->grant : k <= m->nincome ? &m->income[k - 1].path
-                                                                    : &m->other[k - 1 - m->nincome].path;
-        w->redo_path[k] = (unsigned char)varies_path(varies, path, ys);
+        w->redo_path[k] = (unsigned char)varies_path(varies, money_path(m, k), ys);
         r |= w->redo_path[k];
     }
     for (int t = 0; t < ys; t++) r |= varies_slot(varies, m->transfers[t]);
