@@ -36,6 +36,9 @@ struct hnb_work {
     double *effect;      /* e_t: [(i * years + t) * L + l] */
     double *mit_value;   /* reduction, share or places of mitigation i: [i * L + l] */
     double *trans_rate;  /* [rule * L + l] */
+    double *trans_eff;   /* a rule's rate at one age, scaled so that the rates out of a
+                          * setting there sum to at most 1: [CSR position * L + l] */
+    int lanes_alike;     /* every lane has the same keep and np_age (run_plans) */
     double *grant, *income, *other, *savings; /* [t * L + l] */
     double *amount;      /* a saving's amount_t * e_t: [(i * years + t) * L + l] */
     double *paths;       /* money paths: grant, then incomes, then others: [(k * years + t) * L + l] */
@@ -47,7 +50,6 @@ struct hnb_work {
     double *run_mix, *run_cap, *run_unit; /* [(t * ns + s) * L + l] */
     /* scratch */
     double *plans, *next; /* N and the year being built: [(s * A + a) * L + l] */
-    double *out, *pre;    /* per setting: rates out at one age, counts before it */
     double *tot;          /* per setting: plans in it this year, [s * L + l] */
     double *lane_tmp;     /* one lane's scratch for prepare */
     /* hnb_work_vary(): which parts of the preparation depend on a slot that
@@ -85,6 +87,7 @@ hnb_work *hnb_work_create(const hnb_model *m)
     w->effect = zalloc(nm * ys * L, sizeof(double));
     w->mit_value = zalloc(nm * L, sizeof(double));
     w->trans_rate = zalloc(((size_t)m->ntrans + 1) * L, sizeof(double));
+    w->trans_eff = zalloc(((size_t)m->ntrans * A + 1) * L, sizeof(double));
     w->grant = zalloc(ys * L, sizeof(double));
     w->income = zalloc(ys * L, sizeof(double));
     w->other = zalloc(ys * L, sizeof(double));
@@ -108,8 +111,6 @@ hnb_work *hnb_work_create(const hnb_model *m)
     w->run_unit = zalloc(ys * ns * L, sizeof(double));
     w->plans = zalloc(A * ns * L, sizeof(double));
     w->next = zalloc(A * ns * L, sizeof(double));
-    w->out = zalloc(ns * L, sizeof(double));
-    w->pre = zalloc(ns * L, sizeof(double));
     w->tot = zalloc(ns * L, sizeof(double));
     size_t tmp = ys + ns + A + 64;
     for (int s = 0; s < m->nsettings; s++)
@@ -142,10 +143,10 @@ void hnb_work_free(hnb_work *w)
 {
     if (!w) return;
     double *all[] = {w->pop0,       w->np_mix,     w->baseline,   w->unit_base,  w->inflation,
-                     w->capacity,   w->effect,     w->mit_value,  w->trans_rate, w->grant,
+                     w->capacity,   w->effect,     w->mit_value,  w->trans_rate, w->trans_eff, w->grant,
                      w->income,     w->other,      w->savings,    w->amount,     w->run_demand,
                      w->run_mix,    w->run_cap,    w->run_unit,   w->plans,      w->next,
-                     w->out,        w->pre,        w->tot,        w->lane_tmp,   w->plac_unmit, w->plac_mit,
+                     w->tot,        w->lane_tmp,   w->plac_unmit, w->plac_mit,
                      w->ehcps_unmit, w->ehcps_mit, w->np_unmit,   w->np_mit,     w->prev};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
     free(w->redo_mit);
@@ -428,6 +429,33 @@ void hnb_work_vary(hnb_work *w, const hnb_model *m, const double *central,
 
 /* ---- the population ---- */
 
+/* What the lanes share, worked out once a batch: whether every lane has the
+ * same cessation rates and new-plan ages (run_plans then loads each once),
+ * and each transition's rate scaled so that the rates out of one setting at
+ * one age sum to at most 1 (sampled rates can sum above it). */
+static void lanes_prepare(const hnb_model *m, hnb_work *w)
+{
+    int alike = 1;
+    for (int a = 0; a < A && alike; a++)
+        for (int l = 1; l < L; l++)
+            alike &= !memcmp(&w->keep[a][l], &w->keep[a][0], sizeof(double)) &&
+                     !memcmp(&w->np_age[a][l], &w->np_age[a][0], sizeof(double));
+    w->lanes_alike = alike;
+    for (int g = 0; g < w->ntrans_ages; g++) {
+        const int first = w->trans_first[g], nr = w->trans_first[g + 1] - first;
+        const int *rule = &w->trans_rules[first];
+        for (int k = 0; k < nr; k++) {
+            const int f = m->trans[rule[k]].from;
+            for (int l = 0; l < L; l++) {
+                double total = 0; /* the rates out of f at this age, in listed order */
+                for (int q = 0; q < nr; q++)
+                    if (m->trans[rule[q]].from == f) total += w->trans_rate[rule[q] * L + l];
+                w->trans_eff[(first + k) * L + l] = w->trans_rate[rule[k] * L + l] / (total > 1 ? total : 1);
+            }
+        }
+    }
+}
+
 /* The year tables of a run: what the mitigations switched on do to new
  * plans (demand factor, mix), capacities and unit costs (SPEC section 5),
  * worked out before the run so the year loop touches only arrays.
@@ -498,6 +526,53 @@ typedef long long m4 __attribute__((vector_size(VW * sizeof(long long)), aligned
 /* M ? A : B, lane by lane (M from a comparison: all ones or all zeros). */
 #define PICK(m, a, b) ((v4)(((m4)(a) & (m)) | ((m4)(b) & ~(m))))
 
+/* The H-th four lanes of P into *X; with INV, lane 0's value in all four.
+ * (Through a pointer: a vector return value is an ABI question for the
+ * default clone, though this is always inlined.) */
+static inline __attribute__((always_inline)) void lanes(v4 *x, const double *p, int h, int inv)
+{
+    if (inv)
+        *x = (v4){0} + p[0];
+    else
+        *x = V(p, h);
+}
+
+/* One year's pass of SPEC steps 1, 2 and 4 for G settings at once (G is
+ * 1 or 2, a constant once inlined): cessation, ageing (age 25 ends, age 0
+ * starts empty) and the new plans, each setting's total accumulated on the
+ * way. FROM[j] is last year's plans of the j-th setting, ROW[j] this year's.
+ * Two settings share the loop so that their totals are four chains of
+ * additions instead of two (each lane still adds its ages in order, so the
+ * bits are those of one setting at a time). With INV, every lane has the
+ * same cessation rates and new-plan ages (they do not vary between draws):
+ * each is loaded once, for all lanes, instead of once per four. */
+static inline __attribute__((always_inline)) void age_pass(const hnb_work *w, int G, int inv,
+                                                           const double *const *from, double *const *row,
+                                                           const v4 *np, const double *const *mix,
+                                                           double *const *tot)
+{
+    v4 to[2][L / VW], acc[2][L / VW];
+    for (int j = 0; j < G; j++) FOR_H to[j][h] = np[h] * V(mix[j], h);
+    for (int j = 0; j < G; j++) FOR_H {
+            v4 age;
+            lanes(&age, w->np_age[0], h, inv);
+            acc[j][h] = V(row[j], h) = to[j][h] * age;
+        }
+    for (int a = 1; a < A; a++) {
+        v4 keep[L / VW], age[L / VW];
+        FOR_H {
+            lanes(&keep[h], w->keep[a - 1], h, inv);
+            lanes(&age[h], w->np_age[a], h, inv);
+        }
+        for (int j = 0; j < G; j++) FOR_H {
+                const v4 x = V(&from[j][(a - 1) * L], h) * keep[h] + to[j][h] * age[h];
+                V(&row[j][a * L], h) = x;
+                acc[j][h] += x;
+            }
+    }
+    for (int j = 0; j < G; j++) FOR_H V(tot[j], h) = acc[j][h];
+}
+
 /* Step the plans through the horizon with the mitigations the tables hold.
  * Writes placements_t, ehcps_t and NP_t ([t * L + l]); with DETAIL (non-NULL,
  * one result per lane), also the per-setting plans, unit costs and costs.
@@ -511,10 +586,11 @@ typedef long long m4 __attribute__((vector_size(VW * sizeof(long long)), aligned
 __attribute__((target_clones("avx2", "default"))) static void run_plans(const hnb_model *m, hnb_work *w, int nl, double *placements,
                       double *ehcps, double *new_plans, hnb_result *const *detail)
 {
-    const int ns = m->nsettings, ys = m->years;
-    const v4 zero = {0}, one = zero + 1;
-    double *N = w->plans, *next = w->next, *tot = w->tot;
-    memcpy(N, w->pop0, sizeof(double) * A * L * (size_t)ns);
+    const int ns = m->nsettings, ys = m->years, inv = w->lanes_alike;
+    const v4 zero = {0};
+    /* N_0 is read where it was prepared; the years are built in two buffers */
+    const double *N = w->pop0, *next = NULL;
+    double *tot = w->tot;
     for (int t = 0; t < ys; t++) {
         if (t == 0) {
             /* NP_0 = new_plans.count, already in N_0 */
@@ -531,57 +607,42 @@ __attribute__((target_clones("avx2", "default"))) static void run_plans(const hn
                 np[h] = V(&w->baseline[t * L], h) * V(&w->run_demand[t * L], h);
                 V(&new_plans[t * L], h) = np[h];
             }
-            /* 1, 2 and 4: cessation, ageing (age 25 ends, age 0 starts empty)
-             * and the new plans, in one pass */
-            for (int s = 0; s < ns; s++) {
-                const double *from = &N[s * A * L];
-                double *row = &next[s * A * L];
-                v4 to_s[L / VW], acc[L / VW];
-                FOR_H {
-                    to_s[h] = np[h] * V(&w->run_mix[(t * ns + s) * L], h);
-                    acc[h] = V(row, h) = to_s[h] * V(w->np_age[0], h);
+            double *build = N == w->plans ? w->next : w->plans;
+            for (int s = 0; s < ns; s += 2) {
+                const double *from[2] = {&N[s * A * L], &N[(s + 1) * A * L]};
+                double *row[2] = {&build[s * A * L], &build[(s + 1) * A * L]};
+                const double *mix[2] = {&w->run_mix[(t * ns + s) * L], &w->run_mix[(t * ns + s + 1) * L]};
+                double *to[2] = {&tot[s * L], &tot[(s + 1) * L]};
+                if (s + 1 < ns) {
+                    if (inv) age_pass(w, 2, 1, from, row, np, mix, to);
+                    else age_pass(w, 2, 0, from, row, np, mix, to);
+                } else {
+                    if (inv) age_pass(w, 1, 1, from, row, np, mix, to);
+                    else age_pass(w, 1, 0, from, row, np, mix, to);
                 }
-                for (int a = 1; a < A; a++) FOR_H {
-                        v4 x = V(&from[(a - 1) * L], h) * V(w->keep[a - 1], h) + to_s[h] * V(w->np_age[a], h);
-                        V(&row[a * L], h) = x;
-                        acc[h] += x;
-                    }
-                FOR_H V(&tot[s * L], h) = acc[h];
             }
+            next = N; /* last year's plans, for the transitions */
+            N = build;
         }
         if (t > 0) {
-            double *swap = N;
-            N = next;
-            next = swap; /* next holds last year's plans until the pass of next year */
+            double *const Nw = (double *)N; /* this year's, built above in w->plans or w->next */
             /* 3. transitions: all rules at one age act at once on A[a] before
              * any, and before the new plans: A[a] = last year's a-1 times keep.
              * (Sampled rates out of one setting that sum above 1 are scaled to 1.) */
             for (int g = 0; g < w->ntrans_ages; g++) {
                 const int a = w->trans_age[g];
-                const int *rule = &w->trans_rules[w->trans_first[g]];
-                const int nr = w->trans_first[g + 1] - w->trans_first[g];
-                FOR_H {
-                    for (int k = 0; k < nr; k++) V(&w->out[m->trans[rule[k]].from * L], h) = zero;
-                    for (int k = 0; k < nr; k++)
-                        V(&w->out[m->trans[rule[k]].from * L], h) += V(&w->trans_rate[rule[k] * L], h);
-                    for (int k = 0; k < nr; k++) { /* the counts each rule moves from */
-                        const int f = m->trans[rule[k]].from;
-                        if (a == 0)
-                            V(&w->pre[f * L], h) = zero;
-                        else
-                            V(&w->pre[f * L], h) = V(&next[(f * A + a - 1) * L], h) * V(w->keep[a - 1], h);
-                    }
-                    for (int k = 0; k < nr; k++) {
+                if (a == 0) continue; /* A[0] is empty until the new plans: nothing moves */
+                const int first = w->trans_first[g], nr = w->trans_first[g + 1] - first;
+                const int *rule = &w->trans_rules[first];
+                FOR_H for (int k = 0; k < nr; k++) {
                         const int f = m->trans[rule[k]].from, to = m->trans[rule[k]].to;
-                        const v4 total = V(&w->out[f * L], h);
-                        const v4 moved = V(&w->trans_rate[rule[k] * L], h) /
-                                         PICK((m4)(total > one), total, one) * V(&w->pre[f * L], h);
-                        V(&N[(f * A + a) * L], h) -= moved;
-                        V(&N[(to * A + a) * L], h) += moved;
+                        const v4 pre = V(&next[(f * A + a - 1) * L], h) * V(w->keep[a - 1], h);
+                        const v4 moved = V(&w->trans_eff[(first + k) * L], h) * pre;
+                        V(&Nw[(f * A + a) * L], h) -= moved;
+                        V(&Nw[(to * A + a) * L], h) += moved;
                         V(&tot[f * L], h) -= moved;
                         V(&tot[to * L], h) += moved;
                     }
-                }
             }
             /* 5. capacity, in list order; overflow targets come later in the list */
             for (int s = 0; s < ns; s++) {
@@ -596,9 +657,9 @@ __attribute__((target_clones("avx2", "default"))) static void run_plans(const hn
                     const v4 frac = PICK(over, (total - cap) / total, zero);
                     v4 sum = zero;
                     for (int a = 0; a < A; a++) {
-                        const v4 moved = V(&N[(s * A + a) * L], h) * frac;
-                        V(&N[(s * A + a) * L], h) -= moved;
-                        V(&N[(o * A + a) * L], h) += moved;
+                        const v4 moved = V(&Nw[(s * A + a) * L], h) * frac;
+                        V(&Nw[(s * A + a) * L], h) -= moved;
+                        V(&Nw[(o * A + a) * L], h) += moved;
                         sum += moved;
                     }
                     V(&tot[s * L], h) -= sum;
@@ -637,6 +698,7 @@ void hnb_project_batch(const hnb_model *m, const double *const *p, int nl, hnb_w
     /* Every lane is computed (fixed-length loops vectorise); unused lanes
      * repeat the first vector and are not reported. */
     for (int l = 0; l < L; l++) prepare_lane(m, p[l < nl ? l : 0], w, l);
+    if (m->bottom_up) lanes_prepare(m, w);
     int detail = flags & HNB_PROJECT_DETAIL;
 
     if (m->bottom_up) {
