@@ -7,7 +7,7 @@
  * lanes hold or how many there are (no reassociation, no FMA contraction:
  * -ffp-contract=off), so a Monte Carlo draw gives the same bits in any batch.
  *
- * Two stages. prepare_lane() turns one parameter vector into per-year arrays
+ * Two stages. prepare() turns the parameter vectors into per-year arrays
  * (shares normalised, paths grown, effects e_t computed). run_plans() then
  * steps the population year by year with the first N mitigations switched
  * on: the unmitigated run is N = 0, the mitigated run N = nmit, and the
@@ -112,7 +112,7 @@ hnb_work *hnb_work_create(const hnb_model *m)
     w->plans = zalloc(A * ns * L, sizeof(double));
     w->next = zalloc(A * ns * L, sizeof(double));
     w->tot = zalloc(ns * L, sizeof(double));
-    size_t tmp = ys + ns + A + 64;
+    size_t tmp = ys * L + ns + A + 64;
     for (int s = 0; s < m->nsettings; s++)
         if ((size_t)m->settings[s].nbands > tmp) tmp = (size_t)m->settings[s].nbands;
     w->lane_tmp = zalloc(tmp, sizeof(double));
@@ -229,131 +229,146 @@ static const hnb_path *money_path(const hnb_model *m, int k)
     return k == 0 ? &m->grant : k <= m->nincome ? &m->income[k - 1].path : &m->other[k - 1 - m->nincome].path;
 }
 
-/* amount_t of a money path (SPEC section 2). */
-static void path_values(const hnb_path *path, const double *p, int years, double *out)
+/* amount_t of a money path (SPEC section 2) for every lane: OUT[t * L + l]. */
+static void path_values(const hnb_path *path, const double *const *p, int years, double *out)
 {
-    double v = 0; /* last year's, in a register rather than reloaded from OUT */
+    double v[L]; /* last year's, in registers rather than reloaded from OUT */
     for (int t = 0; t < years; t++) {
-        if (path->named[t] >= 0)
-            v = p[path->named[t]];
-        else
-            v = t == 0 ? 0 : v * (1 + slot(p, path->growth[t], 0));
-        out[t] = v;
+        const int named = path->named[t], growth = path->growth[t];
+        for (int l = 0; l < L; l++) {
+            if (named >= 0)
+                v[l] = p[l][named];
+            else
+                v[l] = t == 0 ? 0 : v[l] * (1 + slot(p[l], growth, 0));
+            out[t * L + l] = v[l];
+        }
     }
 }
 
-/* e_t of SPEC section 5: delivery times the ramp's value for year T
- * (w->ramp_slot, worked out once from the start year and the ramp). */
-static double effect(const hnb_work *w, const hnb_mitigation *mt, const double *p, int i, int t)
-{
-    int r = w->ramp_slot[i * w->years + t];
-    if (r == -2) return 0;
-    return slot(p, mt->delivery, 1) * (r >= 0 ? p[r] : 1);
-}
-
-/* One parameter vector into lane L0 of the work space. After
- * hnb_work_vary(), the parts that depend on no varying slot are skipped:
- * every lane already holds them. */
-static void prepare_lane(const hnb_model *m, const double *p, hnb_work *w, int l0)
+/* The L parameter vectors P[0..L) into the work space. The lane is the
+ * innermost loop, as in the year loop: the lanes' chains through the years
+ * (growth, inflation) then run side by side instead of one after another.
+ * After hnb_work_vary(), the parts that depend on no varying slot are
+ * skipped: every lane already holds them. */
+static void prepare(const hnb_model *m, const double *const *p, hnb_work *w)
 {
     const int ns = m->nsettings, ys = m->years, all = !w->fixed_ready;
     double *tmp = w->lane_tmp;
     for (int i = 0; i < m->nmit; i++) {
         if (!all && !w->redo_mit[i]) continue;
         const hnb_mitigation *mt = &m->mits[i];
-        for (int t = 0; t < ys; t++) w->effect[(i * ys + t) * L + l0] = effect(w, mt, p, i, t);
+        /* e_t of SPEC section 5: delivery times the ramp's value for year t
+         * (w->ramp_slot, worked out once from the start year and the ramp) */
+        for (int t = 0; t < ys; t++) {
+            const int r = w->ramp_slot[i * ys + t];
+            double *e = &w->effect[(i * ys + t) * L];
+            for (int l = 0; l < L; l++)
+                e[l] = r == -2 ? 0 : slot(p[l], mt->delivery, 1) * (r >= 0 ? p[l][r] : 1);
+        }
         int v = mt->type == HNB_MIT_MIX        ? mt->share
                 : mt->type == HNB_MIT_CAPACITY ? mt->places
                                                : mt->reduction;
-        w->mit_value[i * L + l0] = slot(p, v, 0);
+        for (int l = 0; l < L; l++) w->mit_value[i * L + l] = slot(p[l], v, 0);
         if (mt->type == HNB_MIT_SAVING) {
             path_values(&mt->amount, p, ys, tmp);
-            for (int t = 0; t < ys; t++)
-                w->amount[(i * ys + t) * L + l0] = tmp[t] * w->effect[(i * ys + t) * L + l0];
+            for (int k = 0; k < ys * L; k++) w->amount[i * ys * L + k] = tmp[k] * w->effect[i * ys * L + k];
         }
     }
-    for (int t = 0; t < ys; t++) w->savings[t * L + l0] = 0;
+    for (int k = 0; k < ys * L; k++) w->savings[k] = 0;
     for (int i = 0; i < m->nmit; i++)
         if (m->mits[i].type == HNB_MIT_SAVING)
-            for (int t = 0; t < ys; t++) w->savings[t * L + l0] += w->amount[(i * ys + t) * L + l0];
+            for (int k = 0; k < ys * L; k++) w->savings[k] += w->amount[i * ys * L + k];
     /* money that does not depend on plans: each path worked out only when
      * it varies, the sums in the same order every time */
     if (all || w->redo_money) {
         const int np = 1 + m->nincome + m->nother;
-        for (int k = 0; k < np; k++) {
-            if (!all && !w->redo_path[k]) continue;
-            path_values(money_path(m, k), p, ys, tmp);
-            for (int t = 0; t < ys; t++) w->paths[((size_t)k * ys + t) * L + l0] = tmp[t];
-        }
-        for (int t = 0; t < ys; t++) {
-            double grant = w->paths[(size_t)t * L + l0], income = grant + slot(p, m->transfers[t], 0),
-                   other = 0;
-            for (int i = 0; i < m->nincome; i++) income += w->paths[((size_t)(1 + i) * ys + t) * L + l0];
-            for (int i = 0; i < m->nother; i++)
-                other += w->paths[((size_t)(1 + m->nincome + i) * ys + t) * L + l0];
-            w->grant[t * L + l0] = grant;
-            w->income[t * L + l0] = income;
-            w->other[t * L + l0] = other;
-        }
+        for (int k = 0; k < np; k++)
+            if (all || w->redo_path[k]) path_values(money_path(m, k), p, ys, &w->paths[(size_t)k * ys * L]);
+        for (int t = 0; t < ys; t++)
+            for (int l = 0; l < L; l++) {
+                const size_t at = (size_t)t * L + l;
+                double grant = w->paths[at], income = grant + slot(p[l], m->transfers[t], 0), other = 0;
+                for (int i = 0; i < m->nincome; i++) income += w->paths[(size_t)(1 + i) * ys * L + at];
+                for (int i = 0; i < m->nother; i++)
+                    other += w->paths[(size_t)(1 + m->nincome + i) * ys * L + at];
+                w->grant[at] = grant;
+                w->income[at] = income;
+                w->other[at] = other;
+            }
     }
     if (!m->bottom_up) return;
 
     if (all || w->redo_keep)
-        for (int a = 0; a < A; a++) w->keep[a][l0] = 1 - slot(p, m->cease[a], 0);
+        for (int a = 0; a < A; a++)
+            for (int l = 0; l < L; l++) w->keep[a][l] = 1 - slot(p[l], m->cease[a], 0);
     if (m->pop_csv) {
         if (all)
-            for (int a = 0; a < A; a++)
-                for (int s = 0; s < ns; s++)
-                    w->pop0[(s * A + a) * L + l0] = m->pop_csv[a * ns + s];
+            for (int s = 0; s < ns; s++)
+                for (int a = 0; a < A; a++)
+                    for (int l = 0; l < L; l++) w->pop0[(s * A + a) * L + l] = m->pop_csv[a * ns + s];
     } else if (all || w->redo_pop) {
-        double *age = tmp, *mix = tmp + A;
-        spread(&m->pop_age, p, age, A);
-        spread(&m->pop_mix, p, mix, ns);
-        double total = p[m->pop_total];
-        for (int s = 0; s < ns; s++)
-            for (int a = 0; a < A; a++) w->pop0[(s * A + a) * L + l0] = total * age[a] * mix[s];
+        for (int l = 0; l < L; l++) {
+            double *age = tmp, *mix = tmp + A;
+            spread(&m->pop_age, p[l], age, A);
+            spread(&m->pop_mix, p[l], mix, ns);
+            double total = p[l][m->pop_total];
+            for (int s = 0; s < ns; s++)
+                for (int a = 0; a < A; a++) w->pop0[(s * A + a) * L + l] = total * age[a] * mix[s];
+        }
     }
-    if (all || w->redo_npage) {
-        spread(&m->np_age, p, tmp, A);
-        for (int a = 0; a < A; a++) w->np_age[a][l0] = tmp[a];
-    }
-    if (all || w->redo_npmix) {
-        spread(&m->np_mix, p, tmp, ns);
-        for (int s = 0; s < ns; s++) w->np_mix[s * L + l0] = tmp[s];
-    }
+    if (all || w->redo_npage)
+        for (int l = 0; l < L; l++) {
+            spread(&m->np_age, p[l], tmp, A);
+            for (int a = 0; a < A; a++) w->np_age[a][l] = tmp[a];
+        }
+    if (all || w->redo_npmix)
+        for (int l = 0; l < L; l++) {
+            spread(&m->np_mix, p[l], tmp, ns);
+            for (int s = 0; s < ns; s++) w->np_mix[s * L + l] = tmp[s];
+        }
     if (all || w->redo_base) {
-        double b = p[m->np_count];
-        w->baseline[l0] = b;
+        double b[L];
+        for (int l = 0; l < L; l++) w->baseline[l] = b[l] = p[l][m->np_count];
         for (int t = 1; t < ys; t++) {
-            b *= 1 + slot(p, m->np_growth[t], 0);
-            w->baseline[t * L + l0] = b;
+            const int g = m->np_growth[t];
+            for (int l = 0; l < L; l++) {
+                b[l] *= 1 + slot(p[l], g, 0);
+                w->baseline[t * L + l] = b[l];
+            }
         }
     }
     for (int s = 0; s < ns; s++) {
         const hnb_setting *st = &m->settings[s];
         const int redo = all ? HNB_REDO_ALL : w->redo_set[s];
-        if (redo & HNB_REDO_UNIT) {
-            double topup = 0;
-            if (st->cost >= 0) {
-                topup = p[st->cost];
-            } else {
-                spread(&st->band_shares, p, tmp, st->nbands);
-                for (int k = 0; k < st->nbands; k++) topup += tmp[k] * p[st->tariff[k]];
+        if (redo & HNB_REDO_UNIT)
+            for (int l = 0; l < L; l++) {
+                double topup = 0;
+                if (st->cost >= 0) {
+                    topup = p[l][st->cost];
+                } else {
+                    spread(&st->band_shares, p[l], tmp, st->nbands);
+                    for (int k = 0; k < st->nbands; k++) topup += tmp[k] * p[l][st->tariff[k]];
+                }
+                w->unit_base[s * L + l] = slot(p[l], st->place_funding, 0) + topup;
             }
-            w->unit_base[s * L + l0] = slot(p, st->place_funding, 0) + topup;
-        }
         if (redo & HNB_REDO_INFLATION) {
-            double index = 1;
+            double index[L];
+            for (int l = 0; l < L; l++) index[l] = 1;
             for (int t = 0; t < ys; t++) {
-                if (t > 0) index *= 1 + slot(p, st->inflation[t], 0);
-                w->inflation[(t * ns + s) * L + l0] = index;
+                const int g = st->inflation[t];
+                for (int l = 0; l < L; l++) {
+                    if (t > 0) index[l] *= 1 + slot(p[l], g, 0);
+                    w->inflation[(t * ns + s) * L + l] = index[l];
+                }
             }
         }
         if (redo & HNB_REDO_CAPACITY)
             for (int t = 0; t < ys; t++)
-                w->capacity[(t * ns + s) * L + l0] = st->capacity ? p[st->capacity[t]] : -1;
+                for (int l = 0; l < L; l++)
+                    w->capacity[(t * ns + s) * L + l] = st->capacity ? p[l][st->capacity[t]] : -1;
     }
-    for (int i = 0; i < m->ntrans; i++) w->trans_rate[i * L + l0] = p[m->trans[i].rate];
+    for (int i = 0; i < m->ntrans; i++)
+        for (int l = 0; l < L; l++) w->trans_rate[i * L + l] = p[l][m->trans[i].rate];
 }
 
 /* ---- which parts depend on varying slots ---- */
@@ -382,7 +397,9 @@ void hnb_work_vary(hnb_work *w, const hnb_model *m, const double *central,
 {
     const int ys = m->years;
     w->fixed_ready = 0;
-    for (int l = 0; l < L; l++) prepare_lane(m, central, w, l);
+    const double *lanes_p[L];
+    for (int l = 0; l < L; l++) lanes_p[l] = central;
+    prepare(m, lanes_p, w);
     for (int i = 0; i < m->nmit; i++) {
         const hnb_mitigation *mt = &m->mits[i];
         int r = varies_slot(varies, mt->delivery) || varies_slot(varies, mt->reduction) ||
@@ -644,26 +661,31 @@ __attribute__((target_clones("avx2", "default"))) static void run_plans(const hn
                         V(&tot[to * L], h) += moved;
                     }
             }
-            /* 5. capacity, in list order; overflow targets come later in the list */
+            /* 5. capacity, in list order; overflow targets come later in the list.
+             * All lanes in one pass over the ages (a lane under its capacity
+             * moves 0), so that the sums of what moves are independent chains. */
             for (int s = 0; s < ns; s++) {
                 if (!m->settings[s].capacity) continue;
                 const int o = m->settings[s].overflow;
+                v4 frac[L / VW], sum[L / VW];
+                long long moves = 0;
                 FOR_H {
                     const v4 total = V(&tot[s * L], h), cap = V(&w->run_cap[(t * ns + s) * L], h);
                     const m4 over = (m4)(total > cap);
-                    long long moves = 0;
                     for (int l = 0; l < VW; l++) moves |= over[l];
-                    if (!moves) continue; /* nothing moves in these lanes */
-                    const v4 frac = PICK(over, (total - cap) / total, zero);
-                    v4 sum = zero;
-                    for (int a = 0; a < A; a++) {
-                        const v4 moved = V(&Nw[(s * A + a) * L], h) * frac;
+                    frac[h] = PICK(over, (total - cap) / total, zero);
+                    sum[h] = zero;
+                }
+                if (!moves) continue; /* nothing moves in any lane */
+                for (int a = 0; a < A; a++) FOR_H {
+                        const v4 moved = V(&Nw[(s * A + a) * L], h) * frac[h];
                         V(&Nw[(s * A + a) * L], h) -= moved;
                         V(&Nw[(o * A + a) * L], h) += moved;
-                        sum += moved;
+                        sum[h] += moved;
                     }
-                    V(&tot[s * L], h) -= sum;
-                    V(&tot[o * L], h) += sum;
+                FOR_H {
+                    V(&tot[s * L], h) -= sum[h];
+                    V(&tot[o * L], h) += sum[h];
                 }
             }
         }
@@ -697,7 +719,9 @@ void hnb_project_batch(const hnb_model *m, const double *const *p, int nl, hnb_w
     if (nl < 1) return;
     /* Every lane is computed (fixed-length loops vectorise); unused lanes
      * repeat the first vector and are not reported. */
-    for (int l = 0; l < L; l++) prepare_lane(m, p[l < nl ? l : 0], w, l);
+    const double *lanes_p[L];
+    for (int l = 0; l < L; l++) lanes_p[l] = p[l < nl ? l : 0];
+    prepare(m, lanes_p, w);
     if (m->bottom_up) lanes_prepare(m, w);
     int detail = flags & HNB_PROJECT_DETAIL;
 
