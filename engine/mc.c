@@ -99,7 +99,7 @@ static void draws(job *j, kit *k, long a, long b)
     double *v = k->v;
     for (long i0 = a; i0 < b; i0 += HNB_LANES) {
         int nl = b - i0 < HNB_LANES ? (int)(b - i0) : HNB_LANES;
-        for (int l = 0; l < nl; l++) hnb_sampler_draw(j->s, k->st, i0 + l, k->pv[l], NULL);
+        hnb_sampler_draw_lanes(j->s, k->st, i0, nl, k->pv, NULL);
         hnb_project_batch(m, (const double *const *)k->pv, nl, k->w, k->r, 0);
         for (int l = 0; l < nl; l++) {
             long i = i0 + l;
@@ -828,7 +828,7 @@ static void *share_worker(void *arg)
     hnb_stream *st = hnb_stream_create(j->s);
     for (long i0 = j->a; i0 < j->b; i0 += HNB_LANES) {
         int nl = j->b - i0 < HNB_LANES ? (int)(j->b - i0) : HNB_LANES;
-        for (int l = 0; l < nl; l++) hnb_sampler_draw(j->s, st, i0 + l, pv[l], NULL);
+        hnb_sampler_draw_lanes(j->s, st, i0, nl, pv, NULL);
         hnb_project_batch(m, (const double *const *)pv, nl, w, r, 0);
         for (int l = 0; l < nl; l++) {
             double x = column_value(r[l], j->column, j->t);

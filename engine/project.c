@@ -259,11 +259,17 @@ static void prepare(const hnb_model *m, const double *const *p, hnb_work *w)
         const hnb_mitigation *mt = &m->mits[i];
         /* e_t of SPEC section 5: delivery times the ramp's value for year t
          * (w->ramp_slot, worked out once from the start year and the ramp) */
+        double delivery[L];
+        for (int l = 0; l < L; l++) delivery[l] = slot(p[l], mt->delivery, 1);
         for (int t = 0; t < ys; t++) {
             const int r = w->ramp_slot[i * ys + t];
             double *e = &w->effect[(i * ys + t) * L];
-            for (int l = 0; l < L; l++)
-                e[l] = r == -2 ? 0 : slot(p[l], mt->delivery, 1) * (r >= 0 ? p[l][r] : 1);
+            if (r == -2)
+                for (int l = 0; l < L; l++) e[l] = 0;
+            else if (r >= 0)
+                for (int l = 0; l < L; l++) e[l] = delivery[l] * p[l][r];
+            else
+                for (int l = 0; l < L; l++) e[l] = delivery[l] * 1;
         }
         int v = mt->type == HNB_MIT_MIX        ? mt->share
                 : mt->type == HNB_MIT_CAPACITY ? mt->places
@@ -452,8 +458,9 @@ void hnb_work_vary(hnb_work *w, const hnb_model *m, const double *central,
  * one age sum to at most 1 (sampled rates can sum above it). */
 static void lanes_prepare(const hnb_model *m, hnb_work *w)
 {
-    int alike = 1;
-    for (int a = 0; a < A && alike; a++)
+    /* after hnb_work_vary(), fixed cessation and ages are in every lane */
+    int alike = 1, fixed = w->fixed_ready && !w->redo_keep && !w->redo_npage;
+    for (int a = 0; a < A && alike && !fixed; a++)
         for (int l = 1; l < L; l++)
             alike &= !memcmp(&w->keep[a][l], &w->keep[a][0], sizeof(double)) &&
                      !memcmp(&w->np_age[a][l], &w->np_age[a][0], sizeof(double));

@@ -44,11 +44,17 @@ struct hnb_sampler {
     uint32_t *perm_key; /* lhs: per-variable permutation key */
 };
 
+/* Draws are made HNB_LANES at a time, lane innermost (U[k * LANES + l]):
+ * each lane has its own generator, so the lanes' chains of arithmetic are
+ * independent and run side by side. */
+#define LANES HNB_LANES
+
 struct hnb_stream {
-    gsl_rng *rng;
+    gsl_rng *rng[LANES];
     gsl_qrng *qrng;
     long next; /* the sobol index qrng will give next */
-    double *z, *point;
+    double *point;
+    double *u, *z, *cz; /* [k * LANES + l]: uniforms, direct members' deviates, copula deviates */
 };
 
 /* splitmix64: a strong 64-bit mix, to derive per-draw seeds. */
@@ -312,80 +318,140 @@ hnb_stream *hnb_stream_create(const hnb_sampler *s)
 {
     hnb_stream *st = calloc(1, sizeof *st);
     if (!st) abort();
-    st->rng = gsl_rng_alloc(gsl_rng_taus2);
+    for (int l = 0; l < LANES; l++) {
+        st->rng[l] = gsl_rng_alloc(gsl_rng_taus2);
+        if (!st->rng[l]) abort();
+    }
     if (s->method == HNB_METHOD_SOBOL && s->n > 0) st->qrng = gsl_qrng_alloc(gsl_qrng_sobol, (unsigned)s->n);
-    st->z = calloc((size_t)s->n + 1, sizeof(double));
-    st->point = calloc((size_t)s->n + 1, sizeof(double));
-    if (!st->z || !st->point) abort();
+    size_t n = (size_t)s->n + 1;
+    st->point = calloc(n, sizeof(double));
+    st->u = calloc(n * LANES, sizeof(double));
+    st->z = calloc(n * LANES, sizeof(double));
+    st->cz = calloc(n * LANES, sizeof(double));
+    if (!st->point || !st->u || !st->z || !st->cz) abort();
     return st;
 }
 
 void hnb_stream_free(hnb_stream *st)
 {
     if (!st) return;
-    gsl_rng_free(st->rng);
+    for (int l = 0; l < LANES; l++) gsl_rng_free(st->rng[l]);
     if (st->qrng) gsl_qrng_free(st->qrng);
-    free(st->z);
     free(st->point);
+    free(st->u);
+    free(st->z);
+    free(st->cz);
     free(st);
 }
 
-/* The uniforms of draw I into U; with Z, a direct copula member's normal
- * deviate goes to Z[k] instead (its uniform is not needed). */
-static void uniforms(const hnb_sampler *s, hnb_stream *st, long i, double *u, double *z)
+/* permute() for draws I0 .. I0 + NL - 1 into OUT: the hash's first round
+ * for all lanes at once, straight-line integer code that vectorises; the
+ * few that fall outside the range walk on in permute() itself. */
+__attribute__((target_clones("avx2", "default"))) static void permute_lanes(long i0, int nl, uint32_t len,
+                                                                           uint32_t key, uint32_t *out)
 {
-    int n = s->n;
+    uint32_t w = len - 1;
+    w |= w >> 1;
+    w |= w >> 2;
+    w |= w >> 4;
+    w |= w >> 8;
+    w |= w >> 16;
+    for (int l = 0; l < LANES; l++) {
+        uint32_t i = (uint32_t)(i0 + l);
+        i ^= key;
+        i *= 0xe170893d;
+        i ^= key >> 16;
+        i ^= (i & w) >> 4;
+        i ^= key >> 8;
+        i *= 0x0929eb3f;
+        i ^= key >> 23;
+        i ^= (i & w) >> 1;
+        i *= 1 | key >> 27;
+        i *= 0x6935fa69;
+        i ^= (i & w) >> 11;
+        i *= 0x74dcb303;
+        i ^= (i & w) >> 2;
+        i *= 0x9e501cc3;
+        i ^= (i & w) >> 2;
+        i *= 0xc860a3df;
+        i &= w;
+        i ^= i >> 5;
+        out[l] = i;
+    }
+    for (int l = 0; l < nl; l++) out[l] = out[l] >= len ? permute(out[l], len, key) : (out[l] + key) % len;
+}
+
+/* The uniforms of draws I0 .. I0 + NL - 1 into st->u ([k * LANES + l]);
+ * with DIRECT, a direct copula member's normal deviate goes to st->z
+ * instead (its uniform is not needed). Lane l's numbers are those of draw
+ * I0 + l alone: no lane's arithmetic depends on another's. */
+static void uniforms(const hnb_sampler *s, hnb_stream *st, long i0, int nl, int direct)
+{
+    const int n = s->n;
+    double *u = st->u;
     if (n == 0) return;
     if (s->method == HNB_METHOD_SOBOL) {
         /* Point i of the sequence. GSL's Sobol generator starts after the
          * origin; putting the origin back as draw 0 makes the first 2^m
          * draws a full net, each 1-D marginal exactly stratified. The
          * generator is repositioned only when a thread jumps. */
-        if (i == 0) {
-            memset(st->point, 0, sizeof(double) * (size_t)n);
-        } else {
-            long g = i - 1;
-            if (st->next != g) {
-                gsl_qrng_init(st->qrng);
-                for (long j = 0; j < g; j++) gsl_qrng_get(st->qrng, st->point);
+        for (int l = 0; l < nl; l++) {
+            long i = i0 + l;
+            if (i == 0) {
+                memset(st->point, 0, sizeof(double) * (size_t)n);
+            } else {
+                long g = i - 1;
+                if (st->next != g) {
+                    gsl_qrng_init(st->qrng);
+                    for (long j = 0; j < g; j++) gsl_qrng_get(st->qrng, st->point);
+                }
+                gsl_qrng_get(st->qrng, st->point);
+                st->next = g + 1;
             }
-            gsl_qrng_get(st->qrng, st->point);
-            st->next = g + 1;
-        }
-        for (int k = 0; k < n; k++) {
-            double v = st->point[k] + s->shift[k];
-            u[k] = clamp_u(v >= 1 ? v - 1 : v);
+            for (int k = 0; k < n; k++) {
+                double v = st->point[k] + s->shift[k];
+                u[k * LANES + l] = clamp_u(v >= 1 ? v - 1 : v);
+            }
         }
     } else {
         /* One generator state per draw, from (seed, i): draw i never
          * depends on which thread computes it. */
-        gsl_rng_set(st->rng, (unsigned long)mix64(((uint64_t)s->seed << 32) ^ (uint64_t)i ^
-                                                  ((uint64_t)s->seed >> 32)));
-        for (int k = 0; k < n; k++) u[k] = gsl_rng_uniform_pos(st->rng);
-        if (s->method == HNB_METHOD_LHS) {
+        for (int l = 0; l < nl; l++)
+            gsl_rng_set(st->rng[l], (unsigned long)mix64(((uint64_t)s->seed << 32) ^ (uint64_t)(i0 + l) ^
+                                                         ((uint64_t)s->seed >> 32)));
+        for (int k = 0; k < n; k++)
+            for (int l = 0; l < nl; l++) u[k * LANES + l] = gsl_rng_uniform_pos(st->rng[l]);
+        if (s->method == HNB_METHOD_LHS)
             for (int k = 0; k < n; k++) {
-                uint32_t stratum = permute((uint32_t)i, (uint32_t)s->draws, s->perm_key[k]);
-                u[k] = clamp_u(((double)stratum + u[k]) / (double)s->draws);
+                uint32_t stratum[LANES];
+                permute_lanes(i0, nl, (uint32_t)s->draws, s->perm_key[k], stratum);
+                for (int l = 0; l < nl; l++)
+                    u[k * LANES + l] = clamp_u(((double)stratum[l] + u[k * LANES + l]) / (double)s->draws);
             }
-        }
     }
     /* Gaussian copula: z = Phi^-1(u), z' = L z, u' = Phi(z'). */
     if (s->nc > 0) {
-        for (int j = 0; j < s->nc; j++) st->z[j] = gsl_cdf_ugaussian_Pinv(u[s->cvar[j]]);
+        double *cz = st->cz;
+        for (int j = 0; j < s->nc; j++)
+            for (int l = 0; l < nl; l++) cz[j * LANES + l] = gsl_cdf_ugaussian_Pinv(u[s->cvar[j] * LANES + l]);
         for (int j = s->nc - 1; j >= 0; j--) {
-            double v = 0;
-            for (int l = 0; l <= j; l++) v += s->chol[j * s->nc + l] * st->z[l];
-            if (z && s->direct[s->cvar[j]])
-                z[s->cvar[j]] = v;
-            else
-                u[s->cvar[j]] = clamp_u(gsl_cdf_ugaussian_P(v));
+            const int k = s->cvar[j];
+            for (int l = 0; l < nl; l++) {
+                double v = 0;
+                for (int q = 0; q <= j; q++) v += s->chol[j * s->nc + q] * cz[q * LANES + l];
+                if (direct && s->direct[k])
+                    st->z[k * LANES + l] = v;
+                else
+                    u[k * LANES + l] = clamp_u(gsl_cdf_ugaussian_P(v));
+            }
         }
     }
 }
 
 void hnb_sampler_uniforms(const hnb_sampler *s, hnb_stream *st, long i, double *u)
 {
-    uniforms(s, st, i, u, NULL);
+    uniforms(s, st, i, 1, 0);
+    for (int k = 0; k < s->n; k++) u[k] = st->u[k * LANES];
 }
 
 /* Cubic Hermite interpolation of the quantile on interval J at fraction F. */
@@ -433,29 +499,29 @@ double hnb_sampler_quantile(const hnb_sampler *s, int k, double u)
     return hnb_range_clamp(pr->range, x);
 }
 
-void hnb_sampler_draw(const hnb_sampler *s, hnb_stream *st, long i, double *p, double *u)
+void hnb_sampler_draw_lanes(const hnb_sampler *s, hnb_stream *st, long i0, int nl, double *const *p,
+                            double *const *u)
 {
-    double ubuf[256], zbuf[256], *uu = ubuf, *zz = zbuf;
-    if (s->n > 256) {
-        uu = malloc(sizeof(double) * (size_t)s->n);
-        zz = malloc(sizeof(double) * (size_t)s->n);
-        if (!uu || !zz) abort();
-    }
-    uniforms(s, st, i, uu, zz);
+    if (nl > LANES) nl = LANES;
+    uniforms(s, st, i0, nl, 1);
     for (int k = 0; k < s->n; k++) {
-        if (!s->direct[k]) {
-            p[s->slot[k]] = hnb_sampler_quantile(s, k, uu[k]);
-            continue;
-        }
         const hnb_param *pr = &s->m->params[s->slot[k]];
         const hnb_dist *d = &pr->dist;
-        double x = d->type == HNB_DIST_NORMAL ? d->mean + d->sd * zz[k] : exp(s->c1[k] + d->sigma * zz[k]);
-        p[s->slot[k]] = hnb_range_clamp(pr->range, x);
-        if (u) uu[k] = clamp_u(gsl_cdf_ugaussian_P(zz[k])); /* its uniform, for U */
+        for (int l = 0; l < nl; l++) {
+            const double uk = st->u[k * LANES + l], zk = st->z[k * LANES + l];
+            if (!s->direct[k]) {
+                p[l][s->slot[k]] = hnb_sampler_quantile(s, k, uk);
+                if (u) u[l][k] = uk;
+                continue;
+            }
+            double x = d->type == HNB_DIST_NORMAL ? d->mean + d->sd * zk : exp(s->c1[k] + d->sigma * zk);
+            p[l][s->slot[k]] = hnb_range_clamp(pr->range, x);
+            if (u) u[l][k] = clamp_u(gsl_cdf_ugaussian_P(zk)); /* its uniform, for U */
+        }
     }
-    if (u) memcpy(u, uu, sizeof(double) * (size_t)s->n);
-    if (uu != ubuf) {
-        free(uu);
-        free(zz);
-    }
+}
+
+void hnb_sampler_draw(const hnb_sampler *s, hnb_stream *st, long i, double *p, double *u)
+{
+    hnb_sampler_draw_lanes(s, st, i, 1, &p, u ? &u : NULL);
 }

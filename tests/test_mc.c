@@ -104,6 +104,64 @@ Test(mc, truncated_normals_stay_inside_their_bounds)
     hnb_model_free(m);
 }
 
+/* Drawing HNB_LANES draws at once gives each draw the numbers it gets
+ * alone, bit for bit: for every method, with a copula over a direct normal,
+ * a lognormal and a truncated normal, the other distributions beside it,
+ * full and partial batches, and LHS over 1,000 draws (not a power of two,
+ * so that some strata are found by walking on: 1,000 of 1,024). */
+Test(mc, draws_in_lanes_are_the_draws_alone)
+{
+    hnb_err err;
+    hnb_model *m = th_load("hnb: 1\nname: t\nstart_year: 2025\nyears: 1\n"
+                           "opening_deficit: {dist: normal, mean: 0, sd: 1m, id: a}\n"
+                           "reserves: {dist: lognormal, median: 5m, sigma: 0.3, id: b}\n"
+                           "funding:\n"
+                           "  grant: 0\n"
+                           "  transfers: {2025: {dist: normal, mean: 1m, sd: 1m, min: 0, id: c}}\n"
+                           "  other_income:\n"
+                           "    - {name: x, base: {dist: pert, min: 0, mode: 1, max: 4}}\n"
+                           "    - {name: y, base: {dist: triangular, min: 0, mode: 3, max: 4}}\n"
+                           "    - {name: z, base: {dist: bernoulli, p: 0.3}}\n"
+                           "    - {name: v, base: {dist: uniform, min: 2, max: 3}}\n"
+                           "monte_carlo: {correlations: [{a: a, b: b, rho: 0.6}, {a: b, b: c, rho: -0.4}]}\n",
+                           &err);
+    cr_assert_not_null(m, "%s", err.msg);
+    const hnb_method methods[3] = {HNB_METHOD_RANDOM, HNB_METHOD_LHS, HNB_METHOD_SOBOL};
+    const long starts[4] = {0, 8, 200, 992}; /* the last batch is 992..999: 8 lanes */
+    const int widths[4] = {HNB_LANES, 5, 1, HNB_LANES};
+    size_t np = (size_t)m->nparams + 1;
+    for (int k = 0; k < 3; k++) {
+        hnb_sampler *s;
+        cr_assert_eq(hnb_sampler_create(m, methods[k], 1000, 77, &s, &err), 0, "%s", err.msg);
+        cr_assert_eq(hnb_sampler_nvars(s), 7);
+        hnb_stream *one = hnb_stream_create(s), *many = hnb_stream_create(s);
+        double *alone = calloc(np, sizeof(double)), *ua = calloc(8, sizeof(double));
+        double *p[HNB_LANES], *u[HNB_LANES];
+        for (int l = 0; l < HNB_LANES; l++) {
+            p[l] = calloc(np, sizeof(double));
+            u[l] = calloc(8, sizeof(double));
+        }
+        for (int b = 0; b < 4; b++) {
+            hnb_sampler_draw_lanes(s, many, starts[b], widths[b], p, u);
+            for (int l = 0; l < widths[b]; l++) {
+                hnb_sampler_draw(s, one, starts[b] + l, alone, ua);
+                cr_assert(!memcmp(alone, p[l], sizeof(double) * np), "method %d, draw %ld", k, starts[b] + l);
+                cr_assert(!memcmp(ua, u[l], sizeof(double) * 7), "method %d, draw %ld", k, starts[b] + l);
+            }
+        }
+        for (int l = 0; l < HNB_LANES; l++) {
+            free(p[l]);
+            free(u[l]);
+        }
+        free(alone);
+        free(ua);
+        hnb_stream_free(one);
+        hnb_stream_free(many);
+        hnb_sampler_free(s);
+    }
+    hnb_model_free(m);
+}
+
 /* A Gaussian copula with rho = 0.6 between two normals gives a sample
  * correlation whose standard error is (1 - rho^2)/sqrt(N) = 0.64/sqrt(50,000)
  * = 0.0029: within 0.015 (5 SE). */

@@ -12,6 +12,7 @@
 #define HNB_SAMPLE_H
 
 #include "hnb/model.h"
+#include "hnb/project.h" /* HNB_LANES */
 
 typedef struct hnb_sampler hnb_sampler;
 typedef struct hnb_stream hnb_stream;
@@ -40,6 +41,11 @@ void hnb_sampler_uniforms(const hnb_sampler *s, hnb_stream *st, long i, double *
 /* Draw I: write each random slot's value into P (other slots untouched).
  * If U is not NULL it receives the uniforms. */
 void hnb_sampler_draw(const hnb_sampler *s, hnb_stream *st, long i, double *p, double *u);
+/* Draws I0 .. I0 + NL - 1 (NL <= HNB_LANES) at once, draw I0 + l into P[l]
+ * (and its uniforms into U[l] when U is not NULL): the same numbers as NL
+ * calls of hnb_sampler_draw(), in a fraction of the time. */
+void hnb_sampler_draw_lanes(const hnb_sampler *s, hnb_stream *st, long i0, int nl, double *const *p,
+                            double *const *u);
 
 /* x = F^-1(u) for one parameter, clamped into its range. PERT goes through
  * a table and a Newton step (gsl_cdf_beta_Pinv is 2 us a call). */
