@@ -556,7 +556,7 @@ typedef long long m4 __attribute__((vector_size(VW * sizeof(long long)), aligned
 static inline __attribute__((always_inline)) void lanes(v4 *x, const double *p, int h, int inv)
 {
     if (inv)
-        *x = (v4){0} + p[0];
+        *x = (v4){p[0], p[0], p[0], p[0]};
     else
         *x = V(p, h);
 }
