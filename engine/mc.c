@@ -71,17 +71,9 @@ static hnb_work *draw_work(const hnb_model *m, const hnb_sampler *s, const doubl
     return w;
 }
 
-/* One draw's results as the vector of series, [metric * years + t]. */
-static void draw_series(const hnb_result *r, int ys, double *v)
-{
-    const double *metric[HNB_MC_METRICS] = {r->ehcps,  r->expenditure, r->mitigations,
-                                            r->income, r->annual_gap,  r->cumulative_deficit};
-    for (int k = 0; k < HNB_MC_METRICS; k++) memcpy(v + (size_t)k * ys, metric[k], sizeof(double) * (size_t)ys);
-}
-
 /* One thread's means of drawing and projecting, made once. */
 typedef struct {
-    double *pv[HNB_LANES], *v, *blk;
+    double *pv[HNB_LANES], *x, *blk; /* x: a batch's series, [series * HNB_LANES + lane] */
     hnb_result *r[HNB_LANES];
     hnb_work *w;
     hnb_stream *st;
@@ -91,51 +83,92 @@ typedef struct {
 /* Values for the tally wait in BLOCK, a series at a time, and go in series
  * by series (qstream.h). */
 enum { BLOCK = 64 };
+_Static_assert(BLOCK % HNB_LANES == 0 && MEAN_BLOCK % HNB_LANES == 0, "whole batches fill blocks");
+
+/* The exceedance counts and the rank data of draw I (lane L of the batch). */
+static void file_tail(job *j, const kit *k, long i, int l)
+{
+    const hnb_model *m = j->m;
+    const int ys = m->years;
+    const double *cum = k->x + (size_t)HNB_MC_CUMULATIVE * ys * HNB_LANES + l; /* year t at [t * LANES] */
+    const double horizon = cum[(size_t)(ys - 1) * HNB_LANES];
+    double opening = m->opening_deficit >= 0 ? k->pv[l][m->opening_deficit] : 0;
+    double at_ov = j->ov == -1 ? opening : j->ov >= 0 && j->ov < ys ? cum[(size_t)j->ov * HNB_LANES] : 0;
+    for (int h = 0; h < m->nthresholds; h++) {
+        j->over[h * 2] += at_ov > m->thresholds[h];
+        j->over[h * 2 + 1] += horizon > m->thresholds[h];
+    }
+    if (i < j->rank_n) {
+        j->ycum[i] = horizon;
+        for (int q = 0; q < hnb_sampler_nvars(j->s); q++)
+            j->xdraw[(size_t)q * j->rank_n + i] = k->pv[l][hnb_sampler_slot(j->s, q)];
+    }
+}
+
+/* Values for the tally wait in BLOCK, a series at a time; full, they go in. */
+static void block_full(job *j, kit *k)
+{
+    if (k->nblk == BLOCK) {
+        if (hnb_qs_add(j->tally, j->plan, k->blk, BLOCK, k->nblk) != 0) atomic_store(j->oom, 1);
+        k->nblk = 0;
+    }
+}
 
 static void draws(job *j, kit *k, long a, long b)
 {
     const hnb_model *m = j->m;
-    const int ys = m->years, nv = hnb_sampler_nvars(j->s), ns = HNB_MC_METRICS * ys;
-    double *v = k->v;
+    const int ys = m->years, ns = HNB_MC_METRICS * ys;
+    const double *x = k->x;
     for (long i0 = a; i0 < b; i0 += HNB_LANES) {
         int nl = b - i0 < HNB_LANES ? (int)(b - i0) : HNB_LANES;
         hnb_sampler_draw_lanes(j->s, k->st, i0, nl, k->pv, NULL);
-        hnb_project_batch(m, (const double *const *)k->pv, nl, k->w, k->r, 0);
+        hnb_project_series(m, (const double *const *)k->pv, nl, k->w, k->x);
+        /* A draw beyond what can be reported (or not finite) fails the run. */
+        int ok[HNB_LANES], all = nl == HNB_LANES;
         for (int l = 0; l < nl; l++) {
-            long i = i0 + l;
-            draw_series(k->r[l], ys, v);
-            /* A draw beyond what can be reported (or not finite) fails the run. */
-            int ok = 1;
-            for (int q = 0; q < 4 * ys; q++) ok &= fabs(v[q]) < HNB_MAX_MAGNITUDE;
-            for (int q = 4 * ys; q < ns; q++) ok &= !isnan(v[q]); /* derived: checked as percentiles */
-            if (!ok) {
-                long seen = atomic_load(j->bad);
-                while (i < seen && !atomic_compare_exchange_weak(j->bad, &seen, i)) {
+            int good = 1;
+            for (int q = 0; q < 4 * ys; q++) good &= fabs(x[q * HNB_LANES + l]) < HNB_MAX_MAGNITUDE;
+            for (int q = 4 * ys; q < ns; q++) good &= !isnan(x[q * HNB_LANES + l]); /* derived: checked as percentiles */
+            ok[l] = good;
+            all &= good;
+            long i = i0 + l, seen = atomic_load(j->bad);
+            while (!good && i < seen && !atomic_compare_exchange_weak(j->bad, &seen, i)) {
+            }
+        }
+        double *bs = j->bsum + (size_t)(i0 / MEAN_BLOCK) * ns;
+        const int pilot = i0 < j->n1;
+        if (all && (pilot ? i0 + HNB_LANES <= j->n1 : k->nblk % HNB_LANES == 0) &&
+            i0 / MEAN_BLOCK == (i0 + HNB_LANES - 1) / MEAN_BLOCK) {
+            /* the usual batch: whole, on one side of the pilot's end and in
+             * one block of the means; filed a series at a time */
+            for (int q = 0; q < ns; q++) {
+                double *to = pilot ? &j->pilot[(size_t)q * j->n1 + i0] : &k->blk[(size_t)q * BLOCK + k->nblk];
+                memcpy(to, &x[q * HNB_LANES], sizeof(double) * HNB_LANES);
+                for (int l = 0; l < HNB_LANES; l++) bs[q] += x[q * HNB_LANES + l]; /* in draw order */
+            }
+            if (!pilot) {
+                k->nblk += HNB_LANES;
+                block_full(j, k);
+            }
+            for (int l = 0; l < HNB_LANES; l++) file_tail(j, k, i0 + l, l);
+        } else {
+            for (int l = 0; l < nl; l++) {
+                if (!ok[l]) continue;
+                long i = i0 + l;
+                bs = j->bsum + (size_t)(i / MEAN_BLOCK) * ns;
+                for (int q = 0; q < ns; q++) {
+                    const double v = x[q * HNB_LANES + l];
+                    if (i < j->n1)
+                        j->pilot[(size_t)q * j->n1 + i] = v;
+                    else
+                        k->blk[(size_t)q * BLOCK + k->nblk] = v;
+                    bs[q] += v;
                 }
-                continue;
-            }
-            if (i < j->n1) {
-                for (int q = 0; q < ns; q++) j->pilot[(size_t)q * j->n1 + i] = v[q];
-            } else {
-                for (int q = 0; q < ns; q++) k->blk[(size_t)q * BLOCK + k->nblk] = v[q];
-                if (++k->nblk == BLOCK) {
-                    if (hnb_qs_add(j->tally, j->plan, k->blk, BLOCK, k->nblk) != 0) atomic_store(j->oom, 1);
-                    k->nblk = 0;
+                if (i >= j->n1) {
+                    k->nblk++;
+                    block_full(j, k);
                 }
-            }
-            double *bs = j->bsum + (size_t)(i / MEAN_BLOCK) * ns;
-            for (int q = 0; q < ns; q++) bs[q] += v[q];
-            const double *cum = v + (size_t)HNB_MC_CUMULATIVE * ys;
-            double opening = m->opening_deficit >= 0 ? k->pv[l][m->opening_deficit] : 0;
-            double at_ov = j->ov == -1 ? opening : j->ov >= 0 && j->ov < ys ? cum[j->ov] : 0;
-            for (int h = 0; h < m->nthresholds; h++) {
-                j->over[h * 2] += at_ov > m->thresholds[h];
-                j->over[h * 2 + 1] += cum[ys - 1] > m->thresholds[h];
-            }
-            if (i < j->rank_n) {
-                j->ycum[i] = cum[ys - 1];
-                for (int q = 0; q < nv; q++)
-                    j->xdraw[(size_t)q * j->rank_n + i] = k->pv[l][hnb_sampler_slot(j->s, q)];
+                file_tail(j, k, i, l);
             }
         }
         atomic_fetch_add(j->done, nl);
@@ -148,9 +181,9 @@ static void *worker(void *arg)
     const hnb_model *m = j->m;
     const int ns = HNB_MC_METRICS * m->years;
     kit k = {0};
-    k.v = malloc(sizeof(double) * (size_t)ns);
+    k.x = malloc(sizeof(double) * (size_t)ns * HNB_LANES);
     k.blk = malloc(sizeof(double) * (size_t)ns * BLOCK);
-    if (!k.v || !k.blk) abort();
+    if (!k.x || !k.blk) abort();
     for (int l = 0; l < HNB_LANES; l++) {
         k.pv[l] = malloc(sizeof(double) * (size_t)(m->nparams + 1));
         if (!k.pv[l]) abort();
@@ -180,7 +213,7 @@ static void *worker(void *arg)
         hnb_result_free(k.r[l]);
         free(k.pv[l]);
     }
-    free(k.v);
+    free(k.x);
     return NULL;
 }
 

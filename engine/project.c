@@ -718,12 +718,12 @@ __attribute__((target_clones("avx2", "default"))) static void run_plans(const hn
     }
 }
 
-void hnb_project_batch(const hnb_model *m, const double *const *p, int nl, hnb_work *w,
-                       hnb_result *const *r, int flags)
+/* Prepare the lanes and run the projections: the runs' series in w's
+ * arrays (and with DETAIL, the per-setting detail and attribution in R). */
+static void project_lanes(const hnb_model *m, const double *const *p, int nl, hnb_work *w,
+                          hnb_result *const *r, int flags)
 {
     const int ys = m->years, nm = m->nmit;
-    if (nl > L) nl = L;
-    if (nl < 1) return;
     /* Every lane is computed (fixed-length loops vectorise); unused lanes
      * repeat the first vector and are not reported. */
     const double *lanes_p[L];
@@ -777,6 +777,15 @@ void hnb_project_batch(const hnb_model *m, const double *const *p, int nl, hnb_w
                         r[l]->contribution[t * nm + i] = w->amount[(i * ys + t) * L + l];
     }
 
+}
+
+void hnb_project_batch(const hnb_model *m, const double *const *p, int nl, hnb_work *w,
+                       hnb_result *const *r, int flags)
+{
+    const int ys = m->years;
+    if (nl > L) nl = L;
+    if (nl < 1) return;
+    project_lanes(m, p, nl, w, r, flags);
     /* SPEC section 4, "Mitigations are reported against the unmitigated plan". */
     for (int l = 0; l < nl; l++) {
         hnb_result *res = r[l];
@@ -799,6 +808,31 @@ void hnb_project_batch(const hnb_model *m, const double *const *p, int nl, hnb_w
             res->cumulative_deficit[t] = cum;
         }
     }
+}
+
+void hnb_project_series(const hnb_model *m, const double *const *p, int nl, hnb_work *w, double *x)
+{
+    const int ys = m->years;
+    if (nl > L) nl = L;
+    if (nl < 1) return;
+    project_lanes(m, p, nl, w, NULL, 0);
+    /* as hnb_project_batch(), lane innermost */
+    double cum[L];
+    for (int l = 0; l < L; l++) cum[l] = slot(p[l < nl ? l : 0], m->opening_deficit, 0);
+    for (int t = 0; t < ys; t++)
+        for (int l = 0; l < L; l++) {
+            const int k = t * L + l;
+            const double expenditure = w->plac_unmit[k] + w->other[k];
+            const double mitigations = w->plac_unmit[k] - w->plac_mit[k] + w->savings[k];
+            const double gap = expenditure - w->income[k] - mitigations;
+            cum[l] += gap;
+            x[(HNB_SERIES_EHCPS * ys + t) * L + l] = w->ehcps_mit[k];
+            x[(HNB_SERIES_EXPENDITURE * ys + t) * L + l] = expenditure;
+            x[(HNB_SERIES_MITIGATIONS * ys + t) * L + l] = mitigations;
+            x[(HNB_SERIES_INCOME * ys + t) * L + l] = w->income[k];
+            x[(HNB_SERIES_GAP * ys + t) * L + l] = gap;
+            x[(HNB_SERIES_CUMULATIVE * ys + t) * L + l] = cum[l];
+        }
 }
 
 void hnb_project(const hnb_model *m, const double *p, hnb_work *w, hnb_result *r, int flags)

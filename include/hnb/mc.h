@@ -17,8 +17,11 @@
 #include "hnb/model.h"
 #include "hnb/project.h"
 
-enum { HNB_MC_EHCPS, HNB_MC_EXPENDITURE, HNB_MC_MITIGATIONS, HNB_MC_INCOME, HNB_MC_GAP,
-       HNB_MC_CUMULATIVE, HNB_MC_METRICS };
+/* In the order of project.h's series, which the draws come in. */
+enum { HNB_MC_EHCPS = HNB_SERIES_EHCPS, HNB_MC_EXPENDITURE = HNB_SERIES_EXPENDITURE,
+       HNB_MC_MITIGATIONS = HNB_SERIES_MITIGATIONS, HNB_MC_INCOME = HNB_SERIES_INCOME,
+       HNB_MC_GAP = HNB_SERIES_GAP, HNB_MC_CUMULATIVE = HNB_SERIES_CUMULATIVE,
+       HNB_MC_METRICS = HNB_SERIES_N };
 #define HNB_MC_NQ 7 /* P5, P10, P25, P50, P75, P90, P95 */
 
 extern const char *const hnb_mc_metric_names[HNB_MC_METRICS];

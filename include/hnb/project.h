@@ -49,6 +49,15 @@ void hnb_project(const hnb_model *m, const double *p, hnb_work *w, hnb_result *r
 void hnb_project_batch(const hnb_model *m, const double *const *p, int nl, hnb_work *w,
                        hnb_result *const *r, int flags);
 
+/* The six series a Monte Carlo draw reports, for up to HNB_LANES
+ * projections at once, lane innermost: X[(k * years + t) * HNB_LANES + l],
+ * k in the order below (mc.h's metrics). The same numbers that
+ * hnb_project_batch() puts in those series, without filling results;
+ * lanes from NL on repeat lane 0. */
+enum { HNB_SERIES_EHCPS, HNB_SERIES_EXPENDITURE, HNB_SERIES_MITIGATIONS, HNB_SERIES_INCOME,
+       HNB_SERIES_GAP, HNB_SERIES_CUMULATIVE, HNB_SERIES_N };
+void hnb_project_series(const hnb_model *m, const double *const *p, int nl, hnb_work *w, double *x);
+
 /* The largest magnitude a result may reach (pounds or plans): a thousand
  * times the UK's GDP. Beyond it (or not finite) a scenario is refused, so
  * that every figure hnb writes is a real number printed in full. */
