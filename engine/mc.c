@@ -293,12 +293,26 @@ typedef struct {
     const double *xdraw, *rank_y;
     long rank_n;
     double *corr;                /* [k] */
+    /* windows: 1, task i builds series i of BUILD from the pilot; 2, it
+     * puts series i of the pilot into PILOT_TALLY; 0, the reductions */
+    int windows;
+    hnb_qs_plan *build;
+    hnb_qs_tally *pilot_tally;
     atomic_int next;
     int ntasks;
 } pool;
 
 static void run_task(pool *pl, int i)
 {
+    if (pl->windows == 1) {
+        hnb_qs_plan_series(pl->build, i, pl->pilot + (size_t)i * pl->n1);
+        return;
+    }
+    if (pl->windows == 2) {
+        if (hnb_qs_add_series(pl->pilot_tally, pl->plan, i, pl->pilot + (size_t)i * pl->n1, (int)pl->n1) != 0)
+            atomic_store(&pl->oom, 1);
+        return;
+    }
     hnb_mc *mc = pl->mc;
     const int ys = mc->years, nseries = HNB_MC_METRICS * ys;
     if (i < nseries) {
@@ -497,13 +511,20 @@ static int mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_sampler *s, long
     if (n1 < n && atomic_load(&bad) == LONG_MAX) {
         size_t idx[WANTED];
         wanted_ranks(n, idx);
-        plan = hnb_qs_plan_create(pilot, (size_t)n1, nseries, (size_t)n, idx, WANTED);
+        /* the windows, a series a task on every thread; then the pilot's
+         * own values through them */
+        plan = hnb_qs_plan_alloc(nseries, (size_t)n1, (size_t)n, idx, WANTED);
         if (!plan) abort();
-        /* the pilot's own values, through the same windows */
+        pool wp = {.n1 = n1, .pilot = pilot, .build = plan, .windows = 1, .oom = 0};
+        run_pool(&wp, nseries, threads);
         tally[ntally] = hnb_qs_tally_create(plan, (size_t)n1);
-        for (long i = 0; i < n1 && tally[ntally] && !oom; i += 256)
-            if (hnb_qs_add(tally[ntally], plan, pilot + i, (size_t)n1, n1 - i < 256 ? (int)(n1 - i) : 256))
-                oom = 1;
+        if (tally[ntally]) {
+            wp.windows = 2;
+            wp.plan = plan;
+            wp.pilot_tally = tally[ntally];
+            run_pool(&wp, nseries, threads);
+            if (atomic_load(&wp.oom)) oom = 1;
+        }
         if (!tally[ntally++]) oom = 1;
         free(pilot);
         pilot = NULL;

@@ -36,6 +36,9 @@ typedef struct {
 struct hnb_qs_plan {
     int ns;
     series *s;
+    /* what the series are built for (hnb_qs_plan_series) */
+    size_t npilot, n, ranks[HNB_QS_MAX_RANKS];
+    int nranks;
 };
 
 struct hnb_qs_tally {
@@ -170,22 +173,37 @@ static void build(series *q, double *vals, size_t n1, size_t n, const size_t *ra
     }
 }
 
-hnb_qs_plan *hnb_qs_plan_create(const double *pilot, size_t npilot, int nseries, size_t n,
-                                const size_t *ranks, int nranks)
+hnb_qs_plan *hnb_qs_plan_alloc(int nseries, size_t npilot, size_t n, const size_t *ranks, int nranks)
 {
     if (nranks > HNB_QS_MAX_RANKS || nranks < 1 || npilot < 1 || n <= npilot || nseries < 1)
         return NULL;
     hnb_qs_plan *p = calloc(1, sizeof *p);
-    double *vals = malloc(sizeof(double) * npilot);
-    if (!p || !vals) abort();
+    if (!p) abort();
     p->ns = nseries;
     p->s = calloc((size_t)nseries + 1, sizeof *p->s);
     if (!p->s) abort();
-    for (int s = 0; s < nseries; s++) {
-        memcpy(vals, pilot + (size_t)s * npilot, sizeof(double) * npilot);
-        build(&p->s[s], vals, npilot, n, ranks, nranks);
-    }
+    p->npilot = npilot;
+    p->n = n;
+    p->nranks = nranks;
+    memcpy(p->ranks, ranks, sizeof(size_t) * (size_t)nranks);
+    return p;
+}
+
+void hnb_qs_plan_series(hnb_qs_plan *p, int s, const double *pilot)
+{
+    double *vals = malloc(sizeof(double) * p->npilot);
+    if (!vals) abort();
+    memcpy(vals, pilot, sizeof(double) * p->npilot);
+    build(&p->s[s], vals, p->npilot, p->n, p->ranks, p->nranks);
     free(vals);
+}
+
+hnb_qs_plan *hnb_qs_plan_create(const double *pilot, size_t npilot, int nseries, size_t n,
+                                const size_t *ranks, int nranks)
+{
+    hnb_qs_plan *p = hnb_qs_plan_alloc(nseries, npilot, n, ranks, nranks);
+    if (!p) return NULL;
+    for (int s = 0; s < nseries; s++) hnb_qs_plan_series(p, s, pilot + (size_t)s * npilot);
     return p;
 }
 
@@ -243,43 +261,48 @@ static inline int classify(const series *q, double v)
     return 2 * lt + eq;
 }
 
-int hnb_qs_add(hnb_qs_tally *t, const hnb_qs_plan *p, const double *x, size_t stride, int count)
+int hnb_qs_add_series(hnb_qs_tally *t, const hnb_qs_plan *p, int s, const double *xs, int count)
 {
     enum { CHUNK = 256 };
     unsigned hist[4][REGIONS];
     double kept[CHUNK];
-    /* Series by series, so that one series' grid and counts stay in cache
-     * for all COUNT values. Four histograms, so that a run of values in one
-     * region is not one chain of read-modify-writes; the values inside
-     * windows are gathered without a branch and appended at once. */
-    for (int s = 0; s < p->ns; s++) {
-        const series *q = &p->s[s];
-        const double *xs = x + (size_t)s * stride;
-        const int nr = 2 * q->ncut + 1;
-        for (int h = 0; h < 4; h++) memset(hist[h], 0, sizeof(unsigned) * (size_t)nr);
-        for (int c0 = 0; c0 < count; c0 += CHUNK) {
-            const int nc = count - c0 < CHUNK ? count - c0 : CHUNK;
-            int nk = 0;
-            for (int i = 0; i < nc; i++) {
-                double v = xs[c0 + i];
-                int r = classify(q, v);
-                hist[i & 3][r]++;
-                kept[nk] = v;
-                nk += q->keep[r];
-            }
-            if (t->len[s] + (size_t)nk > t->cap[s]) {
-                size_t cap = (t->len[s] + (size_t)nk) * 2;
-                double *grown = realloc(t->buf[s], sizeof(double) * cap);
-                if (!grown) return -1;
-                t->buf[s] = grown;
-                t->cap[s] = cap;
-            }
-            memcpy(t->buf[s] + t->len[s], kept, sizeof(double) * (size_t)nk);
-            t->len[s] += (size_t)nk;
+    /* Four histograms, so that a run of values in one region is not one
+     * chain of read-modify-writes; the values inside windows are gathered
+     * without a branch and appended at once. */
+    const series *q = &p->s[s];
+    const int nr = 2 * q->ncut + 1;
+    for (int h = 0; h < 4; h++) memset(hist[h], 0, sizeof(unsigned) * (size_t)nr);
+    for (int c0 = 0; c0 < count; c0 += CHUNK) {
+        const int nc = count - c0 < CHUNK ? count - c0 : CHUNK;
+        int nk = 0;
+        for (int i = 0; i < nc; i++) {
+            double v = xs[c0 + i];
+            int r = classify(q, v);
+            hist[i & 3][r]++;
+            kept[nk] = v;
+            nk += q->keep[r];
         }
-        size_t *cnt = t->count + (size_t)s * REGIONS;
-        for (int r = 0; r < nr; r++) cnt[r] += (size_t)hist[0][r] + hist[1][r] + hist[2][r] + hist[3][r];
+        if (t->len[s] + (size_t)nk > t->cap[s]) {
+            size_t cap = (t->len[s] + (size_t)nk) * 2;
+            double *grown = realloc(t->buf[s], sizeof(double) * cap);
+            if (!grown) return -1;
+            t->buf[s] = grown;
+            t->cap[s] = cap;
+        }
+        memcpy(t->buf[s] + t->len[s], kept, sizeof(double) * (size_t)nk);
+        t->len[s] += (size_t)nk;
     }
+    size_t *cnt = t->count + (size_t)s * REGIONS;
+    for (int r = 0; r < nr; r++) cnt[r] += (size_t)hist[0][r] + hist[1][r] + hist[2][r] + hist[3][r];
+    return 0;
+}
+
+int hnb_qs_add(hnb_qs_tally *t, const hnb_qs_plan *p, const double *x, size_t stride, int count)
+{
+    /* Series by series, so that one series' grid and counts stay in cache
+     * for all COUNT values. */
+    for (int s = 0; s < p->ns; s++)
+        if (hnb_qs_add_series(t, p, s, x + (size_t)s * stride, count) != 0) return -1;
     return 0;
 }
 

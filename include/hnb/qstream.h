@@ -40,6 +40,12 @@ typedef struct hnb_qs_tally hnb_qs_tally;
 hnb_qs_plan *hnb_qs_plan_create(const double *pilot, size_t npilot, int nseries, size_t n,
                                 const size_t *ranks, int nranks);
 void hnb_qs_plan_free(hnb_qs_plan *p);
+/* The same in steps that threads can share: a plan whose series are not
+ * built yet (NULL as above), then each series S from its own pilot values
+ * PILOT[0..npilot), one call per series, any series on any thread. A plan
+ * is used only once every series is built. */
+hnb_qs_plan *hnb_qs_plan_alloc(int nseries, size_t npilot, size_t n, const size_t *ranks, int nranks);
+void hnb_qs_plan_series(hnb_qs_plan *p, int s, const double *pilot);
 
 /* A tally for values of P; EXPECT is about how many values of each series it
  * will be given (to size its buffers; they grow as needed). NULL when out of
@@ -51,6 +57,9 @@ void hnb_qs_tally_free(hnb_qs_tally *t);
  * Infinities are counted at the ends; NaN must not be given. Returns 0, or
  * -1 when out of memory (the tally is then incomplete: discard the run). */
 int hnb_qs_add(hnb_qs_tally *t, const hnb_qs_plan *p, const double *x, size_t stride, int count);
+/* The same for series S alone (XS[0..count)); threads may add different
+ * series to one tally at once. */
+int hnb_qs_add_series(hnb_qs_tally *t, const hnb_qs_plan *p, int s, const double *xs, int count);
 
 /* Values kept in windows by T (its memory in use, for tests and notes). */
 size_t hnb_qs_kept(const hnb_qs_tally *t);
