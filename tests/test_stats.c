@@ -35,8 +35,9 @@ static void check_against_gsl(double *x, size_t n)
 Test(stats, quantiles_match_gsl_on_every_shape)
 {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    size_t sizes[] = {1, 2, 3, 7, 100, 1001, 65536, 200003};
-    for (int k = 0; k < 8; k++) {
+    /* below, at and above each change of method (2,048 and 65,536 values) */
+    size_t sizes[] = {1, 2, 3, 7, 100, 1001, 2047, 2048, 5000, 20011, 65535, 65536, 200003};
+    for (int k = 0; k < (int)(sizeof sizes / sizeof *sizes); k++) {
         size_t n = sizes[k];
         double *x = malloc(sizeof(double) * n);
         for (size_t i = 0; i < n; i++) x[i] = gsl_rng_uniform(r) * 1e8; /* spread */
