@@ -2,7 +2,8 @@
 #
 #   make            build build/hnb
 #   make run        install what is missing (apt-get, as root), build, run the default scenario
-#   make test       install, build and run the Criterion suite (SANITIZE=1: ASan + UBSan)
+#   make test       install, build and run the Criterion suite (SANITIZE=1: ASan + UBSan;
+#                   SANITIZE=thread: ThreadSanitizer)
 #   make bench      benchmarks
 #   make fuzz       libFuzzer target for the scenario loader (FUZZ_SECONDS=60)
 #   make install    install build/hnb into $(PREFIX)/bin
@@ -16,6 +17,11 @@ VERSION := 0.1.0
 ifeq ($(SANITIZE),1)
 BUILD   := build/san
 XFLAGS  := -O1 -g -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=undefined,float-cast-overflow
+else ifeq ($(SANITIZE),thread)
+# ThreadSanitizer is not running yet when the loader picks a function's AVX2
+# or default clone: build without clones (HNB_NO_CLONES)
+BUILD   := build/tsan
+XFLAGS  := -O1 -g -fsanitize=thread -DHNB_NO_CLONES
 else
 BUILD   := build
 XFLAGS  :=

@@ -74,7 +74,6 @@ static hnb_work *draw_work(const hnb_model *m, const hnb_sampler *s, const doubl
 /* One thread's means of drawing and projecting, made once. */
 typedef struct {
     double *pv[HNB_LANES], *x, *blk; /* x: a batch's series, [series * HNB_LANES + lane] */
-    hnb_result *r[HNB_LANES];
     hnb_work *w;
     hnb_stream *st;
     int nblk;
@@ -105,7 +104,7 @@ static void file_tail(job *j, const kit *k, long i, int l)
     }
 }
 
-/* Values for the tally wait in BLOCK, a series at a time; full, they go in. */
+/* A full BLOCK goes into the tally. */
 static void block_full(job *j, kit *k)
 {
     if (k->nblk == BLOCK) {
@@ -139,8 +138,12 @@ static void draws(job *j, kit *k, long a, long b)
         const int pilot = i0 < j->n1;
         if (all && (pilot ? i0 + HNB_LANES <= j->n1 : k->nblk % HNB_LANES == 0) &&
             i0 / MEAN_BLOCK == (i0 + HNB_LANES - 1) / MEAN_BLOCK) {
-            /* the usual batch: whole, on one side of the pilot's end and in
-             * one block of the means; filed a series at a time */
+            /* The usual batch: whole, on one side of the pilot's end and in
+             * one block of the means; filed a series at a time. (Thread
+             * ranges are whole blocks and the pilot is 65,536 draws or all
+             * of them, so today only a run's last, partial batch and a
+             * batch with a failed draw go the other way; the conditions
+             * keep the fast path right if that changes.) */
             for (int q = 0; q < ns; q++) {
                 double *to = pilot ? &j->pilot[(size_t)q * j->n1 + i0] : &k->blk[(size_t)q * BLOCK + k->nblk];
                 memcpy(to, &x[q * HNB_LANES], sizeof(double) * HNB_LANES);
@@ -188,7 +191,6 @@ static void *worker(void *arg)
         k.pv[l] = malloc(sizeof(double) * (size_t)(m->nparams + 1));
         if (!k.pv[l]) abort();
         hnb_model_central(m, k.pv[l]);
-        k.r[l] = hnb_result_create(m);
     }
     k.w = draw_work(m, j->s, k.pv[0]);
     k.st = hnb_stream_create(j->s);
@@ -210,7 +212,6 @@ static void *worker(void *arg)
     hnb_stream_free(k.st);
     hnb_work_free(k.w);
     for (int l = 0; l < HNB_LANES; l++) {
-        hnb_result_free(k.r[l]);
         free(k.pv[l]);
     }
     free(k.x);

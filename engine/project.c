@@ -49,9 +49,10 @@ struct hnb_work {
     double *run_demand;  /* [t * L + l] */
     double *run_mix, *run_cap, *run_unit; /* [(t * ns + s) * L + l] */
     /* scratch */
-    double *plans, *next; /* N and the year being built: [(s * A + a) * L + l] */
+    double *plans, *next; /* the years, built in turn in one and the other (N_0 is read
+                           * from pop0): [(s * A + a) * L + l] */
     double *tot;          /* per setting: plans in it this year, [s * L + l] */
-    double *lane_tmp;     /* one lane's scratch for prepare */
+    double *lane_tmp;     /* prepare's scratch: a money path for every lane, or one lane's shares */
     /* hnb_work_vary(): which parts of the preparation depend on a slot that
      * varies between calls; the others were computed once, in every lane */
     int fixed_ready;
@@ -607,13 +608,14 @@ static inline __attribute__((always_inline)) void age_pass(const hnb_work *w, in
  * capacity (only when exceeded) then correct the counts and the totals they
  * move. Transitions still act on the counts before new plans (recomputed
  * from last year's), so the arithmetic is SPEC's, in another order. */
-__attribute__((target_clones("avx2", "default"))) static void run_plans(const hnb_model *m, hnb_work *w, int nl, double *placements,
+HNB_CLONES static void run_plans(const hnb_model *m, hnb_work *w, int nl, double *placements,
                       double *ehcps, double *new_plans, hnb_result *const *detail)
 {
     const int ns = m->nsettings, ys = m->years, inv = w->lanes_alike;
     const v4 zero = {0};
     /* N_0 is read where it was prepared; the years are built in two buffers */
     const double *N = w->pop0, *next = NULL;
+    double *built = NULL; /* N from year 1 on: w->plans or w->next */
     double *tot = w->tot;
     for (int t = 0; t < ys; t++) {
         if (t == 0) {
@@ -646,10 +648,10 @@ __attribute__((target_clones("avx2", "default"))) static void run_plans(const hn
                 }
             }
             next = N; /* last year's plans, for the transitions */
-            N = build;
+            N = built = build;
         }
         if (t > 0) {
-            double *const Nw = (double *)N; /* this year's, built above in w->plans or w->next */
+            double *const Nw = built; /* this year's, to correct */
             /* 3. transitions: all rules at one age act at once on A[a] before
              * any, and before the new plans: A[a] = last year's a-1 times keep.
              * (Sampled rates out of one setting that sum above 1 are scaled to 1.) */

@@ -347,8 +347,7 @@ void hnb_stream_free(hnb_stream *st)
 /* permute() for draws I0 .. I0 + NL - 1 into OUT: the hash's first round
  * for all lanes at once, straight-line integer code that vectorises; the
  * few that fall outside the range walk on in permute() itself. */
-__attribute__((target_clones("avx2", "default"))) static void permute_lanes(long i0, int nl, uint32_t len,
-                                                                           uint32_t key, uint32_t *out)
+HNB_CLONES static void permute_lanes(long i0, int nl, uint32_t len, uint32_t key, uint32_t *out)
 {
     uint32_t w = len - 1;
     w |= w >> 1;

@@ -46,6 +46,15 @@ void hnb_project(const hnb_model *m, const double *p, hnb_work *w, hnb_result *r
  * loop runs across the lanes in SIMD registers. Lane l's results are
  * bit-identical to hnb_project(P[l]), whatever the other lanes hold. */
 #define HNB_LANES 8
+/* A function compiled twice, for AVX2 and for any x86-64, the one the CPU
+ * can run picked at load time (GCC and Clang). HNB_NO_CLONES compiles it
+ * once, for builds whose instrumentation starts after that choice would be
+ * made (ThreadSanitizer). */
+#if defined(HNB_NO_CLONES) || !(defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)))
+#define HNB_CLONES
+#else
+#define HNB_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
 void hnb_project_batch(const hnb_model *m, const double *const *p, int nl, hnb_work *w,
                        hnb_result *const *r, int flags);
 
