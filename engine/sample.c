@@ -66,10 +66,8 @@ static uint64_t mix64(uint64_t x)
     return x ^ (x >> 31);
 }
 
-/* A bijection on [0, len) keyed by KEY: Kensler's hashed permutation
- * ("Correlated Multi-Jittered Sampling", Pixar, 2013), cycle-walking to
- * stay inside the range. Gives LHS strata without a stored table. */
-static uint32_t permute(uint32_t i, uint32_t len, uint32_t key)
+/* The smallest all-ones mask covering len - 1. */
+static uint32_t range_mask(uint32_t len)
 {
     uint32_t w = len - 1;
     w |= w >> 1;
@@ -77,26 +75,42 @@ static uint32_t permute(uint32_t i, uint32_t len, uint32_t key)
     w |= w >> 4;
     w |= w >> 8;
     w |= w >> 16;
-    do {
-        i ^= key;
-        i *= 0xe170893d;
-        i ^= key >> 16;
-        i ^= (i & w) >> 4;
-        i ^= key >> 8;
-        i *= 0x0929eb3f;
-        i ^= key >> 23;
-        i ^= (i & w) >> 1;
-        i *= 1 | key >> 27;
-        i *= 0x6935fa69;
-        i ^= (i & w) >> 11;
-        i *= 0x74dcb303;
-        i ^= (i & w) >> 2;
-        i *= 0x9e501cc3;
-        i ^= (i & w) >> 2;
-        i *= 0xc860a3df;
-        i &= w;
-        i ^= i >> 5;
-    } while (i >= len);
+    return w;
+}
+
+/* One round of the hash, a bijection on [0, w]. Always inlined: in
+ * permute_lanes() it is straight-line code across the lanes. */
+static inline __attribute__((always_inline)) uint32_t hash_round(uint32_t i, uint32_t w, uint32_t key)
+{
+    i ^= key;
+    i *= 0xe170893d;
+    i ^= key >> 16;
+    i ^= (i & w) >> 4;
+    i ^= key >> 8;
+    i *= 0x0929eb3f;
+    i ^= key >> 23;
+    i ^= (i & w) >> 1;
+    i *= 1 | key >> 27;
+    i *= 0x6935fa69;
+    i ^= (i & w) >> 11;
+    i *= 0x74dcb303;
+    i ^= (i & w) >> 2;
+    i *= 0x9e501cc3;
+    i ^= (i & w) >> 2;
+    i *= 0xc860a3df;
+    i &= w;
+    i ^= i >> 5;
+    return i;
+}
+
+/* A bijection on [0, len) keyed by KEY: Kensler's hashed permutation
+ * ("Correlated Multi-Jittered Sampling", Pixar, 2013), cycle-walking to
+ * stay inside the range. Gives LHS strata without a stored table. */
+static uint32_t permute(uint32_t i, uint32_t len, uint32_t key)
+{
+    const uint32_t w = range_mask(len);
+    do i = hash_round(i, w, key);
+    while (i >= len);
     return (i + key) % len;
 }
 
@@ -349,34 +363,8 @@ void hnb_stream_free(hnb_stream *st)
  * few that fall outside the range walk on in permute() itself. */
 HNB_CLONES static void permute_lanes(long i0, int nl, uint32_t len, uint32_t key, uint32_t *out)
 {
-    uint32_t w = len - 1;
-    w |= w >> 1;
-    w |= w >> 2;
-    w |= w >> 4;
-    w |= w >> 8;
-    w |= w >> 16;
-    for (int l = 0; l < LANES; l++) {
-        uint32_t i = (uint32_t)(i0 + l);
-        i ^= key;
-        i *= 0xe170893d;
-        i ^= key >> 16;
-        i ^= (i & w) >> 4;
-        i ^= key >> 8;
-        i *= 0x0929eb3f;
-        i ^= key >> 23;
-        i ^= (i & w) >> 1;
-        i *= 1 | key >> 27;
-        i *= 0x6935fa69;
-        i ^= (i & w) >> 11;
-        i *= 0x74dcb303;
-        i ^= (i & w) >> 2;
-        i *= 0x9e501cc3;
-        i ^= (i & w) >> 2;
-        i *= 0xc860a3df;
-        i &= w;
-        i ^= i >> 5;
-        out[l] = i;
-    }
+    const uint32_t w = range_mask(len);
+    for (int l = 0; l < LANES; l++) out[l] = hash_round((uint32_t)(i0 + l), w, key);
     for (int l = 0; l < nl; l++) out[l] = out[l] >= len ? permute(out[l], len, key) : (out[l] + key) % len;
 }
 
