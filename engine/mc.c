@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hnb/mem.h"
 #include "hnb/qstream.h"
 #include "hnb/report.h"
 #include "hnb/sample.h"
@@ -303,7 +304,9 @@ typedef struct {
     int ntasks;
 } pool;
 
-static void run_task(pool *pl, int i)
+/* Run task I; SCRATCH is the worker's space for ranks, made at its first
+ * rank task and kept for the rest (fresh pages cost faults: mem.h). */
+static void run_task(pool *pl, int i, double **scratch)
 {
     if (pl->windows == 1) {
         hnb_qs_plan_series(pl->build, i, pl->pilot + (size_t)i * pl->n1);
@@ -334,23 +337,23 @@ static void run_task(pool *pl, int i)
     }
     int k = i - nseries;
     size_t rn = (size_t)pl->rank_n;
-    double *rank_x = malloc(sizeof(double) * rn + 1);
-    size_t *work = malloc(sizeof(size_t) * 2 * rn + 1);
-    if (!rank_x || !work) abort();
-    hnb_stats_ranks(pl->xdraw + (size_t)k * rn, rn, rank_x, work);
+    if (!*scratch && !(*scratch = hnb_mem_big(sizeof(double) * 5 * rn + 1))) abort();
+    double *rank_x = *scratch;
+    hnb_stats_ranks(pl->xdraw + (size_t)k * rn, rn, rank_x, (uint64_t *)(rank_x + rn));
     pl->corr[k] = hnb_stats_correlation(rank_x, pl->rank_y, rn);
-    free(rank_x);
-    free(work);
 }
 
 static void *pool_worker(void *arg)
 {
     pool *pl = arg;
+    double *scratch = NULL;
     for (;;) {
         int i = atomic_fetch_add(&pl->next, 1);
-        if (i >= pl->ntasks) return NULL;
-        run_task(pl, i);
+        if (i >= pl->ntasks) break;
+        run_task(pl, i, &scratch);
     }
+    free(scratch);
+    return NULL;
 }
 
 static void run_pool(pool *pl, int ntasks, int threads)
@@ -488,10 +491,10 @@ static int mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_sampler *s, long
     hnb_mc *mc = mc_create(n, ys, threads, o);
     long rn = mc->rank_draws, nblocks = (n + MEAN_BLOCK - 1) / MEAN_BLOCK;
     int nover = 2 * m->nthresholds;
-    double *pilot = malloc(sizeof(double) * ((size_t)nseries * n1 + 1));
+    double *pilot = hnb_mem_big(sizeof(double) * ((size_t)nseries * n1 + 1));
     double *bsum = calloc((size_t)nblocks * nseries + 1, sizeof(double));
-    double *xdraw = malloc(sizeof(double) * ((size_t)nv * rn + 1));
-    double *ycum = malloc(sizeof(double) * ((size_t)rn + 1));
+    double *xdraw = hnb_mem_big(sizeof(double) * ((size_t)nv * rn + 1));
+    double *ycum = hnb_mem_big(sizeof(double) * ((size_t)rn + 1));
     long *over = calloc((size_t)nover + 1, sizeof(long));
     hnb_qs_tally **tally = calloc((size_t)threads + 1, sizeof *tally);
     if (!pilot || !bsum || !xdraw || !ycum || !over || !tally) {
@@ -586,8 +589,8 @@ static int mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_sampler *s, long
     /* percentiles of every series and the rank correlations, on all threads */
     mc->ndrivers = nv;
     mc->drivers = calloc((size_t)nv + 1, sizeof *mc->drivers);
-    double *rank_y = malloc(sizeof(double) * (size_t)rn + 1), *corr = calloc((size_t)nv + 1, sizeof(double));
-    size_t *work = malloc(sizeof(size_t) * 2 * (size_t)rn + 1);
+    double *rank_y = hnb_mem_big(sizeof(double) * (size_t)rn + 1), *corr = calloc((size_t)nv + 1, sizeof(double));
+    uint64_t *work = hnb_mem_big(sizeof(uint64_t) * 4 * (size_t)rn + 1);
     if (!mc->drivers || !rank_y || !corr || !work) abort();
     hnb_stats_ranks(ycum, (size_t)rn, rank_y, work);
     free(work);

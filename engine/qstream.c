@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hnb/mem.h"
 #include "hnb/stats.h"
 
 #define MAXCUT (2 * HNB_QS_MAX_RANKS)
@@ -47,6 +48,9 @@ struct hnb_qs_tally {
     double **buf;  /* [s]: the values in kept regions, all regions together
                     * (a region's are those between its cuts) */
     size_t *len, *cap;
+    double *slab;  /* every series' first buffer, end to end: one array the
+                    * kernel can back with huge pages (mem.h) */
+    unsigned char *own; /* [s]: buf[s] outgrew the slab and is its own */
 };
 
 /* The grid cell of V: 1 + (v - lo) * scale, clamped into [0, CELLS + 2]. */
@@ -223,16 +227,24 @@ hnb_qs_tally *hnb_qs_tally_create(const hnb_qs_plan *p, size_t expect)
     t->buf = calloc((size_t)p->ns + 1, sizeof *t->buf);
     t->len = calloc((size_t)p->ns + 1, sizeof *t->len);
     t->cap = calloc((size_t)p->ns + 1, sizeof *t->cap);
-    if (!t->count || !t->buf || !t->len || !t->cap) abort();
+    t->own = calloc((size_t)p->ns + 1, 1);
+    if (!t->count || !t->buf || !t->len || !t->cap || !t->own) abort();
+    size_t total = 0;
     for (int s = 0; s < p->ns; s++) {
         double share = 0;
         for (int r = 0; r < REGIONS; r++) share += p->s[s].frac[r];
         t->cap[s] = (size_t)((double)expect * share * 1.1) + 256;
-        t->buf[s] = malloc(sizeof(double) * t->cap[s]);
-        if (!t->buf[s]) {
-            hnb_qs_tally_free(t);
-            return NULL;
-        }
+        total += t->cap[s];
+    }
+    t->slab = hnb_mem_big(sizeof(double) * (total + 1));
+    if (!t->slab) {
+        hnb_qs_tally_free(t);
+        return NULL;
+    }
+    double *next = t->slab;
+    for (int s = 0; s < p->ns; s++) {
+        t->buf[s] = next;
+        next += t->cap[s];
     }
     return t;
 }
@@ -240,12 +252,34 @@ hnb_qs_tally *hnb_qs_tally_create(const hnb_qs_plan *p, size_t expect)
 void hnb_qs_tally_free(hnb_qs_tally *t)
 {
     if (!t) return;
-    for (int s = 0; s < t->ns; s++) free(t->buf[s]);
+    for (int s = 0; s < t->ns; s++)
+        if (t->own[s]) free(t->buf[s]);
+    free(t->slab);
     free(t->buf);
     free(t->count);
     free(t->len);
     free(t->cap);
+    free(t->own);
     free(t);
+}
+
+/* Room for at least NEED values in series S's buffer: a buffer in the slab
+ * moves out to its own, which then grows in place. */
+static int grow(hnb_qs_tally *t, int s, size_t need)
+{
+    size_t cap = need * 2;
+    double *grown;
+    if (t->own[s]) {
+        grown = hnb_mem_big_grow(t->buf[s], sizeof(double) * cap);
+    } else {
+        grown = hnb_mem_big(sizeof(double) * cap);
+        if (grown) memcpy(grown, t->buf[s], sizeof(double) * t->len[s]);
+    }
+    if (!grown) return -1;
+    t->buf[s] = grown;
+    t->cap[s] = cap;
+    t->own[s] = 1;
+    return 0;
 }
 
 static inline int classify(const series *q, double v)
@@ -282,13 +316,7 @@ int hnb_qs_add_series(hnb_qs_tally *t, const hnb_qs_plan *p, int s, const double
             kept[nk] = v;
             nk += q->keep[r];
         }
-        if (t->len[s] + (size_t)nk > t->cap[s]) {
-            size_t cap = (t->len[s] + (size_t)nk) * 2;
-            double *grown = realloc(t->buf[s], sizeof(double) * cap);
-            if (!grown) return -1;
-            t->buf[s] = grown;
-            t->cap[s] = cap;
-        }
+        if (t->len[s] + (size_t)nk > t->cap[s] && grow(t, s, t->len[s] + (size_t)nk) != 0) return -1;
         memcpy(t->buf[s] + t->len[s], kept, sizeof(double) * (size_t)nk);
         t->len[s] += (size_t)nk;
     }

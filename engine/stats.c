@@ -221,15 +221,13 @@ static uint64_t key_of(double d)
     return (u >> 63) ? ~u : (u | 0x8000000000000000ull);
 }
 
-void hnb_stats_ranks(const double *x, size_t n, double *rank, size_t *work)
+void hnb_stats_ranks(const double *x, size_t n, double *rank, uint64_t *work)
 {
     /* LSD radix sort of (key, index) pairs, 8 bits a pass; a pass whose
      * digit is the same for every key (the sign and exponent bytes of a
      * sample in a narrow range) is skipped. WORK holds the two index
-     * arrays; the keys ride alongside in their own two arrays. */
-    size_t *a = work, *b = work + n;
-    uint64_t *ka = malloc(sizeof(uint64_t) * (n + 1)), *kb = malloc(sizeof(uint64_t) * (n + 1));
-    if (!ka || !kb) abort();
+     * arrays and, alongside, the keys' two arrays. */
+    uint64_t *a = work, *b = work + n, *ka = work + 2 * n, *kb = work + 3 * n;
     size_t count[8][256];
     memset(count, 0, sizeof count);
     for (size_t i = 0; i < n; i++) {
@@ -251,7 +249,7 @@ void hnb_stats_ranks(const double *x, size_t n, double *rank, size_t *work)
             b[to] = a[i];
             kb[to] = ka[i];
         }
-        size_t *t = a;
+        uint64_t *t = a;
         a = b;
         b = t;
         uint64_t *tk = ka;
@@ -266,8 +264,6 @@ void hnb_stats_ranks(const double *x, size_t n, double *rank, size_t *work)
         for (size_t k = i; k <= j; k++) rank[a[k]] = r;
         i = j + 1;
     }
-    free(ka);
-    free(kb);
 }
 
 double hnb_stats_correlation(const double *a, const double *b, size_t n)

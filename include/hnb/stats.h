@@ -8,6 +8,7 @@
 #define HNB_STATS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* The quantiles QS[0..k) of X[0..n), into OUT. X may be reordered. */
 void hnb_stats_quantiles(double *x, size_t n, const double *qs, int k, double *out);
@@ -17,8 +18,8 @@ void hnb_stats_quantiles(double *x, size_t n, const double *qs, int k, double *o
 void hnb_stats_order(double *x, size_t n, const size_t *idx, int k, double *out);
 
 /* Mid-ranks (1-based, ties averaged) of X[0..n) into RANK. WORK must hold
- * 2n size_t. */
-void hnb_stats_ranks(const double *x, size_t n, double *rank, size_t *work);
+ * 4n words; a caller ranking many samples reuses it. */
+void hnb_stats_ranks(const double *x, size_t n, double *rank, uint64_t *work);
 
 /* Pearson correlation of two samples (0 when either is constant). */
 double hnb_stats_correlation(const double *a, const double *b, size_t n);

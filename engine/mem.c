@@ -1,0 +1,42 @@
+/* mem.c - big working arrays backed by huge pages (see mem.h). */
+#include "hnb/mem.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
+
+/* Below this, an array cannot hold a whole aligned 2 MB page often enough
+ * to be worth a system call. */
+#define BIG ((size_t)4 << 20)
+
+static void advise(void *p, size_t n)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (!p || n < BIG) return;
+    long page = sysconf(_SC_PAGESIZE);
+    if (page <= 0) return;
+    uintptr_t pg = (uintptr_t)page;
+    uintptr_t a = ((uintptr_t)p + pg - 1) & ~(pg - 1), b = ((uintptr_t)p + n) & ~(pg - 1);
+    /* advice only: where it is refused the pages are small, nothing else */
+    if (b > a) (void)madvise((void *)a, b - a, MADV_HUGEPAGE);
+#else
+    (void)p, (void)n;
+#endif
+}
+
+void *hnb_mem_big(size_t n)
+{
+    void *p = malloc(n);
+    advise(p, n);
+    return p;
+}
+
+void *hnb_mem_big_grow(void *p, size_t n)
+{
+    void *q = realloc(p, n);
+    advise(q, n);
+    return q;
+}
