@@ -8,9 +8,8 @@
 #include <unistd.h>
 #endif
 
-/* Below this, an array cannot hold a whole aligned 2 MB page often enough
- * to be worth a system call. */
-#define BIG ((size_t)4 << 20)
+/* Below a huge page, an array cannot hold a whole aligned one. */
+#define BIG ((size_t)2 << 20)
 
 static void advise(void *p, size_t n)
 {
