@@ -75,7 +75,8 @@ enum {
     KIND_DIRECT,      /* copula member, from its normal deviate */
     KIND_LOGNORMAL,   /* exp(log(median) + sigma Phi^-1(u)) */
     KIND_PERT_UPPER,  /* mode at max: Beta(alpha, 1), min + r u^(1/alpha) */
-    KIND_PERT_LOWER   /* mode at min: Beta(1, beta), min + r (1 - (1-u)^(1/beta)) */
+    KIND_PERT_LOWER,  /* mode at min: Beta(1, beta), min + r (1 - (1-u)^(1/beta)) */
+    KIND_TRIANGULAR   /* both square roots, one chosen: no branch to mispredict */
 };
 
 /* Draws are made HNB_LANES at a time, lane innermost (U[k * LANES + l]):
@@ -320,6 +321,7 @@ int hnb_sampler_create(const hnb_model *m, hnb_method method, long draws, unsign
                    : d->type == HNB_DIST_LOGNORMAL ? KIND_LOGNORMAL
                    : d->type == HNB_DIST_PERT && s->pert[k].beta == 1 ? KIND_PERT_UPPER
                    : d->type == HNB_DIST_PERT && s->pert[k].alpha == 1 ? KIND_PERT_LOWER
+                   : d->type == HNB_DIST_TRIANGULAR ? KIND_TRIANGULAR
                    : KIND_SCALAR;
     }
 
@@ -589,6 +591,14 @@ HNB_CLONES void hnb_sampler_draw_lanes(const hnb_sampler *s, hnb_stream *st, lon
             VECTOR_LOOP
             for (int l = 0; l < LANES; l++) g[l] = pow(1 - uk[l], e);
             for (int l = 0; l < LANES; l++) x[l] = lo + r * (1 - g[l]);
+            break;
+        }
+        case KIND_TRIANGULAR: { /* hnb_dist_quantile's arithmetic */
+            const double a = d->min, c = d->mode, b = d->max, fc = (c - a) / (b - a);
+            for (int l = 0; l < LANES; l++) {
+                const double lo = a + sqrt(uk[l] * (b - a) * (c - a)), hi = b - sqrt((1 - uk[l]) * (b - a) * (b - c));
+                x[l] = uk[l] < fc ? lo : hi;
+            }
             break;
         }
         default:
