@@ -82,7 +82,7 @@ typedef struct {
 
 /* Values for the tally wait in BLOCK, a series at a time, and go in series
  * by series (qstream.h). */
-enum { BLOCK = 64 };
+enum { BLOCK = 256 };
 _Static_assert(BLOCK % HNB_LANES == 0 && MEAN_BLOCK % HNB_LANES == 0, "whole batches fill blocks");
 
 /* The exceedance counts and the rank data of draw I (lane L of the batch). */
