@@ -481,62 +481,6 @@ static void lanes_prepare(const hnb_model *m, hnb_work *w)
     }
 }
 
-/* The year tables of a run: what the mitigations switched on do to new
- * plans (demand factor, mix), capacities and unit costs (SPEC section 5),
- * worked out before the run so the year loop touches only arrays.
- * tables_reset() gives the unmitigated tables; tables_apply() switches one
- * more mitigation on, so the runs of the attribution cost one mitigation's
- * work each, not the whole prefix again. */
-static void tables_reset(const hnb_model *m, hnb_work *w)
-{
-    const int ns = m->nsettings, ys = m->years;
-    for (int t = 0; t < ys; t++) {
-        for (int l = 0; l < L; l++) w->run_demand[t * L + l] = 1;
-        for (int s = 0; s < ns; s++)
-            for (int l = 0; l < L; l++) {
-                int k = (t * ns + s) * L + l;
-                w->run_mix[k] = w->np_mix[s * L + l];
-                w->run_cap[k] = w->capacity[k];
-                w->run_unit[k] = w->unit_base[s * L + l] * w->inflation[k];
-            }
-    }
-}
-
-static void tables_apply(const hnb_model *m, hnb_work *w, int i)
-{
-    const int ns = m->nsettings, ys = m->years;
-    const hnb_mitigation *mt = &m->mits[i];
-    const double *v = &w->mit_value[i * L];
-    for (int t = 0; t < ys; t++) {
-        const double *e = &w->effect[(i * ys + t) * L];
-        switch (mt->type) {
-        case HNB_MIT_DEMAND:
-            for (int l = 0; l < L; l++) w->run_demand[t * L + l] *= 1 - v[l] * e[l];
-            break;
-        case HNB_MIT_MIX: { /* in listed order, each on the mix the earlier ones left */
-            double *from = &w->run_mix[(t * ns + mt->from) * L];
-            double *to = &w->run_mix[(t * ns + mt->to) * L];
-            for (int l = 0; l < L; l++) {
-                double move = v[l] * e[l];
-                if (move > from[l]) move = from[l];
-                from[l] -= move;
-                to[l] += move;
-            }
-            break;
-        }
-        case HNB_MIT_CAPACITY:
-            for (int l = 0; l < L; l++) w->run_cap[(t * ns + mt->setting) * L + l] += v[l] * e[l];
-            break;
-        case HNB_MIT_UNIT_COST:
-            for (int l = 0; l < L; l++)
-                w->run_unit[(t * ns + mt->setting) * L + l] *= 1 - v[l] * e[l];
-            break;
-        default:
-            break;
-        }
-    }
-}
-
 /* The lanes in vectors of four doubles (one AVX2 register, two SSE2 ones),
  * GCC's and Clang's vector types: every lane loop of the year is vector
  * code by construction, with no run-time overlap checks and no scalar
@@ -550,6 +494,64 @@ typedef long long m4 __attribute__((vector_size(VW * sizeof(long long)), aligned
 #define FOR_H for (int h = 0; h < L / VW; h++)
 /* M ? A : B, lane by lane (M from a comparison: all ones or all zeros). */
 #define PICK(m, a, b) ((v4)(((m4)(a) & (m)) | ((m4)(b) & ~(m))))
+
+/* The year tables of a run: what the mitigations switched on do to new
+ * plans (demand factor, mix), capacities and unit costs (SPEC section 5),
+ * worked out before the run so the year loop touches only arrays.
+ * tables_reset() gives the unmitigated tables; tables_apply() switches one
+ * more mitigation on, so the runs of the attribution cost one mitigation's
+ * work each, not the whole prefix again. */
+HNB_CLONES static void tables_reset(const hnb_model *m, hnb_work *w)
+{
+    const int ns = m->nsettings, ys = m->years;
+    const v4 one = {1, 1, 1, 1};
+    for (int t = 0; t < ys; t++) {
+        FOR_H V(&w->run_demand[t * L], h) = one;
+        for (int s = 0; s < ns; s++) {
+            const int k = (t * ns + s) * L;
+            FOR_H {
+                V(&w->run_mix[k], h) = V(&w->np_mix[s * L], h);
+                V(&w->run_cap[k], h) = V(&w->capacity[k], h);
+                V(&w->run_unit[k], h) = V(&w->unit_base[s * L], h) * V(&w->inflation[k], h);
+            }
+        }
+    }
+}
+
+HNB_CLONES static void tables_apply(const hnb_model *m, hnb_work *w, int i)
+{
+    const int ns = m->nsettings, ys = m->years;
+    const hnb_mitigation *mt = &m->mits[i];
+    const double *v = &w->mit_value[i * L];
+    const v4 one = {1, 1, 1, 1};
+    for (int t = 0; t < ys; t++) {
+        const double *e = &w->effect[(i * ys + t) * L];
+        switch (mt->type) {
+        case HNB_MIT_DEMAND:
+            FOR_H V(&w->run_demand[t * L], h) *= one - V(v, h) * V(e, h);
+            break;
+        case HNB_MIT_MIX: { /* in listed order, each on the mix the earlier ones left */
+            double *from = &w->run_mix[(t * ns + mt->from) * L];
+            double *to = &w->run_mix[(t * ns + mt->to) * L];
+            FOR_H {
+                const v4 want = V(v, h) * V(e, h), have = V(from, h);
+                const v4 move = PICK((m4)(want > have), have, want);
+                V(from, h) = have - move;
+                V(to, h) += move;
+            }
+            break;
+        }
+        case HNB_MIT_CAPACITY:
+            FOR_H V(&w->run_cap[(t * ns + mt->setting) * L], h) += V(v, h) * V(e, h);
+            break;
+        case HNB_MIT_UNIT_COST:
+            FOR_H V(&w->run_unit[(t * ns + mt->setting) * L], h) *= one - V(v, h) * V(e, h);
+            break;
+        default:
+            break;
+        }
+    }
+}
 
 /* The H-th four lanes of P into *X; with INV, lane 0's value in all four.
  * (Through a pointer: a vector return value is an ABI question for the
