@@ -391,10 +391,12 @@ static void run_pool(pool *pl, int ntasks, int threads)
 }
 
 /* Run the draws [a, b) on up to THREADS threads, each a copy of PROTO with
- * its own whole blocks of draws (and, given TALLY, its own new tally there).
+ * its own whole blocks of draws (and, given TALLY, its own new tally there,
+ * the first in SPARE, NSPARE doubles it is given if they are enough).
  * Returns the number of threads used. */
 static int run_phase(const job *proto, long a, long b, int threads, hnb_qs_tally **tally,
-                     long *over, int nover, int progress, long total, double t0)
+                     double *spare, size_t nspare, long *over, int nover, int progress, long total,
+                     double t0)
 {
     long b0 = a / MEAN_BLOCK, nb = (b - a + MEAN_BLOCK - 1) / MEAN_BLOCK;
     if (threads > nb) threads = (int)(nb > 0 ? nb : 1);
@@ -415,7 +417,8 @@ static int run_phase(const job *proto, long a, long b, int threads, hnb_qs_tally
         jobs[k].over = counts + (size_t)k * nover;
         if (tally) { /* sized for its share; it grows if it gets more */
             long share = dynamic ? (b - a) / threads + MEAN_BLOCK : jobs[k].b - jobs[k].a;
-            tally[k] = hnb_qs_tally_create(proto->plan, (size_t)share);
+            tally[k] = k == 0 ? hnb_qs_tally_create_in(proto->plan, (size_t)share, spare, nspare)
+                              : hnb_qs_tally_create(proto->plan, (size_t)share);
             jobs[k].tally = tally[k];
             if (!tally[k]) { /* not enough memory: run nothing more */
                 atomic_store(proto->oom, 1);
@@ -531,7 +534,7 @@ static int mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_sampler *s, long
     atomic_long done = 0, bad = LONG_MAX;
     atomic_int oom = 0;
     job proto = {m, s, 0, 0, NULL, n1, pilot, NULL, NULL, bsum, ov, NULL, xdraw, ycum, rn, &done, &bad, &oom};
-    run_phase(&proto, 0, n1, threads, NULL, over, nover, o->progress, n, t0);
+    run_phase(&proto, 0, n1, threads, NULL, NULL, 0, over, nover, o->progress, n, t0);
     hnb_qs_plan *plan = NULL;
     int ntally = 0;
     if (n1 < n && atomic_load(&bad) == LONG_MAX) {
@@ -552,11 +555,17 @@ static int mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_sampler *s, long
             if (atomic_load(&wp.oom)) oom = 1;
         }
         if (!tally[ntally++]) oom = 1;
-        free(pilot);
+        /* the pilot's values are in the windows' tally now: its array,
+         * written once already, holds the first thread's tally */
+        double *spare = pilot;
         pilot = NULL;
         proto.plan = plan;
         proto.pilot = NULL;
-        if (!oom) ntally += run_phase(&proto, n1, n, threads, tally + ntally, over, nover, o->progress, n, t0);
+        if (!oom)
+            ntally += run_phase(&proto, n1, n, threads, tally + ntally, spare, (size_t)nseries * (size_t)n1 + 1,
+                                over, nover, o->progress, n, t0);
+        else
+            free(spare);
     }
     mc->sim_seconds = now() - t0;
     mc->kept_all = n1 == n;

@@ -220,6 +220,11 @@ void hnb_qs_plan_free(hnb_qs_plan *p)
 
 hnb_qs_tally *hnb_qs_tally_create(const hnb_qs_plan *p, size_t expect)
 {
+    return hnb_qs_tally_create_in(p, expect, NULL, 0);
+}
+
+hnb_qs_tally *hnb_qs_tally_create_in(const hnb_qs_plan *p, size_t expect, double *mem, size_t nmem)
+{
     hnb_qs_tally *t = calloc(1, sizeof *t);
     if (!t) abort();
     t->ns = p->ns;
@@ -236,7 +241,12 @@ hnb_qs_tally *hnb_qs_tally_create(const hnb_qs_plan *p, size_t expect)
         t->cap[s] = (size_t)((double)expect * share * 1.1) + 256;
         total += t->cap[s];
     }
-    t->slab = hnb_mem_big(sizeof(double) * (total + 1));
+    if (mem && nmem >= total + 1) {
+        t->slab = mem;
+    } else {
+        free(mem);
+        t->slab = hnb_mem_big(sizeof(double) * (total + 1));
+    }
     if (!t->slab) {
         hnb_qs_tally_free(t);
         return NULL;

@@ -51,6 +51,10 @@ void hnb_qs_plan_series(hnb_qs_plan *p, int s, const double *pilot);
  * will be given (to size its buffers; they grow as needed). NULL when out of
  * memory. */
 hnb_qs_tally *hnb_qs_tally_create(const hnb_qs_plan *p, size_t expect);
+/* The same, in MEM (NMEM doubles from malloc or hnb_mem_big, given to the
+ * tally, which frees it): memory already written once needs no fresh pages
+ * (mem.h). MEM too small (or NULL) is freed and a new array made. */
+hnb_qs_tally *hnb_qs_tally_create_in(const hnb_qs_plan *p, size_t expect, double *mem, size_t nmem);
 void hnb_qs_tally_free(hnb_qs_tally *t);
 
 /* COUNT values of every series: value i of series s is X[s * STRIDE + i].
