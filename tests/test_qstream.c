@@ -62,12 +62,18 @@ Test(qstream, windows_give_the_order_statistics_of_a_full_sort)
     for (int s = 0; s < 3; s++) memcpy(pilot + s * n1, x + s * n, sizeof(double) * n1);
     hnb_qs_plan *p = hnb_qs_plan_create(pilot, n1, 3, n, idx, k);
     cr_assert_not_null(p);
-    /* three tallies of uneven sizes, fed in blocks of up to 100 */
+    /* three tallies of uneven sizes, fed in blocks of up to 100: the first
+     * given an array too small for it (freed, a new one made), the second
+     * one large enough (3 n1 doubles against about 0.215 * 148,767 * 1.1 +
+     * 3 * 256 = 35,950 it needs), the third its own */
     hnb_qs_tally *t[3];
     size_t cut[4] = {0, 1234, 150001, n};
     size_t kept = 0;
     for (int j = 0; j < 3; j++) {
-        t[j] = hnb_qs_tally_create(p, cut[j + 1] - cut[j]);
+        t[j] = j == 0 ? hnb_qs_tally_create_in(p, cut[1] - cut[0], malloc(sizeof(double) * 10), 10)
+             : j == 1 ? hnb_qs_tally_create_in(p, cut[2] - cut[1], malloc(sizeof(double) * 3 * n1), 3 * n1)
+                      : hnb_qs_tally_create(p, cut[j + 1] - cut[j]);
+        cr_assert_not_null(t[j]);
         for (size_t i = cut[j]; i < cut[j + 1]; i += 100) {
             int c = cut[j + 1] - i < 100 ? (int)(cut[j + 1] - i) : 100;
             hnb_qs_add(t[j], p, x + i, n, c);
