@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -314,7 +315,9 @@ typedef struct {
     atomic_int missed;           /* a wanted rank fell outside the windows */
     atomic_int oom;              /* or there was not the memory to gather it */
     /* ranks */
-    const double *xdraw, *rank_y;
+    const double *xdraw, *ycum;
+    double *rank_y;              /* task 0's; the rank tasks wait for RANK_Y_READY */
+    atomic_int rank_y_ready;
     long rank_n;
     double *corr;                /* [k] */
     /* windows: 1, task i builds series i of BUILD from the pilot; 2, it
@@ -341,6 +344,13 @@ static void run_task(pool *pl, int i, double **scratch)
     }
     hnb_mc *mc = pl->mc;
     const int ys = mc->years, nseries = HNB_MC_METRICS * ys;
+    const size_t rn = (size_t)pl->rank_n;
+    if (i >= nseries && !*scratch && !(*scratch = hnb_mem_big(sizeof(double) * 5 * rn + 1))) abort();
+    if (i == nseries) { /* the horizon's ranks, which the rank tasks after it need */
+        hnb_stats_ranks(pl->ycum, rn, pl->rank_y, (uint64_t *)(*scratch + rn));
+        atomic_store(&pl->rank_y_ready, 1);
+        return;
+    }
     if (i < nseries) {
         size_t idx[WANTED];
         double v[WANTED];
@@ -357,11 +367,13 @@ static void run_task(pool *pl, int i, double **scratch)
         percentiles(mc, i / ys, i % ys, pl->n, v);
         return;
     }
-    int k = i - nseries;
-    size_t rn = (size_t)pl->rank_n;
-    if (!*scratch && !(*scratch = hnb_mem_big(sizeof(double) * 5 * rn + 1))) abort();
+    int k = i - nseries - 1;
     double *rank_x = *scratch;
     hnb_stats_ranks(pl->xdraw + (size_t)k * rn, rn, rank_x, (uint64_t *)(rank_x + rn));
+    /* Task nseries was claimed before this one, so it is running or done:
+     * the wait is short, and rarely happens at all (72 percentile tasks
+     * usually stand between them on two threads) */
+    while (!atomic_load(&pl->rank_y_ready)) sched_yield();
     pl->corr[k] = hnb_stats_correlation(rank_x, pl->rank_y, rn);
 }
 
@@ -621,14 +633,12 @@ static int mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_sampler *s, long
     mc->ndrivers = nv;
     mc->drivers = calloc((size_t)nv + 1, sizeof *mc->drivers);
     double *rank_y = hnb_mem_big(sizeof(double) * (size_t)rn + 1), *corr = calloc((size_t)nv + 1, sizeof(double));
-    uint64_t *work = hnb_mem_big(sizeof(uint64_t) * 4 * (size_t)rn + 1);
-    if (!mc->drivers || !rank_y || !corr || !work) abort();
-    hnb_stats_ranks(ycum, (size_t)rn, rank_y, work);
-    free(work);
+    if (!mc->drivers || !rank_y || !corr) abort();
+    /* tasks: the series' percentiles, the horizon's ranks, each variable's ranks */
     pool pl = {.mc = mc, .n = n, .n1 = n1, .pilot = plan ? NULL : pilot, .plan = plan,
-               .tally = tally, .ntally = ntally, .missed = 0, .oom = 0, .xdraw = xdraw,
-               .rank_y = rank_y, .rank_n = rn, .corr = corr};
-    run_pool(&pl, nseries + nv, threads);
+               .tally = tally, .ntally = ntally, .missed = 0, .oom = 0, .xdraw = xdraw, .ycum = ycum,
+               .rank_y = rank_y, .rank_y_ready = 0, .rank_n = rn, .corr = corr};
+    run_pool(&pl, nseries + 1 + nv, threads);
     int missed = atomic_load(&pl.missed), short_of_memory = atomic_load(&pl.oom);
     for (int k = 0; k < ntally; k++) hnb_qs_tally_free(tally[k]);
     free(tally), hnb_qs_plan_free(plan);
