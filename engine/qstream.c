@@ -376,45 +376,39 @@ int hnb_qs_order(const hnb_qs_plan *p, hnb_qs_tally *const *t, int nt, int s, co
         if (r % 2 == 1) out[j] = q->cut[(r - 1) / 2];
         else if (!q->keep[r]) return -1;
     }
-    /* The kept regions that hold a wanted rank: their values gathered in
-     * one pass over the series' kept values (region by value, as they were
-     * classified), then one selection each. */
-    double *vals[REGIONS] = {0};
-    size_t got[REGIONS] = {0};
+    /* The kept values of every tally side by side hold, in value order, the
+     * kept regions one after another, the others only counted: a rank in
+     * kept region r is, among them, its rank less the counted values below
+     * r. So one selection over all of them, with no region to find again. */
+    size_t nk = 0, counted = 0, below[REGIONS], pos[HNB_QS_MAX_RANKS * 2];
+    for (int r = 0; r < REGIONS; r++) {
+        below[r] = counted; /* values below region r that were only counted */
+        if (q->keep[r])
+            nk += total[r];
+        else
+            counted += total[r];
+    }
+    int m = 0, which[HNB_QS_MAX_RANKS * 2];
     for (int j = 0; j < k; j++) {
         int r = region[j];
-        if (r % 2 == 0 && !vals[r]) {
-            vals[r] = malloc(sizeof(double) * (total[r] + 1));
-            if (!vals[r]) {
-                for (int r2 = 0; r2 < REGIONS; r2++) free(vals[r2]);
-                return -2;
-            }
-        }
+        if (r % 2 == 1) continue; /* a cut: answered above */
+        size_t rk = ranks[j] < n ? ranks[j] : n - 1;
+        pos[m] = rk - below[r];
+        which[m++] = j;
     }
-    for (int i = 0; i < nt; i++)
-        for (size_t e = 0; e < t[i]->len[s]; e++) {
-            double x = t[i]->buf[s][e];
-            int r = classify(q, x);
-            if (vals[r] && got[r] < total[r]) vals[r][got[r]++] = x;
-        }
-    for (int r = 0; r < REGIONS; r++) {
-        if (!vals[r]) continue;
-        size_t local[HNB_QS_MAX_RANKS * 2];
-        int which[HNB_QS_MAX_RANKS * 2], m = 0;
-        if (got[r] != total[r]) { /* cannot happen: the same classify() counted them */
-            for (int r2 = r; r2 < REGIONS; r2++) free(vals[r2]);
-            return -1;
-        }
-        for (int j = 0; j < k; j++)
-            if (region[j] == r) {
-                size_t rk = ranks[j] < n ? ranks[j] : n - 1;
-                local[m] = rk - start[r];
-                which[m++] = j;
-            }
-        double v[HNB_QS_MAX_RANKS * 2];
-        hnb_stats_order(vals[r], got[r], local, m, v);
-        for (int j = 0; j < m; j++) out[which[j]] = v[j];
-        free(vals[r]);
+    if (m == 0) return 0;
+    size_t have = 0;
+    for (int i = 0; i < nt; i++) have += t[i]->len[s];
+    if (have != nk) return -1; /* cannot happen: the same classify() counted and kept them */
+    double *vals = malloc(sizeof(double) * (nk + 1));
+    if (!vals) return -2;
+    for (size_t i = 0, at = 0; i < (size_t)nt; i++) {
+        memcpy(vals + at, t[i]->buf[s], sizeof(double) * t[i]->len[s]);
+        at += t[i]->len[s];
     }
+    double v[HNB_QS_MAX_RANKS * 2];
+    hnb_stats_order(vals, nk, pos, m, v);
+    for (int j = 0; j < m; j++) out[which[j]] = v[j];
+    free(vals);
     return 0;
 }
