@@ -50,7 +50,13 @@ struct hnb_qs_tally {
     size_t *len, *cap;
     double *slab;  /* every series' first buffer, end to end: one array the
                     * kernel can back with huge pages (mem.h) */
-    unsigned char *own; /* [s]: buf[s] outgrew the slab and is its own */
+    size_t nslab;  /* doubles in it */
+    /* Series that outgrow their first buffer (a thread that ran more than
+     * its share of the draws) move to the spill, one after another: its
+     * pages are touched in order, as it fills. */
+    double *spill;
+    size_t spill_cap, spill_used;
+    unsigned char *own; /* [s]: buf[s] outgrew the slab and the spill: its own malloc */
 };
 
 /* The grid cell of V: 1 + (v - lo) * scale, clamped into [0, CELLS + 2]. */
@@ -247,6 +253,7 @@ hnb_qs_tally *hnb_qs_tally_create_in(const hnb_qs_plan *p, size_t expect, double
         free(mem);
         t->slab = hnb_mem_big(sizeof(double) * (total + 1));
     }
+    t->nslab = total + 1;
     if (!t->slab) {
         hnb_qs_tally_free(t);
         return NULL;
@@ -265,6 +272,7 @@ void hnb_qs_tally_free(hnb_qs_tally *t)
     for (int s = 0; s < t->ns; s++)
         if (t->own[s]) free(t->buf[s]);
     free(t->slab);
+    free(t->spill);
     free(t->buf);
     free(t->count);
     free(t->len);
@@ -273,22 +281,35 @@ void hnb_qs_tally_free(hnb_qs_tally *t)
     free(t);
 }
 
-/* Room for at least NEED values in series S's buffer: a buffer in the slab
- * moves out to its own, which then grows in place. */
+/* Room for at least NEED values in series S's buffer: twice that, in the
+ * spill (made, as large again as the slab, at the first move; its pages
+ * cost nothing until they are written), or once it is full in an array of
+ * the series' own, which then grows in place. */
 static int grow(hnb_qs_tally *t, int s, size_t need)
 {
     size_t cap = need * 2;
     double *grown;
     if (t->own[s]) {
         grown = hnb_mem_big_grow(t->buf[s], sizeof(double) * cap);
+        if (!grown) return -1;
     } else {
-        grown = hnb_mem_big(sizeof(double) * cap);
-        if (grown) memcpy(grown, t->buf[s], sizeof(double) * t->len[s]);
+        if (!t->spill) {
+            t->spill_cap = t->nslab > cap ? t->nslab : cap;
+            t->spill = hnb_mem_big(sizeof(double) * t->spill_cap);
+            if (!t->spill) t->spill_cap = 0;
+        }
+        if (t->spill_cap - t->spill_used >= cap) {
+            grown = t->spill + t->spill_used;
+            t->spill_used += cap;
+        } else {
+            grown = hnb_mem_big(sizeof(double) * cap);
+            if (!grown) return -1;
+            t->own[s] = 1;
+        }
+        memcpy(grown, t->buf[s], sizeof(double) * t->len[s]);
     }
-    if (!grown) return -1;
     t->buf[s] = grown;
     t->cap[s] = cap;
-    t->own[s] = 1;
     return 0;
 }
 

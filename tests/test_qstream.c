@@ -106,6 +106,37 @@ Test(qstream, windows_give_the_order_statistics_of_a_full_sort)
     free(x);
 }
 
+/* A tally told to expect 50 values a series and given 200,000 in blocks of
+ * 1,000: its series outgrow their first buffers, move to the spill, outgrow
+ * that and move to arrays of their own (qstream.c, grow()); the order
+ * statistics are still those of a full sort. */
+Test(qstream, tallies_that_outgrow_their_buffers)
+{
+    const size_t n = 200000, n1 = 20000;
+    double *x = make(n, 11);
+    size_t idx[32];
+    int k = ranks_for(n, idx);
+    double *pilot = malloc(sizeof(double) * 3 * n1);
+    for (int s = 0; s < 3; s++) memcpy(pilot + s * n1, x + s * n, sizeof(double) * n1);
+    hnb_qs_plan *p = hnb_qs_plan_create(pilot, n1, 3, n, idx, k);
+    cr_assert_not_null(p);
+    hnb_qs_tally *t = hnb_qs_tally_create(p, 50);
+    for (size_t i = 0; i < n; i += 1000) cr_assert_eq(hnb_qs_add(t, p, x + i, n, 1000), 0);
+    for (int s = 0; s < 3; s++) {
+        double *sorted = malloc(sizeof(double) * n), out[32];
+        memcpy(sorted, x + s * n, sizeof(double) * n);
+        qsort(sorted, n, sizeof(double), cmp);
+        cr_assert_eq(hnb_qs_order(p, &t, 1, s, idx, k, out), 0, "series %d", s);
+        for (int j = 0; j < k; j++)
+            cr_assert_eq(out[j], sorted[idx[j]], "series %d rank %zu", s, idx[j]);
+        free(sorted);
+    }
+    hnb_qs_tally_free(t);
+    hnb_qs_plan_free(p);
+    free(pilot);
+    free(x);
+}
+
 /* One series X[0..n) with the first N1 as pilot, through one tally: the
  * order statistics RANKS[0..k) into OUT, hnb_qs_order()'s answer returned,
  * the number of values kept into *KEPT. */
