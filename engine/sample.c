@@ -549,8 +549,10 @@ double hnb_sampler_quantile(const hnb_sampler *s, int k, double u)
     return hnb_range_clamp(pr->range, x);
 }
 
-HNB_CLONES void hnb_sampler_draw_lanes(const hnb_sampler *s, hnb_stream *st, long i0, int nl,
-                                       double *const *p, double *const *u)
+/* hnb_sampler_draw_lanes(), compiled for AVX2 and for any x86-64 (static:
+ * Clang clones only functions the unit owns alone). */
+HNB_CLONES static void draw_lanes(const hnb_sampler *s, hnb_stream *st, long i0, int nl, double *const *p,
+                                  double *const *u)
 {
     if (nl > LANES) nl = LANES;
     uniforms(s, st, i0, nl, 1);
@@ -613,6 +615,12 @@ HNB_CLONES void hnb_sampler_draw_lanes(const hnb_sampler *s, hnb_stream *st, lon
             for (int l = 0; l < nl; l++) u[l][k] = uk[l];
         }
     }
+}
+
+void hnb_sampler_draw_lanes(const hnb_sampler *s, hnb_stream *st, long i0, int nl, double *const *p,
+                            double *const *u)
+{
+    draw_lanes(s, st, i0, nl, p, u);
 }
 
 void hnb_sampler_draw(const hnb_sampler *s, hnb_stream *st, long i, double *p, double *u)
