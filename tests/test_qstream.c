@@ -51,17 +51,41 @@ static int ranks_for(size_t n, size_t *idx)
     return k;
 }
 
+/* The plan for the three series of X (n values each) from their first N1
+ * values, laid out as qstream wants them (kept in *PILOT, to free). */
+static hnb_qs_plan *plan_of(const double *x, size_t n, size_t n1, const size_t *idx, int k, double **pilot)
+{
+    *pilot = malloc(sizeof(double) * 3 * n1);
+    for (int s = 0; s < 3; s++) memcpy(*pilot + s * n1, x + s * n, sizeof(double) * n1);
+    hnb_qs_plan *p = hnb_qs_plan_create(*pilot, n1, 3, n, idx, k);
+    cr_assert_not_null(p);
+    return p;
+}
+
+/* hnb_qs_order() from the NT tallies T against a full sort of each series. */
+static void check_sorted(const hnb_qs_plan *p, hnb_qs_tally *const *t, int nt, const double *x, size_t n,
+                         const size_t *idx, int k)
+{
+    for (int s = 0; s < 3; s++) {
+        double *sorted = malloc(sizeof(double) * n), out[32];
+        memcpy(sorted, x + s * n, sizeof(double) * n);
+        qsort(sorted, n, sizeof(double), cmp);
+        cr_assert_eq(hnb_qs_order(p, t, nt, s, idx, k, out), 0, "series %d", s);
+        for (int j = 0; j < k; j++)
+            cr_assert_eq(out[j], sorted[idx[j]], "series %d rank %zu: %.17g vs %.17g", s, idx[j],
+                         out[j], sorted[idx[j]]);
+        free(sorted);
+    }
+}
+
 Test(qstream, windows_give_the_order_statistics_of_a_full_sort)
 {
     const size_t n = 200000, n1 = 20000;
     double *x = make(n, 7);
     size_t idx[32];
     int k = ranks_for(n, idx);
-    /* the pilot: the first n1 values of each series, laid out as qstream wants */
-    double *pilot = malloc(sizeof(double) * 3 * n1);
-    for (int s = 0; s < 3; s++) memcpy(pilot + s * n1, x + s * n, sizeof(double) * n1);
-    hnb_qs_plan *p = hnb_qs_plan_create(pilot, n1, 3, n, idx, k);
-    cr_assert_not_null(p);
+    double *pilot;
+    hnb_qs_plan *p = plan_of(x, n, n1, idx, k, &pilot);
     /* three tallies of uneven sizes, fed in blocks of up to 100: the first
      * given an array too small for it (freed, a new one made), the second
      * one large enough (3 n1 doubles against about 0.215 * 148,767 * 1.1 +
@@ -80,16 +104,7 @@ Test(qstream, windows_give_the_order_statistics_of_a_full_sort)
         }
         kept += hnb_qs_kept(t[j]);
     }
-    for (int s = 0; s < 3; s++) {
-        double *sorted = malloc(sizeof(double) * n), out[32];
-        memcpy(sorted, x + s * n, sizeof(double) * n);
-        qsort(sorted, n, sizeof(double), cmp);
-        cr_assert_eq(hnb_qs_order(p, t, 3, s, idx, k, out), 0, "series %d", s);
-        for (int j = 0; j < k; j++)
-            cr_assert_eq(out[j], sorted[idx[j]], "series %d rank %zu: %.17g vs %.17g", s, idx[j],
-                         out[j], sorted[idx[j]]);
-        free(sorted);
-    }
+    check_sorted(p, t, 3, x, n, idx, k);
     /* Memory: each window reaches 6 * sqrt(n1 q(1-q) (1 + n1/n)) + 2 pilot
      * ranks either side of rank q n1 (n1 = 20,000): for the uniform, shares
      * 2 * (6 * sqrt(20000 q(1-q) 1.1) + 2) / 20000 = 0.0196, 0.0269, 0.0387,
@@ -116,21 +131,11 @@ Test(qstream, tallies_that_outgrow_their_buffers)
     double *x = make(n, 11);
     size_t idx[32];
     int k = ranks_for(n, idx);
-    double *pilot = malloc(sizeof(double) * 3 * n1);
-    for (int s = 0; s < 3; s++) memcpy(pilot + s * n1, x + s * n, sizeof(double) * n1);
-    hnb_qs_plan *p = hnb_qs_plan_create(pilot, n1, 3, n, idx, k);
-    cr_assert_not_null(p);
+    double *pilot;
+    hnb_qs_plan *p = plan_of(x, n, n1, idx, k, &pilot);
     hnb_qs_tally *t = hnb_qs_tally_create(p, 50);
     for (size_t i = 0; i < n; i += 1000) cr_assert_eq(hnb_qs_add(t, p, x + i, n, 1000), 0);
-    for (int s = 0; s < 3; s++) {
-        double *sorted = malloc(sizeof(double) * n), out[32];
-        memcpy(sorted, x + s * n, sizeof(double) * n);
-        qsort(sorted, n, sizeof(double), cmp);
-        cr_assert_eq(hnb_qs_order(p, &t, 1, s, idx, k, out), 0, "series %d", s);
-        for (int j = 0; j < k; j++)
-            cr_assert_eq(out[j], sorted[idx[j]], "series %d rank %zu", s, idx[j]);
-        free(sorted);
-    }
+    check_sorted(p, &t, 1, x, n, idx, k);
     hnb_qs_tally_free(t);
     hnb_qs_plan_free(p);
     free(pilot);
