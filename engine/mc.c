@@ -342,37 +342,40 @@ static void run_task(pool *pl, int i, double **scratch)
             atomic_store(&pl->oom, 1);
         return;
     }
+    /* Task 0 ranks the horizon's deficits; tasks 1 .. nseries take the
+     * series' percentiles; the rest rank a variable each and correlate it
+     * with the horizon. */
     hnb_mc *mc = pl->mc;
     const int ys = mc->years, nseries = HNB_MC_METRICS * ys;
     const size_t rn = (size_t)pl->rank_n;
-    if (i >= nseries && !*scratch && !(*scratch = hnb_mem_big(sizeof(double) * 5 * rn + 1))) abort();
-    if (i == nseries) { /* the horizon's ranks, which the rank tasks after it need */
+    if ((i == 0 || i > nseries) && !*scratch && !(*scratch = hnb_mem_big(sizeof(double) * 5 * rn + 1))) abort();
+    if (i == 0) {
         hnb_stats_ranks(pl->ycum, rn, pl->rank_y, (uint64_t *)(*scratch + rn));
         atomic_store(&pl->rank_y_ready, 1);
         return;
     }
-    if (i < nseries) {
+    if (i <= nseries) {
+        const int q = i - 1;
         size_t idx[WANTED];
         double v[WANTED];
         wanted_ranks(pl->n, idx);
         if (pl->pilot) {
-            hnb_stats_order(pl->pilot + (size_t)i * pl->n1, (size_t)pl->n1, idx, WANTED, v);
+            hnb_stats_order(pl->pilot + (size_t)q * pl->n1, (size_t)pl->n1, idx, WANTED, v);
         } else {
-            int rc = hnb_qs_order(pl->plan, pl->tally, pl->ntally, i, idx, WANTED, v);
+            int rc = hnb_qs_order(pl->plan, pl->tally, pl->ntally, q, idx, WANTED, v);
             if (rc != 0) {
                 atomic_store(rc == -2 ? &pl->oom : &pl->missed, 1);
                 return;
             }
         }
-        percentiles(mc, i / ys, i % ys, pl->n, v);
+        percentiles(mc, q / ys, q % ys, pl->n, v);
         return;
     }
     int k = i - nseries - 1;
     double *rank_x = *scratch;
     hnb_stats_ranks(pl->xdraw + (size_t)k * rn, rn, rank_x, (uint64_t *)(rank_x + rn));
-    /* Task nseries was claimed before this one, so it is running or done:
-     * the wait is short, and rarely happens at all (72 percentile tasks
-     * usually stand between them on two threads) */
+    /* Task 0 was claimed before this one, so it is running or done; with
+     * the percentile tasks between them, it is almost always done */
     while (!atomic_load(&pl->rank_y_ready)) sched_yield();
     pl->corr[k] = hnb_stats_correlation(rank_x, pl->rank_y, rn);
 }
@@ -634,7 +637,7 @@ static int mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_sampler *s, long
     mc->drivers = calloc((size_t)nv + 1, sizeof *mc->drivers);
     double *rank_y = hnb_mem_big(sizeof(double) * (size_t)rn + 1), *corr = calloc((size_t)nv + 1, sizeof(double));
     if (!mc->drivers || !rank_y || !corr) abort();
-    /* tasks: the series' percentiles, the horizon's ranks, each variable's ranks */
+    /* tasks: the horizon's ranks, the series' percentiles, each variable's ranks */
     pool pl = {.mc = mc, .n = n, .n1 = n1, .pilot = plan ? NULL : pilot, .plan = plan,
                .tally = tally, .ntally = ntally, .missed = 0, .oom = 0, .xdraw = xdraw, .ycum = ycum,
                .rank_y = rank_y, .rank_y_ready = 0, .rank_n = rn, .corr = corr};

@@ -266,6 +266,11 @@ hnb_qs_tally *hnb_qs_tally_create_in(const hnb_qs_plan *p, size_t expect, double
     return t;
 }
 
+const double *hnb_qs_tally_array(const hnb_qs_tally *t)
+{
+    return t->slab;
+}
+
 void hnb_qs_tally_free(hnb_qs_tally *t)
 {
     if (!t) return;
@@ -282,9 +287,11 @@ void hnb_qs_tally_free(hnb_qs_tally *t)
 }
 
 /* Room for at least NEED values in series S's buffer: twice that, in the
- * spill (made, as large again as the slab, at the first move; its pages
- * cost nothing until they are written), or once it is full in an array of
- * the series' own, which then grows in place. */
+ * spill (made at the first move, twice as large as the slab: a thread that
+ * outgrows its share does so in every series at about once, and each
+ * moves with twice what it needs; its pages cost nothing until they are
+ * written), or once it is full in an array of the series' own, which then
+ * grows in place. */
 static int grow(hnb_qs_tally *t, int s, size_t need)
 {
     size_t cap = need * 2;
@@ -294,7 +301,7 @@ static int grow(hnb_qs_tally *t, int s, size_t need)
         if (!grown) return -1;
     } else {
         if (!t->spill) {
-            t->spill_cap = t->nslab > cap ? t->nslab : cap;
+            t->spill_cap = 2 * t->nslab > cap ? 2 * t->nslab : cap;
             t->spill = hnb_mem_big(sizeof(double) * t->spill_cap);
             if (!t->spill) t->spill_cap = 0;
         }

@@ -563,7 +563,7 @@ HNB_CLONES static void draw_lanes(const hnb_sampler *s, hnb_stream *st, long i0,
         const double *uk = &st->u[k * LANES], *zk = &st->z[k * LANES];
         double x[LANES], g[LANES];
         /* The closed forms run over every lane (fixed-length loops that
-         * vectorise; lanes past NL hold stale numbers in (0, 1) and are not
+         * vectorise; lanes past NL hold stale numbers in [0, 1) and are not
          * used); the same formulas as hnb_sampler_quantile(). */
         switch (s->kind[k]) {
         case KIND_DIRECT:

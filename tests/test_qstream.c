@@ -2,6 +2,7 @@
  * against a full sort of the same values. */
 #include <criterion/criterion.h>
 #include <gsl/gsl_rng.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,14 +89,18 @@ Test(qstream, windows_give_the_order_statistics_of_a_full_sort)
     hnb_qs_plan *p = plan_of(x, n, n1, idx, k, &pilot);
     /* three tallies of uneven sizes, fed in blocks of up to 100: the first
      * given an array too small for it (freed, a new one made), the second
-     * one large enough (3 n1 doubles against about 0.215 * 148,767 * 1.1 +
-     * 3 * 256 = 35,950 it needs), the third its own */
+     * one large enough (the uniform and the lumpy series keep about 0.215 +
+     * 0.24 of their values, with a tenth more room and 256 a series: about
+     * 0.455 * 148,767 * 1.1 + 768 = 75,200 doubles; it is given 150,000),
+     * the third its own */
     hnb_qs_tally *t[3];
     size_t cut[4] = {0, 1234, 150001, n};
     size_t kept = 0;
+    double *small = malloc(sizeof(double) * 10), *large = malloc(sizeof(double) * 150000);
+    const uintptr_t small_at = (uintptr_t)small, large_at = (uintptr_t)large;
     for (int j = 0; j < 3; j++) {
-        t[j] = j == 0 ? hnb_qs_tally_create_in(p, cut[1] - cut[0], malloc(sizeof(double) * 10), 10)
-             : j == 1 ? hnb_qs_tally_create_in(p, cut[2] - cut[1], malloc(sizeof(double) * 3 * n1), 3 * n1)
+        t[j] = j == 0 ? hnb_qs_tally_create_in(p, cut[1] - cut[0], small, 10)
+             : j == 1 ? hnb_qs_tally_create_in(p, cut[2] - cut[1], large, 150000)
                       : hnb_qs_tally_create(p, cut[j + 1] - cut[j]);
         cr_assert_not_null(t[j]);
         for (size_t i = cut[j]; i < cut[j + 1]; i += 100) {
@@ -104,6 +109,9 @@ Test(qstream, windows_give_the_order_statistics_of_a_full_sort)
         }
         kept += hnb_qs_kept(t[j]);
     }
+    /* (the 80 bytes freed cannot come back as the 13 KB array made instead) */
+    cr_assert_neq((uintptr_t)hnb_qs_tally_array(t[0]), small_at, "a too small array is not used");
+    cr_assert_eq((uintptr_t)hnb_qs_tally_array(t[1]), large_at, "a large enough array is used");
     check_sorted(p, t, 3, x, n, idx, k);
     /* Memory: each window reaches 6 * sqrt(n1 q(1-q) (1 + n1/n)) + 2 pilot
      * ranks either side of rank q n1 (n1 = 20,000): for the uniform, shares

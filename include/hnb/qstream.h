@@ -55,6 +55,9 @@ hnb_qs_tally *hnb_qs_tally_create(const hnb_qs_plan *p, size_t expect);
  * tally, which frees it): memory already written once needs no fresh pages
  * (mem.h). MEM too small (or NULL) is freed and a new array made. */
 hnb_qs_tally *hnb_qs_tally_create_in(const hnb_qs_plan *p, size_t expect, double *mem, size_t nmem);
+/* The array that holds T's first buffers: the MEM it was given when that
+ * was large enough (tests check which). */
+const double *hnb_qs_tally_array(const hnb_qs_tally *t);
 void hnb_qs_tally_free(hnb_qs_tally *t);
 
 /* COUNT values of every series: value i of series s is X[s * STRIDE + i].
