@@ -32,10 +32,3 @@ void *hnb_mem_big(size_t n)
     advise(p, n);
     return p;
 }
-
-void *hnb_mem_big_grow(void *p, size_t n)
-{
-    void *q = realloc(p, n);
-    advise(q, n);
-    return q;
-}

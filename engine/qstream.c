@@ -42,21 +42,24 @@ struct hnb_qs_plan {
     int nranks;
 };
 
+/* A tally keeps each series' values in chunks of CHUNK doubles, taken in
+ * turn from its arenas: memory is written in order as it fills, whatever
+ * share of the draws a thread runs, and nothing is copied as a series
+ * grows. Arenas are big arrays on huge pages (mem.h), whose pages cost
+ * nothing until they are written; a full one is followed by another. */
+#define CHUNK 4096
+
 struct hnb_qs_tally {
     int ns;
-    size_t *count; /* [s * REGIONS + r] */
-    double **buf;  /* [s]: the values in kept regions, all regions together
-                    * (a region's are those between its cuts) */
-    size_t *len, *cap;
-    double *slab;  /* every series' first buffer, end to end: one array the
-                    * kernel can back with huge pages (mem.h) */
-    size_t nslab;  /* doubles in it */
-    /* Series that outgrow their first buffer (a thread that ran more than
-     * its share of the draws) move to the spill, one after another: its
-     * pages are touched in order, as it fills. */
-    double *spill;
-    size_t spill_cap, spill_used;
-    unsigned char *own; /* [s]: buf[s] outgrew the slab and the spill: its own malloc */
+    size_t *count;   /* [s * REGIONS + r] */
+    double ***chunk; /* [s][c]: series s's values in kept regions, all
+                      * regions together, every chunk full but the last */
+    int *nchunk, *room; /* [s]: chunks, and chunk slots in chunk[s] */
+    size_t *len;     /* [s]: values kept */
+    double *arena;   /* the arena chunks come from, ARENA doubles, USED taken */
+    size_t narena, used, next; /* NEXT: doubles in the arena after this one */
+    double **arenas; /* every arena, to free */
+    int narenas;
 };
 
 /* The grid cell of V: 1 + (v - lo) * scale, clamped into [0, CELLS + 2]. */
@@ -229,95 +232,125 @@ hnb_qs_tally *hnb_qs_tally_create(const hnb_qs_plan *p, size_t expect)
     return hnb_qs_tally_create_in(p, expect, NULL, 0);
 }
 
+/* Make ARENA the tally's current arena (N doubles). */
+static int add_arena(hnb_qs_tally *t, double *arena, size_t n)
+{
+    double **more = realloc(t->arenas, sizeof *more * (size_t)(t->narenas + 1));
+    if (!more) return -1;
+    t->arenas = more;
+    t->arenas[t->narenas++] = arena;
+    t->arena = arena;
+    t->narena = n;
+    t->used = 0;
+    return 0;
+}
+
 hnb_qs_tally *hnb_qs_tally_create_in(const hnb_qs_plan *p, size_t expect, double *mem, size_t nmem)
 {
     hnb_qs_tally *t = calloc(1, sizeof *t);
     if (!t) abort();
     t->ns = p->ns;
     t->count = calloc((size_t)p->ns * REGIONS + 1, sizeof *t->count);
-    t->buf = calloc((size_t)p->ns + 1, sizeof *t->buf);
+    t->chunk = calloc((size_t)p->ns + 1, sizeof *t->chunk);
+    t->nchunk = calloc((size_t)p->ns + 1, sizeof *t->nchunk);
+    t->room = calloc((size_t)p->ns + 1, sizeof *t->room);
     t->len = calloc((size_t)p->ns + 1, sizeof *t->len);
-    t->cap = calloc((size_t)p->ns + 1, sizeof *t->cap);
-    t->own = calloc((size_t)p->ns + 1, 1);
-    if (!t->count || !t->buf || !t->len || !t->cap || !t->own) abort();
-    size_t total = 0;
-    for (int s = 0; s < p->ns; s++) {
-        double share = 0;
-        for (int r = 0; r < REGIONS; r++) share += p->s[s].frac[r];
-        t->cap[s] = (size_t)((double)expect * share * 1.1) + 256;
-        total += t->cap[s];
-    }
-    if (mem && nmem >= total + 1) {
-        t->slab = mem;
+    if (!t->count || !t->chunk || !t->nchunk || !t->room || !t->len) abort();
+    /* the values the windows will keep, a tenth more, and a part-filled
+     * chunk a series: the first arena, and half that for each after */
+    double kept = 0;
+    for (int s = 0; s < p->ns; s++)
+        for (int r = 0; r < REGIONS; r++) kept += p->s[s].frac[r];
+    size_t want = (size_t)((double)expect * kept * 1.1) + (size_t)p->ns * CHUNK;
+    t->next = want / 2 > CHUNK ? want / 2 : CHUNK;
+    if (mem && nmem >= CHUNK) {
+        if (add_arena(t, mem, nmem) != 0) {
+            free(mem);
+            hnb_qs_tally_free(t);
+            return NULL;
+        }
     } else {
         free(mem);
-        t->slab = hnb_mem_big(sizeof(double) * (total + 1));
-    }
-    t->nslab = total + 1;
-    if (!t->slab) {
-        hnb_qs_tally_free(t);
-        return NULL;
-    }
-    double *next = t->slab;
-    for (int s = 0; s < p->ns; s++) {
-        t->buf[s] = next;
-        next += t->cap[s];
+        double *a = hnb_mem_big(sizeof(double) * want);
+        if (!a || add_arena(t, a, want) != 0) {
+            free(a);
+            hnb_qs_tally_free(t);
+            return NULL;
+        }
     }
     return t;
 }
 
 const double *hnb_qs_tally_array(const hnb_qs_tally *t)
 {
-    return t->slab;
+    return t->narenas > 0 ? t->arenas[0] : NULL;
 }
 
 void hnb_qs_tally_free(hnb_qs_tally *t)
 {
     if (!t) return;
-    for (int s = 0; s < t->ns; s++)
-        if (t->own[s]) free(t->buf[s]);
-    free(t->slab);
-    free(t->spill);
-    free(t->buf);
-    free(t->count);
+    for (int s = 0; s < t->ns; s++) free(t->chunk[s]);
+    for (int a = 0; a < t->narenas; a++) free(t->arenas[a]);
+    free(t->arenas);
+    free(t->chunk);
+    free(t->nchunk);
+    free(t->room);
     free(t->len);
-    free(t->cap);
-    free(t->own);
+    free(t->count);
     free(t);
 }
 
-/* Room for at least NEED values in series S's buffer: twice that, in the
- * spill (made at the first move, twice as large as the slab: a thread that
- * outgrows its share does so in every series at about once, and each
- * moves with twice what it needs; its pages cost nothing until they are
- * written), or once it is full in an array of the series' own, which then
- * grows in place. */
-static int grow(hnb_qs_tally *t, int s, size_t need)
+/* A new chunk for series S, from the arena (or a new one). */
+static double *new_chunk(hnb_qs_tally *t, int s)
 {
-    size_t cap = need * 2;
-    double *grown;
-    if (t->own[s]) {
-        grown = hnb_mem_big_grow(t->buf[s], sizeof(double) * cap);
-        if (!grown) return -1;
-    } else {
-        if (!t->spill) {
-            t->spill_cap = 2 * t->nslab > cap ? 2 * t->nslab : cap;
-            t->spill = hnb_mem_big(sizeof(double) * t->spill_cap);
-            if (!t->spill) t->spill_cap = 0;
+    if (t->narena - t->used < CHUNK) {
+        double *a = hnb_mem_big(sizeof(double) * t->next);
+        if (!a) return NULL;
+        if (add_arena(t, a, t->next) != 0) {
+            free(a);
+            return NULL;
         }
-        if (t->spill_cap - t->spill_used >= cap) {
-            grown = t->spill + t->spill_used;
-            t->spill_used += cap;
-        } else {
-            grown = hnb_mem_big(sizeof(double) * cap);
-            if (!grown) return -1;
-            t->own[s] = 1;
-        }
-        memcpy(grown, t->buf[s], sizeof(double) * t->len[s]);
     }
-    t->buf[s] = grown;
-    t->cap[s] = cap;
+    if (t->nchunk[s] == t->room[s]) {
+        int room = t->room[s] ? 2 * t->room[s] : 16;
+        double **more = realloc(t->chunk[s], sizeof *more * (size_t)room);
+        if (!more) return NULL;
+        t->chunk[s] = more;
+        t->room[s] = room;
+    }
+    double *c = t->arena + t->used;
+    t->used += CHUNK;
+    t->chunk[s][t->nchunk[s]++] = c;
+    return c;
+}
+
+/* Append NK values of series S. */
+static int append(hnb_qs_tally *t, int s, const double *v, size_t nk)
+{
+    while (nk > 0) {
+        size_t at = t->len[s] % CHUNK;
+        double *c = at == 0 && (size_t)t->nchunk[s] * CHUNK == t->len[s] ? new_chunk(t, s)
+                                                                       : t->chunk[s][t->nchunk[s] - 1];
+        if (!c) return -1;
+        size_t take = CHUNK - at < nk ? CHUNK - at : nk;
+        memcpy(c + at, v, sizeof(double) * take);
+        t->len[s] += take;
+        v += take;
+        nk -= take;
+    }
     return 0;
+}
+
+/* Series S's kept values into OUT (len[s] of them). */
+static void gather(const hnb_qs_tally *t, int s, double *out)
+{
+    size_t left = t->len[s];
+    for (int c = 0; c < t->nchunk[s] && left > 0; c++) {
+        size_t take = left < CHUNK ? left : CHUNK;
+        memcpy(out, t->chunk[s][c], sizeof(double) * take);
+        out += take;
+        left -= take;
+    }
 }
 
 static inline int classify(const series *q, double v)
@@ -335,17 +368,17 @@ static inline int classify(const series *q, double v)
 
 int hnb_qs_add_series(hnb_qs_tally *t, const hnb_qs_plan *p, int s, const double *xs, int count)
 {
-    enum { CHUNK = 256 };
+    enum { STEP = 256 };
     unsigned hist[4][REGIONS];
-    double kept[CHUNK];
+    double kept[STEP];
     /* Four histograms, so that a run of values in one region is not one
      * chain of read-modify-writes; the values inside windows are gathered
      * without a branch and appended at once. */
     const series *q = &p->s[s];
     const int nr = 2 * q->ncut + 1;
     for (int h = 0; h < 4; h++) memset(hist[h], 0, sizeof(unsigned) * (size_t)nr);
-    for (int c0 = 0; c0 < count; c0 += CHUNK) {
-        const int nc = count - c0 < CHUNK ? count - c0 : CHUNK;
+    for (int c0 = 0; c0 < count; c0 += STEP) {
+        const int nc = count - c0 < STEP ? count - c0 : STEP;
         int nk = 0;
         for (int i = 0; i < nc; i++) {
             double v = xs[c0 + i];
@@ -354,9 +387,7 @@ int hnb_qs_add_series(hnb_qs_tally *t, const hnb_qs_plan *p, int s, const double
             kept[nk] = v;
             nk += q->keep[r];
         }
-        if (t->len[s] + (size_t)nk > t->cap[s] && grow(t, s, t->len[s] + (size_t)nk) != 0) return -1;
-        memcpy(t->buf[s] + t->len[s], kept, sizeof(double) * (size_t)nk);
-        t->len[s] += (size_t)nk;
+        if (append(t, s, kept, (size_t)nk) != 0) return -1;
     }
     size_t *cnt = t->count + (size_t)s * REGIONS;
     for (int r = 0; r < nr; r++) cnt[r] += (size_t)hist[0][r] + hist[1][r] + hist[2][r] + hist[3][r];
@@ -431,7 +462,7 @@ int hnb_qs_order(const hnb_qs_plan *p, hnb_qs_tally *const *t, int nt, int s, co
     double *vals = malloc(sizeof(double) * (nk + 1));
     if (!vals) return -2;
     for (size_t i = 0, at = 0; i < (size_t)nt; i++) {
-        memcpy(vals + at, t[i]->buf[s], sizeof(double) * t[i]->len[s]);
+        gather(t[i], s, vals + at);
         at += t[i]->len[s];
     }
     double v[HNB_QS_MAX_RANKS * 2];

@@ -88,11 +88,10 @@ Test(qstream, windows_give_the_order_statistics_of_a_full_sort)
     double *pilot;
     hnb_qs_plan *p = plan_of(x, n, n1, idx, k, &pilot);
     /* three tallies of uneven sizes, fed in blocks of up to 100: the first
-     * given an array too small for it (freed, a new one made), the second
-     * one large enough (the uniform and the lumpy series keep about 0.215 +
-     * 0.24 of their values, with a tenth more room and 256 a series: about
-     * 0.455 * 148,767 * 1.1 + 768 = 75,200 doubles; it is given 150,000),
-     * the third its own */
+     * given an array too small for a chunk of 4,096 values (freed, a new one
+     * made), the second a large one (150,000 doubles: about twice what the
+     * uniform and the lumpy series keep, 0.215 + 0.24 of 148,767 values, in
+     * chunks), the third its own */
     hnb_qs_tally *t[3];
     size_t cut[4] = {0, 1234, 150001, n};
     size_t kept = 0;
@@ -130,10 +129,10 @@ Test(qstream, windows_give_the_order_statistics_of_a_full_sort)
 }
 
 /* A tally told to expect 50 values a series and given 200,000 in blocks of
- * 1,000: its series outgrow their first buffers, move to the spill, outgrow
- * that and move to arrays of their own (qstream.c, grow()); the order
- * statistics are still those of a full sort. */
-Test(qstream, tallies_that_outgrow_their_buffers)
+ * 1,000: its first arena (3 * 4,096 doubles and a little) fills, and its
+ * series take chunks from arena after arena (qstream.c, new_chunk()); the
+ * order statistics are still those of a full sort. */
+Test(qstream, tallies_that_outgrow_their_first_arena)
 {
     const size_t n = 200000, n1 = 20000;
     double *x = make(n, 11);

@@ -5,14 +5,12 @@
 
 #include <stddef.h>
 
-/* malloc(N) and realloc(P, N), and then, for arrays of megabytes, a request
+/* malloc(N), and then, for arrays of megabytes, a request
  * that the kernel back them with huge pages. Free with free(). Touching a
  * fresh 4 KB page costs a page fault, several microseconds on a virtual
  * machine: a million-draw run touched 35,000 of them, 0.25 s of system time
  * on two cores. With 2 MB pages it is a few hundred. Where the kernel does
- * not offer them (another OS, transparent huge pages off) these are malloc
- * and realloc. */
+ * not offer them (another OS, transparent huge pages off) this is malloc. */
 void *hnb_mem_big(size_t n);
-void *hnb_mem_big_grow(void *p, size_t n);
 
 #endif

@@ -48,15 +48,16 @@ hnb_qs_plan *hnb_qs_plan_alloc(int nseries, size_t npilot, size_t n, const size_
 void hnb_qs_plan_series(hnb_qs_plan *p, int s, const double *pilot);
 
 /* A tally for values of P; EXPECT is about how many values of each series it
- * will be given (to size its buffers; they grow as needed). NULL when out of
- * memory. */
+ * will be given (to size its first arena of memory; more follow as needed).
+ * NULL when out of memory. */
 hnb_qs_tally *hnb_qs_tally_create(const hnb_qs_plan *p, size_t expect);
-/* The same, in MEM (NMEM doubles from malloc or hnb_mem_big, given to the
- * tally, which frees it): memory already written once needs no fresh pages
- * (mem.h). MEM too small (or NULL) is freed and a new array made. */
+/* The same, with MEM (NMEM doubles from malloc or hnb_mem_big, given to the
+ * tally, which frees it) as its first arena: memory already written once
+ * needs no fresh pages (mem.h). MEM smaller than 4,096 doubles (or NULL) is
+ * freed and a new array made. */
 hnb_qs_tally *hnb_qs_tally_create_in(const hnb_qs_plan *p, size_t expect, double *mem, size_t nmem);
-/* The array that holds T's first buffers: the MEM it was given when that
- * was large enough (tests check which). */
+/* T's first arena: the MEM it was given when that was large enough (tests
+ * check which). */
 const double *hnb_qs_tally_array(const hnb_qs_tally *t);
 void hnb_qs_tally_free(hnb_qs_tally *t);
 
