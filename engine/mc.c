@@ -329,9 +329,16 @@ typedef struct {
     int ntasks;
 } pool;
 
-/* Run task I; SCRATCH is the worker's space for ranks, made at its first
- * rank task and kept for the rest (fresh pages cost faults: mem.h). */
-static void run_task(pool *pl, int i, double **scratch)
+/* A worker's arrays, made at its first task that needs them and kept for
+ * the rest (fresh pages cost faults: mem.h). */
+typedef struct {
+    double *ranks;        /* 5 * rank_n: a variable's ranks and the radix sort's work */
+    double *order;        /* a series' kept values (hnb_qs_order_buf) */
+    size_t norder;
+} worker_mem;
+
+/* Run task I with the worker's arrays WM. */
+static void run_task(pool *pl, int i, worker_mem *wm)
 {
     if (pl->windows == 1) {
         hnb_qs_plan_series(pl->build, i, pl->pilot + (size_t)i * pl->n1);
@@ -348,9 +355,9 @@ static void run_task(pool *pl, int i, double **scratch)
     hnb_mc *mc = pl->mc;
     const int ys = mc->years, nseries = HNB_MC_METRICS * ys;
     const size_t rn = (size_t)pl->rank_n;
-    if ((i == 0 || i > nseries) && !*scratch && !(*scratch = hnb_mem_big(sizeof(double) * 5 * rn + 1))) abort();
+    if ((i == 0 || i > nseries) && !wm->ranks && !(wm->ranks = hnb_mem_big(sizeof(double) * 5 * rn + 1))) abort();
     if (i == 0) {
-        hnb_stats_ranks(pl->ycum, rn, pl->rank_y, (uint64_t *)(*scratch + rn));
+        hnb_stats_ranks(pl->ycum, rn, pl->rank_y, (uint64_t *)(wm->ranks + rn));
         atomic_store(&pl->rank_y_ready, 1);
         return;
     }
@@ -362,7 +369,7 @@ static void run_task(pool *pl, int i, double **scratch)
         if (pl->pilot) {
             hnb_stats_order(pl->pilot + (size_t)q * pl->n1, (size_t)pl->n1, idx, WANTED, v);
         } else {
-            int rc = hnb_qs_order(pl->plan, pl->tally, pl->ntally, q, idx, WANTED, v);
+            int rc = hnb_qs_order_buf(pl->plan, pl->tally, pl->ntally, q, idx, WANTED, v, &wm->order, &wm->norder);
             if (rc != 0) {
                 atomic_store(rc == -2 ? &pl->oom : &pl->missed, 1);
                 return;
@@ -372,7 +379,7 @@ static void run_task(pool *pl, int i, double **scratch)
         return;
     }
     int k = i - nseries - 1;
-    double *rank_x = *scratch;
+    double *rank_x = wm->ranks;
     hnb_stats_ranks(pl->xdraw + (size_t)k * rn, rn, rank_x, (uint64_t *)(rank_x + rn));
     /* Task 0 was claimed before this one, so it is running or done; with
      * the percentile tasks between them, it is almost always done */
@@ -383,13 +390,14 @@ static void run_task(pool *pl, int i, double **scratch)
 static void *pool_worker(void *arg)
 {
     pool *pl = arg;
-    double *scratch = NULL;
+    worker_mem wm = {NULL, NULL, 0};
     for (;;) {
         int i = atomic_fetch_add(&pl->next, 1);
         if (i >= pl->ntasks) break;
-        run_task(pl, i, &scratch);
+        run_task(pl, i, &wm);
     }
-    free(scratch);
+    free(wm.ranks);
+    free(wm.order);
     return NULL;
 }
 

@@ -202,13 +202,9 @@ hnb_qs_plan *hnb_qs_plan_alloc(int nseries, size_t npilot, size_t n, const size_
     return p;
 }
 
-void hnb_qs_plan_series(hnb_qs_plan *p, int s, const double *pilot)
+void hnb_qs_plan_series(hnb_qs_plan *p, int s, double *pilot)
 {
-    double *vals = malloc(sizeof(double) * p->npilot);
-    if (!vals) abort();
-    memcpy(vals, pilot, sizeof(double) * p->npilot);
-    build(&p->s[s], vals, p->npilot, p->n, p->ranks, p->nranks);
-    free(vals);
+    build(&p->s[s], pilot, p->npilot, p->n, p->ranks, p->nranks);
 }
 
 hnb_qs_plan *hnb_qs_plan_create(const double *pilot, size_t npilot, int nseries, size_t n,
@@ -216,7 +212,13 @@ hnb_qs_plan *hnb_qs_plan_create(const double *pilot, size_t npilot, int nseries,
 {
     hnb_qs_plan *p = hnb_qs_plan_alloc(nseries, npilot, n, ranks, nranks);
     if (!p) return NULL;
-    for (int s = 0; s < nseries; s++) hnb_qs_plan_series(p, s, pilot + (size_t)s * npilot);
+    double *vals = malloc(sizeof(double) * (npilot + 1)); /* the caller's pilot stays as it is */
+    if (!vals) abort();
+    for (int s = 0; s < nseries; s++) {
+        memcpy(vals, pilot + (size_t)s * npilot, sizeof(double) * npilot);
+        hnb_qs_plan_series(p, s, vals);
+    }
+    free(vals);
     return p;
 }
 
@@ -413,6 +415,16 @@ size_t hnb_qs_kept(const hnb_qs_tally *t)
 int hnb_qs_order(const hnb_qs_plan *p, hnb_qs_tally *const *t, int nt, int s, const size_t *ranks,
                  int k, double *out)
 {
+    double *buf = NULL;
+    size_t nbuf = 0;
+    int rc = hnb_qs_order_buf(p, t, nt, s, ranks, k, out, &buf, &nbuf);
+    free(buf);
+    return rc;
+}
+
+int hnb_qs_order_buf(const hnb_qs_plan *p, hnb_qs_tally *const *t, int nt, int s, const size_t *ranks,
+                     int k, double *out, double **buf, size_t *nbuf)
+{
     const series *q = &p->s[s];
     if (k > 2 * HNB_QS_MAX_RANKS) return -1;
     size_t total[REGIONS], start[REGIONS], n = 0;
@@ -459,8 +471,13 @@ int hnb_qs_order(const hnb_qs_plan *p, hnb_qs_tally *const *t, int nt, int s, co
     size_t have = 0;
     for (int i = 0; i < nt; i++) have += t[i]->len[s];
     if (have != nk) return -1; /* cannot happen: the same classify() counted and kept them */
-    double *vals = malloc(sizeof(double) * (nk + 1));
-    if (!vals) return -2;
+    if (*nbuf < nk + 1) {
+        double *more = realloc(*buf, sizeof(double) * (nk + 1));
+        if (!more) return -2;
+        *buf = more;
+        *nbuf = nk + 1;
+    }
+    double *vals = *buf;
     for (size_t i = 0, at = 0; i < (size_t)nt; i++) {
         gather(t[i], s, vals + at);
         at += t[i]->len[s];
@@ -468,6 +485,5 @@ int hnb_qs_order(const hnb_qs_plan *p, hnb_qs_tally *const *t, int nt, int s, co
     double v[HNB_QS_MAX_RANKS * 2];
     hnb_stats_order(vals, nk, pos, m, v);
     for (int j = 0; j < m; j++) out[which[j]] = v[j];
-    free(vals);
     return 0;
 }

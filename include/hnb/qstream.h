@@ -42,10 +42,11 @@ hnb_qs_plan *hnb_qs_plan_create(const double *pilot, size_t npilot, int nseries,
 void hnb_qs_plan_free(hnb_qs_plan *p);
 /* The same in steps that threads can share: a plan whose series are not
  * built yet (NULL as above), then each series S from its own pilot values
- * PILOT[0..npilot), one call per series, any series on any thread. A plan
- * is used only once every series is built. */
+ * PILOT[0..npilot), one call per series, any series on any thread; the
+ * values are selected in place, so left in another order. A plan is used
+ * only once every series is built. */
 hnb_qs_plan *hnb_qs_plan_alloc(int nseries, size_t npilot, size_t n, const size_t *ranks, int nranks);
-void hnb_qs_plan_series(hnb_qs_plan *p, int s, const double *pilot);
+void hnb_qs_plan_series(hnb_qs_plan *p, int s, double *pilot);
 
 /* A tally for values of P; EXPECT is about how many values of each series it
  * will be given (to size its first arena of memory; more follow as needed).
@@ -78,5 +79,11 @@ size_t hnb_qs_kept(const hnb_qs_tally *t);
  * exact can be said: keep everything). */
 int hnb_qs_order(const hnb_qs_plan *p, hnb_qs_tally *const *t, int nt, int s, const size_t *ranks,
                  int k, double *out);
+/* The same, gathering the values in *BUF (*NBUF doubles; NULL and 0 at
+ * first), which it grows as needed and leaves for the next call: a caller
+ * taking many series reuses one array. free(*BUF) at the end. -2 when out
+ * of memory. */
+int hnb_qs_order_buf(const hnb_qs_plan *p, hnb_qs_tally *const *t, int nt, int s, const size_t *ranks,
+                     int k, double *out, double **buf, size_t *nbuf);
 
 #endif
