@@ -12,9 +12,10 @@
 #       tornado; NumPy's "total": draws and percentiles only);
 #   NumPy in one process (its array arithmetic runs on one core), as a user
 #   runs it, and spread over as many processes as hnb has threads.
-#   Each is run RUNS times (default 3) and the fastest run is compared, so
-#   that a busy moment of a shared machine does not decide the ratio; every
-#   run's time is printed.
+#   Each is run RUNS times (default 3), taking turns (hnb before and after
+#   each round of NumPy's), and the fastest runs are compared, so that a
+#   busy moment of a shared machine does not decide the ratio; every run's
+#   time is printed.
 # usage: [RUNS=3] tests/bench.sh BUILD/hnb [DRAWS] [NUMPY_DRAWS]
 set -eu
 hnb=${1:-build/hnb}
@@ -45,9 +46,15 @@ timed() {
   fi
 }
 
-echo "hnb Monte Carlo benchmark: $scenario, $draws draws, $threads threads, fastest of $runs runs"
+have_np=0
+if [ -f tests/bench/numpy_model.py ] && /usr/bin/python3 -c 'import numpy, scipy, yaml' 2>/dev/null; then
+  have_np=1
+fi
+np=tests/bench/numpy_model.py
+
+# One hnb run: the fastest so far kept ($secs, $out/stdout), peak memory the largest.
 secs= peak=0 all=
-for r in $(seq "$runs"); do
+hnb_run() {
   rm -rf "$out/run"
   timed "$hnb" run "$scenario" --draws "$draws" --threads "$threads" --no-charts -o "$out/run"
   s=$(cat "$out/wall")
@@ -60,7 +67,33 @@ for r in $(seq "$runs"); do
     secs=$s
     cp "$out/cmd.out" "$out/stdout"
   fi
+}
+# One NumPy run with PROCS processes: the fastest so far (whole process)
+# kept, its model output in FILE and its process wall in FILE.wall; every
+# run's time in FILE.times.
+np_run() {
+  procs=$1 file=$2
+  timed /usr/bin/python3 "$np" "$scenario" --draws "$npdraws" --chunk 10000 --procs "$procs"
+  s=$(cat "$out/wall")
+  echo "$s" >>"$file.times"
+  if [ ! -f "$file.wall" ] || less "$s" "$(cat "$file.wall")"; then
+    cp "$out/cmd.out" "$file"
+    echo "$s" >"$file.wall"
+  fi
+}
+
+# The runs take turns, hnb before and after each round of NumPy's, so that
+# both sample the same moments of a machine whose speed wanders.
+echo "hnb Monte Carlo benchmark: $scenario, $draws draws, $threads threads"
+for r in $(seq "$runs"); do
+  hnb_run
+  if [ "$have_np" = 1 ]; then
+    np_run 1 "$out/np1"
+    [ "$threads" -gt 1 ] && np_run "$threads" "$out/np"
+  fi
 done
+hnb_run
+
 cat "$out/stdout"
 # the Monte Carlo stage of the fastest run, from "Monte Carlo: ... in 0.79s (..."
 mc=$(sed -n 's/^Monte Carlo: .* in \([0-9.]*\)s (.*/\1/p' "$out/stdout")
@@ -76,27 +109,13 @@ else
   echo "peak memory:  (install the 'time' package for peak memory)"
 fi
 
-np=tests/bench/numpy_model.py
-# The NumPy model RUNS times with PROCS processes; the fastest run (whole
-# process) reported, its model output into FILE and its process wall into
-# FILE.wall.
-np_best() {
-  procs=$1 file=$2 best= times=
-  for r in $(seq "$runs"); do
-    timed /usr/bin/python3 "$np" "$scenario" --draws "$npdraws" --chunk 10000 --procs "$procs"
-    s=$(cat "$out/wall")
-    times="$times $s"
-    if [ -z "$best" ] || less "$s" "$best"; then
-      best=$s
-      cp "$out/cmd.out" "$file"
-      echo "$s" >"$file.wall"
-    fi
-  done
-  cat "$file"
-  echo "process:             $best s wall, the fastest of$times s (start, imports, load and all of the above)"
-}
 # NumPy's Monte Carlo stage in FILE: its "numpy: N draws in S s" line.
 np_stage() { sed -n 's/^numpy: [0-9]* draws in \([0-9.]*\) s.*/\1/p' "$1"; }
+# The fastest NumPy run in FILE, and every run's time.
+np_show() {
+  cat "$1"
+  echo "process:             $(cat "$1.wall") s wall, the fastest of $(tr '\n' ' ' <"$1.times")s (start, imports, load and all of the above)"
+}
 # Both comparisons against the NumPy run in FILE, described as WHAT.
 compare() {
   file=$1 what=$2
@@ -108,15 +127,15 @@ compare() {
     echo "  Monte Carlo stage: hnb $hm us a draw, NumPy $nm us: hnb is $(ratio "$nm" "$hm")x faster"
   fi
 }
-if [ -f "$np" ] && /usr/bin/python3 -c 'import numpy, scipy, yaml' 2>/dev/null; then
+if [ "$have_np" = 1 ]; then
   echo
   echo "NumPy alternative ($np), $npdraws draws, its fastest chunk size (10,000 draws), fastest of $runs runs."
   echo "1. As a user runs it: one process (NumPy's array arithmetic runs on one core):"
-  np_best 1 "$out/np1"
+  np_show "$out/np1"
   if [ "$threads" -gt 1 ]; then
     echo
     echo "2. Spread over as many processes as hnb has threads ($threads):"
-    np_best "$threads" "$out/np"
+    np_show "$out/np"
   fi
   echo
   compare "$out/np1" "per draw, NumPy in one process"
