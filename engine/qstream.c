@@ -4,6 +4,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -56,6 +57,10 @@ struct hnb_qs_tally {
                       * regions together, every chunk full but the last */
     int *nchunk, *room; /* [s]: chunks, and chunk slots in chunk[s] */
     size_t *len;     /* [s]: values kept */
+    /* Threads may add different series at once (qstream.h): the arenas
+     * are shared by all series, so taking a chunk holds LOCK (once every
+     * 4,096 values kept). */
+    pthread_mutex_t lock;
     double *arena;   /* the arena chunks come from, ARENA doubles, USED taken */
     size_t narena, used, next; /* NEXT: doubles in the arena after this one */
     double **arenas; /* every arena, to free */
@@ -258,6 +263,7 @@ hnb_qs_tally *hnb_qs_tally_create_in(const hnb_qs_plan *p, size_t expect, double
     t->room = calloc((size_t)p->ns + 1, sizeof *t->room);
     t->len = calloc((size_t)p->ns + 1, sizeof *t->len);
     if (!t->count || !t->chunk || !t->nchunk || !t->room || !t->len) abort();
+    if (pthread_mutex_init(&t->lock, NULL) != 0) abort();
     /* the values the windows will keep, a tenth more, and a part-filled
      * chunk a series: the first arena, and half that for each after */
     double kept = 0;
@@ -299,29 +305,33 @@ void hnb_qs_tally_free(hnb_qs_tally *t)
     free(t->room);
     free(t->len);
     free(t->count);
+    pthread_mutex_destroy(&t->lock);
     free(t);
 }
 
 /* A new chunk for series S, from the arena (or a new one). */
 static double *new_chunk(hnb_qs_tally *t, int s)
 {
-    if (t->narena - t->used < CHUNK) {
-        double *a = hnb_mem_big(sizeof(double) * t->next);
-        if (!a) return NULL;
-        if (add_arena(t, a, t->next) != 0) {
-            free(a);
-            return NULL;
-        }
-    }
-    if (t->nchunk[s] == t->room[s]) {
+    if (t->nchunk[s] == t->room[s]) { /* series S's own: no other thread touches it */
         int room = t->room[s] ? 2 * t->room[s] : 16;
         double **more = realloc(t->chunk[s], sizeof *more * (size_t)room);
         if (!more) return NULL;
         t->chunk[s] = more;
         t->room[s] = room;
     }
-    double *c = t->arena + t->used;
+    double *c = NULL;
+    pthread_mutex_lock(&t->lock);
+    if (t->narena - t->used < CHUNK) {
+        double *a = hnb_mem_big(sizeof(double) * t->next);
+        if (!a || add_arena(t, a, t->next) != 0) {
+            free(a);
+            pthread_mutex_unlock(&t->lock);
+            return NULL;
+        }
+    }
+    c = t->arena + t->used;
     t->used += CHUNK;
+    pthread_mutex_unlock(&t->lock);
     t->chunk[s][t->nchunk[s]++] = c;
     return c;
 }
