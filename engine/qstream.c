@@ -61,7 +61,7 @@ struct hnb_qs_tally {
      * are shared by all series, so taking a chunk holds LOCK (once every
      * 4,096 values kept). */
     pthread_mutex_t lock;
-    double *arena;   /* the arena chunks come from, ARENA doubles, USED taken */
+    double *arena;   /* the arena chunks come from, NARENA doubles, USED taken */
     size_t narena, used, next; /* NEXT: doubles in the arena after this one */
     double **arenas; /* every arena, to free */
     int narenas;
@@ -319,7 +319,6 @@ static double *new_chunk(hnb_qs_tally *t, int s)
         t->chunk[s] = more;
         t->room[s] = room;
     }
-    double *c = NULL;
     pthread_mutex_lock(&t->lock);
     if (t->narena - t->used < CHUNK) {
         double *a = hnb_mem_big(sizeof(double) * t->next);
@@ -329,7 +328,7 @@ static double *new_chunk(hnb_qs_tally *t, int s)
             return NULL;
         }
     }
-    c = t->arena + t->used;
+    double *c = t->arena + t->used;
     t->used += CHUNK;
     pthread_mutex_unlock(&t->lock);
     t->chunk[s][t->nchunk[s]++] = c;

@@ -76,7 +76,7 @@ enum {
     KIND_LOGNORMAL,   /* exp(log(median) + sigma Phi^-1(u)) */
     KIND_PERT_UPPER,  /* mode at max: Beta(alpha, 1), min + r u^(1/alpha) */
     KIND_PERT_LOWER,  /* mode at min: Beta(1, beta), min + r (1 - (1-u)^(1/beta)) */
-    KIND_TRIANGULAR   /* both square roots, one chosen: no branch to mispredict */
+    KIND_TRIANGULAR   /* hnb_triangular_quantile, without a branch */
 };
 
 /* Draws are made HNB_LANES at a time, lane innermost (U[k * LANES + l]):
@@ -595,14 +595,9 @@ HNB_CLONES static void draw_lanes(const hnb_sampler *s, hnb_stream *st, long i0,
             for (int l = 0; l < LANES; l++) x[l] = lo + r * (1 - g[l]);
             break;
         }
-        case KIND_TRIANGULAR: { /* hnb_dist_quantile's arithmetic */
-            const double a = d->min, c = d->mode, b = d->max, fc = (c - a) / (b - a);
-            for (int l = 0; l < LANES; l++) {
-                const double lo = a + sqrt(uk[l] * (b - a) * (c - a)), hi = b - sqrt((1 - uk[l]) * (b - a) * (b - c));
-                x[l] = uk[l] < fc ? lo : hi;
-            }
+        case KIND_TRIANGULAR:
+            for (int l = 0; l < LANES; l++) x[l] = hnb_triangular_quantile(d->min, d->mode, d->max, uk[l]);
             break;
-        }
         default:
             for (int l = 0; l < nl; l++) x[l] = hnb_sampler_quantile(s, k, uk[l]);
         }

@@ -327,12 +327,8 @@ double hnb_dist_quantile(const hnb_dist *d, double u)
         return gsl_cdf_lognormal_Pinv(u, log(d->median), d->sigma);
     case HNB_DIST_UNIFORM:
         return gsl_cdf_flat_Pinv(u, d->min, d->max);
-    case HNB_DIST_TRIANGULAR: {
-        double a = d->min, c = d->mode, b = d->max;
-        double fc = (c - a) / (b - a);
-        if (u < fc) return a + sqrt(u * (b - a) * (c - a));
-        return b - sqrt((1 - u) * (b - a) * (b - c));
-    }
+    case HNB_DIST_TRIANGULAR:
+        return hnb_triangular_quantile(d->min, d->mode, d->max, u);
     case HNB_DIST_PERT: {
         double r = d->max - d->min;
         double alpha = 1 + 4 * (d->mode - d->min) / r;

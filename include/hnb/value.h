@@ -4,6 +4,8 @@
 #ifndef HNB_VALUE_H
 #define HNB_VALUE_H
 
+#include <math.h>
+
 /* Which string forms a number may take where it is asked for. */
 typedef enum {
     HNB_KIND_COUNT, /* plain numbers only: counts, capacities, places */
@@ -62,6 +64,15 @@ hnb_dist_type hnb_dist_lookup(const char *name);
 double hnb_dist_central(const hnb_dist *d);
 /* x = F^-1(u), u in (0, 1). */
 double hnb_dist_quantile(const hnb_dist *d, double u);
+/* The triangular (MIN, MODE, MAX) quantile at U, for hnb_dist_quantile and
+ * the sampler's lanes alike: both roots taken and one chosen, so that a
+ * loop over lanes has no branch to mispredict. */
+static inline double hnb_triangular_quantile(double a, double c, double b, double u)
+{
+    const double fc = (c - a) / (b - a);
+    const double lo = a + sqrt(u * (b - a) * (c - a)), hi = b - sqrt((1 - u) * (b - a) * (b - c));
+    return u < fc ? lo : hi;
+}
 /* Whether the distribution has finite bounds (uniform, triangular, pert,
  * bernoulli, or a normal truncated on the side that matters). */
 void hnb_dist_support(const hnb_dist *d, double *lo, double *hi);
