@@ -43,7 +43,7 @@ TEST_OBJ   := $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(TEST_SRC))
 
 DEFAULT_SCENARIO ?= scenarios/leicestershire-2025.yaml
 
-.PHONY: all run test bench bench-deps fuzz install clean deps check-deps
+.PHONY: all run test bench bench-forecast bench-deps fuzz install clean deps check-deps
 
 all: $(BUILD)/hnb
 
@@ -118,6 +118,13 @@ bench-deps: deps
 bench: bench-deps
 	@$(MAKE) --no-print-directory $(BUILD)/hnb
 	@sh tests/bench.sh $(BUILD)/hnb
+
+# Forecast skill across England's councils (issue 13's targets; exit 1 when
+# missed): every council with a full SEN2 series, rolling origins, baselines.
+SEN2_LA ?= ../shared/data/sen2-la.csv
+bench-forecast: deps
+	@$(MAKE) --no-print-directory $(BUILD)/hnb
+	python3 tests/forecast/bench.py $(BUILD)/hnb $(SEN2_LA) $(DEFAULT_SCENARIO) out/bench-forecast
 
 # --- fuzzing (clang's libFuzzer) -------------------------------------------------
 FUZZ_SECONDS ?= 60

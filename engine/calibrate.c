@@ -1,317 +1,554 @@
-/* calibrate.c - `hnb calibrate` and `hnb backtest`: fit a scenario's demand
- * assumptions to a council's own history, and show how the method would
- * have forecast the years it did not see.
+/* calibrate.c - `hnb calibrate` and `hnb backtest`: a scenario's demand
+ * made to forecast from where the council is, by the trend its own
+ * history shows, with bands that mean something; and the proof, a
+ * rolling-origin backtest against naive baselines.
  *
- * The projection is started at the first history year with the observed
- * stock, money and mitigations set aside (they do not enter the counts),
- * and run through the last. The named values are fitted by nonlinear least
- * squares (GSL's trust-region driver, finite-difference Jacobian) to every
- * observed series in relative terms, so counts and pounds weigh fairly.
- * Every evaluation goes through the one projection (hnb_model_load with
- * --set, hnb_project). */
+ * The road (docs/forecasting.md says why):
+ *  1. The EHCP stock of the history, up to the origin (its last year), is
+ *     fitted by a local linear trend (forecast.c): the current trend in
+ *     log growth, its variance, and the year-to-year noise.
+ *  2. Exits: where the history has new plans, the median of the last five
+ *     years' exit rates (last stock + new plans - this stock, over the last
+ *     stock) sets cessation.rate so that the projection's own exits from
+ *     the starting stock match it (by age where the scenario says so,
+ *     ageing out at 26 included).
+ *  3. The scenario starts at its start year from the trend's stock, and
+ *     new_plans.count and the growth of each year are solved so that the
+ *     projection's stock follows the trend exactly (the stock is linear in
+ *     each year's new plans). Demand mitigations already in force at the
+ *     origin are held at the effect they had then while solving: the
+ *     history already shows it, so only what they add later is a saving.
+ *  4. Uncertainty: the trend's predictive covariance of the log stock is
+ *     carried back through the projection's own Jacobian (J^-1 S J^-T) to
+ *     a covariance of the starting stock and the growth rates, written as
+ *     distributions with correlations; so `hnb run` gives bands whose
+ *     P10-P90 of the stock is the trend's.
+ * The result is a set of --set assignments, loaded as any what-if and
+ * written as calibrated.yaml (extends: the scenario), which is loaded back
+ * and checked to reproduce the same stock before anything is committed. */
 #include <ctype.h>
+#include <getopt.h>
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
-#include <gsl/gsl_linalg.h>
-#include <gsl/gsl_multifit_nlinear.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_roots.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "hnb/cli.h"
+#include "hnb/forecast.h"
 #include "hnb/history.h"
+#include "hnb/mc.h"
 #include "hnb/merge.h"
 #include "hnb/plot.h"
+#include "hnb/project.h"
 #include "hnb/report.h"
+#include "hnb/runner.h"
 
-#define MAX_FIT 16
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        fputs("hnb: not enough memory\n", stderr);
+        exit(1);
+    }
+    return p;
+}
+
+/* ---- a list of PATH=VALUE assignments: how a calibration is loaded, and
+ * (grouped by their first key) how calibrated.yaml is written ---- */
 
 typedef struct {
-    int t;      /* year index from the history's first year */
-    int series; /* HNB_H_* */
-    int setting; /* -1: the council */
-    double obs;
-} observation;
+    char **s;
+    int n, cap;
+} setlist;
 
-typedef struct {
-    const char *file;
-    const hnb_cli *c;
-    const hnb_history *h;
-    char *fit[MAX_FIT];
-    hnb_range range[MAX_FIT]; /* values are kept inside it while searching */
-    int nfit;
-    int years;          /* projection years: first history year to last */
-    int last_fit_year;  /* observations after it are held out */
-    char base[6][600];  /* the calibration's own --set lines */
-    int nbase;
-    observation *obs;
-    int nobs;
-    hnb_err *err;
-    int failed;
-    long evals;
-} fitctx;
-
-/* Load the scenario for the history window with fitted values X (or the
- * scenario's own values when X is NULL). */
-static int load_at(fitctx *fc, const double *x, int years, hnb_model **out)
+static void sets_add(setlist *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sets_add(setlist *l, const char *fmt, ...)
 {
-    const char *sets[300];
-    char vals[MAX_FIT][700];
-    int n = 0;
-    for (int i = 0; i < fc->c->nsets && n < 256; i++) sets[n++] = fc->c->sets[i];
-    char horizon[64];
-    snprintf(horizon, sizeof horizon, "years=%d", years);
-    for (int i = 0; i < fc->nbase; i++) sets[n++] = fc->base[i];
-    sets[n++] = horizon;
-    if (x)
-        for (int k = 0; k < fc->nfit; k++) {
-            snprintf(vals[k], sizeof vals[k], "%s=%.17g", fc->fit[k],
-                     hnb_range_clamp(fc->range[k], x[k]));
-            sets[n++] = vals[k];
-        }
-    return hnb_model_load(fc->file, sets, n, out, fc->err);
-}
-
-/* The model's value of an observation. */
-static double model_value(const hnb_model *m, const hnb_result *r, const observation *o)
-{
-    int t = o->t;
-    switch (o->series) {
-    case HNB_H_EHCPS:
-        return o->setting < 0 ? r->ehcps[t] : r->plans[t * m->nsettings + o->setting];
-    case HNB_H_NEW:
-        return r->new_plans[t];
-    case HNB_H_CEASED: /* every exit, ageing out included: last year's plans + new - this year's */
-        return t == 0 ? 0 : r->ehcps[t - 1] + r->new_plans[t] - r->ehcps[t];
-    default:
-        return r->expenditure[t];
+    va_list ap;
+    va_start(ap, fmt);
+    int need = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 16;
+        char **ns = realloc(l->s, sizeof(char *) * (size_t)l->cap);
+        if (!ns) xmalloc(SIZE_MAX); /* reports and exits */
+        l->s = ns;
     }
+    char *s = xmalloc((size_t)need + 1);
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)need + 1, fmt, ap);
+    va_end(ap);
+    l->s[l->n++] = s;
 }
 
-/* Run with X; fill FITTED[i] for every observation. */
-static int evaluate(fitctx *fc, const double *x, int years, double *fitted)
+static void sets_free(setlist *l)
 {
-    hnb_model *m;
-    fc->evals++;
-    int rc = load_at(fc, x, years, &m);
-    if (rc) return rc;
-    double *p = malloc(sizeof(double) * (size_t)(m->nparams + 1));
-    if (!p) abort();
-    hnb_model_central(m, p);
-    hnb_work *w = hnb_work_create(m);
-    hnb_result *r = hnb_result_create(m);
-    hnb_project(m, p, w, r, HNB_PROJECT_DETAIL);
-    for (int i = 0; i < fc->nobs; i++)
-        fitted[i] = fc->obs[i].t < m->years ? model_value(m, r, &fc->obs[i]) : NAN;
-    hnb_result_free(r);
-    hnb_work_free(w);
-    free(p);
-    hnb_model_free(m);
-    return HNB_OK;
+    for (int i = 0; i < l->n; i++) free(l->s[i]);
+    free(l->s);
+    memset(l, 0, sizeof *l);
 }
 
-static int residuals(const gsl_vector *x, void *params, gsl_vector *f)
+/* Load FILE with the user's --set lines, then A, then B (either may be NULL). */
+static int load_with(const char *file, const hnb_cli *c, const setlist *a, const setlist *b,
+                     hnb_model **out, hnb_err *err)
 {
-    fitctx *fc = params;
-    double xs[MAX_FIT], fitted[4096];
-    for (int k = 0; k < fc->nfit; k++) xs[k] = gsl_vector_get(x, (size_t)k);
-    if (fc->failed || evaluate(fc, xs, fc->years, fitted)) {
-        fc->failed = 1;
-        return GSL_EBADFUNC;
-    }
-    int j = 0;
-    for (int i = 0; i < fc->nobs; i++) {
-        if (fc->h->first_year + fc->obs[i].t > fc->last_fit_year) continue;
-        gsl_vector_set(f, (size_t)j++, (fitted[i] - fc->obs[i].obs) / fc->obs[i].obs);
-    }
-    return GSL_SUCCESS;
-}
-
-/* The observations a fit uses, from the history (the first year's stock is
- * the starting point, not a residual). */
-static int build_obs(fitctx *fc, const hnb_model *m)
-{
-    const hnb_history *h = fc->h;
-    fc->obs = calloc((size_t)h->nrows * HNB_H_SERIES + 1, sizeof *fc->obs);
-    if (!fc->obs) abort();
-    for (int i = 0; i < h->nrows; i++) {
-        const hnb_history_row *row = &h->rows[i];
-        int setting = -1;
-        if (row->setting[0]) {
-            for (int s = 0; s < m->nsettings; s++)
-                if (!strcmp(m->settings[s].id, row->setting)) setting = s;
-            if (setting < 0)
-                return hnb_err_at(fc->err, (hnb_mark){h->file, row->line, 1},
-                                  "setting '%s' is not a setting of the scenario", row->setting);
-        }
-        for (int k = 0; k < HNB_H_SERIES; k++) {
-            if (!row->has[k] || row->v[k] <= 0) continue;
-            if (k == HNB_H_EHCPS && row->year == h->first_year) continue;
-            if (setting >= 0 && k != HNB_H_EHCPS) continue; /* by setting: stocks only */
-            fc->obs[fc->nobs++] = (observation){row->year - h->first_year, k, setting, row->v[k]};
-        }
-    }
-    return HNB_OK;
-}
-
-static double whole_stock(const hnb_history *h, int year, int *found)
-{
-    double total = 0;
-    *found = 0;
-    for (int i = 0; i < h->nrows; i++)
-        if (h->rows[i].year == year && h->rows[i].has[HNB_H_EHCPS]) {
-            total += h->rows[i].v[HNB_H_EHCPS];
-            *found = 1;
-        }
-    return total;
-}
-
-/* The calibration's own --set lines: start at the first history year with
- * the observed stock; money and mitigations set aside. */
-static int setup(fitctx *fc)
-{
-    int found;
-    double stock = whole_stock(fc->h, fc->h->first_year, &found);
-    if (!found)
-        return hnb_err_at(fc->err, (hnb_mark){fc->h->file, 1, 1},
-                          "the first year (%d) needs the number of EHCPs", fc->h->first_year);
-    snprintf(fc->base[0], sizeof fc->base[0], "start_year=%d", fc->h->first_year);
-    snprintf(fc->base[1], sizeof fc->base[1], "population.total=%.17g", stock);
-    snprintf(fc->base[2], sizeof fc->base[2], "funding={grant: 0}");
-    snprintf(fc->base[3], sizeof fc->base[3], "mitigations=[]");
-    snprintf(fc->base[4], sizeof fc->base[4], "monte_carlo=~");
-    snprintf(fc->base[5], sizeof fc->base[5], "other_expenditure=[]");
-    fc->nbase = 6;
-    for (int i = 0; i < fc->h->nrows; i++)
-        if (fc->h->rows[i].has[HNB_H_EXPENDITURE]) fc->nbase = 5; /* pounds observed: keep them */
-    return HNB_OK;
-}
-
-typedef struct {
-    double x[MAX_FIT], x0[MAX_FIT], se[MAX_FIT];
-    double rms_pct, r2_stock;
-    int n, p, iterations;
-} fit_result;
-
-/* The starting value of a fitted path: its value in the scenario, or for a
- * by-year map the first year's. */
-static double start_value(const hnb_model *m, const char *path, hnb_range *range)
-{
-    int k = hnb_model_find_param(m, path);
-    size_t n = strlen(path);
-    for (int i = 0; i < m->nparams && k < 0; i++)
-        if (!strncmp(m->params[i].path, path, n) && m->params[i].path[n] == '.') k = i;
-    *range = k >= 0 ? m->params[k].range : HNB_RANGE_ANY;
-    return k >= 0 ? m->params[k].central : 0;
-}
-
-static int run_fit(fitctx *fc, fit_result *res)
-{
-    hnb_model *m;
-    int rc = load_at(fc, NULL, fc->years, &m);
-    if (rc) return rc;
-    rc = build_obs(fc, m);
-    for (int k = 0; k < fc->nfit && !rc; k++) res->x0[k] = start_value(m, fc->fit[k], &fc->range[k]);
-    hnb_model_free(m);
-    if (rc) return rc;
-    int n = 0;
-    for (int i = 0; i < fc->nobs; i++) n += fc->h->first_year + fc->obs[i].t <= fc->last_fit_year;
-    int p = fc->nfit;
-    res->n = n;
-    res->p = p;
-    if (n < p + 1)
-        return hnb_err_at(fc->err, (hnb_mark){fc->h->file, 1, 1},
-                          "%d observations cannot fit %d values: the history needs more years or "
-                          "series",
-                          n, p);
-    gsl_error_handler_t *old = gsl_set_error_handler_off();
-    gsl_multifit_nlinear_parameters params = gsl_multifit_nlinear_default_parameters();
-    gsl_multifit_nlinear_fdf fdf = {residuals, NULL, NULL, (size_t)n, (size_t)p, fc, 0, 0, 0};
-    gsl_multifit_nlinear_workspace *w =
-        gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &params, (size_t)n, (size_t)p);
-    gsl_vector *x = gsl_vector_alloc((size_t)p);
-    for (int k = 0; k < p; k++) gsl_vector_set(x, (size_t)k, res->x0[k]);
-    int status = gsl_multifit_nlinear_init(x, &fdf, w);
-    /* What the data cannot identify: a (near) singular Jacobian at the start. */
-    if (status == GSL_SUCCESS && !fc->failed) {
-        gsl_matrix *J = gsl_multifit_nlinear_jac(w);
-        gsl_matrix *U = gsl_matrix_alloc(J->size1, J->size2);
-        gsl_matrix_memcpy(U, J);
-        /* scale columns so units do not matter */
-        for (size_t j = 0; j < U->size2; j++) {
-            gsl_vector_view col = gsl_matrix_column(U, j);
-            double nrm = gsl_blas_dnrm2(&col.vector);
-            if (nrm > 0) gsl_vector_scale(&col.vector, 1 / nrm);
-        }
-        gsl_matrix *V = gsl_matrix_alloc((size_t)p, (size_t)p);
-        gsl_vector *S = gsl_vector_alloc((size_t)p), *work = gsl_vector_alloc((size_t)p);
-        gsl_linalg_SV_decomp(U, V, S, work);
-        double smax = gsl_vector_get(S, 0), smin = gsl_vector_get(S, (size_t)p - 1);
-        int zero_col = 0;
-        for (int k = 0; k < p; k++) {
-            gsl_vector_view col = gsl_matrix_column(J, (size_t)k);
-            if (gsl_blas_dnrm2(&col.vector) == 0) zero_col = 1;
-        }
-        if (zero_col || !(smin > 1e-7 * smax)) {
-            char names[1024] = "";
-            size_t wlen = 0;
-            int count = 0;
-            for (int k = 0; k < p; k++) {
-                gsl_vector_view col = gsl_matrix_column(J, (size_t)k);
-                int involved = gsl_blas_dnrm2(&col.vector) == 0 ||
-                               fabs(gsl_matrix_get(V, (size_t)k, (size_t)p - 1)) > 0.1;
-                if (involved && wlen < sizeof names - 100) {
-                    wlen += (size_t)snprintf(names + wlen, sizeof names - wlen, "%s%s",
-                                             count ? " and " : "", fc->fit[k]);
-                    count++;
-                }
-            }
-            rc = hnb_err_at(fc->err, (hnb_mark){fc->h->file, 1, 1},
-                            count > 1 ? "%s are confounded: the history cannot tell them apart "
-                                        "(fit fewer values, or add a series such as new_plans)"
-                                      : "%s does not change any observed series: the history "
-                                        "cannot identify it",
-                            names);
-        }
-        gsl_matrix_free(U);
-        gsl_matrix_free(V);
-        gsl_vector_free(S);
-        gsl_vector_free(work);
-    }
-    if (!rc && status == GSL_SUCCESS && !fc->failed) {
-        int info;
-        status = gsl_multifit_nlinear_driver(200, 1e-10, 1e-10, 0, NULL, NULL, &info, w);
-        res->iterations = (int)gsl_multifit_nlinear_niter(w);
-    }
-    if (!rc && fc->failed) rc = fc->err->msg[0] ? HNB_EINPUT : hnb_err_fail(fc->err, "the fit failed");
-    if (!rc && status != GSL_SUCCESS && status != GSL_EMAXITER)
-        rc = hnb_err_fail(fc->err, "the fit did not converge: %s", gsl_strerror(status));
-    if (!rc) {
-        gsl_vector *xs = gsl_multifit_nlinear_position(w);
-        gsl_vector *f = gsl_multifit_nlinear_residual(w);
-        gsl_matrix *J = gsl_multifit_nlinear_jac(w);
-        gsl_matrix *covar = gsl_matrix_alloc((size_t)p, (size_t)p);
-        gsl_multifit_nlinear_covar(J, 0.0, covar);
-        double chi2;
-        gsl_blas_ddot(f, f, &chi2);
-        double s2 = n > p ? chi2 / (n - p) : 0;
-        for (int k = 0; k < p; k++) {
-            res->x[k] = hnb_range_clamp(fc->range[k], gsl_vector_get(xs, (size_t)k));
-            res->se[k] = sqrt(gsl_matrix_get(covar, (size_t)k, (size_t)k) * s2);
-        }
-        res->rms_pct = 100 * sqrt(chi2 / n);
-        gsl_matrix_free(covar);
-    }
-    gsl_vector_free(x);
-    gsl_multifit_nlinear_free(w);
-    gsl_set_error_handler(old);
+    int n = c->nsets + (a ? a->n : 0) + (b ? b->n : 0), k = 0;
+    const char **sets = xmalloc(sizeof(char *) * (size_t)(n + 1));
+    for (int i = 0; i < c->nsets; i++) sets[k++] = c->sets[i];
+    for (int i = 0; a && i < a->n; i++) sets[k++] = a->s[i];
+    for (int i = 0; b && i < b->n; i++) sets[k++] = b->s[i];
+    int rc = hnb_model_load(file, sets, k, out, err);
+    free(sets);
     return rc;
 }
 
-/* ---- writing a calibrated scenario: extends: the original + fitted values ---- */
+/* ---- the history as the fit sees it ---- */
+
+/* The council's stock of YEAR (the settings' rows added when the history
+ * gives only those), or NAN. */
+static double stock_of(const hnb_history *h, int year)
+{
+    double whole = NAN, sum = 0;
+    int nset = 0;
+    for (int i = 0; i < h->nrows; i++) {
+        const hnb_history_row *r = &h->rows[i];
+        if (r->year != year || !r->has[HNB_H_EHCPS]) continue;
+        if (r->setting[0]) sum += r->v[HNB_H_EHCPS], nset++;
+        else whole = r->v[HNB_H_EHCPS];
+    }
+    return !isnan(whole) ? whole : nset ? sum : NAN;
+}
+
+static double new_of(const hnb_history *h, int year)
+{
+    for (int i = 0; i < h->nrows; i++)
+        if (h->rows[i].year == year && !h->rows[i].setting[0] && h->rows[i].has[HNB_H_NEW])
+            return h->rows[i].v[HNB_H_NEW];
+    return NAN;
+}
+
+/* The stock series the trend is fitted to: the longest run of consecutive
+ * years with a positive stock that ends at ORIGIN. Returns its length
+ * (STOCK[0..n), STOCK[n-1] at ORIGIN). */
+static int stock_run(const hnb_history *h, int origin, double *stock, int max)
+{
+    int n = 0;
+    for (int y = origin; y >= h->first_year && n < max; y--) {
+        double s = stock_of(h, y);
+        if (!(s > 0)) break;
+        n++;
+    }
+    for (int i = 0; i < n; i++) stock[i] = stock_of(h, origin - n + 1 + i);
+    return n;
+}
+
+/* The median exit rate of the last five years up to ORIGIN that have the
+ * stock before and after and the new plans between; *N how many (0: NAN).
+ * A rate outside [0, 1) says the figures do not add up (a change of basis,
+ * a misreported year) and is left out. */
+static double exit_rate(const hnb_history *h, int origin, int *n)
+{
+    double r[5];
+    *n = 0;
+    for (int y = origin; y > origin - 5 && y > h->first_year; y--) {
+        double s0 = stock_of(h, y - 1), s1 = stock_of(h, y), np = new_of(h, y);
+        if (!(s0 > 0) || isnan(s1) || isnan(np)) continue;
+        double e = (s0 + np - s1) / s0;
+        if (e >= 0 && e < 1) r[(*n)++] = e;
+    }
+    if (!*n) return NAN;
+    gsl_sort(r, 1, (size_t)*n);
+    return gsl_stats_median_from_sorted_data(r, 1, (size_t)*n);
+}
+
+/* ---- the calibration ---- */
+
+typedef struct {
+    hnb_trend tr;
+    int origin, start, years, gap, nstock;
+    double exit_obs;   /* the observed exit rate (median), NAN without new plans */
+    int nexit;
+    double cease;      /* cessation.rate set, when fitted */
+    int cease_fitted, cease_floor; /* floor: exits by age alone exceed the observed */
+    double pop, pop_sd; /* the starting stock and the sd of its log (gap > 0) */
+    double count;
+    double *g, *gsd;   /* [years]: growth of each year from 1, its sd */
+    int nfrozen;       /* demand mitigations held at their origin effect */
+    int ncorr, nkept;  /* correlations written: the trend's, the scenario's kept */
+    setlist sets;      /* the calibration as assignments */
+} calib;
+
+static void calib_free(calib *k)
+{
+    free(k->g);
+    free(k->gsd);
+    sets_free(&k->sets);
+    memset(k, 0, sizeof *k);
+}
+
+typedef struct {
+    const hnb_model *m;
+    double *p;
+    hnb_work *w;
+    hnb_result *r;
+} runner;
+
+static const hnb_result *run(runner *x)
+{
+    hnb_project(x->m, x->p, x->w, x->r, 0);
+    return x->r;
+}
+
+/* Year 1's exits from the starting stock, as a share of it, with
+ * cessation.rate at RATE and no new plans. */
+typedef struct {
+    runner *x;
+    int slot;
+    double target;
+} cease_fn;
+
+static double cease_gap(double rate, void *arg)
+{
+    cease_fn *cf = arg;
+    cf->x->p[cf->slot] = rate;
+    const hnb_result *r = run(cf->x);
+    return 1 - r->ehcps[1] / r->ehcps[0] - cf->target;
+}
+
+static int fit_cessation(runner *x, int slot, double target, double *rate, int *floor_)
+{
+    cease_fn cf = {x, slot, target};
+    *floor_ = 0;
+    if (cease_gap(0, &cf) >= 0) { /* ageing out and the by-age rates are already enough */
+        *rate = 0;
+        *floor_ = 1;
+        return 0;
+    }
+    gsl_function F = {cease_gap, &cf};
+    gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
+    gsl_root_fsolver_set(s, &F, 0, 1);
+    double lo = 0, hi = 1;
+    for (int it = 0; it < 200; it++) {
+        gsl_root_fsolver_iterate(s);
+        lo = gsl_root_fsolver_x_lower(s);
+        hi = gsl_root_fsolver_x_upper(s);
+        if (gsl_root_test_interval(lo, hi, 1e-12, 1e-12) == GSL_SUCCESS) break;
+    }
+    *rate = gsl_root_fsolver_root(s);
+    gsl_root_fsolver_free(s);
+    x->p[slot] = *rate;
+    return 0;
+}
+
+static int is_trend_path(const char *path)
+{
+    static const char *const ours[] = {"new_plans.growth", "new_plans.count", "population.total",
+                                       "cessation.rate"};
+    for (size_t i = 0; i < sizeof ours / sizeof *ours; i++) {
+        size_t n = strlen(ours[i]);
+        if (!strncmp(path, ours[i], n) && (path[n] == 0 || path[n] == '.')) return 1;
+    }
+    return 0;
+}
+
+/* Shares of the starting stock by setting from the history's rows of
+ * ORIGIN, as a population.mix assignment, when they name every setting. */
+static void history_mix(const hnb_history *h, int origin, const hnb_model *m, setlist *out)
+{
+    double v[64] = {0};
+    int seen = 0;
+    if (!h->has_setting || m->nsettings > 64) return;
+    for (int i = 0; i < h->nrows; i++) {
+        const hnb_history_row *r = &h->rows[i];
+        if (r->year != origin || !r->setting[0] || !r->has[HNB_H_EHCPS]) continue;
+        for (int s = 0; s < m->nsettings; s++)
+            if (!strcmp(m->settings[s].id, r->setting)) v[s] += r->v[HNB_H_EHCPS], seen++;
+    }
+    double sum = 0;
+    for (int s = 0; s < m->nsettings; s++) sum += v[s];
+    if (!seen || !(sum > 0)) return;
+    char buf[4096];
+    size_t w = (size_t)snprintf(buf, sizeof buf, "{");
+    for (int s = 0; s < m->nsettings && w < sizeof buf - 100; s++)
+        w += (size_t)snprintf(buf + w, sizeof buf - w, "%s%s: %.10g", s ? ", " : "", m->settings[s].id,
+                              v[s] / sum);
+    sets_add(out, "population.mix=%s}", buf);
+}
+
+/* A scenario whose population comes from a CSV: its shares by setting and
+ * by age, so that population.total can be set (the age-by-setting detail
+ * of the file becomes the product of the two). */
+static void csv_shares(const hnb_model *m, setlist *out)
+{
+    if (!m->pop_csv) return;
+    double age[HNB_AGES] = {0}, set[64] = {0}, tot = 0;
+    if (m->nsettings > 64) return;
+    for (int a = 0; a < HNB_AGES; a++)
+        for (int s = 0; s < m->nsettings; s++) {
+            double v = m->pop_csv[a * m->nsettings + s];
+            age[a] += v, set[s] += v, tot += v;
+        }
+    if (!(tot > 0)) return;
+    char buf[4096];
+    size_t w = 0;
+    sets_add(out, "population.from_csv=~");
+    w = (size_t)snprintf(buf, sizeof buf, "{");
+    for (int s = 0; s < m->nsettings; s++)
+        w += (size_t)snprintf(buf + w, sizeof buf - w, "%s%s: %.10g", s ? ", " : "", m->settings[s].id,
+                              set[s] / tot);
+    sets_add(out, "population.mix=%s}", buf);
+    w = (size_t)snprintf(buf, sizeof buf, "{");
+    int first = 1;
+    for (int a = 0; a < HNB_AGES; a++)
+        if (age[a] > 0) {
+            w += (size_t)snprintf(buf + w, sizeof buf - w, "%s%d: %.10g", first ? "" : ", ", a, age[a] / tot);
+            first = 0;
+        }
+    sets_add(out, "population.age_profile=%s}", buf);
+}
+
+/* Fit FILE (with the user's --set lines and EXTRA) to history H up to
+ * ORIGIN (the last year used; later rows are ignored), filling K. */
+static int calibrate_core(const char *file, const hnb_cli *c, const setlist *extra,
+                          const hnb_history *h, int origin, calib *k, hnb_err *err)
+{
+    memset(k, 0, sizeof *k);
+    hnb_model *m0 = NULL, *m1 = NULL;
+    int rc = load_with(file, c, extra, NULL, &m0, err);
+    if (rc) return rc;
+    hnb_mark hm = {h->file, 1, 1};
+    if (!m0->bottom_up) {
+        rc = hnb_err_at(err, hm, "%s has no settings, population and new plans: calibration "
+                                 "fits the EHCP stock of a bottom-up scenario", file);
+        goto done;
+    }
+    k->start = m0->start_year;
+    k->years = m0->years;
+    if (origin > k->start) origin = k->start; /* the start year's own stock, if observed, is used */
+    k->origin = origin;
+    k->gap = k->start - origin;
+    double stock[HNB_TREND_MAXOBS + 1];
+    k->nstock = stock_run(h, origin, stock, HNB_TREND_MAXOBS + 1);
+    if (hnb_trend_fit(stock, k->nstock, HNB_TREND_Q, &k->tr)) {
+        rc = hnb_err_at(err, hm, "the history needs the EHCP stock of at least 3 consecutive "
+                                 "years up to %d, each above 0 (it has %d)", origin, k->nstock);
+        goto done;
+    }
+    k->exit_obs = exit_rate(h, origin, &k->nexit);
+
+    /* the structure the fit fills: every year's growth a slot of its own */
+    setlist s1 = {0};
+    csv_shares(m0, &s1);
+    history_mix(h, origin, m0, &s1);
+    sets_add(&s1, "population.total=1");
+    sets_add(&s1, "new_plans.count=1");
+    if (k->years >= 2) {
+        char buf[8192];
+        size_t w = (size_t)snprintf(buf, sizeof buf, "{");
+        for (int t = 1; t < k->years; t++)
+            w += (size_t)snprintf(buf + w, sizeof buf - w, "%s%d: 0", t > 1 ? ", " : "", k->start + t);
+        sets_add(&s1, "new_plans.growth=%s}", buf);
+    }
+    int fit_cease = k->nexit >= 2 && k->years >= 2;
+    if (fit_cease) sets_add(&s1, "cessation.rate=0");
+    if (m0->ncorr) sets_add(&s1, "monte_carlo.correlations=[]"); /* the fit draws nothing */
+    rc = load_with(file, c, extra, &s1, &m1, err);
+    if (rc) {
+        sets_free(&s1);
+        goto done;
+    }
+    /* Demand mitigations as they stood in the origin's year: one not yet
+     * started is switched off for the fit (a start no year reaches; the
+     * model is this fit's own copy, and the workspace made below reads the
+     * start), one in force keeps the effect it had then (its ramp's slots
+     * all at that year's value). */
+    double *p = xmalloc(sizeof(double) * (size_t)(m1->nparams + 1));
+    hnb_model_central(m1, p);
+    for (int i = 0; i < m1->nmit; i++) {
+        hnb_mitigation *mi = &m1->mits[i];
+        if (mi->type != HNB_MIT_DEMAND) continue;
+        k->nfrozen++;
+        if (origin < mi->start) {
+            mi->start = INT_MAX / 2;
+            continue;
+        }
+        if (mi->nramp > 0) {
+            int j = origin - mi->start;
+            double v = p[mi->ramp[j < mi->nramp - 1 ? j : mi->nramp - 1]];
+            for (j = 0; j < mi->nramp; j++) p[mi->ramp[j]] = v;
+        }
+    }
+    runner x = {m1, p, hnb_work_create(m1), hnb_result_create(m1)};
+    int spop = m1->pop_total, scount = m1->np_count;
+    int scease = fit_cease ? hnb_model_find_param(m1, "cessation.rate") : -1;
+    /* 1. exits */
+    x.p[spop] = exp(hnb_trend_mean(&k->tr, k->gap));
+    x.p[scount] = 0;
+    for (int t = 1; t < k->years; t++) x.p[m1->np_growth[t]] = 0;
+    if (fit_cease && scease >= 0) {
+        fit_cessation(&x, scease, k->exit_obs, &k->cease, &k->cease_floor);
+        k->cease_fitted = 1;
+    }
+    /* 2. the starting stock and the new plans that carry the trend */
+    k->pop = x.p[spop];
+    k->g = calloc((size_t)k->years + 1, sizeof(double));
+    k->gsd = calloc((size_t)k->years + 1, sizeof(double));
+    if (!k->g || !k->gsd) xmalloc(SIZE_MAX);
+    if (k->years >= 2) {
+        double surv = run(&x)->ehcps[1];
+        double t1 = exp(hnb_trend_mean(&k->tr, k->gap + 1));
+        k->count = (t1 - surv) / exp(k->tr.slope);
+        x.p[scount] = k->count;
+        for (int t = 1; t < k->years; t++) {
+            double target = exp(hnb_trend_mean(&k->tr, k->gap + t));
+            int sl = m1->np_growth[t];
+            x.p[sl] = 0;
+            double e0 = run(&x)->ehcps[t];
+            x.p[sl] = 0.1;
+            double e1 = run(&x)->ehcps[t];
+            /* the stock of year t is linear in year t's new plans */
+            x.p[sl] = e1 != e0 ? 0.1 * (target - e0) / (e1 - e0) : 0;
+            k->g[t] = x.p[sl];
+        }
+    } else {
+        k->count = x.p[scount] = m0->np_count >= 0 ? m0->params[m0->np_count].central : 0;
+    }
+    /* 3. uncertainty: the trend's covariance of the log stock, carried back
+     * through the projection's Jacobian to the values that make it */
+    int k0 = k->gap > 0 ? 0 : 1, d = k->years - k0;
+    double *cov = NULL;
+    if (d > 0) {
+        gsl_matrix *W = gsl_matrix_calloc((size_t)d, (size_t)d);
+        gsl_matrix *S = gsl_matrix_alloc((size_t)d, (size_t)d);
+        const double hstep = 1e-5;
+        for (int j = 0; j < d; j++) {
+            int var = k0 + j; /* 0: log of the starting stock; t: growth of year t */
+            int sl = var == 0 ? spop : m1->np_growth[var];
+            double keep = x.p[sl], up[64], dn[64];
+            double *yu = d <= 64 ? up : xmalloc(sizeof(double) * (size_t)d);
+            double *yd = d <= 64 ? dn : xmalloc(sizeof(double) * (size_t)d);
+            x.p[sl] = var == 0 ? keep * exp(hstep) : keep + hstep;
+            const hnb_result *r = run(&x);
+            for (int i = 0; i < d; i++) yu[i] = log(r->ehcps[k0 + i]);
+            x.p[sl] = var == 0 ? keep * exp(-hstep) : keep - hstep;
+            r = run(&x);
+            for (int i = 0; i < d; i++) yd[i] = log(r->ehcps[k0 + i]);
+            x.p[sl] = keep;
+            for (int i = j; i < d; i++) /* a year's values move no earlier year */
+                gsl_matrix_set(W, (size_t)i, (size_t)j, (yu[i] - yd[i]) / (2 * hstep));
+            if (yu != up) free(yu);
+            if (yd != dn) free(yd);
+        }
+        for (int i = 0; i < d; i++)
+            for (int j = 0; j < d; j++)
+                gsl_matrix_set(S, (size_t)i, (size_t)j,
+                               hnb_trend_cov(&k->tr, k->gap + k0 + i, k->gap + k0 + j));
+        int ok = 1;
+        for (int i = 0; i < d; i++) ok &= fabs(gsl_matrix_get(W, (size_t)i, (size_t)i)) > 1e-12;
+        if (ok) {
+            /* C = W^-1 S W^-T: two triangular solves */
+            gsl_blas_dtrsm(CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, 1.0, W, S);
+            gsl_matrix_transpose(S);
+            gsl_blas_dtrsm(CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, 1.0, W, S);
+            cov = xmalloc(sizeof(double) * (size_t)d * (size_t)d);
+            for (int i = 0; i < d; i++)
+                for (int j = 0; j < d; j++)
+                    cov[i * d + j] = 0.5 * (gsl_matrix_get(S, (size_t)i, (size_t)j) +
+                                            gsl_matrix_get(S, (size_t)j, (size_t)i));
+        }
+        gsl_matrix_free(W);
+        gsl_matrix_free(S);
+    }
+    /* 4. the calibration as assignments */
+    for (int i = 0; i < s1.n; i++)
+        if (strncmp(s1.s[i], "population.total=", 17) && strncmp(s1.s[i], "new_plans.", 10) &&
+            strncmp(s1.s[i], "cessation.", 10) && strncmp(s1.s[i], "monte_carlo.", 12))
+            sets_add(&k->sets, "%s", s1.s[i]);
+    sets_free(&s1);
+    double *sd = xmalloc(sizeof(double) * (size_t)(d > 0 ? d : 1));
+    for (int i = 0; i < d; i++) sd[i] = cov && cov[i * d + i] > 0 ? sqrt(cov[i * d + i]) : 0;
+    if (k->gap > 0 && sd[0] > 0) {
+        k->pop_sd = sd[0];
+        sets_add(&k->sets, "population.total={dist: lognormal, median: %.10g, sigma: %.6g, id: trend_stock_%d}",
+                 k->pop, sd[0], k->start);
+    } else {
+        sets_add(&k->sets, "population.total=%.10g", k->pop);
+    }
+    sets_add(&k->sets, "new_plans.count=%.10g", k->count);
+    if (k->years >= 2) {
+        size_t cap = 256 * (size_t)k->years, w = 0;
+        char *buf = xmalloc(cap);
+        w += (size_t)snprintf(buf + w, cap - w, "{");
+        for (int t = 1; t < k->years; t++) {
+            double s = t - k0 >= 0 && t - k0 < d ? sd[t - k0] : 0;
+            k->gsd[t] = s;
+            if (s > 0)
+                w += (size_t)snprintf(buf + w, cap - w, "%s%d: {dist: normal, mean: %.10g, sd: %.6g, id: trend_growth_%d}",
+                                      t > 1 ? ", " : "", k->start + t, k->g[t], s, k->start + t);
+            else
+                w += (size_t)snprintf(buf + w, cap - w, "%s%d: %.10g", t > 1 ? ", " : "", k->start + t, k->g[t]);
+        }
+        sets_add(&k->sets, "new_plans.growth=%s}", buf);
+        free(buf);
+    }
+    if (k->cease_fitted) sets_add(&k->sets, "cessation.rate=%.10g", k->cease);
+    /* correlations: the trend's, and the scenario's own that do not name a
+     * value the calibration replaces */
+    {
+        size_t cap = 4096 + 96 * (size_t)(d * d + m0->ncorr), w = 0;
+        char *buf = xmalloc(cap);
+        w += (size_t)snprintf(buf + w, cap - w, "[");
+        int n = 0;
+        for (int i = 0; i < d && cov; i++)
+            for (int j = i + 1; j < d; j++) {
+                if (!(sd[i] > 0 && sd[j] > 0)) continue;
+                double rho = cov[i * d + j] / (sd[i] * sd[j]);
+                if (fabs(rho) < 1e-4) continue;
+                if (rho > 0.9999) rho = 0.9999;
+                if (rho < -0.9999) rho = -0.9999;
+                char a[64], b[64];
+                int vi = k0 + i, vj = k0 + j;
+                if (vi == 0) snprintf(a, sizeof a, "trend_stock_%d", k->start);
+                else snprintf(a, sizeof a, "trend_growth_%d", k->start + vi);
+                snprintf(b, sizeof b, "trend_growth_%d", k->start + vj);
+                w += (size_t)snprintf(buf + w, cap - w, "%s{a: %s, b: %s, rho: %.4f}", n ? ", " : "", a, b, rho);
+                n++;
+            }
+        k->ncorr = n;
+        for (int i = 0; i < m0->ncorr; i++) {
+            const hnb_param *pa = &m0->params[m0->corr[i].a], *pb = &m0->params[m0->corr[i].b];
+            if (is_trend_path(pa->path) || is_trend_path(pb->path)) continue;
+            w += (size_t)snprintf(buf + w, cap - w, "%s{a: \"%s\", b: \"%s\", rho: %.10g}", n ? ", " : "",
+                                  pa->name, pb->name, m0->corr[i].rho);
+            n++, k->nkept++;
+        }
+        if (n || m0->ncorr) sets_add(&k->sets, "monte_carlo.correlations=%s]", buf);
+        free(buf);
+    }
+    if (!m0->has_mc || m0->mc_draws == 0) sets_add(&k->sets, "monte_carlo.draws=10000");
+    free(sd);
+    free(cov);
+    free(x.p);
+    hnb_work_free(x.w);
+    hnb_result_free(x.r);
+done:
+    if (m1) hnb_model_free(m1);
+    if (m0) hnb_model_free(m0);
+    if (rc) calib_free(k);
+    return rc;
+}
+
+/* ---- writing a calibrated scenario: extends: the original, then the fit ---- */
 
 static void relpath(const char *from_dir, const char *to, char *out, size_t n)
 {
@@ -335,14 +572,6 @@ static void relpath(const char *from_dir, const char *to, char *out, size_t n)
 
 static void yaml_str(FILE *f, const char *s)
 {
-    int plain = *s != 0;
-    for (const char *q = s; *q; q++)
-        if (!(isalnum((unsigned char)*q) || *q == '_' || *q == '-' || *q == '.' || *q == ' '))
-            plain = 0;
-    if (plain && s[0] != ' ' && s[strlen(s) - 1] != ' ') {
-        fputs(s, f);
-        return;
-    }
     fputc('"', f);
     for (; *s; s++) {
         if (*s == '"' || *s == '\\') fputc('\\', f);
@@ -351,142 +580,592 @@ static void yaml_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
-/* Write PATH = VALUE as nested YAML, lists entered by id or name as the
- * merged original has them. */
-static void yaml_path(FILE *f, const hnb_node *base, const char *path, double value)
+/* The assignments K->sets as YAML: each "top.key=VALUE" under its top key,
+ * the growth map one year a line. */
+static void write_yaml(FILE *f, const char *dir, const char *file, const char *name,
+                       const hnb_history *h, const calib *k)
 {
-    char buf[600];
-    snprintf(buf, sizeof buf, "%s", path);
-    const hnb_node *cur = base;
-    int depth = 0;
-    char *seg = buf;
-    for (;;) {
-        char *dot = strchr(seg, '.');
-        if (dot) *dot = 0;
-        for (int i = 0; i < depth; i++) fputs("  ", f);
-        const hnb_node *next = NULL;
-        if (cur && cur->type == HNB_SEQ) {
-            const char *field = "name";
-            for (size_t i = 0; i < cur->n; i++) {
-                const hnb_node *id = hnb_map_get(cur->vals[i], "id"), *nm = hnb_map_get(cur->vals[i], "name");
-                if (id && id->type == HNB_SCALAR && !strcmp(id->str, seg)) field = "id", next = cur->vals[i];
-                else if (nm && nm->type == HNB_SCALAR && !strcmp(nm->str, seg)) field = "name", next = cur->vals[i];
-            }
-            fprintf(f, "- %s: ", field);
-            yaml_str(f, seg);
-            fputc('\n', f);
-            depth++;
-        } else {
-            next = cur && cur->type == HNB_MAP ? hnb_map_get(cur, seg) : NULL;
-            yaml_str(f, seg);
-            if (!dot) {
-                fprintf(f, ": %.10g\n", value);
-                return;
-            }
-            fputs(":\n", f);
-            depth++;
-        }
-        cur = next;
-        if (!dot) { /* a list item named last: not a value path */
-            return;
-        }
-        seg = dot + 1;
-    }
-}
-
-static int write_calibrated(const char *dir, const char *file, const fitctx *fc,
-                            const fit_result *res, hnb_outset *o, hnb_err *err)
-{
-    hnb_srcs *srcs = hnb_srcs_create();
-    hnb_node *base = NULL;
-    hnb_merge_load(srcs, file, &base, err);
-    FILE *f = hnb_outset_open(o, "calibrated.yaml", err);
-    if (!f) {
-        hnb_node_free(base);
-        hnb_srcs_free(srcs);
-        return HNB_EFAIL;
-    }
     char rel[PATH_MAX];
     relpath(dir, file, rel, sizeof rel);
-    fprintf(f, "# Calibrated by hnb calibrate against %s (%d to %d): the fitted values below,\n"
-               "# over the scenario extended. Run it with: hnb run %s/calibrated.yaml\n",
-            fc->h->file, fc->h->first_year, fc->last_fit_year, dir);
+    fprintf(f, "# Calibrated by `hnb calibrate` against %s, the EHCP stock of %d to %d.\n"
+               "# The stock is forecast by its own local linear trend (current trend %+.2f%% a year,\n"
+               "# year-to-year noise %.2f%%), from the last observed year; new plans and cessation\n"
+               "# are set so that the projection follows it, and the trend's uncertainty is carried\n"
+               "# into the starting stock and each year's growth (with their correlations), so the\n"
+               "# Monte Carlo's P10-P90 of the EHCPs is the trend's. Run it: hnb run %s/calibrated.yaml\n",
+            h->file, k->origin - k->nstock + 1, k->origin, 100 * (exp(k->tr.slope) - 1),
+            100 * sqrt(k->tr.r), dir);
     fputs("extends: ", f);
     yaml_str(f, rel);
-    fputc('\n', f);
-    const hnb_node *name = base ? hnb_map_get(base, "name") : NULL;
-    char nm[600];
-    snprintf(nm, sizeof nm, "%s (calibrated)", name && name->type == HNB_SCALAR ? name->str : "scenario");
-    fputs("name: ", f);
+    fputs("\nname: ", f);
+    char nm[700];
+    snprintf(nm, sizeof nm, "%s (calibrated)", name);
     yaml_str(f, nm);
     fputc('\n', f);
-    for (int k = 0; k < fc->nfit; k++) {
-        fprintf(f, "# fitted: %s = %.6g (standard error %.3g)\n", fc->fit[k], res->x[k], res->se[k]);
-        yaml_path(f, base, fc->fit[k], res->x[k]);
+    static const char *const tops[] = {"population", "new_plans", "cessation", "monte_carlo"};
+    for (size_t ti = 0; ti < sizeof tops / sizeof *tops; ti++) {
+        size_t tl = strlen(tops[ti]);
+        int opened = 0;
+        for (int i = 0; i < k->sets.n; i++) {
+            const char *s = k->sets.s[i];
+            if (strncmp(s, tops[ti], tl) || s[tl] != '.') continue;
+            const char *eq = strchr(s, '=');
+            if (!opened) fprintf(f, "%s:\n", tops[ti]), opened = 1;
+            fprintf(f, "  %.*s:", (int)(eq - s - tl - 1), s + tl + 1);
+            const char *v = eq + 1;
+            if (!strncmp(s, "new_plans.growth=", 17) && v[0] == '{') {
+                /* one year a line: split the flow map at its top-level commas */
+                fputs("\n    ", f);
+                int depth = 0;
+                for (const char *q = v + 1; *q; q++) {
+                    if (*q == '{') depth++;
+                    if (*q == '}' && depth-- == 0) break;
+                    if (*q == ',' && depth == 0) {
+                        fputs("\n   ", f);
+                        continue;
+                    }
+                    fputc(*q, f);
+                }
+                fputc('\n', f);
+            } else if (!strncmp(s, "monte_carlo.correlations=", 25) && v[0] == '[') {
+                fputs("\n    - ", f);
+                int depth = 0;
+                for (const char *q = v + 1; *q; q++) {
+                    if (*q == '{') depth++;
+                    if (*q == '}') depth--;
+                    if (*q == ']' && depth == 0) break;
+                    if (*q == ',' && depth == 0) {
+                        fputs("\n    -", f);
+                        continue;
+                    }
+                    fputc(*q, f);
+                }
+                fputc('\n', f);
+            } else {
+                fprintf(f, " %s\n", v);
+            }
+        }
     }
-    hnb_node_free(base);
-    hnb_srcs_free(srcs);
-    return HNB_OK;
 }
 
 /* ---- the commands ---- */
 
-static int parse_fit(const char *arg, fitctx *fc)
-{
-    char *copy = strdup(arg);
-    if (!copy) abort();
-    for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ",")) {
-        if (fc->nfit == MAX_FIT) {
-            free(copy);
-            return -1;
-        }
-        fc->fit[fc->nfit++] = strdup(tok);
-    }
-    free(copy);
-    return fc->nfit > 0 ? 0 : -1;
-}
-
 static void usage_cal(FILE *f, int backtest)
 {
     if (!backtest)
-        fputs("usage: hnb calibrate SCENARIO --history FILE --fit PATH[,PATH...] [-o DIR]\n"
+        fputs("usage: hnb calibrate SCENARIO --history FILE [-o DIR]\n"
               "\n"
-              "Fit the named values (any path --set accepts: new_plans.growth, cessation.rate,\n"
-              "new_plans.count, a transition rate, a setting's cost...) to the council's\n"
-              "history by nonlinear least squares, starting the projection at the first\n"
-              "history year. Reports the fitted values with standard errors, the residuals\n"
-              "and the goodness of fit, and writes DIR/calibrated.yaml (extends: the scenario\n"
-              "with the fitted values), calibration.md, calibration.csv, residuals.csv and a\n"
-              "chart of fitted against observed. DIR defaults to out/<scenario>-calibration/.\n"
+              "Forecast the scenario's EHCPs from where the council is: the EHCP stock of the\n"
+              "history is fitted by a local linear trend (a Kalman filter on its log growth,\n"
+              "robust to a misreported year), the scenario starts from the trend's stock, and\n"
+              "new plans and cessation are set so that the projection follows it. The trend's\n"
+              "uncertainty becomes distributions with correlations, so `hnb run` on the result\n"
+              "gives honest bands. Writes DIR/calibrated.yaml (extends: the scenario; it runs\n"
+              "as written), calibration.md, calibration.csv, forecast.csv and a chart. DIR\n"
+              "defaults to out/<scenario>-calibration/.\n"
               "\n"
-              "  FILE is CSV: year,ehcps[,new_plans][,ceased][,expenditure][,setting]\n",
+              "  FILE is CSV: year,ehcps[,new_plans][,ceased][,expenditure][,setting], one row a\n"
+              "  financial year (2024: the stock at January 2025, new plans of calendar 2024).\n"
+              "  With new_plans, cessation.rate is set from the exits they imply.\n",
               f);
     else
-        fputs("usage: hnb backtest SCENARIO --history FILE --holdout K --fit PATH[,PATH...] [-o DIR]\n"
+        fputs("usage: hnb backtest SCENARIO --history FILE [--origins Y1:Y2|Y,Y,...] [--horizon H]\n"
               "\n"
-              "Fit on all but the last K years of the history, project those K years, and\n"
-              "report each one's error (absolute and percentage), the mean absolute\n"
-              "percentage error and the bias. With --draws, also how often the held-out\n"
-              "actuals fell inside the P10-P90 band (honest bands catch about 80%).\n",
+              "Rolling-origin test: for each origin, calibrate on the history up to it (as\n"
+              "hnb calibrate does), forecast the next H years (default 3) with --draws draws\n"
+              "(default 2000), and compare with what happened, beside three naive baselines on\n"
+              "the same folds: the last value, the linear trend of the last 5 years, and the\n"
+              "compound growth of the last 3. Reports each fold's error, bias and whether the\n"
+              "actual fell inside P10-P90, the medians, and plainly whether hnb beat them.\n"
+              "Writes backtest.md, backtest.csv and a chart into DIR (default\n"
+              "out/<scenario>-backtest/). Origins default to every year with 5 years before it\n"
+              "and at least one after. Mitigations and money are set aside: the test is of\n"
+              "the EHCP forecast.\n",
               f);
-    fputs("\n      --history FILE     the observed history\n"
-          "      --fit PATHS        the values to fit, comma-separated\n",
-          f);
-    if (backtest) fputs("      --holdout K        the years held out (at least 1)\n", f);
+    fputs("\n      --history FILE     the observed history\n", f);
+    if (backtest)
+        fputs("      --origins SPEC     the last year each fold sees: 2015:2021, or 2016,2018\n"
+              "      --horizon H        years forecast from each origin (1 to 20)\n",
+              f);
     fputs(HNB_CLI_HELP "  -h, --help             this help\n", f);
 }
 
-static void free_fit(fitctx *fc)
+static int parse_origins(const char *s, int *list, int max)
 {
-    for (int k = 0; k < fc->nfit; k++) free(fc->fit[k]);
-    free(fc->obs);
+    int n = 0, a, b;
+    char tail;
+    if (sscanf(s, "%d:%d%c", &a, &b, &tail) == 2) {
+        if (a > b || b - a >= max) return -1;
+        for (int y = a; y <= b; y++) list[n++] = y;
+        return n;
+    }
+    const char *q = s;
+    while (*q) {
+        char *end;
+        long y = strtol(q, &end, 10);
+        if (end == q || y < 1900 || y > 2200 || n == max) return -1;
+        list[n++] = (int)y;
+        q = end;
+        if (*q == ',') q++;
+        else if (*q) return -1;
+    }
+    return n ? n : -1;
+}
+
+static void chart(const char *dir, const char *script_name, const char *csv_name,
+                  const char *data_text, const char *title, const char *extra, unsigned formats,
+                  hnb_err *err)
+{
+    if (!formats) return;
+    const char *plots = hnb_plot_dir();
+    char cdir[4200], data[4400], base[4400], script[4400];
+    snprintf(cdir, sizeof cdir, "%s/charts", dir);
+    if (!plots || hnb_mkdirs(cdir, err) != HNB_OK) return;
+    snprintf(script, sizeof script, "%s/%s", plots, script_name);
+    if (access(script, R_OK) != 0) return;
+    snprintf(data, sizeof data, "%s/%s.csv", cdir, csv_name);
+    FILE *g = fopen(data, "w");
+    if (!g) return;
+    fputs(data_text, g);
+    if (fclose(g)) return;
+    snprintf(base, sizeof base, "%s/%s", cdir, csv_name);
+    hnb_plot_draw(script, data, base, title, extra, formats);
+}
+
+static void out_dir(const hnb_cli *c, const char *file, const char *what, char *dir, size_t n)
+{
+    if (c->outdir) {
+        snprintf(dir, n, "%s", c->outdir);
+    } else {
+        char stem[1024];
+        hnb_file_stem(file, stem, sizeof stem);
+        snprintf(dir, n, "out/%s-%s", stem, what);
+    }
+}
+
+/* P10 and P90 of the stock under the trend alone, h years on. */
+static void trend_band(const hnb_trend *t, int h, double *lo, double *hi)
+{
+    static const double z90 = 1.2815515655446004;
+    double m = hnb_trend_mean(t, h), s = sqrt(hnb_trend_cov(t, h, h));
+    *lo = exp(m - z90 * s);
+    *hi = exp(m + z90 * s);
+}
+
+static int do_calibrate(const char *file, const hnb_cli *c, const hnb_history *h, hnb_err *err)
+{
+    calib k;
+    int rc = calibrate_core(file, c, NULL, h, h->last_year, &k, err);
+    if (rc) return rc;
+    hnb_model *m = NULL;
+    rc = load_with(file, c, NULL, &k.sets, &m, err);
+    if (rc) {
+        calib_free(&k);
+        return rc;
+    }
+    char dir[4096];
+    out_dir(c, file, "calibration", dir, sizeof dir);
+    double *p = xmalloc(sizeof(double) * (size_t)(m->nparams + 1));
+    hnb_model_central(m, p);
+    hnb_work *w = hnb_work_create(m);
+    hnb_result *r = hnb_result_create(m);
+    hnb_project(m, p, w, r, 0);
+    /* calibrated.yaml, loaded back: it must give the same stock */
+    char *yaml = NULL;
+    size_t ylen = 0;
+    rc = hnb_mkdirs(dir, err); /* first: relpath() needs it to exist */
+    FILE *mf = open_memstream(&yaml, &ylen);
+    if (!mf) xmalloc(SIZE_MAX);
+    write_yaml(mf, dir, file, m->name, h, &k);
+    fclose(mf);
+    char check[4200];
+    snprintf(check, sizeof check, "%s/.calibrated-check-%ld.yaml", dir, (long)getpid());
+    if (!rc) {
+        FILE *cf = fopen(check, "w");
+        if (!cf || fputs(yaml, cf) < 0 || fclose(cf)) rc = hnb_err_fail(err, "%s: cannot write", check);
+    }
+    if (!rc) {
+        hnb_model *mc = NULL;
+        hnb_err e2 = {0};
+        const char *const *sets = (const char *const *)c->sets;
+        int lr = hnb_model_load(check, sets, c->nsets, &mc, &e2);
+        if (lr) {
+            rc = hnb_err_fail(err, "the calibrated scenario does not load (%s): please report this", e2.msg);
+        } else {
+            double *p2 = xmalloc(sizeof(double) * (size_t)(mc->nparams + 1));
+            hnb_model_central(mc, p2);
+            hnb_work *w2 = hnb_work_create(mc);
+            hnb_result *r2 = hnb_result_create(mc);
+            hnb_project(mc, p2, w2, r2, 0);
+            for (int t = 0; t < m->years && !rc; t++)
+                if (fabs(r2->ehcps[t] - r->ehcps[t]) > 1e-6 * fabs(r->ehcps[t]))
+                    rc = hnb_err_fail(err, "the calibrated scenario gives %.3f EHCPs in year %d, the fit %.3f: please report this",
+                                      r2->ehcps[t], m->start_year + t, r->ehcps[t]);
+            free(p2);
+            hnb_work_free(w2);
+            hnb_result_free(r2);
+            hnb_model_free(mc);
+        }
+    }
+    unlink(check);
+    hnb_outset *o = rc ? NULL : hnb_outset_create(dir, err);
+    if (!rc && !o) rc = HNB_EFAIL;
+    FILE *f;
+    if (!rc && (f = hnb_outset_open(o, "calibrated.yaml", err))) fputs(yaml, f);
+    else if (!rc) rc = HNB_EFAIL;
+    /* forecast.csv: the history, then the forecast with the trend's band */
+    char *chart_text = NULL;
+    size_t chart_len = 0;
+    FILE *cd = open_memstream(&chart_text, &chart_len);
+    if (!cd) xmalloc(SIZE_MAX);
+    fputs("year,label,observed,forecast,p10,p90\n", cd);
+    if (!rc && (f = hnb_outset_open(o, "forecast.csv", err))) {
+        fputs("year,label,observed,forecast,p10,p90\n", f);
+        for (int y = k.origin - k.nstock + 1; y <= k.origin + k.gap + m->years - 1; y++) {
+            char l[8];
+            hnb_year_label(y, l);
+            double obs = stock_of(h, y);
+            int hz = y - k.origin;
+            FILE *outs[2] = {f, cd};
+            for (int j = 0; j < 2; j++) {
+                fprintf(outs[j], "%d,%s,", y, l);
+                if (!isnan(obs)) fprintf(outs[j], "%.3f", obs);
+                if (hz >= 0) {
+                    double lo, hi, fc = hz == 0 ? exp(k.tr.level) : hz < k.gap ? exp(hnb_trend_mean(&k.tr, hz))
+                                                                              : r->ehcps[hz - k.gap];
+                    if (hz == 0) lo = hi = fc;
+                    else trend_band(&k.tr, hz, &lo, &hi);
+                    fprintf(outs[j], ",%.3f,%.3f,%.3f\n", fc, lo, hi);
+                } else {
+                    fputs(",,,\n", outs[j]);
+                }
+            }
+        }
+    } else if (!rc) rc = HNB_EFAIL;
+    fclose(cd);
+    if (!rc && (f = hnb_outset_open(o, "calibration.csv", err))) {
+        fputs("value,fitted,sd\n", f);
+        fprintf(f, "trend_growth_a_year,%.10g,%.6g\n", exp(k.tr.slope) - 1, sqrt(k.tr.widen * k.tr.r * k.tr.p));
+        fprintf(f, "noise_sd_a_year,%.10g,\n", sqrt(k.tr.r));
+        fprintf(f, "population.total,%.10g,%.6g\n", k.pop, k.pop_sd * k.pop);
+        fprintf(f, "new_plans.count,%.10g,\n", k.count);
+        for (int t = 1; t < m->years; t++) fprintf(f, "new_plans.growth.%d,%.10g,%.6g\n", k.start + t, k.g[t], k.gsd[t]);
+        if (k.cease_fitted) fprintf(f, "cessation.rate,%.10g,\n", k.cease);
+    } else if (!rc) rc = HNB_EFAIL;
+    FILE *md = NULL;
+    if (!rc && !(md = hnb_outset_open(o, "calibration.md", err))) rc = HNB_EFAIL;
+    FILE *outs[2] = {md, c->quiet ? NULL : stdout};
+    for (int j = 0; j < 2 && !rc; j++) {
+        FILE *g = outs[j];
+        if (!g) continue;
+        char lo[8], la[8];
+        hnb_year_label(k.origin - k.nstock + 1, lo);
+        hnb_year_label(k.origin, la);
+        fprintf(g, "# Calibration of %s against %s\n\n", file, h->file);
+        fprintf(g, "The EHCP stock of %s to %s (%d years) has a current trend of %+.2f%% a year "
+                   "(standard error %.2f points), about which a year's growth varies by %.2f%% "
+                   "(one standard deviation)%s.\n\n",
+                lo, la, k.nstock, 100 * (exp(k.tr.slope) - 1), 100 * sqrt(k.tr.widen * k.tr.r * k.tr.p),
+                100 * sqrt(k.tr.r),
+                k.tr.clipped ? "; a year that did not fit the rest was given less weight" : "");
+        if (k.gap > 0) {
+            char ls[8];
+            hnb_year_label(k.start, ls);
+            fprintf(g, "The scenario starts in %s, %d year%s after the last observed: its starting "
+                       "stock is the trend's, %.0f (P10-P90 %.0f to %.0f).\n\n",
+                    ls, k.gap, k.gap == 1 ? "" : "s", k.pop, k.pop * exp(-1.2815515655446004 * k.pop_sd),
+                    k.pop * exp(1.2815515655446004 * k.pop_sd));
+        } else {
+            fprintf(g, "The scenario starts from the last observed stock, %.0f.\n\n", k.pop);
+        }
+        if (k.cease_fitted)
+            fprintf(g, "Exits: the history's new plans imply %.2f%% of plans ending a year (median of "
+                       "the last %d years); cessation.rate is %.3f%%%s.\n\n",
+                    100 * k.exit_obs, k.nexit, 100 * k.cease,
+                    k.cease_floor ? ", its floor: the scenario's ages and by-age rates already end "
+                                    "more plans than that" : " to match it, with the scenario's by-age rates and ageing out at 26");
+        else
+            fputs("Exits: the history has too few years of new plans to say; the scenario's "
+                  "cessation is kept.\n\n", g);
+        if (k.nfrozen)
+            fprintf(g, "%d demand mitigation%s held at the effect in force in %s while fitting: "
+                       "the history already shows it, so only what comes later counts as a saving.\n\n",
+                    k.nfrozen, k.nfrozen == 1 ? " was" : "s were", la);
+        fputs("| Year | EHCPs | P10 | P90 | New plans | Growth of new plans | sd |\n"
+              "|---|---:|---:|---:|---:|---:|---:|\n", g);
+        for (int t = 0; t < m->years; t++) {
+            char l[8];
+            hnb_year_label(k.start + t, l);
+            double p10, p90;
+            trend_band(&k.tr, k.gap + t, &p10, &p90);
+            if (k.gap + t == 0) p10 = p90 = r->ehcps[0];
+            fprintf(g, "| %s | %.0f | %.0f | %.0f | %.0f |", l, r->ehcps[t], p10, p90, r->new_plans[t]);
+            if (t) fprintf(g, " %+.1f%% | %.1f%% |\n", 100 * k.g[t], 100 * k.gsd[t]);
+            else fputs(" | |\n", g);
+        }
+        fprintf(g, "\nThe calibrated scenario: %s/calibrated.yaml (%d correlations of the trend%s). "
+                   "How well this method has forecast the past: hnb backtest.\n",
+                dir, k.ncorr, k.nkept ? ", and the scenario's own" : "");
+    }
+    if (!rc) rc = hnb_outset_commit(o, err);
+    hnb_outset_free(o);
+    if (!rc) {
+        char title[700], extra[64];
+        snprintf(title, sizeof title, "%s: EHCPs observed and forecast (P10-P90)", m->name);
+        snprintf(extra, sizeof extra, "last_fit=%d", k.origin);
+        chart(dir, "forecast.gp", "forecast", chart_text, title, extra, c->run.charts, err);
+    }
+    free(chart_text);
+    free(yaml);
+    free(p);
+    hnb_work_free(w);
+    hnb_result_free(r);
+    hnb_model_free(m);
+    calib_free(&k);
+    return rc;
+}
+
+/* ---- backtest ---- */
+
+enum { M_HNB, M_LAST, M_LIN5, M_CAGR3, M_N };
+static const char *const method_names[M_N] = {"hnb", "last value", "linear trend, last 5 years",
+                                             "compound growth, last 3 years"};
+
+typedef struct {
+    int origin, year, h;
+    double actual, f[M_N], p10, p90;
+} fold_row;
+
+static double median_of(double *v, int n)
+{
+    if (n == 0) return NAN;
+    gsl_sort(v, 1, (size_t)n);
+    return gsl_stats_median_from_sorted_data(v, 1, (size_t)n);
+}
+
+static int do_backtest(const char *file, const hnb_cli *c, const hnb_history *h, const int *origins,
+                       int norigins, int horizon, hnb_err *err)
+{
+    long draws = c->run.draws >= 0 ? c->run.draws : 2000;
+    fold_row *rows = xmalloc(sizeof(fold_row) * (size_t)(norigins * horizon + 1));
+    int nrows = 0, rc = 0;
+    for (int oi = 0; oi < norigins && !rc; oi++) {
+        int o = origins[oi];
+        if (!(stock_of(h, o) > 0)) {
+            rc = hnb_err_at(err, (hnb_mark){h->file, 1, 1}, "origin %d: the history has no EHCP stock for it", o);
+            break;
+        }
+        if (c->run.progress && !c->quiet) fprintf(stderr, "\rbacktest: origin %d (%d of %d)", o, oi + 1, norigins);
+        setlist extra = {0};
+        sets_add(&extra, "start_year=%d", o);
+        sets_add(&extra, "years=%d", horizon + 1);
+        sets_add(&extra, "mitigations=[]");
+        sets_add(&extra, "funding={grant: 0}");
+        sets_add(&extra, "other_expenditure=[]");
+        sets_add(&extra, "opening_deficit=0");
+        sets_add(&extra, "monte_carlo=~");
+        calib k;
+        rc = calibrate_core(file, c, &extra, h, o, &k, err);
+        hnb_model *m = NULL;
+        if (!rc) rc = load_with(file, c, &extra, &k.sets, &m, err);
+        if (!rc) {
+            double *p = xmalloc(sizeof(double) * (size_t)(m->nparams + 1));
+            hnb_model_central(m, p);
+            hnb_work *w = hnb_work_create(m);
+            hnb_result *r = hnb_result_create(m);
+            hnb_project(m, p, w, r, 0);
+            hnb_mc *mc = NULL;
+            if (draws > 0) {
+                hnb_mc_opts mo = {draws, c->run.seed >= 0 ? (unsigned long)c->run.seed : 1,
+                                  c->run.method >= 0 ? (hnb_method)c->run.method : HNB_METHOD_RANDOM,
+                                  c->run.threads > 0 ? c->run.threads : (int)sysconf(_SC_NPROCESSORS_ONLN), 0, 0};
+                rc = hnb_mc_run(m, &mo, &mc, err);
+            }
+            double stock[HNB_TREND_MAXOBS + 1];
+            int n = stock_run(h, o, stock, HNB_TREND_MAXOBS + 1);
+            for (int t = 1; t <= horizon && !rc; t++) {
+                double a = stock_of(h, o + t);
+                if (isnan(a)) continue;
+                fold_row *fr = &rows[nrows++];
+                fr->origin = o, fr->year = o + t, fr->h = t, fr->actual = a;
+                fr->f[M_HNB] = r->ehcps[t];
+                fr->f[M_LAST] = hnb_baseline_last(stock, n, t);
+                fr->f[M_LIN5] = hnb_baseline_linear5(stock, n, t);
+                fr->f[M_CAGR3] = hnb_baseline_cagr3(stock, n, t);
+                fr->p10 = fr->p90 = NAN;
+                if (mc) {
+                    const double *q = &mc->pct[((size_t)HNB_MC_EHCPS * m->years + t) * HNB_MC_NQ];
+                    fr->p10 = q[1];
+                    fr->p90 = q[5];
+                }
+            }
+            if (mc) hnb_mc_free(mc);
+            free(p);
+            hnb_work_free(w);
+            hnb_result_free(r);
+            hnb_model_free(m);
+        }
+        if (!rc) calib_free(&k);
+        sets_free(&extra);
+    }
+    if (c->run.progress && !c->quiet) fputc('\n', stderr);
+    /* the scores */
+    double med[M_N], mean[M_N], bias[M_N];
+    int inside = 0, banded = 0, nfolds = 0, beat = 0;
+    double *v = xmalloc(sizeof(double) * (size_t)(nrows + 1));
+    for (int mth = 0; mth < M_N && !rc; mth++) {
+        int n = 0;
+        double s = 0;
+        for (int i = 0; i < nrows; i++)
+            if (!isnan(rows[i].f[mth])) {
+                double e = fabs(rows[i].f[mth] - rows[i].actual) / rows[i].actual;
+                v[n++] = 100 * e, s += 100 * e;
+            }
+        med[mth] = median_of(v, n);
+        mean[mth] = n ? s / n : NAN;
+        n = 0;
+        for (int i = 0; i < nrows; i++)
+            if (!isnan(rows[i].f[mth])) v[n++] = 100 * (rows[i].f[mth] - rows[i].actual) / rows[i].actual;
+        bias[mth] = median_of(v, n);
+    }
+    for (int i = 0; i < nrows && !rc; i++)
+        if (!isnan(rows[i].p10)) banded++, inside += rows[i].actual >= rows[i].p10 && rows[i].actual <= rows[i].p90;
+    /* a fold beats the baselines when its mean absolute error is below each one's */
+    for (int oi = 0; oi < norigins && !rc; oi++) {
+        double e[M_N] = {0};
+        int n = 0, ok = 1;
+        for (int i = 0; i < nrows; i++)
+            if (rows[i].origin == origins[oi]) {
+                n++;
+                for (int mth = 0; mth < M_N; mth++) {
+                    if (isnan(rows[i].f[mth])) ok = 0;
+                    e[mth] += fabs(rows[i].f[mth] - rows[i].actual);
+                }
+            }
+        if (!n || !ok) continue;
+        nfolds++;
+        beat += e[M_HNB] < e[M_LAST] && e[M_HNB] < e[M_LIN5] && e[M_HNB] < e[M_CAGR3];
+    }
+    free(v);
+    char dir[4096];
+    out_dir(c, file, "backtest", dir, sizeof dir);
+    hnb_outset *o = rc ? NULL : hnb_outset_create(dir, err);
+    if (!rc && !o) rc = HNB_EFAIL;
+    FILE *f = NULL;
+    if (!rc && !(f = hnb_outset_open(o, "backtest.csv", err))) rc = HNB_EFAIL;
+    if (!rc) {
+        fputs("origin,year,label,horizon,actual,forecast,p10,p90,inside,last_value,linear_trend_5y,"
+              "compound_growth_3y\n", f);
+        for (int i = 0; i < nrows; i++) {
+            const fold_row *fr = &rows[i];
+            char l[8];
+            hnb_year_label(fr->year, l);
+            fprintf(f, "%d,%d,%s,%d,%.3f,%.3f,", fr->origin, fr->year, l, fr->h, fr->actual, fr->f[M_HNB]);
+            if (!isnan(fr->p10))
+                fprintf(f, "%.3f,%.3f,%d,", fr->p10, fr->p90, fr->actual >= fr->p10 && fr->actual <= fr->p90);
+            else
+                fputs(",,,", f);
+            for (int mth = M_LAST; mth < M_N; mth++) {
+                if (!isnan(fr->f[mth])) fprintf(f, "%.3f", fr->f[mth]);
+                fputc(mth + 1 < M_N ? ',' : '\n', f);
+            }
+        }
+    }
+    FILE *md = NULL;
+    if (!rc && !(md = hnb_outset_open(o, "backtest.md", err))) rc = HNB_EFAIL;
+    FILE *outs[2] = {md, c->quiet ? NULL : stdout};
+    int best = M_LAST;
+    for (int mth = M_LAST; mth < M_N; mth++)
+        if (!isnan(med[mth]) && (isnan(med[best]) || med[mth] < med[best])) best = mth;
+    for (int j = 0; j < 2 && !rc; j++) {
+        FILE *g = outs[j];
+        if (!g) continue;
+        fprintf(g, "# Backtest of %s against %s\n\n", file, h->file);
+        fprintf(g, "%d origin%s, each forecasting up to %d year%s ahead: %d forecasts of the EHCP "
+                   "stock compared with what happened.\n\n",
+                norigins, norigins == 1 ? "" : "s", horizon, horizon == 1 ? "" : "s", nrows);
+        if (nrows && !isnan(med[best])) {
+            if (med[M_HNB] < med[best])
+                fprintf(g, "**hnb beat every naive baseline**: its median error was %.1f%%, against "
+                           "%.1f%% for the best baseline (%s).",
+                        med[M_HNB], med[best], method_names[best]);
+            else
+                fprintf(g, "**hnb did not beat the best naive baseline** here: its median error was "
+                           "%.1f%%, against %.1f%% for %s.",
+                        med[M_HNB], med[best], method_names[best]);
+            if (nfolds) fprintf(g, " It beat all three in %d of %d origins.", beat, nfolds);
+            fputs("\n", g);
+        }
+        if (banded)
+            fprintf(g, "\nThe actual fell inside hnb's P10-P90 band in %d of %d years (%.0f%%; honest "
+                       "bands hold about 80%%).\n",
+                    inside, banded, 100.0 * inside / banded);
+        fputs("\n| Method | Median error | Mean error | Median bias | Inside P10-P90 |\n"
+              "|---|---:|---:|---:|---:|\n", g);
+        for (int mth = 0; mth < M_N; mth++) {
+            fprintf(g, "| %s | %.2f%% | %.2f%% | %+.2f%% |", method_names[mth], med[mth], mean[mth], bias[mth]);
+            if (mth == M_HNB && banded) fprintf(g, " %.0f%% |\n", 100.0 * inside / banded);
+            else fputs(" no band |\n", g);
+        }
+        fputs("\nError: |forecast - actual| / actual. Bias: (forecast - actual) / actual, positive "
+              "when the forecast ran high.\n\n", g);
+        fputs("| Origin | Year | Actual | hnb | P10 | P90 | Last value | Linear 5y | Growth 3y |\n"
+              "|---|---|---:|---:|---:|---:|---:|---:|---:|\n", g);
+        for (int i = 0; i < nrows; i++) {
+            const fold_row *fr = &rows[i];
+            char lo[8], ly[8];
+            hnb_year_label(fr->origin, lo);
+            hnb_year_label(fr->year, ly);
+            fprintf(g, "| %s | %s | %.0f | %.0f (%+.1f%%) |", lo, ly, fr->actual, fr->f[M_HNB],
+                    100 * (fr->f[M_HNB] - fr->actual) / fr->actual);
+            if (!isnan(fr->p10)) fprintf(g, " %.0f | %.0f |", fr->p10, fr->p90);
+            else fputs(" | |", g);
+            for (int mth = M_LAST; mth < M_N; mth++)
+                if (isnan(fr->f[mth])) fputs(" |", g);
+                else fprintf(g, " %.0f (%+.1f%%) |", fr->f[mth], 100 * (fr->f[mth] - fr->actual) / fr->actual);
+            fputc('\n', g);
+        }
+    }
+    if (!rc) rc = hnb_outset_commit(o, err);
+    hnb_outset_free(o);
+    if (!rc && nrows) {
+        /* chart: median error by horizon, each method */
+        char *text = NULL;
+        size_t len = 0;
+        FILE *cd = open_memstream(&text, &len);
+        if (!cd) xmalloc(SIZE_MAX);
+        fputs("horizon,hnb,last_value,linear_trend_5y,compound_growth_3y\n", cd);
+        double *e = xmalloc(sizeof(double) * (size_t)(nrows + 1));
+        for (int hz = 1; hz <= horizon; hz++) {
+            fprintf(cd, "%d", hz);
+            for (int mth = 0; mth < M_N; mth++) {
+                int n = 0;
+                for (int i = 0; i < nrows; i++)
+                    if (rows[i].h == hz && !isnan(rows[i].f[mth]))
+                        e[n++] = 100 * fabs(rows[i].f[mth] - rows[i].actual) / rows[i].actual;
+                double mv = median_of(e, n);
+                if (isnan(mv)) fputs(",", cd);
+                else fprintf(cd, ",%.4f", mv);
+            }
+            fputc('\n', cd);
+        }
+        free(e);
+        fclose(cd);
+        char title[700];
+        snprintf(title, sizeof title, "%s: median forecast error by years ahead", file);
+        chart(dir, "backtest.gp", "backtest", text, title, "", c->run.charts, err);
+        free(text);
+    }
+    free(rows);
+    return rc;
 }
 
 static int cmd_fit(int argc, char **argv, int backtest)
 {
     static const struct option longs[] = {{"history", required_argument, 0, 4001},
                                           {"fit", required_argument, 0, 4002},
-                                          {"holdout", required_argument, 0, 4003},
+                                          {"origins", required_argument, 0, 4003},
+                                          {"horizon", required_argument, 0, 4004},
                                           {"help", no_argument, 0, 'h'},
                                           HNB_CLI_LONGS,
                                           {0, 0, 0, 0}};
@@ -494,10 +1173,8 @@ static int cmd_fit(int argc, char **argv, int backtest)
     hnb_cli c;
     hnb_cli_init(&c);
     hnb_cli_warn_once();
-    fitctx fc;
-    memset(&fc, 0, sizeof fc);
-    const char *history = NULL;
-    int holdout = 0, opt;
+    const char *history = NULL, *origin_spec = NULL;
+    int horizon = 3, opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, HNB_CLI_SHORT "h", longs, NULL)) != -1) {
         int r = hnb_cli_option(&c, opt, optarg, cmd);
@@ -510,25 +1187,26 @@ static int cmd_fit(int argc, char **argv, int backtest)
         } else if (opt == 4001) {
             history = optarg;
         } else if (opt == 4002) {
-            if (parse_fit(optarg, &fc)) {
-                fprintf(stderr, "hnb %s: --fit: expected PATH[,PATH...] (at most %d)\n", cmd, MAX_FIT);
-                goto bad;
-            }
+            fprintf(stderr, "hnb %s: --fit is gone: the method now fits the EHCP stock's own trend, "
+                            "new plans and cessation together (see hnb %s --help)\n", cmd, cmd);
+            goto bad;
         } else if (opt == 4003 && backtest) {
+            origin_spec = optarg;
+        } else if (opt == 4004 && backtest) {
             char *end;
-            holdout = (int)strtol(optarg, &end, 10);
-            if (*end || holdout < 1) {
-                fprintf(stderr, "hnb backtest: --holdout: expected a whole number of years, at least 1\n");
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 1 || v > 20) {
+                fprintf(stderr, "hnb backtest: --horizon: expected a whole number of years from 1 to 20\n");
                 goto bad;
             }
+            horizon = (int)v;
         } else {
             usage_cal(stderr, backtest);
             goto bad;
         }
     }
-    if (optind != argc - 1 || !history || fc.nfit == 0 || (backtest && holdout < 1)) {
-        fprintf(stderr, "hnb %s: expected SCENARIO, --history FILE, --fit PATHS%s\n", cmd,
-                backtest ? " and --holdout K" : "");
+    if (optind != argc - 1 || !history) {
+        fprintf(stderr, "hnb %s: expected SCENARIO and --history FILE\n", cmd);
         usage_cal(stderr, backtest);
         goto bad;
     }
@@ -537,259 +1215,47 @@ static int cmd_fit(int argc, char **argv, int backtest)
     hnb_history h;
     int rc = hnb_history_load(history, &h, &err);
     if (rc) {
-        free_fit(&fc);
         hnb_cli_free(&c);
         return hnb_cli_report(&err);
     }
-    fc.file = file;
-    fc.c = &c;
-    fc.h = &h;
-    fc.err = &err;
-    fc.years = h.last_year - h.first_year + 1;
-    fc.last_fit_year = h.last_year - holdout;
-    if (backtest && fc.last_fit_year <= h.first_year) {
-        fprintf(stderr, "hnb backtest: --holdout %d leaves no years to fit (%d to %d)\n", holdout,
-                h.first_year, h.last_year);
-        hnb_history_free(&h);
-        free_fit(&fc);
-        hnb_cli_free(&c);
-        return 2;
-    }
-    fit_result res;
-    memset(&res, 0, sizeof res);
-    rc = setup(&fc);
-    if (!rc) rc = run_fit(&fc, &res);
-    if (rc) {
-        hnb_history_free(&h);
-        free_fit(&fc);
-        hnb_cli_free(&c);
-        return hnb_cli_report(&err);
-    }
-    /* the fitted run over the whole history, and the scenario's own run */
-    double *fitted = calloc((size_t)fc.nobs + 1, sizeof(double));
-    double *before = calloc((size_t)fc.nobs + 1, sizeof(double));
-    if (!fitted || !before) abort();
-    rc = evaluate(&fc, res.x, fc.years, fitted);
-    if (!rc) rc = evaluate(&fc, res.x0, fc.years, before);
-    /* goodness of fit: R^2 of the council's stock */
-    double ss = 0, st = 0, mean = 0;
-    int ns = 0;
-    for (int i = 0; i < fc.nobs; i++)
-        if (fc.obs[i].series == HNB_H_EHCPS && fc.obs[i].setting < 0 &&
-            h.first_year + fc.obs[i].t <= fc.last_fit_year)
-            mean += fc.obs[i].obs, ns++;
-    mean = ns ? mean / ns : 0;
-    for (int i = 0; i < fc.nobs; i++)
-        if (fc.obs[i].series == HNB_H_EHCPS && fc.obs[i].setting < 0 &&
-            h.first_year + fc.obs[i].t <= fc.last_fit_year) {
-            ss += (fitted[i] - fc.obs[i].obs) * (fitted[i] - fc.obs[i].obs);
-            st += (fc.obs[i].obs - mean) * (fc.obs[i].obs - mean);
-        }
-    res.r2_stock = st > 0 ? 1 - ss / st : 0;
-
-    /* backtest: errors of the held-out years, and band coverage with draws */
-    double mape = 0, bias = 0;
-    int nheld = 0, inside = 0, banded = 0;
-    double *p10 = calloc((size_t)fc.nobs + 1, sizeof(double)), *p90 = calloc((size_t)fc.nobs + 1, sizeof(double));
-    if (!p10 || !p90) abort();
-    long draws = c.run.draws;
-    if (!rc && backtest && draws > 0) {
-        hnb_model *m;
-        rc = load_at(&fc, res.x, fc.years, &m);
-        if (!rc) {
-            hnb_mc *mc;
-            hnb_mc_opts mo = {draws, c.run.seed >= 0 ? (unsigned long)c.run.seed : 1,
-                              c.run.method >= 0 ? (hnb_method)c.run.method : HNB_METHOD_RANDOM,
-                              c.run.threads > 0 ? c.run.threads : (int)sysconf(_SC_NPROCESSORS_ONLN), 0, 0};
-            rc = hnb_mc_run(m, &mo, &mc, &err);
-            if (!rc) {
-                for (int i = 0; i < fc.nobs; i++) {
-                    const observation *ob = &fc.obs[i];
-                    int metric = ob->series == HNB_H_EHCPS && ob->setting < 0 ? HNB_MC_EHCPS
-                                 : ob->series == HNB_H_EXPENDITURE          ? HNB_MC_EXPENDITURE
-                                                                            : -1;
-                    if (metric < 0) {
-                        p10[i] = p90[i] = NAN;
-                        continue;
-                    }
-                    const double *q = &mc->pct[((size_t)metric * m->years + ob->t) * HNB_MC_NQ];
-                    p10[i] = q[1];
-                    p90[i] = q[5];
-                }
-                hnb_mc_free(mc);
-            }
-            hnb_model_free(m);
-        }
-    }
-    for (int i = 0; i < fc.nobs && backtest && !rc; i++) {
-        if (h.first_year + fc.obs[i].t <= fc.last_fit_year) continue;
-        double e = (fitted[i] - fc.obs[i].obs) / fc.obs[i].obs;
-        mape += fabs(e);
-        bias += e;
-        nheld++;
-        if (draws > 0 && !isnan(p10[i])) {
-            banded++;
-            inside += fc.obs[i].obs >= p10[i] && fc.obs[i].obs <= p90[i];
-        }
-    }
-    if (nheld) mape = 100 * mape / nheld, bias = 100 * bias / nheld;
-
-    char dir[4096];
-    if (c.outdir) {
-        snprintf(dir, sizeof dir, "%s", c.outdir);
+    if (!backtest) {
+        rc = do_calibrate(file, &c, &h, &err);
     } else {
-        char stem[1024];
-        hnb_file_stem(file, stem, sizeof stem);
-        snprintf(dir, sizeof dir, "out/%s-%s", stem, backtest ? "backtest" : "calibration");
-    }
-    hnb_outset *o = rc ? NULL : hnb_outset_create(dir, &err);
-    if (!rc && !o) rc = HNB_EFAIL;
-    FILE *f = NULL;
-    if (!rc && !(f = hnb_outset_open(o, backtest ? "backtest.csv" : "residuals.csv", &err))) rc = HNB_EFAIL;
-    if (!rc) {
-        fputs(backtest ? "year,label,series,setting,observed,forecast,error,error_pct,held_out,p10,p90\n"
-                       : "year,label,series,setting,observed,fitted,residual_pct,scenario_before\n",
-              f);
-        for (int i = 0; i < fc.nobs; i++) {
-            const observation *ob = &fc.obs[i];
-            int y = h.first_year + ob->t;
-            char l[8];
-            hnb_year_label(y, l);
-            fprintf(f, "%d,%s,%s,", y, l, hnb_history_series[ob->series]);
-            if (ob->setting >= 0) {
-                hnb_model *m;
-                if (load_at(&fc, NULL, fc.years, &m) == HNB_OK) {
-                    hnb_csv_field(f, m->settings[ob->setting].id);
-                    hnb_model_free(m);
+        int origins[200], n = 0;
+        if (origin_spec) {
+            n = parse_origins(origin_spec, origins, 200);
+            if (n < 0) {
+                fprintf(stderr, "hnb backtest: --origins: expected FIRST:LAST or YEAR,YEAR,... (years of the history)\n");
+                hnb_history_free(&h);
+                hnb_cli_free(&c);
+                return 2;
+            }
+            for (int i = 0; i < n; i++)
+                if (origins[i] < h.first_year + 2 || origins[i] >= h.last_year) {
+                    fprintf(stderr, "hnb backtest: --origins: %d needs at least 3 years of history up to it "
+                                    "and one after (the history runs %d to %d)\n",
+                            origins[i], h.first_year, h.last_year);
+                    hnb_history_free(&h);
+                    hnb_cli_free(&c);
+                    return 2;
                 }
-            }
-            if (backtest)
-                fprintf(f, ",%.3f,%.3f,%.3f,%.4f,%d,", ob->obs, fitted[i], fitted[i] - ob->obs,
-                        100 * (fitted[i] - ob->obs) / ob->obs, y > fc.last_fit_year);
-            else
-                fprintf(f, ",%.3f,%.3f,%.4f,%.3f", ob->obs, fitted[i],
-                        100 * (fitted[i] - ob->obs) / ob->obs, before[i]);
-            if (backtest) {
-                if (draws > 0 && !isnan(p10[i])) fprintf(f, "%.3f,%.3f", p10[i], p90[i]);
-                else fputc(',', f);
-            }
-            fputc('\n', f);
-        }
-    }
-    if (!rc && !backtest) {
-        FILE *cf = hnb_outset_open(o, "calibration.csv", &err);
-        if (!cf) rc = HNB_EFAIL;
-        else {
-            fputs("parameter,initial,fitted,std_error\n", cf);
-            for (int k = 0; k < fc.nfit; k++) {
-                hnb_csv_field(cf, fc.fit[k]);
-                fprintf(cf, ",%.10g,%.10g,%.6g\n", res.x0[k], res.x[k], res.se[k]);
-            }
-        }
-        if (!rc) rc = write_calibrated(dir, file, &fc, &res, o, &err);
-    }
-    FILE *md = NULL;
-    if (!rc && !(md = hnb_outset_open(o, backtest ? "backtest.md" : "calibration.md", &err))) rc = HNB_EFAIL;
-    /* the report, to the file and to the screen */
-    FILE *outs[2] = {md, c.quiet ? NULL : stdout};
-    for (int k = 0; k < 2 && !rc; k++) {
-        FILE *g = outs[k];
-        if (!g) continue;
-        if (k == 1) fputc('\n', g);
-        fprintf(g, "# %s of %s against %s\n\n", backtest ? "Backtest" : "Calibration", file, h.file);
-        fprintf(g, "Fitted on %d to %d (%d observations, %d values, %d iterations, %ld projections).\n\n",
-                h.first_year, fc.last_fit_year, res.n, res.p, res.iterations, fc.evals);
-        fprintf(g, "| Value | Scenario | Fitted | Standard error |\n|---|---:|---:|---:|\n");
-        int bounded = 0;
-        for (int j = 0; j < fc.nfit; j++) {
-            /* A value held at the edge of its range (a rate at 0) has no
-             * slope there, so no standard error: say so rather than print 0. */
-            int at_bound = fc.range[j] != HNB_RANGE_ANY &&
-                           (res.x[j] == 0 || (fc.range[j] == HNB_RANGE_UNIT && res.x[j] == 1));
-            bounded |= at_bound;
-            if (at_bound)
-                fprintf(g, "| %s | %.6g | %.6g | at its bound |\n", fc.fit[j], res.x0[j], res.x[j]);
-            else
-                fprintf(g, "| %s | %.6g | %.6g | %.3g |\n", fc.fit[j], res.x0[j], res.x[j], res.se[j]);
-        }
-        if (bounded)
-            fprintf(g, "\nA value at its bound is as far as its range allows: the history pulls it "
-                       "beyond (a rate below 0 or above 1), which says the model misses something "
-                       "the data shows; fit it with other values, or hold it fixed.\n");
-        fprintf(g, "\nGoodness of fit: root mean square relative residual %.2f%%; R² of the EHCP "
-                   "stock %.4f.\n",
-                res.rms_pct, res.r2_stock);
-        if (backtest) {
-            fprintf(g, "\nHeld out: the last %d year%s (%d observations). Mean absolute percentage "
-                       "error %.2f%%, bias %+.2f%% (positive: the forecast ran high).\n",
-                    holdout, holdout == 1 ? "" : "s", nheld, mape, bias);
-            if (draws > 0 && banded)
-                fprintf(g, "With %ld draws, %d of %d held-out actuals (%.0f%%) fell inside the "
-                           "P10-P90 band; honest bands catch about 80%%.\n",
-                        draws, inside, banded, 100.0 * inside / banded);
-            fprintf(g, "\n| Year | Series | Observed | Forecast | Error | Error %% |\n|---|---|---:|---:|---:|---:|\n");
-            for (int i = 0; i < fc.nobs; i++) {
-                if (h.first_year + fc.obs[i].t <= fc.last_fit_year) continue;
-                char l[8];
-                hnb_year_label(h.first_year + fc.obs[i].t, l);
-                fprintf(g, "| %s | %s | %.1f | %.1f | %+.1f | %+.2f%% |\n", l,
-                        hnb_history_series[fc.obs[i].series], fc.obs[i].obs, fitted[i],
-                        fitted[i] - fc.obs[i].obs, 100 * (fitted[i] - fc.obs[i].obs) / fc.obs[i].obs);
-            }
         } else {
-            fprintf(g, "\n| Year | Series | Observed | Fitted | Residual |\n|---|---|---:|---:|---:|\n");
-            for (int i = 0; i < fc.nobs; i++) {
-                char l[8];
-                hnb_year_label(h.first_year + fc.obs[i].t, l);
-                fprintf(g, "| %s | %s | %.1f | %.1f | %+.2f%% |\n", l,
-                        hnb_history_series[fc.obs[i].series], fc.obs[i].obs, fitted[i],
-                        100 * (fitted[i] - fc.obs[i].obs) / fc.obs[i].obs);
-            }
-            fprintf(g, "\nThe calibrated scenario: %s/calibrated.yaml\n", dir);
-        }
-    }
-    if (!rc) rc = hnb_outset_commit(o, &err);
-    hnb_outset_free(o);
-    /* chart: observed and fitted EHCPs */
-    if (!rc && c.run.charts) {
-        char cdir[4200], data[4300], base[4300], title[700], extra[64];
-        snprintf(cdir, sizeof cdir, "%s/charts", dir);
-        const char *plots = hnb_plot_dir();
-        if (plots && hnb_mkdirs(cdir, &err) == HNB_OK) {
-            snprintf(data, sizeof data, "%s/%s.csv", cdir, backtest ? "backtest" : "calibration");
-            FILE *g = fopen(data, "w");
-            if (g) {
-                fputs("year,label,observed,fitted,held_out\n", g);
-                for (int i = 0; i < fc.nobs; i++) {
-                    if (fc.obs[i].series != HNB_H_EHCPS || fc.obs[i].setting >= 0) continue;
-                    char l[8];
-                    int y = h.first_year + fc.obs[i].t;
-                    hnb_year_label(y, l);
-                    fprintf(g, "%d,%s,%.3f,%.3f,%d\n", y, l, fc.obs[i].obs, fitted[i],
-                            y > fc.last_fit_year);
-                }
-                fclose(g);
-                char script[4200];
-                snprintf(script, sizeof script, "%s/calibration.gp", plots);
-                snprintf(base, sizeof base, "%s/%s", cdir, backtest ? "backtest" : "calibration");
-                snprintf(title, sizeof title, "%s: EHCPs, observed and %s", file,
-                         backtest ? "forecast" : "fitted");
-                snprintf(extra, sizeof extra, "last_fit=%d", fc.last_fit_year);
-                if (access(script, R_OK) == 0) hnb_plot_draw(script, data, base, title, extra, c.run.charts);
+            for (int y = h.first_year + 4; y < h.last_year && n < 200; y++) origins[n++] = y;
+            if (!n) {
+                fprintf(stderr, "hnb backtest: the history (%d to %d) is too short: origins need 5 years "
+                                "before them and one after (or give --origins)\n", h.first_year, h.last_year);
+                hnb_history_free(&h);
+                hnb_cli_free(&c);
+                return 2;
             }
         }
+        rc = do_backtest(file, &c, &h, origins, n, horizon, &err);
     }
-    free(fitted);
-    free(before);
-    free(p10);
-    free(p90);
     hnb_history_free(&h);
-    free_fit(&fc);
     hnb_cli_free(&c);
     if (rc) return hnb_cli_report(&err);
     return 0;
 bad:
-    free_fit(&fc);
     hnb_cli_free(&c);
     return 2;
 }

@@ -1,164 +1,194 @@
-/* test_calibrate.c - hnb calibrate and backtest: histories generated from
- * known parameters are fitted back to them; a confounded pair is refused; a
- * backtest on the model's own history has no error; the calibrated scenario
- * reproduces the fitted series. */
+/* test_calibrate.c - hnb calibrate and backtest: the calibrated scenario
+ * starts from the trend's stock and follows it, with exits fitted to the
+ * history's flows; it runs as written and its Monte Carlo band is the
+ * trend's; a demand mitigation already in force is not counted twice; the
+ * backtest's baselines are worked by hand; bad input is refused. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "helpers.h"
+#include "hnb/forecast.h"
 #include "hnb/history.h"
 
-/* the shared shell helper of helpers.c, under short names */
 #define out th_out
 #define sh th_sh
 
-/* One setting; the file's own guesses (growth 0%, cessation 10%) are not
- * the truth the history is made from. */
+/* One setting, every plan aged 5-15, so that no plan reaches 26 within a
+ * year and the projection's exits are cessation.rate alone. Starts in
+ * 2024, a year after the history below ends. */
 #define SIMPLE                                                                                 \
-    "hnb: 1\nname: simple\nstart_year: 2012\nyears: 12\nfunding: {grant: 0}\n"                \
+    "hnb: 1\nname: simple\nstart_year: 2024\nyears: 5\nfunding: {grant: 0}\n"                 \
     "settings: [{id: all, cost: 10000}]\n"                                                     \
     "population: {total: 2000, mix: {all: 1}, age_profile: {\"5-15\": 1}}\n"                  \
-    "new_plans: {count: 300, growth: 0%, age_profile: {\"4-6\": 1}, mix: {all: 1}}\n"         \
-    "cessation: {rate: 10%}\n"
+    "new_plans: {count: 300, growth: 0%, age_profile: {\"5-6\": 1}, mix: {all: 1}}\n"         \
+    "cessation: {rate: 3%}\n"
 
-/* Write the history the model gives with growth G and cessation C, each
- * observation multiplied by (1 + noise * s_i), s_i a fixed +-1 pattern. */
-static const char *make_history(const char *name, double g, double c, double noise)
+/* Stock 2012-2023 growing 6% a year with a fixed +-0.5% pattern, and new
+ * plans such that exactly 10% of each year's opening stock ends:
+ * new = stock_t - 0.9 stock_{t-1}. */
+static const char *history(const char *name, double *stock)
 {
-    const char *scen = th_write("truth.yaml", SIMPLE);
-    char s1[64], s2[64];
-    snprintf(s1, sizeof s1, "new_plans.growth=%.17g", g);
-    snprintf(s2, sizeof s2, "cessation.rate=%.17g", c);
-    const char *sets[2] = {s1, s2};
-    hnb_err err;
-    hnb_model *m = NULL;
-    cr_assert_eq(hnb_model_load(scen, sets, 2, &m, &err), 0, "%s", err.msg);
-    hnb_result *r = th_run(m);
-    char text[8192];
+    char text[4096];
     size_t w = (size_t)snprintf(text, sizeof text, "year,ehcps,new_plans\n");
-    for (int t = 0; t < m->years; t++) {
-        double s = (t * 7 % 3) - 1; /* -1, 0, 1, ... */
-        w += (size_t)snprintf(text + w, sizeof text - w, "%d,%.6f,%.6f\n", 2012 + t,
-                              r->ehcps[t] * (t ? 1 + noise * s : 1), r->new_plans[t] * (1 - noise * s));
+    for (int t = 0; t < 12; t++) {
+        stock[t] = 2000 * exp(0.06 * t + 0.005 * ((t * 7) % 3 - 1));
+        if (t) w += (size_t)snprintf(text + w, sizeof text - w, "%d,%.6f,%.6f\n", 2012 + t, stock[t],
+                                     stock[t] - 0.9 * stock[t - 1]);
+        else w += (size_t)snprintf(text + w, sizeof text - w, "%d,%.6f,\n", 2012, stock[t]);
     }
-    th_done(m, r);
     return th_write(name, text);
 }
 
-static double fitted_value(const char *dir, const char *param)
+/* Column COL (0-based) of the row of projection.csv or montecarlo.csv
+ * whose first field is YEAR (and, for montecarlo.csv, metric ehcps). */
+static double csv_value(const char *path, int year, const char *metric, int col)
 {
-    char path[1024], line[512];
-    snprintf(path, sizeof path, "%s/calibration.csv", dir);
     FILE *f = fopen(path, "r");
-    cr_assert_not_null(f, "%s", out);
+    cr_assert_not_null(f, "%s", path);
+    char line[1024];
     double v = NAN;
-    while (fgets(line, sizeof line, f))
-        if (!strncmp(line, param, strlen(param)) && line[strlen(param)] == ',') {
-            double init, fit;
-            sscanf(line + strlen(param) + 1, "%lf,%lf", &init, &fit);
-            v = fit;
-        }
+    while (fgets(line, sizeof line, f)) {
+        if (atoi(line) != year) continue;
+        if (metric && !strstr(line, metric)) continue;
+        char *p = line;
+        for (int c = 0; c < col && p; c++) p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL;
+        if (p) v = strtod(p, NULL);
+        break;
+    }
     fclose(f);
     return v;
 }
 
-Test(calibrate, recovers_known_parameters_exactly_and_with_noise)
+static double cal_value(const char *dir, const char *name)
 {
-    const char *scen = th_write("simple.yaml", SIMPLE);
-    const char *hist = make_history("exact.csv", 0.04, 0.05, 0);
-    char dir[600];
-    snprintf(dir, sizeof dir, "%s.cal", hist);
-    cr_assert_eq(sh("%s calibrate %s --history %s --fit new_plans.growth,cessation.rate -o %s "
-                    "--no-charts",
-                    getenv("HNB_BIN"), scen, hist, dir),
-                 0, "%s", out);
-    /* the exact history: back to the truth within 1e-6 */
-    cr_assert_float_eq(fitted_value(dir, "new_plans.growth"), 0.04, 1e-6, "%s", out);
-    cr_assert_float_eq(fitted_value(dir, "cessation.rate"), 0.05, 1e-6, "%s", out);
-    cr_assert(strstr(out, "R² of the EHCP stock 1.0000") != NULL, "%s", out);
-
-    /* +-1% noise on every observation: within 0.005 of the truth */
-    hist = make_history("noisy.csv", 0.04, 0.05, 0.01);
-    snprintf(dir, sizeof dir, "%s.cal", hist);
-    cr_assert_eq(sh("%s calibrate %s --history %s --fit new_plans.growth,cessation.rate -o %s "
-                    "--no-charts",
-                    getenv("HNB_BIN"), scen, hist, dir),
-                 0, "%s", out);
-    cr_assert_float_eq(fitted_value(dir, "new_plans.growth"), 0.04, 0.005, "%s", out);
-    cr_assert_float_eq(fitted_value(dir, "cessation.rate"), 0.05, 0.005, "%s", out);
-}
-
-/* The calibrated scenario extends the original with the fitted values and
- * reproduces the fitted series when run. */
-Test(calibrate, calibrated_scenario_runs_and_reproduces_the_fit)
-{
-    const char *scen = th_write("simple2.yaml", SIMPLE);
-    const char *hist = make_history("exact2.csv", 0.06, 0.04, 0);
-    char dir[600];
-    snprintf(dir, sizeof dir, "%s.cal", hist);
-    cr_assert_eq(sh("%s calibrate %s --history %s --fit new_plans.growth,cessation.rate -o %s -q "
-                    "--no-charts",
-                    getenv("HNB_BIN"), scen, hist, dir),
-                 0, "%s", out);
-    cr_assert_eq(sh("%s run %s/calibrated.yaml -o %s/run -q --no-charts", getenv("HNB_BIN"), dir, dir),
-                 0, "%s", out);
-    /* the history's last stock, from the model with the true values */
-    hnb_history h;
-    hnb_err err;
-    cr_assert_eq(hnb_history_load(hist, &h, &err), 0);
-    double last = h.rows[h.nrows - 1].v[0];
-    hnb_history_free(&h);
-    char path[700], line[512];
-    snprintf(path, sizeof path, "%s/run/projection.csv", dir);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/calibration.csv", dir);
     FILE *f = fopen(path, "r");
     cr_assert_not_null(f);
-    double ehcps = 0;
+    char line[512];
+    double v = NAN;
     while (fgets(line, sizeof line, f))
-        if (!strncmp(line, "2023,", 5)) sscanf(line + 13, "%lf", &ehcps);
+        if (!strncmp(line, name, strlen(name)) && line[strlen(name)] == ',')
+            v = strtod(line + strlen(name) + 1, NULL);
     fclose(f);
-    cr_assert_float_eq(ehcps, last, 1e-3, "run %g vs history %g", ehcps, last);
+    return v;
 }
 
-/* Two settings always holding the same number of plans: with only
- * expenditure observed, their two costs cannot be told apart. */
-Test(calibrate, a_confounded_pair_is_refused)
+Test(calibrate, starts_from_the_trend_follows_it_and_runs_as_written)
 {
-    const char *scen = th_write("twin.yaml",
-                                "hnb: 1\nname: twin\nstart_year: 2015\nyears: 6\nfunding: {grant: 0}\n"
-                                "settings: [{id: a, cost: 1000}, {id: b, cost: 3000}]\n"
-                                "population: {total: 1000, mix: {a: 0.5, b: 0.5}, age_profile: {8: 1}}\n"
-                                "new_plans: {count: 100, age_profile: {5: 1}, mix: {a: 0.5, b: 0.5}}\n");
-    const char *hist = th_write("twin.csv", "year,ehcps,expenditure\n2015,1000,2000000\n2016,1100,"
-                                            "2300000\n2017,1200,2500000\n2018,1300,2700000\n");
-    int st = sh("%s calibrate %s --history %s --fit settings.a.cost,settings.b.cost --no-charts",
-                getenv("HNB_BIN"), scen, hist);
-    cr_assert_eq(st, 2, "%s", out);
-    cr_assert(strstr(out, "settings.a.cost and settings.b.cost are confounded") != NULL, "%s", out);
-    /* and a value no series depends on */
-    st = sh("%s calibrate %s --history %s --fit new_plans.growth,settings.a.cost --no-charts",
-            getenv("HNB_BIN"), scen, "/dev/null");
-    cr_assert_eq(st, 2, "%s", out);
-}
-
-Test(calibrate, backtest_on_the_models_own_history_has_no_error)
-{
-    const char *scen = th_write("simple3.yaml", SIMPLE);
-    const char *hist = make_history("exact3.csv", 0.05, 0.06, 0);
-    char dir[600];
-    snprintf(dir, sizeof dir, "%s.bt", hist);
-    cr_assert_eq(sh("%s backtest %s --history %s --fit new_plans.growth,cessation.rate --holdout 4 "
-                    "-o %s --no-charts",
-                    getenv("HNB_BIN"), scen, hist, dir),
+    double stock[12];
+    const char *hist = history("h1.csv", stock);
+    const char *scen = th_write("s1.yaml", SIMPLE);
+    char dir[600], path[700];
+    snprintf(dir, sizeof dir, "%s.cal", hist);
+    cr_assert_eq(sh("%s calibrate %s --history %s -o %s -q --no-charts", getenv("HNB_BIN"), scen, hist, dir),
                  0, "%s", out);
-    double mape = -1;
-    const char *at = strstr(out, "Mean absolute percentage error ");
-    cr_assert_not_null(at, "%s", out);
-    sscanf(at + strlen("Mean absolute percentage error "), "%lf", &mape);
-    cr_assert(mape >= 0 && mape < 1e-4, "MAPE %g: %s", mape, out);
+    /* exits: every plan is 5-15, so the projection's exits are the rate
+     * itself, and the history's are 10% a year */
+    cr_assert_float_eq(cal_value(dir, "cessation.rate"), 0.10, 1e-6);
+    /* the calibrated scenario, run as written, follows the trend fitted to
+     * the same stock: the starting stock (2024) is one year on, and so on */
+    cr_assert_eq(sh("%s run %s/calibrated.yaml --draws 4000 --seed 3 -o %s/run -q --no-charts",
+                    getenv("HNB_BIN"), dir, dir), 0, "%s", out);
+    hnb_trend t;
+    cr_assert_eq(hnb_trend_fit(stock, 12, HNB_TREND_Q, &t), 0);
+    snprintf(path, sizeof path, "%s/run/projection.csv", dir);
+    for (int k = 0; k < 5; k++)
+        cr_assert_float_eq(csv_value(path, 2024 + k, NULL, 2), exp(hnb_trend_mean(&t, 1 + k)),
+                           1e-6 * exp(hnb_trend_mean(&t, 1 + k)), "year %d", 2024 + k);
+    /* its Monte Carlo band is the trend's (P10 and P90, 2 years on: within
+     * 3%, the draws' sampling error and the projection's curvature) */
+    snprintf(path, sizeof path, "%s/run/montecarlo.csv", dir);
+    double m = hnb_trend_mean(&t, 2), s = sqrt(hnb_trend_cov(&t, 2, 2));
+    double p10 = csv_value(path, 2025, "ehcps", 5), p90 = csv_value(path, 2025, "ehcps", 9);
+    cr_assert_float_eq(p10, exp(m - 1.2815516 * s), 0.03 * exp(m), "P10 %g", p10);
+    cr_assert_float_eq(p90, exp(m + 1.2815516 * s), 0.03 * exp(m), "P90 %g", p90);
+}
+
+/* A demand mitigation in force through the history is in the trend
+ * already: the mitigated stock follows the trend. One that starts after
+ * the history lowers it from its start. */
+Test(calibrate, a_mitigation_in_force_is_not_counted_twice)
+{
+    double stock[12];
+    const char *hist = history("h2.csv", stock);
+    const char *scen = th_write("s2.yaml", SIMPLE
+                                "mitigations:\n"
+                                "  - {name: old, type: demand, reduction: 20%, start: 2015}\n"
+                                "  - {name: new, type: demand, reduction: 10%, start: 2026}\n");
+    char dir[600], path[700];
+    snprintf(dir, sizeof dir, "%s.cal", hist);
+    cr_assert_eq(sh("%s calibrate %s --history %s -o %s -q --no-charts", getenv("HNB_BIN"), scen, hist, dir),
+                 0, "%s", out);
+    cr_assert_eq(sh("%s run %s/calibrated.yaml --draws 0 -o %s/run -q --no-charts", getenv("HNB_BIN"), dir, dir),
+                 0, "%s", out);
+    hnb_trend t;
+    cr_assert_eq(hnb_trend_fit(stock, 12, HNB_TREND_Q, &t), 0);
+    snprintf(path, sizeof path, "%s/run/projection.csv", dir);
+    for (int k = 0; k < 2; k++) /* 2024, 2025: only 'old', in force all along */
+        cr_assert_float_eq(csv_value(path, 2024 + k, NULL, 2), exp(hnb_trend_mean(&t, 1 + k)),
+                           1e-6 * exp(hnb_trend_mean(&t, 1 + k)));
+    /* 2026: 'new' cuts the year's new plans by 10%, so the stock is below
+     * the trend, and the unmitigated run (column 3) is above it */
+    double trend = exp(hnb_trend_mean(&t, 3));
+    cr_assert_lt(csv_value(path, 2026, NULL, 2), trend - 1);
+    cr_assert_gt(csv_value(path, 2026, NULL, 3), trend + 1);
+}
+
+/* The baselines in backtest.csv, by hand, on stock 100, 110, 120, 130,
+ * 150 (2010-2014) and 170 in 2015: from origin 2014, one year on, last
+ * value 150; linear trend of the last 5 at x = 5: 122 + 12 * 3 = 158;
+ * compound growth of the last 3: 150 * (150/110)^(1/3) = 166.338. */
+Test(calibrate, backtest_baselines_by_hand)
+{
+    const char *hist = th_write("h3.csv", "year,ehcps\n2010,100\n2011,110\n2012,120\n2013,130\n2014,150\n2015,170\n");
+    const char *scen = th_write("s3.yaml", SIMPLE);
+    char dir[600], path[700], line[1024];
+    snprintf(dir, sizeof dir, "%s.bt", hist);
+    cr_assert_eq(sh("%s backtest %s --history %s --origins 2014 --horizon 1 --draws 500 -o %s --no-charts",
+                    getenv("HNB_BIN"), scen, hist, dir), 0, "%s", out);
+    cr_assert(strstr(out, "beat") != NULL, "%s", out);
+    snprintf(path, sizeof path, "%s/backtest.csv", dir);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f);
+    cr_assert_not_null(fgets(line, sizeof line, f));
+    cr_assert_str_eq(line, "origin,year,label,horizon,actual,forecast,p10,p90,inside,last_value,"
+                           "linear_trend_5y,compound_growth_3y\n");
+    cr_assert_not_null(fgets(line, sizeof line, f));
+    fclose(f);
+    int origin, year, h, inside;
+    double actual, fc, p10, p90, last, lin, cagr;
+    char label[16];
+    cr_assert_eq(sscanf(line, "%d,%d,%15[^,],%d,%lf,%lf,%lf,%lf,%d,%lf,%lf,%lf", &origin, &year, label, &h,
+                        &actual, &fc, &p10, &p90, &inside, &last, &lin, &cagr), 12, "%s", line);
+    cr_assert_eq(origin, 2014);
+    cr_assert_eq(year, 2015);
+    cr_assert_float_eq(actual, 170, 1e-9);
+    cr_assert_float_eq(last, 150, 1e-9);
+    cr_assert_float_eq(lin, 158, 1e-3);
+    cr_assert_float_eq(cagr, 166.338, 1e-3);
+    cr_assert(p10 < fc && fc < p90);
+    cr_assert_eq(inside, actual >= p10 && actual <= p90);
+}
+
+Test(calibrate, bad_requests_are_refused_clearly)
+{
+    const char *scen = th_write("s4.yaml", SIMPLE);
+    const char *hist = th_write("h4.csv", "year,ehcps\n2022,100\n2023,110\n");
+    cr_assert_eq(sh("%s calibrate %s --history %s -o /nonexistent/x --no-charts", getenv("HNB_BIN"), scen, hist), 2,
+                 "%s", out);
+    cr_assert(strstr(out, "h4.csv:1:1:") && strstr(out, "at least 3 consecutive years"), "%s", out);
+    cr_assert_eq(sh("%s calibrate %s --history %s --fit cessation.rate", getenv("HNB_BIN"), scen, hist), 2, "%s", out);
+    cr_assert(strstr(out, "--fit is gone") != NULL, "%s", out);
+    cr_assert_eq(sh("%s backtest %s --history %s --origins 2023", getenv("HNB_BIN"), scen, hist), 2, "%s", out);
+    cr_assert(strstr(out, "needs at least 3 years") != NULL, "%s", out);
+    const char *top = th_write("s5.yaml", "hnb: 1\nname: t\nstart_year: 2024\nyears: 2\nfunding: {grant: 1m}\n");
+    hist = th_write("h5.csv", "year,ehcps\n2021,100\n2022,110\n2023,120\n");
+    cr_assert_eq(sh("%s calibrate %s --history %s --no-charts", getenv("HNB_BIN"), top, hist), 2, "%s", out);
+    cr_assert(strstr(out, "bottom-up") != NULL, "%s", out);
 }
 
 Test(calibrate, history_errors_have_positions)
