@@ -209,6 +209,23 @@ static const hnb_result *run(runner *x)
     return x->r;
 }
 
+/* M's projection at its central values, ready to read (x.r) or rerun. */
+static runner central_run(const hnb_model *m)
+{
+    runner x = {m, xmalloc(sizeof(double) * (size_t)(m->nparams + 1)), hnb_work_create(m),
+                hnb_result_create(m)};
+    hnb_model_central(m, x.p);
+    run(&x);
+    return x;
+}
+
+static void runner_free(runner *x)
+{
+    free(x->p);
+    hnb_work_free(x->w);
+    hnb_result_free(x->r);
+}
+
 /* Year 1's exits from the starting stock, as a share of it, with
  * cessation.rate at RATE and no new plans. */
 typedef struct {
@@ -765,11 +782,8 @@ static int do_calibrate(const char *file, const hnb_cli *c, const hnb_history *h
     }
     char dir[4096];
     out_dir(c, file, "calibration", dir, sizeof dir);
-    double *p = xmalloc(sizeof(double) * (size_t)(m->nparams + 1));
-    hnb_model_central(m, p);
-    hnb_work *w = hnb_work_create(m);
-    hnb_result *r = hnb_result_create(m);
-    hnb_project(m, p, w, r, 0);
+    runner cx = central_run(m);
+    const hnb_result *r = cx.r;
     /* calibrated.yaml, loaded back: it must give the same stock */
     char *yaml = NULL;
     size_t ylen = 0;
@@ -792,18 +806,13 @@ static int do_calibrate(const char *file, const hnb_cli *c, const hnb_history *h
         if (lr) {
             rc = hnb_err_fail(err, "the calibrated scenario does not load (%s): please report this", e2.msg);
         } else {
-            double *p2 = xmalloc(sizeof(double) * (size_t)(mc->nparams + 1));
-            hnb_model_central(mc, p2);
-            hnb_work *w2 = hnb_work_create(mc);
-            hnb_result *r2 = hnb_result_create(mc);
-            hnb_project(mc, p2, w2, r2, 0);
+            runner cy = central_run(mc);
+            const hnb_result *r2 = cy.r;
             for (int t = 0; t < m->years && !rc; t++)
                 if (fabs(r2->ehcps[t] - r->ehcps[t]) > 1e-6 * fabs(r->ehcps[t]))
                     rc = hnb_err_fail(err, "the calibrated scenario gives %.3f EHCPs in year %d, the fit %.3f: please report this",
                                       r2->ehcps[t], m->start_year + t, r->ehcps[t]);
-            free(p2);
-            hnb_work_free(w2);
-            hnb_result_free(r2);
+            runner_free(&cy);
             hnb_model_free(mc);
         }
     }
@@ -917,9 +926,7 @@ static int do_calibrate(const char *file, const hnb_cli *c, const hnb_history *h
     }
     free(chart_text);
     free(yaml);
-    free(p);
-    hnb_work_free(w);
-    hnb_result_free(r);
+    runner_free(&cx);
     hnb_model_free(m);
     calib_free(&k);
     return rc;
@@ -969,11 +976,8 @@ static int do_backtest(const char *file, const hnb_cli *c, const hnb_history *h,
         hnb_model *m = NULL;
         if (!rc) rc = load_with(file, c, &extra, &k.sets, &m, err);
         if (!rc) {
-            double *p = xmalloc(sizeof(double) * (size_t)(m->nparams + 1));
-            hnb_model_central(m, p);
-            hnb_work *w = hnb_work_create(m);
-            hnb_result *r = hnb_result_create(m);
-            hnb_project(m, p, w, r, 0);
+            runner cx = central_run(m);
+            const hnb_result *r = cx.r;
             hnb_mc *mc = NULL;
             if (draws > 0) {
                 hnb_mc_opts mo = {draws, c->run.seed >= 0 ? (unsigned long)c->run.seed : 1,
@@ -1000,9 +1004,7 @@ static int do_backtest(const char *file, const hnb_cli *c, const hnb_history *h,
                 }
             }
             if (mc) hnb_mc_free(mc);
-            free(p);
-            hnb_work_free(w);
-            hnb_result_free(r);
+            runner_free(&cx);
             hnb_model_free(m);
         }
         if (!rc) calib_free(&k);
