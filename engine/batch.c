@@ -143,9 +143,9 @@ static void write_row(FILE *f, const char *name, const char *file, const char *o
     int t_over = m->override_end ? m->override_end - 1 - m->start_year : -1;
     for (int k = 0; k < 2; k++) {
         int t = k == 0 ? t_over : m->years - 1;
-        for (int q = 1; q <= 5; q += 2) { /* P10, P50, P90 */
+        for (int q = HNB_Q10; q <= HNB_Q90; q += 2) { /* P10, P50, P90 */
             if (mc && t >= 0 && t < m->years)
-                put_money(f, mc->pct[((size_t)HNB_MC_CUMULATIVE * m->years + t) * HNB_MC_NQ + q]);
+                put_money(f, hnb_mc_pct(mc, HNB_MC_CUMULATIVE, t)[q]);
             fputc(',', f);
         }
     }

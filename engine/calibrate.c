@@ -998,9 +998,9 @@ static int do_backtest(const char *file, const hnb_cli *c, const hnb_history *h,
                 fr->f[M_CAGR3] = hnb_baseline_cagr3(stock, n, t);
                 fr->p10 = fr->p90 = NAN;
                 if (mc) {
-                    const double *q = &mc->pct[((size_t)HNB_MC_EHCPS * m->years + t) * HNB_MC_NQ];
-                    fr->p10 = q[1];
-                    fr->p90 = q[5];
+                    const double *q = hnb_mc_pct(mc, HNB_MC_EHCPS, t);
+                    fr->p10 = q[HNB_Q10];
+                    fr->p90 = q[HNB_Q90];
                 }
             }
             if (mc) hnb_mc_free(mc);

@@ -123,8 +123,8 @@ int hnb_cmd_compare(int argc, char **argv)
                         }
                         fprintf(g, ",%.3f", runs[i].result->cumulative_deficit[t] / 1e6);
                         if (runs[i].mc) {
-                            const double *q = &runs[i].mc->pct[((size_t)HNB_MC_CUMULATIVE * m->years + t) * HNB_MC_NQ];
-                            fprintf(g, ",%.3f,%.3f", q[1] / 1e6, q[5] / 1e6);
+                            const double *q = hnb_mc_pct(runs[i].mc, HNB_MC_CUMULATIVE, t);
+                            fprintf(g, ",%.3f,%.3f", q[HNB_Q10] / 1e6, q[HNB_Q90] / 1e6);
                         } else {
                             fputs(",,", g);
                         }
@@ -169,13 +169,10 @@ int hnb_cmd_compare(int argc, char **argv)
                     hnb_fmt_fixed(b, sizeof b, runs[i].result->cumulative_deficit[t] - first, 2);
                     fputs(b, f);
                 }
-                for (int q = 1; q <= 5; q += 2) {
+                for (int q = HNB_Q10; q <= HNB_Q90; q += 2) {
                     fputc(',', f);
                     if (runs[i].mc) {
-                        hnb_fmt_fixed(b, sizeof b,
-                                      runs[i].mc->pct[((size_t)HNB_MC_CUMULATIVE * m->years + t) *
-                                                          HNB_MC_NQ + q],
-                                      2);
+                        hnb_fmt_fixed(b, sizeof b, hnb_mc_pct(runs[i].mc, HNB_MC_CUMULATIVE, t)[q], 2);
                         fputs(b, f);
                     }
                 }
@@ -278,10 +275,10 @@ int hnb_cmd_compare(int argc, char **argv)
                     int t = y - m->start_year;
                     fputc(' ', md);
                     if (runs[i].mc && t >= 0 && t < m->years) {
-                        const double *q = &runs[i].mc->pct[((size_t)HNB_MC_CUMULATIVE * m->years + t) * HNB_MC_NQ];
-                        put_m(md, q[1]);
+                        const double *q = hnb_mc_pct(runs[i].mc, HNB_MC_CUMULATIVE, t);
+                        put_m(md, q[HNB_Q10]);
                         fputs(" - ", md);
-                        put_m(md, q[5]);
+                        put_m(md, q[HNB_Q90]);
                     }
                     fputs(" |", md);
                 }

@@ -390,11 +390,11 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
         for (int t = 0; t < ys; t++) {
             char l[8];
             hnb_year_label(m->start_year + t, l);
-            const double *q = &mc->pct[((size_t)HNB_MC_CUMULATIVE * ys + t) * HNB_MC_NQ];
+            const double *q = hnb_mc_pct(mc, HNB_MC_CUMULATIVE, t);
             fprintf(f, "<tr><td>%s</td>", l);
             for (int k = 0; k < HNB_MC_NQ; k++) fprintf(f, "<td class=n>%s</td>", hnb_fmt_m(a, q[k]));
             fprintf(f, "<td class=n>%s</td><td class=n>%.2f</td><td class=n>%.2f</td></tr>\n",
-                    hnb_fmt_m(a, mc->mean[(size_t)HNB_MC_CUMULATIVE * ys + t]), mc->se_p50[t] / 1e6,
+                    hnb_fmt_m(a, hnb_mc_mean(mc, HNB_MC_CUMULATIVE, t)), mc->se_p50[t] / 1e6,
                     mc->se_p90[t] / 1e6);
         }
         fputs("</tbody></table>\n<h3>Drivers (tornado)</h3>\n", f);

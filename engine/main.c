@@ -254,11 +254,11 @@ static int cmd_run(int argc, char **argv)
         printf("%s: cumulative deficit £%sm at the end of %s; tables in %s/\n", m->name, a, label,
                dir);
         if (mc) {
-            const double *q = &mc->pct[((size_t)HNB_MC_CUMULATIVE * m->years + t) * HNB_MC_NQ];
+            const double *q = hnb_mc_pct(mc, HNB_MC_CUMULATIVE, t);
             char p10[32], p50[32], p90[32];
-            hnb_fmt_fixed(p10, sizeof p10, q[1] / 1e6, 1);
-            hnb_fmt_fixed(p50, sizeof p50, q[3] / 1e6, 1);
-            hnb_fmt_fixed(p90, sizeof p90, q[5] / 1e6, 1);
+            hnb_fmt_fixed(p10, sizeof p10, q[HNB_Q10] / 1e6, 1);
+            hnb_fmt_fixed(p50, sizeof p50, q[HNB_Q50] / 1e6, 1);
+            hnb_fmt_fixed(p90, sizeof p90, q[HNB_Q90] / 1e6, 1);
             printf("Monte Carlo: %ld draws on %d threads in %.2fs (draws %.2fs, statistics %.2fs): "
                    "P10 £%sm, P50 £%sm, P90 £%sm\n",
                    mc->draws, mc->threads, mc->sim_seconds + mc->reduce_seconds, mc->sim_seconds,

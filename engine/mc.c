@@ -18,7 +18,8 @@
 #include "hnb/stats.h"
 
 const char *const hnb_mc_metric_names[HNB_MC_METRICS] = {
-    "ehcps", "expenditure", "mitigations", "income", "annual_gap", "cumulative_deficit"};
+    "ehcps",           "expenditure",     "mitigations", "income", "annual_gap", "cumulative_deficit",
+    "stability_grant", "central_funding", "dsg_deficit"};
 const double hnb_mc_quantiles[HNB_MC_NQ] = {0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95};
 
 /* Rank correlations use the first RANK_DRAWS draws: enough for a standard
@@ -137,7 +138,7 @@ static void add_lanes(double *bs, const double *x, int ns)
 static void draws(job *j, kit *k, long a, long b)
 {
     const hnb_model *m = j->m;
-    const int ys = m->years, ns = HNB_MC_METRICS * ys;
+    const int ys = m->years, ns = hnb_series_count(m) * ys;
     const double *x = k->x;
     for (long i0 = a; i0 < b; i0 += HNB_LANES) {
         int nl = b - i0 < HNB_LANES ? (int)(b - i0) : HNB_LANES;
@@ -206,7 +207,7 @@ static void *worker(void *arg)
 {
     job *j = arg;
     const hnb_model *m = j->m;
-    const int ns = HNB_MC_METRICS * m->years;
+    const int ns = hnb_series_count(m) * m->years;
     kit k = {0};
     k.x = malloc(sizeof(double) * (size_t)ns * HNB_LANES);
     k.blk = malloc(sizeof(double) * (size_t)ns * BLOCK);
@@ -353,7 +354,7 @@ static void run_task(pool *pl, int i, worker_mem *wm)
      * series' percentiles; the rest rank a variable each and correlate it
      * with the horizon. */
     hnb_mc *mc = pl->mc;
-    const int ys = mc->years, nseries = HNB_MC_METRICS * ys;
+    const int ys = mc->years, nseries = mc->nmetrics * ys;
     const size_t rn = (size_t)pl->rank_n;
     if ((i == 0 || i > nseries) && !wm->ranks && !(wm->ranks = hnb_mem_big(sizeof(double) * 5 * rn + 1))) abort();
     if (i == 0) {
@@ -478,8 +479,9 @@ static int run_phase(const job *proto, long a, long b, int threads, hnb_qs_tally
 static int check_figures(const hnb_model *m, const hnb_mc *mc, hnb_err *err)
 {
     const int ys = mc->years;
-    for (int k = 0; k < HNB_MC_METRICS; k++)
-        for (int t = 0; t < ys; t++) {
+    for (int id = 0; id < HNB_MC_METRICS; id++)
+        for (int t = 0; t < ys && mc->pos[id] >= 0; t++) {
+            const int k = mc->pos[id];
             const double *q = &mc->pct[((size_t)k * ys + t) * HNB_MC_NQ];
             double worst = mc->mean[(size_t)k * ys + t];
             for (int j = 0; j < HNB_MC_NQ; j++)
@@ -491,7 +493,7 @@ static int check_figures(const hnb_model *m, const hnb_mc *mc, hnb_err *err)
                               "Monte Carlo: the %s in %s reaches %g across the draws, beyond the "
                               "%.0e that hnb reports: the scenario's distributions reach values "
                               "the projection cannot report; narrow them",
-                              hnb_mc_metric_names[k], label, worst, HNB_MAX_MAGNITUDE);
+                              hnb_mc_metric_names[id], label, worst, HNB_MAX_MAGNITUDE);
         }
     for (int k = 0; k < mc->ndrivers; k++) {
         const hnb_mc_driver *d = &mc->drivers[k];
@@ -508,17 +510,20 @@ static int check_figures(const hnb_model *m, const hnb_mc *mc, hnb_err *err)
 
 #define MISSED 100 /* internal: a percentile fell outside the windows */
 
-static hnb_mc *mc_create(long n, int ys, int threads, const hnb_mc_opts *o)
+static hnb_mc *mc_create(const hnb_model *m, long n, int threads, const hnb_mc_opts *o)
 {
     hnb_mc *mc = calloc(1, sizeof *mc);
     if (!mc) abort();
+    const int ys = m->years;
     mc->draws = n;
     mc->years = ys;
     mc->threads = threads;
     mc->method = o->method;
     mc->seed = o->seed;
-    mc->mean = calloc((size_t)HNB_MC_METRICS * ys, sizeof(double));
-    mc->pct = calloc((size_t)HNB_MC_METRICS * ys * HNB_MC_NQ, sizeof(double));
+    mc->nmetrics = hnb_series_count(m);
+    for (int id = 0; id < HNB_MC_METRICS; id++) mc->pos[id] = hnb_series_pos(m, id);
+    mc->mean = calloc((size_t)mc->nmetrics * ys, sizeof(double));
+    mc->pct = calloc((size_t)mc->nmetrics * ys * HNB_MC_NQ, sizeof(double));
     mc->se_p50 = calloc((size_t)ys, sizeof(double));
     mc->se_p90 = calloc((size_t)ys, sizeof(double));
     mc->rank_draws = n < RANK_DRAWS ? n : RANK_DRAWS;
@@ -532,11 +537,11 @@ static int mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_sampler *s, long
 {
     *out = NULL;
     const long n = o->draws;
-    const int ys = m->years, nv = hnb_sampler_nvars(s), nseries = HNB_MC_METRICS * ys;
+    const int ys = m->years, nv = hnb_sampler_nvars(s), nseries = hnb_series_count(m) * ys;
     int threads = o->threads > 0 ? o->threads : 1;
     if (threads > n) threads = (int)n;
     if (threads > 256) threads = 256;
-    hnb_mc *mc = mc_create(n, ys, threads, o);
+    hnb_mc *mc = mc_create(m, n, threads, o);
     long rn = mc->rank_draws, nblocks = (n + MEAN_BLOCK - 1) / MEAN_BLOCK;
     int nover = 2 * m->nthresholds;
     double *pilot = hnb_mem_big(sizeof(double) * ((size_t)nseries * n1 + 1));
@@ -712,6 +717,18 @@ int hnb_mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_mc **out, hnb_err *
     return rc;
 }
 
+const double *hnb_mc_pct(const hnb_mc *mc, int id, int t)
+{
+    if (id < 0 || id >= HNB_MC_METRICS || mc->pos[id] < 0 || t < 0 || t >= mc->years) return NULL;
+    return &mc->pct[((size_t)mc->pos[id] * mc->years + t) * HNB_MC_NQ];
+}
+
+double hnb_mc_mean(const hnb_mc *mc, int id, int t)
+{
+    if (id < 0 || id >= HNB_MC_METRICS || mc->pos[id] < 0 || t < 0 || t >= mc->years) return 0;
+    return mc->mean[(size_t)mc->pos[id] * mc->years + t];
+}
+
 void hnb_mc_free(hnb_mc *mc)
 {
     if (!mc) return;
@@ -739,14 +756,15 @@ int hnb_write_montecarlo(FILE *f, const hnb_model *m, const hnb_mc *mc)
     for (int t = 0; t < mc->years; t++) {
         char label[8];
         hnb_year_label(m->start_year + t, label);
-        for (int k = 0; k < HNB_MC_METRICS; k++) {
-            size_t row = (size_t)k * mc->years + t;
-            int dec = k == HNB_MC_EHCPS ? 3 : 2;
-            fprintf(f, "%d,%s,%s,", m->start_year + t, label, hnb_mc_metric_names[k]);
-            put(f, mc->mean[row], dec);
-            for (int q = 0; q < HNB_MC_NQ; q++) {
+        for (int id = 0; id < HNB_MC_METRICS; id++) {
+            const double *q = hnb_mc_pct(mc, id, t);
+            if (!q) continue;
+            int dec = id == HNB_MC_EHCPS ? 3 : 2;
+            fprintf(f, "%d,%s,%s,", m->start_year + t, label, hnb_mc_metric_names[id]);
+            put(f, hnb_mc_mean(mc, id, t), dec);
+            for (int k = 0; k < HNB_MC_NQ; k++) {
                 fputc(',', f);
-                put(f, mc->pct[row * HNB_MC_NQ + q], dec);
+                put(f, q[k], dec);
             }
             fputc('\n', f);
         }
@@ -914,14 +932,6 @@ typedef struct {
     long count;
 } share_job;
 
-static double column_value(const hnb_result *r, int column, int t)
-{
-    const double *cols[9] = {r->ehcps,       r->ehcps_unmitigated, r->new_plans,
-                             r->expenditure, r->mitigations,       r->income,
-                             r->grant,       r->annual_gap,        r->cumulative_deficit};
-    return cols[column][t];
-}
-
 static void *share_worker(void *arg)
 {
     share_job *j = arg;
@@ -941,7 +951,7 @@ static void *share_worker(void *arg)
         hnb_sampler_draw_lanes(j->s, st, i0, nl, pv, NULL);
         hnb_project_batch(m, (const double *const *)pv, nl, w, r, 0);
         for (int l = 0; l < nl; l++) {
-            double x = column_value(r[l], j->column, j->t);
+            double x = hnb_column_values(r[l], j->column)[j->t];
             int ok = j->op == 0   ? x < j->value
                      : j->op == 1 ? x <= j->value
                      : j->op == 2 ? x > j->value

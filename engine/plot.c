@@ -276,7 +276,7 @@ int hnb_plot_run(const hnb_model *m, const double *p, const hnb_result *r, const
             char l[8];
             hnb_year_label(m->start_year + t, l);
             fprintf(f, "%d,%s", m->start_year + t, l);
-            const double *q = &mc->pct[((size_t)HNB_MC_CUMULATIVE * ys + t) * HNB_MC_NQ];
+            const double *q = hnb_mc_pct(mc, HNB_MC_CUMULATIVE, t);
             for (int k = 0; k < HNB_MC_NQ; k++) {
                 fputc(',', f);
                 put_m(f, q[k]);

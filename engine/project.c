@@ -16,6 +16,7 @@
 #include "hnb/project.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,7 +42,8 @@ struct hnb_work {
     int lanes_alike;     /* every lane has the same keep and np_age (run_plans) */
     double *grant, *income, *other, *savings; /* [t * L + l] */
     double *amount;      /* a saving's amount_t * e_t: [(i * years + t) * L + l] */
-    double *paths;       /* money paths: grant, then incomes, then others: [(k * years + t) * L + l] */
+    double *paths;       /* money paths: grant, then incomes, then others, then with `dsg`
+                          * the other blocks' gap: [(k * years + t) * L + l] */
     int *ramp_slot;      /* e_t's ramp slot: [i * years + t]; -1 ramp 1, -2 before the start */
     /* fixed by the model: the ages transitions act at, rule by rule */
     int ntrans_ages, *trans_age, *trans_first, *trans_rules; /* CSR over ages */
@@ -60,6 +62,21 @@ struct hnb_work {
     unsigned char redo_money, redo_keep, redo_pop, redo_npage, redo_npmix, redo_base;
     double *plac_unmit, *plac_mit, *ehcps_unmit, *ehcps_mit, *np_unmit, *np_mit, *prev;
 };
+
+/* The money paths of w->paths, in order: the grant, the other incomes, the
+ * other expenditure lines and, with `dsg`, the other blocks' annual gap. */
+static int money_paths(const hnb_model *m)
+{
+    return 1 + m->nincome + m->nother + (m->dsg.given ? 1 : 0);
+}
+
+static const hnb_path *money_path(const hnb_model *m, int k)
+{
+    return k == 0                       ? &m->grant
+           : k <= m->nincome            ? &m->income[k - 1].path
+           : k <= m->nincome + m->nother ? &m->other[k - 1 - m->nincome].path
+                                        : &m->dsg.in_year;
+}
 
 /* What of a setting's preparation depends on a varying slot (redo_set). */
 enum { HNB_REDO_UNIT = 1, HNB_REDO_INFLATION = 2, HNB_REDO_CAPACITY = 4, HNB_REDO_ALL = 7 };
@@ -94,7 +111,7 @@ hnb_work *hnb_work_create(const hnb_model *m)
     w->other = zalloc(ys * L, sizeof(double));
     w->savings = zalloc(ys * L, sizeof(double));
     w->amount = zalloc(nm * ys * L, sizeof(double));
-    size_t npaths = 1 + (size_t)m->nincome + (size_t)m->nother;
+    size_t npaths = (size_t)money_paths(m);
     w->paths = zalloc(npaths * ys * L, sizeof(double));
     w->redo_path = zalloc(npaths, 1);
     w->ramp_slot = zalloc(nm * ys, sizeof(int));
@@ -174,8 +191,11 @@ hnb_result *hnb_result_create(const hnb_model *m)
                          &r->grant,       &r->annual_gap,
                          &r->cumulative_deficit, &r->placements_unmitigated,
                          &r->placements_mitigated, &r->other,
-                         &r->savings};
+                         &r->savings, &r->stability_grant,
+                         &r->central_funding, &r->other_blocks,
+                         &r->dsg_deficit};
     for (size_t i = 0; i < sizeof series / sizeof *series; i++) *series[i] = zalloc(ys, sizeof(double));
+    r->plans_age = zalloc(ys * ns * A, sizeof(double));
     r->plans = zalloc(ys * ns, sizeof(double));
     r->unit_cost = zalloc(ys * ns, sizeof(double));
     r->cost = zalloc(ys * ns, sizeof(double));
@@ -191,7 +211,9 @@ void hnb_result_free(hnb_result *r)
                      r->grant,       r->annual_gap,        r->cumulative_deficit,
                      r->placements_unmitigated, r->placements_mitigated, r->other,
                      r->savings,     r->plans,             r->unit_cost,
-                     r->cost,        r->contribution};
+                     r->cost,        r->contribution,      r->stability_grant,
+                     r->central_funding, r->other_blocks,  r->dsg_deficit,
+                     r->plans_age};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
     free(r);
 }
@@ -221,13 +243,6 @@ static void spread(const hnb_shares *s, const double *p, double *out, int n)
         double each = p[s->p[i]] / sum / (s->hi[i] - s->lo[i] + 1);
         for (int k = s->lo[i]; k <= s->hi[i]; k++) out[k] += each;
     }
-}
-
-/* Money path K of w->paths: the grant, then the other incomes, then the
- * other expenditure lines. */
-static const hnb_path *money_path(const hnb_model *m, int k)
-{
-    return k == 0 ? &m->grant : k <= m->nincome ? &m->income[k - 1].path : &m->other[k - 1 - m->nincome].path;
 }
 
 /* amount_t of a money path (SPEC section 2) for every lane: OUT[t * L + l]. */
@@ -288,7 +303,7 @@ static void prepare(const hnb_model *m, const double *const *p, hnb_work *w)
     /* money that does not depend on plans: each path worked out only when
      * it varies, the sums in the same order every time */
     if (all || w->redo_money) {
-        const int np = 1 + m->nincome + m->nother;
+        const int np = money_paths(m);
         for (int k = 0; k < np; k++)
             if (all || w->redo_path[k]) path_values(money_path(m, k), p, ys, &w->paths[(size_t)k * ys * L]);
         for (int t = 0; t < ys; t++)
@@ -416,7 +431,7 @@ void hnb_work_vary(hnb_work *w, const hnb_model *m, const double *central,
         w->redo_mit[i] = (unsigned char)r;
     }
     int r = 0;
-    for (int k = 0; k < 1 + m->nincome + m->nother; k++) {
+    for (int k = 0; k < money_paths(m); k++) {
         w->redo_path[k] = (unsigned char)varies_path(varies, money_path(m, k), ys);
         r |= w->redo_path[k];
     }
@@ -718,6 +733,8 @@ HNB_CLONES static void run_plans(const hnb_model *m, hnb_work *w, int nl, double
                     detail[l]->plans[t * ns + s] = plans;
                     detail[l]->unit_cost[t * ns + s] = unit;
                     detail[l]->cost[t * ns + s] = plans * unit;
+                    for (int a = 0; a < A; a++)
+                        detail[l]->plans_age[(t * ns + s) * A + a] = N[(s * A + a) * L + l];
                 }
     }
 }
@@ -783,6 +800,69 @@ static void project_lanes(const hnb_model *m, const double *const *p, int nl, hn
 
 }
 
+/* ---- the deficit: SPEC section 4, and section 13's regime ---- */
+
+int hnb_series_count(const hnb_model *m)
+{
+    return HNB_SERIES_STABILITY_GRANT + (m->regime.given ? 2 : 0) + (m->dsg.given ? 1 : 0);
+}
+
+int hnb_series_pos(const hnb_model *m, int id)
+{
+    if (id < HNB_SERIES_STABILITY_GRANT) return id;
+    if (id == HNB_SERIES_DSG_DEFICIT)
+        return m->dsg.given ? HNB_SERIES_STABILITY_GRANT + (m->regime.given ? 2 : 0) : -1;
+    return m->regime.given ? id : -1;
+}
+
+/* One lane's cumulative deficit under SPEC section 13, from its annual
+ * gaps GAP[t * GS] (P the lane's parameters, IN_YEAR[t * L] the other
+ * blocks' gaps, read only with `dsg`): writes CUM, GRANT, CENTRAL, OTHER and
+ * DSG at [t * GS] (any but CUM may be NULL). The grant is paid in year t_p
+ * on the deficit at the end of t_c < t_p, so the eligible deficit is known
+ * by the time it is paid; it is measured on the series as they stand
+ * there, central funding of earlier years included. */
+static void ledger(const hnb_model *m, const double *p, const double *in_year, const double *gap,
+                   size_t gs, double *cum, double *grant, double *central, double *other,
+                   double *dsg)
+{
+    const hnb_regime *g = &m->regime;
+    const int ys = m->years, tc = g->cutoff - m->start_year, tp = g->paid - m->start_year;
+    double c = slot(p, m->opening_deficit, 0), o = slot(p, m->dsg.opening, 0), eligible = 0;
+    int known = 0;
+    if (g->grant && tc < 0) { /* measured before the horizon: the opening balances */
+        eligible = c;
+        if (m->dsg.given && c + o < eligible) eligible = c + o;
+        if (eligible < 0) eligible = 0;
+        known = 1;
+    }
+    for (int t = 0; t < ys; t++) {
+        const size_t k = (size_t)t * gs;
+        if (m->dsg.given) o += in_year[(size_t)t * L];
+        double paid = 0, met = 0;
+        if (known && t == tp) paid = p[g->share] * eligible * slot(p, g->received, 1);
+        if (g->central_share && m->start_year + t >= m->override_end && gap[k] > 0)
+            met = slot(p, g->central_share[t], 0) * gap[k];
+        c = c + gap[k] - paid - met;
+        cum[k] = c;
+        if (grant) grant[k] = paid;
+        if (central) central[k] = met;
+        if (other) other[k] = o;
+        if (dsg) dsg[k] = c + o;
+        if (g->grant && t == tc) {
+            eligible = m->dsg.given && c + o < c ? c + o : c;
+            if (eligible < 0) eligible = 0;
+            known = 1;
+        }
+    }
+}
+
+/* The other blocks' annual gap of lane L: [t * L] (money_paths: the last). */
+static const double *in_year_of(const hnb_model *m, const hnb_work *w, int l)
+{
+    return &w->paths[(size_t)(money_paths(m) - 1) * m->years * L + l];
+}
+
 void hnb_project_batch(const hnb_model *m, const double *const *p, int nl, hnb_work *w,
                        hnb_result *const *r, int flags)
 {
@@ -811,6 +891,10 @@ void hnb_project_batch(const hnb_model *m, const double *const *p, int nl, hnb_w
             cum += res->annual_gap[t];
             res->cumulative_deficit[t] = cum;
         }
+        if (m->regime.given || m->dsg.given)
+            ledger(m, p[l], in_year_of(m, w, l), res->annual_gap, 1, res->cumulative_deficit,
+                   res->stability_grant, res->central_funding, res->other_blocks,
+                   res->dsg_deficit);
     }
 }
 
@@ -837,11 +921,53 @@ void hnb_project_series(const hnb_model *m, const double *const *p, int nl, hnb_
             x[(HNB_SERIES_GAP * ys + t) * L + l] = gap;
             x[(HNB_SERIES_CUMULATIVE * ys + t) * L + l] = cum[l];
         }
+    if (!m->regime.given && !m->dsg.given) return;
+    const int pg = hnb_series_pos(m, HNB_SERIES_STABILITY_GRANT),
+              pc = hnb_series_pos(m, HNB_SERIES_CENTRAL_FUNDING),
+              pd = hnb_series_pos(m, HNB_SERIES_DSG_DEFICIT);
+    for (int l = 0; l < L; l++) {
+        double *at = x + l;
+        ledger(m, p[l < nl ? l : 0], in_year_of(m, w, l), at + (size_t)HNB_SERIES_GAP * ys * L, L,
+               at + (size_t)HNB_SERIES_CUMULATIVE * ys * L, pg < 0 ? NULL : at + (size_t)pg * ys * L,
+               pc < 0 ? NULL : at + (size_t)pc * ys * L, NULL, pd < 0 ? NULL : at + (size_t)pd * ys * L);
+    }
 }
 
 void hnb_project(const hnb_model *m, const double *p, hnb_work *w, hnb_result *r, int flags)
 {
     hnb_project_batch(m, &p, 1, w, &r, flags);
+}
+
+#define COL(name, dec, when) {#name, dec, when, offsetof(hnb_result, name)}
+const hnb_column hnb_columns[HNB_NCOLUMNS] = {
+    COL(ehcps, 3, HNB_COL_ALWAYS),           COL(ehcps_unmitigated, 3, HNB_COL_ALWAYS),
+    COL(new_plans, 3, HNB_COL_ALWAYS),       COL(expenditure, 2, HNB_COL_ALWAYS),
+    COL(mitigations, 2, HNB_COL_ALWAYS),     COL(income, 2, HNB_COL_ALWAYS),
+    COL(grant, 2, HNB_COL_ALWAYS),           COL(annual_gap, 2, HNB_COL_ALWAYS),
+    COL(cumulative_deficit, 2, HNB_COL_ALWAYS), COL(stability_grant, 2, HNB_COL_REGIME),
+    COL(central_funding, 2, HNB_COL_REGIME), COL(other_blocks, 2, HNB_COL_DSG),
+    COL(dsg_deficit, 2, HNB_COL_DSG)};
+#undef COL
+
+int hnb_column_present(const hnb_model *m, int k)
+{
+    switch (hnb_columns[k].when) {
+    case HNB_COL_REGIME: return m->regime.given;
+    case HNB_COL_DSG: return m->dsg.given;
+    default: return 1;
+    }
+}
+
+const double *hnb_column_values(const hnb_result *r, int k)
+{
+    return *(const double *const *)((const char *)r + hnb_columns[k].offset);
+}
+
+int hnb_column_find(const hnb_model *m, const char *name)
+{
+    for (int k = 0; k < HNB_NCOLUMNS; k++)
+        if (hnb_column_present(m, k) && !strcmp(name, hnb_columns[k].name)) return k;
+    return -1;
 }
 
 int hnb_result_check(const hnb_model *m, const hnb_result *r, hnb_err *err)
@@ -851,19 +977,20 @@ int hnb_result_check(const hnb_model *m, const hnb_result *r, hnb_err *err)
         const char *name;
         const double *x;
         int per_year;
-    } series[] = {{"ehcps", r->ehcps, 1},
-                  {"ehcps_unmitigated", r->ehcps_unmitigated, 1},
-                  {"new_plans", r->new_plans, 1},
-                  {"expenditure", r->expenditure, 1},
-                  {"mitigations", r->mitigations, 1},
-                  {"income", r->income, 1},
-                  {"grant", r->grant, 1},
-                  {"annual_gap", r->annual_gap, 1},
-                  {"cumulative_deficit", r->cumulative_deficit, 1},
-                  {"a setting's plans", r->plans, ns},
-                  {"a setting's unit cost", r->unit_cost, ns},
-                  {"a setting's cost", r->cost, ns},
-                  {"a mitigation's contribution", r->contribution, nm}};
+    } series[HNB_NCOLUMNS + 4] = {{0}};
+    for (int k = 0; k < HNB_NCOLUMNS; k++) {
+        series[k].name = hnb_columns[k].name;
+        series[k].x = hnb_column_values(r, k);
+        series[k].per_year = 1;
+    }
+    const char *detail[4] = {"a setting's plans", "a setting's unit cost", "a setting's cost",
+                             "a mitigation's contribution"};
+    const double *dx[4] = {r->plans, r->unit_cost, r->cost, r->contribution};
+    for (int k = 0; k < 4; k++) {
+        series[HNB_NCOLUMNS + k].name = detail[k];
+        series[HNB_NCOLUMNS + k].x = dx[k];
+        series[HNB_NCOLUMNS + k].per_year = k < 3 ? ns : nm;
+    }
     for (size_t k = 0; k < sizeof series / sizeof *series; k++)
         for (int t = 0; t < ys; t++)
             for (int j = 0; j < series[k].per_year; j++) {

@@ -164,24 +164,20 @@ static void put_num(FILE *f, double x, int decimals)
 
 int hnb_write_projection(FILE *f, const hnb_model *m, const hnb_result *r)
 {
-    fputs("year,label,ehcps,ehcps_unmitigated,new_plans,expenditure,mitigations,income,grant,"
-          "annual_gap,cumulative_deficit\n",
-          f);
+    fputs("year,label", f);
+    for (int k = 0; k < HNB_NCOLUMNS; k++)
+        if (hnb_column_present(m, k)) fprintf(f, ",%s", hnb_columns[k].name);
+    fputc('\n', f);
     for (int t = 0; t < r->years; t++) {
         char label[8];
         hnb_result_label(m, t, label);
-        fprintf(f, "%d,%s,", m->start_year + t, label);
-        const double counts[] = {r->ehcps[t], r->ehcps_unmitigated[t], r->new_plans[t]};
-        const double money[] = {r->expenditure[t], r->mitigations[t], r->income[t],
-                                r->grant[t],       r->annual_gap[t],  r->cumulative_deficit[t]};
-        for (int i = 0; i < 3; i++) {
-            put_num(f, counts[i], 3);
+        fprintf(f, "%d,%s", m->start_year + t, label);
+        for (int k = 0; k < HNB_NCOLUMNS; k++) {
+            if (!hnb_column_present(m, k)) continue;
             fputc(',', f);
+            put_num(f, hnb_column_values(r, k)[t], hnb_columns[k].decimals);
         }
-        for (int i = 0; i < 6; i++) {
-            put_num(f, money[i], 2);
-            fputc(i == 5 ? '\n' : ',', f);
-        }
+        fputc('\n', f);
     }
     return ferror(f) ? HNB_EFAIL : HNB_OK;
 }

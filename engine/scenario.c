@@ -80,7 +80,27 @@ const char *hnb_mit_type_name(hnb_mit_type t)
     return names[t];
 }
 
+const char *const hnb_dfe_category_names[HNB_DFE_N] = {
+    "mainstream", "resourced", "special", "independent_special", "ap_hospital", "post16", "other"};
+
 /* ---- keys ---- */
+
+/* The keys SPEC v2 adds (sections 10-13), where they may stand, and whether
+ * this build computes them. A v1 file that names one is refused with the
+ * version it needs; a v2 file naming one this build does not yet compute is
+ * refused as such, never silently ignored. */
+static const struct {
+    const char *key, *where;
+    int section, built;
+} v2_keys[] = {
+    {"needs", "the scenario", 10, 0},       {"dfe_category", "a setting", 10, 1},
+    {"need_cost", "a setting", 10, 0},      {"need_mix", "population", 10, 0},
+    {"need_mix", "new_plans", 10, 0},       {"mix_by_need", "new_plans", 10, 0},
+    {"needs", "a transition", 10, 0},       {"need", "a demand mitigation", 10, 0},
+    {"need", "a mix mitigation", 10, 0},    {"need", "a unit_cost mitigation", 10, 0},
+    {"pipeline", "the scenario", 11, 0},    {"attribution", "the scenario", 12, 0},
+    {"regime", "the scenario", 13, 1},      {"dsg", "the scenario", 13, 1},
+};
 
 /* Every key of MAP must be one of ALLOWED (NULL-terminated). */
 static int check_keys(ctx *c, const hnb_node *map, const char *where, const char *const *allowed)
@@ -91,6 +111,19 @@ static int check_keys(ctx *c, const hnb_node *map, const char *where, const char
         const char *k = map->keys[i]->str;
         int ok = 0;
         for (int j = 0; j < n && !ok; j++) ok = !strcmp(k, allowed[j]);
+        for (size_t j = 0; j < sizeof v2_keys / sizeof *v2_keys; j++) {
+            if (strcmp(k, v2_keys[j].key) || strcmp(where, v2_keys[j].where)) continue;
+            if (c->m->version < 2)
+                return fail(c, map->keys[i],
+                            "'%s' in %s is a v2 key (SPEC section %d): the file must say "
+                            "'hnb: 2', and it says 'hnb: %d'",
+                            k, where, v2_keys[j].section, c->m->version);
+            if (!v2_keys[j].built)
+                return fail(c, map->keys[i],
+                            "'%s' in %s (SPEC v2 section %d) is not supported by this build "
+                            "of hnb yet",
+                            k, where, v2_keys[j].section);
+        }
         if (ok) continue;
         const char *near = hnb_nearest(k, allowed, n);
         char list[512];
@@ -569,8 +602,8 @@ static int setting_shares(ctx *c, const hnb_node *n, const char *path, hnb_share
 
 static int parse_setting(ctx *c, const hnb_node *n, int idx)
 {
-    static const char *const keys[] = {"id",       "label",     "cost",     "bands", "place_funding",
-                                       "inflation", "capacity", "overflow", NULL};
+    static const char *const keys[] = {"id",        "label",    "cost",     "bands",        "place_funding",
+                                       "inflation", "capacity", "overflow", "dfe_category", NULL};
     hnb_model *m = c->m;
     hnb_setting *st = &m->settings[idx];
     char path[300], sub[340], b[64];
@@ -658,6 +691,24 @@ static int parse_setting(ctx *c, const hnb_node *n, int idx)
                         path);
     } else if (ov) {
         return fail(c, ov, "%s: overflow is given but the setting has no capacity", path);
+    }
+    st->dfe_category = HNB_DFE_OTHER;
+    const hnb_node *dc = hnb_map_get(n, "dfe_category");
+    if (dc) {
+        const char *name;
+        if ((rc = want_text(c, dc, "dfe_category", &name))) return rc;
+        int k = -1;
+        for (int i = 0; i < HNB_DFE_N; i++)
+            if (!strcmp(name, hnb_dfe_category_names[i])) k = i;
+        if (k < 0) {
+            const char *near = hnb_nearest(name, hnb_dfe_category_names, HNB_DFE_N);
+            return fail(c, dc,
+                        "%s.dfe_category: unknown category '%s'%s%s%s (expected mainstream, "
+                        "resourced, special, independent_special, ap_hospital, post16 or other)",
+                        path, name, near ? "; did you mean '" : "", near ? near : "",
+                        near ? "'?" : "");
+        }
+        st->dfe_category = k;
     }
     return HNB_OK;
 }
@@ -1034,6 +1085,18 @@ static int parse_mitigation(ctx *c, const hnb_node *n, int idx)
     int type = -1;
     for (int i = 0; i < 5; i++)
         if (ty->type == HNB_SCALAR && !strcmp(ty->str, types[i])) type = i;
+    static const char *const v2_types[] = {"requests", "assessment", "cessation", "transition"};
+    for (int i = 0; i < 4 && type < 0; i++)
+        if (ty->type == HNB_SCALAR && !strcmp(ty->str, v2_types[i]))
+            return m->version < 2
+                       ? fail(c, ty,
+                              "%s.type: '%s' is a v2 mitigation type (SPEC section %d): the file "
+                              "must say 'hnb: 2', and it says 'hnb: %d'",
+                              path, ty->str, i < 2 ? 11 : 12, m->version)
+                       : fail(c, ty,
+                              "%s.type: '%s' mitigations (SPEC v2 section %d) are not supported "
+                              "by this build of hnb yet",
+                              path, ty->str, i < 2 ? 11 : 12);
     if (type < 0) {
         const char *near = ty->type == HNB_SCALAR ? hnb_nearest(ty->str, types, 5) : NULL;
         return fail(c, ty,
@@ -1229,22 +1292,100 @@ static int parse_monte_carlo(ctx *c, const hnb_node *n)
     return HNB_OK;
 }
 
+/* SPEC section 13: the 2026 deficit regime. */
+static int parse_regime(ctx *c, const hnb_node *n)
+{
+    static const char *const keys[] = {"stability_grant", "after_override", NULL};
+    static const char *const gkeys[] = {"cutoff", "share", "paid", "received", NULL};
+    static const char *const akeys[] = {"central_share", NULL};
+    hnb_model *m = c->m;
+    hnb_regime *g = &m->regime;
+    int rc = want_map(c, n, "regime");
+    if (rc) return rc;
+    if ((rc = check_keys(c, n, "regime", keys))) return rc;
+    g->given = 1;
+    g->share = g->received = -1;
+    const hnb_node *sg = hnb_map_get(n, "stability_grant"), *ao = hnb_map_get(n, "after_override");
+    if (sg) {
+        if ((rc = want_map(c, sg, "regime.stability_grant"))) return rc;
+        if ((rc = check_keys(c, sg, "regime.stability_grant", gkeys))) return rc;
+        const hnb_node *cut = hnb_map_get(sg, "cutoff"), *sh = hnb_map_get(sg, "share"),
+                       *pd = hnb_map_get(sg, "paid"), *rcv = hnb_map_get(sg, "received");
+        if (!cut || !sh || !pd)
+            return fail(c, sg,
+                        "regime.stability_grant: needs cutoff (the year whose end measures the "
+                        "eligible deficit), share and paid (the year the grant is received); "
+                        "missing %s",
+                        !cut ? "cutoff" : !sh ? "share" : "paid");
+        if ((rc = want_year(c, cut, "regime.stability_grant.cutoff", &g->cutoff))) return rc;
+        if ((rc = want_year(c, pd, "regime.stability_grant.paid", &g->paid))) return rc;
+        if (g->paid <= g->cutoff)
+            return fail(c, pd,
+                        "regime.stability_grant.paid: the grant is paid after the cutoff it "
+                        "measures, so paid must be after %d, found %d",
+                        g->cutoff, g->paid);
+        if ((rc = num(c, sh, "regime.stability_grant.share", HNB_KIND_RATE, HNB_RANGE_UNIT,
+                      &g->share)))
+            return rc;
+        if (rcv && (rc = num(c, rcv, "regime.stability_grant.received", HNB_KIND_RATE,
+                             HNB_RANGE_UNIT, &g->received)))
+            return rc;
+        g->grant = 1;
+    }
+    if (ao) {
+        if ((rc = want_map(c, ao, "regime.after_override"))) return rc;
+        if ((rc = check_keys(c, ao, "regime.after_override", akeys))) return rc;
+        if (!m->override_end)
+            return fail(c, ao,
+                        "regime.after_override: needs override_end (the first year without the "
+                        "statutory override), which the scenario does not give");
+        g->central_share = xcalloc((size_t)m->years, sizeof(int));
+        for (int t = 0; t < m->years; t++) g->central_share[t] = -1;
+        const hnb_node *cs = hnb_map_get(ao, "central_share");
+        if (cs && (rc = rate_over_time(c, cs, "regime.after_override.central_share",
+                                       HNB_KIND_RATE, HNB_RANGE_UNIT, g->central_share)))
+            return rc;
+    }
+    return HNB_OK;
+}
+
+/* SPEC section 13: the DSG's other blocks. */
+static int parse_dsg(ctx *c, const hnb_node *n)
+{
+    static const char *const keys[] = {"opening", "in_year", NULL};
+    hnb_model *m = c->m;
+    int rc = want_map(c, n, "dsg");
+    if (rc) return rc;
+    if ((rc = check_keys(c, n, "dsg", keys))) return rc;
+    m->dsg.given = 1;
+    const hnb_node *op = hnb_map_get(n, "opening"), *iy = hnb_map_get(n, "in_year");
+    if (op && (rc = num(c, op, "dsg.opening", HNB_KIND_MONEY, HNB_RANGE_ANY, &m->dsg.opening)))
+        return rc;
+    if (iy) return money_path(c, iy, "dsg.in_year", NULL, &m->dsg.in_year);
+    path_init(c, &m->dsg.in_year);
+    return HNB_OK;
+}
+
 static int compile(ctx *c, const hnb_node *root)
 {
     static const char *const keys[] = {
         "hnb",       "name",        "authority",   "start_year",        "years",
         "opening_deficit", "override_end", "reserves", "settings",    "costs",
         "population", "new_plans",  "cessation",   "transitions",       "funding",
-        "other_expenditure", "mitigations", "monte_carlo", NULL};
+        "other_expenditure", "mitigations", "monte_carlo", "regime", "dsg", NULL};
     hnb_model *m = c->m;
     int rc = want_map(c, root, "the scenario");
     if (rc) return rc;
-    if ((rc = check_keys(c, root, "the scenario", keys))) return rc;
     long v;
     const hnb_node *n;
-    if (!(n = hnb_map_get(root, "hnb")))
-        return fail(c, root, "missing 'hnb: 1' (the format version)");
-    if ((rc = want_int(c, n, "hnb", 1, 1, &v))) return rc;
+    /* the version first: it decides which keys the file may hold */
+    m->version = 1;
+    if ((n = hnb_map_get(root, "hnb"))) {
+        if ((rc = want_int(c, n, "hnb", 1, 2, &v))) return rc;
+        m->version = (int)v;
+    }
+    if ((rc = check_keys(c, root, "the scenario", keys))) return rc;
+    if (!n) return fail(c, root, "missing 'hnb: 1' or 'hnb: 2' (the format version)");
     const char *text;
     if (!(n = hnb_map_get(root, "name"))) return fail(c, root, "missing 'name'");
     if ((rc = want_text(c, n, "name", &text))) return rc;
@@ -1340,6 +1481,10 @@ static int compile(ctx *c, const hnb_node *root)
         for (size_t i = 0; i < n->n; i++)
             if ((rc = parse_mitigation(c, n->vals[i], (int)i))) return rc;
     }
+    if ((n = hnb_map_get(root, "regime")) && (rc = parse_regime(c, n))) return rc;
+    m->dsg.opening = -1;
+    if ((n = hnb_map_get(root, "dsg")) ? (rc = parse_dsg(c, n)) : (path_init(c, &m->dsg.in_year), 0))
+        return rc;
     if ((n = hnb_map_get(root, "monte_carlo")) && (rc = parse_monte_carlo(c, n))) return rc;
     return HNB_OK;
 }
@@ -1483,6 +1628,8 @@ void hnb_model_free(hnb_model *m)
         path_free(&m->mits[i].amount);
     }
     free(m->mits);
+    free(m->regime.central_share);
+    path_free(&m->dsg.in_year);
     free(m->thresholds);
     free(m->corr);
     for (int i = 0; i < m->nparams; i++) {

@@ -79,11 +79,6 @@ static int run_at(const char *file, const hnb_cli *c, const char *const *paths, 
 
 /* ---- targets ---- */
 
-static const char *const columns[] = {"ehcps",      "ehcps_unmitigated", "new_plans",
-                                      "expenditure", "mitigations",       "income",
-                                      "grant",       "annual_gap",        "cumulative_deficit"};
-enum { NCOLUMNS = 9 };
-
 typedef struct {
     int prob;          /* P(metric@year OP value) OP2 p */
     int column, year;
@@ -93,14 +88,6 @@ typedef struct {
     double p;
     char text[512];
 } target;
-
-static const double *column_of(const hnb_result *r, int k)
-{
-    const double *cols[NCOLUMNS] = {r->ehcps,  r->ehcps_unmitigated, r->new_plans,
-                                    r->expenditure, r->mitigations, r->income,
-                                    r->grant,  r->annual_gap,        r->cumulative_deficit};
-    return cols[k];
-}
 
 static const char *skip(const char *s)
 {
@@ -124,10 +111,13 @@ static const char *parse_cmp(const char *s, target *t, char *why, size_t nwhy)
     name[n] = 0;
     while (n && name[n - 1] == ' ') name[--n] = 0;
     t->column = -1;
-    for (int k = 0; k < NCOLUMNS; k++)
-        if (!strcmp(name, columns[k])) t->column = k;
+    const char *names[HNB_NCOLUMNS];
+    for (int k = 0; k < HNB_NCOLUMNS; k++) {
+        names[k] = hnb_columns[k].name;
+        if (!strcmp(name, names[k])) t->column = k;
+    }
     if (t->column < 0) {
-        const char *near = hnb_nearest(name, columns, NCOLUMNS);
+        const char *near = hnb_nearest(name, names, HNB_NCOLUMNS);
         snprintf(why, nwhy, "unknown column '%s'%s%s%s (any column of projection.csv)", name,
                  near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
         return NULL;
@@ -258,7 +248,7 @@ static int figure(solve_ctx *sc, double x, double *out)
         hnb_work *w = hnb_work_create(m);
         hnb_result *r = hnb_result_create(m);
         hnb_project(m, p, w, r, 0);
-        *out = column_of(r, sc->t->column)[ti];
+        *out = hnb_column_values(r, sc->t->column)[ti];
         hnb_result_free(r);
         hnb_work_free(w);
         free(p);
@@ -309,7 +299,7 @@ static void fmt_figure(char *b, size_t n, const target *t, double y)
 {
     if (t->prob)
         snprintf(b, n, "%.4f", y);
-    else if (t->column <= 2)
+    else if (hnb_columns[t->column].decimals == 3)
         snprintf(b, n, "%.1f", y);
     else
         snprintf(b, n, "£%.2fm", y / 1e6);
@@ -393,6 +383,14 @@ int hnb_cmd_solve(int argc, char **argv)
     if (rc) {
         hnb_cli_free(&c);
         return hnb_cli_report(&err);
+    }
+    if (!hnb_column_present(base.model, t.column)) {
+        fprintf(stderr, "hnb solve: --target \"%s\": the scenario has no column '%s' (it comes "
+                        "with `%s`, SPEC section 13)\n",
+                target_arg, hnb_columns[t.column].name,
+                hnb_columns[t.column].when == HNB_COL_DSG ? "dsg" : "regime");
+        hnb_run_free(&base);
+        goto bad;
     }
     int slot = hnb_model_find_param(base.model, v.path);
     double current = slot >= 0 ? base.params[slot] : NAN;
@@ -641,11 +639,11 @@ int hnb_cmd_sweep(int argc, char **argv)
                 const hnb_mc *mc = run.mc;
                 pt->has_mc = any_mc = 1;
                 int to = m->override_end ? m->override_end - 1 - m->start_year : -1;
-                const double *qh = &mc->pct[((size_t)HNB_MC_CUMULATIVE * m->years + t) * HNB_MC_NQ];
+                const double *qh = hnb_mc_pct(mc, HNB_MC_CUMULATIVE, t);
                 pt->p50h = qh[3];
                 pt->p90h = qh[5];
                 if (to >= 0 && to < m->years) {
-                    const double *qo = &mc->pct[((size_t)HNB_MC_CUMULATIVE * m->years + to) * HNB_MC_NQ];
+                    const double *qo = hnb_mc_pct(mc, HNB_MC_CUMULATIVE, to);
                     pt->p50o = qo[3];
                     pt->p90o = qo[5];
                 }

@@ -94,7 +94,7 @@ int hnb_write_workbook(const char *path, const hnb_model *m, const double *p, co
         for (int t = 0; t < ys; t++) {
             hnb_year_label(m->start_year + t, label);
             worksheet_write_string(fan, (lxw_row_t)(t + 1), 0, label, NULL);
-            const double *q = &mc->pct[((size_t)HNB_MC_CUMULATIVE * ys + t) * HNB_MC_NQ];
+            const double *q = hnb_mc_pct(mc, HNB_MC_CUMULATIVE, t);
             for (int k = 0; k < HNB_MC_NQ; k++)
                 worksheet_write_number(fan, (lxw_row_t)(t + 1), (lxw_col_t)(k + 1), q[k] / 1e6, fm.m1);
             worksheet_write_number(fan, (lxw_row_t)(t + 1), 8, r->cumulative_deficit[t] / 1e6, fm.m1);
@@ -123,23 +123,23 @@ int hnb_write_workbook(const char *path, const hnb_model *m, const double *p, co
 
     /* every table, as in the CSV files */
     lxw_worksheet *ws = workbook_add_worksheet(wb, "projection");
-    static const char *const ph[] = {"year", "label", "ehcps", "ehcps_unmitigated", "new_plans",
-                                     "expenditure", "mitigations", "income", "grant", "annual_gap",
-                                     "cumulative_deficit"};
-    header(ws, &fm, ph, 11);
+    const char *ph[2 + HNB_NCOLUMNS] = {"year", "label"};
+    int ncol = 2;
+    for (int k = 0; k < HNB_NCOLUMNS; k++)
+        if (hnb_column_present(m, k)) ph[ncol++] = hnb_columns[k].name;
+    header(ws, &fm, ph, ncol);
     for (int t = 0; t < ys; t++) {
         lxw_row_t row = (lxw_row_t)(t + 1);
         hnb_year_label(m->start_year + t, label);
         worksheet_write_number(ws, row, 0, m->start_year + t, NULL);
         worksheet_write_string(ws, row, 1, label, NULL);
-        const double cnt[3] = {r->ehcps[t], r->ehcps_unmitigated[t], r->new_plans[t]};
-        const double mon[6] = {r->expenditure[t], r->mitigations[t], r->income[t],
-                               r->grant[t],       r->annual_gap[t],  r->cumulative_deficit[t]};
-        for (int k = 0; k < 3; k++) worksheet_write_number(ws, row, (lxw_col_t)(2 + k), cnt[k], fm.count);
-        for (int k = 0; k < 6; k++) worksheet_write_number(ws, row, (lxw_col_t)(5 + k), mon[k], fm.money);
+        for (int k = 0, col = 2; k < HNB_NCOLUMNS; k++)
+            if (hnb_column_present(m, k))
+                worksheet_write_number(ws, row, (lxw_col_t)col++, hnb_column_values(r, k)[t],
+                                       hnb_columns[k].decimals == 3 ? fm.count : fm.money);
     }
     worksheet_set_column(ws, 0, 1, 9, NULL);
-    worksheet_set_column(ws, 2, 10, 17, NULL);
+    worksheet_set_column(ws, 2, (lxw_col_t)(ncol - 1), 17, NULL);
     ws = workbook_add_worksheet(wb, "placements");
     static const char *const plh[] = {"year", "label", "setting", "plans", "unit_cost", "cost"};
     header(ws, &fm, plh, 6);
@@ -177,17 +177,18 @@ int hnb_write_workbook(const char *path, const hnb_model *m, const double *p, co
                                           "p25",  "p50",   "p75",    "p90",  "p95"};
         header(ws, &fm, mch, 11);
         for (int t = 0, row = 1; t < ys; t++)
-            for (int k = 0; k < HNB_MC_METRICS; k++, row++) {
-                size_t cell = (size_t)k * ys + t;
+            for (int k = 0; k < HNB_MC_METRICS; k++) {
+                const double *q = hnb_mc_pct(mc, k, t);
+                if (!q) continue;
                 hnb_year_label(m->start_year + t, label);
                 worksheet_write_number(ws, (lxw_row_t)row, 0, m->start_year + t, NULL);
                 worksheet_write_string(ws, (lxw_row_t)row, 1, label, NULL);
                 worksheet_write_string(ws, (lxw_row_t)row, 2, hnb_mc_metric_names[k], NULL);
                 lxw_format *nf = k == HNB_MC_EHCPS ? fm.count : fm.money;
-                worksheet_write_number(ws, (lxw_row_t)row, 3, mc->mean[cell], nf);
-                for (int q = 0; q < HNB_MC_NQ; q++)
-                    worksheet_write_number(ws, (lxw_row_t)row, (lxw_col_t)(4 + q),
-                                           mc->pct[cell * HNB_MC_NQ + q], nf);
+                worksheet_write_number(ws, (lxw_row_t)row, 3, hnb_mc_mean(mc, k, t), nf);
+                for (int j = 0; j < HNB_MC_NQ; j++)
+                    worksheet_write_number(ws, (lxw_row_t)row, (lxw_col_t)(4 + j), q[j], nf);
+                row++;
             }
         worksheet_set_column(ws, 0, 1, 9, NULL);
         worksheet_set_column(ws, 2, 2, 18, NULL);

@@ -41,7 +41,7 @@ Test(load, valid_scenario_loads)
 Test(load, required_keys)
 {
     expect("name: t\nstart_year: 2025\nyears: 3\nfunding: {grant: 1m}\n", "", "hnb: 1");
-    expect("hnb: 2\nname: t\n", "2\n", "from 1 to 1");
+    expect("hnb: 3\nname: t\n", "3\n", "from 1 to 2");
     expect("hnb: 1\nstart_year: 2025\n", "", "missing 'name'");
     expect("hnb: 1\nname: t\nyears: 3\n", "", "start_year");
     expect("hnb: 1\nname: t\nstart_year: 2025\n", "", "years");

@@ -25,7 +25,7 @@ static hnb_mc *run_mc(hnb_model *m, long draws, hnb_method method, int threads)
 
 static const double *cum_pct(const hnb_mc *mc, int t)
 {
-    return &mc->pct[((size_t)HNB_MC_CUMULATIVE * mc->years + t) * HNB_MC_NQ];
+    return hnb_mc_pct(mc, HNB_MC_CUMULATIVE, t);
 }
 
 /* Uniform(0, 100m): P_q = 100m * q. The standard error of a sample
@@ -195,10 +195,12 @@ Test(mc, series_are_the_results_of_the_batch)
         for (int l = 0; l < HNB_LANES; l++) {
             const hnb_result *want = r[l < nl ? l : 0];
             const double *series[HNB_SERIES_N] = {want->ehcps,  want->expenditure, want->mitigations,
-                                                  want->income, want->annual_gap,  want->cumulative_deficit};
+                                                  want->income, want->annual_gap,  want->cumulative_deficit,
+                                                  want->stability_grant, want->central_funding,
+                                                  want->dsg_deficit};
             for (int k = 0; k < HNB_SERIES_N; k++)
-                for (int t = 0; t < ys; t++) {
-                    double got = x[((size_t)k * ys + t) * HNB_LANES + l];
+                for (int t = 0; t < ys && hnb_series_pos(m, k) >= 0; t++) {
+                    double got = x[((size_t)hnb_series_pos(m, k) * ys + t) * HNB_LANES + l];
                     cr_assert(!memcmp(&got, &series[k][t], sizeof got), "batch %d lane %d series %d year %d: %.17g vs %.17g",
                               b, l, k, t, got, series[k][t]);
                 }
@@ -389,10 +391,10 @@ Test(mc, thread_counts_give_identical_results)
         hnb_mc *a = run_mc(m, 3001, (hnb_method)method, 1);
         hnb_mc *b = run_mc(m, 3001, (hnb_method)method, 2);
         hnb_mc *c = run_mc(m, 3001, (hnb_method)method, 8);
-        size_t cells = (size_t)HNB_MC_METRICS * a->years * HNB_MC_NQ;
+        size_t cells = (size_t)a->nmetrics * a->years * HNB_MC_NQ;
         cr_assert(memcmp(a->pct, b->pct, cells * sizeof(double)) == 0, "method %d", method);
         cr_assert(memcmp(a->pct, c->pct, cells * sizeof(double)) == 0, "method %d", method);
-        cr_assert(memcmp(a->mean, c->mean, (size_t)HNB_MC_METRICS * a->years * sizeof(double)) == 0);
+        cr_assert(memcmp(a->mean, c->mean, (size_t)a->nmetrics * a->years * sizeof(double)) == 0);
         for (int k = 0; k < a->ndrivers; k++)
             cr_assert_eq(a->drivers[k].rank_correlation, c->drivers[k].rank_correlation);
         hnb_mc_free(a);
@@ -438,7 +440,7 @@ Test(mc, windows_beyond_the_pilot_give_what_keeping_every_draw_gives)
         const hnb_mc *a = run[0];
         /* the first kept every draw; the others used the windows, with no miss */
         cr_assert(run[0]->kept_all && !run[1]->kept_all && !run[2]->kept_all, "method %d", method);
-        size_t rows = (size_t)HNB_MC_METRICS * a->years;
+        size_t rows = (size_t)a->nmetrics * a->years;
         for (int k = 1; k < 3; k++) {
             const hnb_mc *b = run[k];
             cr_assert(memcmp(a->pct, b->pct, rows * HNB_MC_NQ * sizeof(double)) == 0, "method %d run %d", method, k);
@@ -454,8 +456,8 @@ Test(mc, windows_beyond_the_pilot_give_what_keeping_every_draw_gives)
         /* and they are percentiles: year 0 income is 22m in every draw; the
          * saving is 0 or 2m, 2m in 30% of draws, so P50 of year-0
          * mitigations is 0 and P75 and P95 are 2m */
-        const double *inc = &a->pct[((size_t)HNB_MC_INCOME * a->years) * HNB_MC_NQ];
-        const double *mit = &a->pct[((size_t)HNB_MC_MITIGATIONS * a->years) * HNB_MC_NQ];
+        const double *inc = hnb_mc_pct(a, HNB_MC_INCOME, 0);
+        const double *mit = hnb_mc_pct(a, HNB_MC_MITIGATIONS, 0);
         for (int q = 0; q < HNB_MC_NQ; q++) cr_assert_eq(inc[q], 22e6);
         cr_assert_eq(mit[3], 0);
         cr_assert_eq(mit[4], 2e6);
@@ -581,14 +583,15 @@ Test(mc, prepared_once_parts_match_a_plain_projection)
             hnb_model_central(m, p);
             hnb_sampler_draw(s, st, i, p, NULL);
             hnb_project(m, p, w, r, 0);
-            const double *series[HNB_MC_METRICS] = {r->ehcps,  r->expenditure, r->mitigations,
-                                                    r->income, r->annual_gap,  r->cumulative_deficit};
+            const double *series[HNB_MC_METRICS] = {r->ehcps,           r->expenditure,     r->mitigations,
+                                                    r->income,          r->annual_gap,      r->cumulative_deficit,
+                                                    r->stability_grant, r->central_funding, r->dsg_deficit};
             for (int k = 0; k < HNB_MC_METRICS; k++)
                 for (int t = 0; t < ys; t++) sum[k * ys + t] += series[k][t];
         }
         for (int k = 0; k < HNB_MC_METRICS; k++)
-            for (int t = 0; t < ys; t++) {
-                double want = sum[k * ys + t] / (double)n, got = mc->mean[k * ys + t];
+            for (int t = 0; t < ys && mc->pos[k] >= 0; t++) {
+                double want = sum[k * ys + t] / (double)n, got = hnb_mc_mean(mc, k, t);
                 cr_assert(fabs(got - want) <= 1e-9 * (fabs(want) + 1),
                           "case %d, %s year %d: %.6f vs %.6f", c, hnb_mc_metric_names[k], t, got,
                           want);

@@ -17,13 +17,20 @@
 #include "hnb/model.h"
 #include "hnb/project.h"
 
-/* In the order of project.h's series, which the draws come in. */
+/* The metrics are project.h's series, which the draws come in; a model
+ * has the first six and, with `regime` or `dsg`, those of SPEC section 13
+ * (hnb_series_count). Read them through hnb_mc_pct() and hnb_mc_mean(). */
 enum { HNB_MC_EHCPS = HNB_SERIES_EHCPS, HNB_MC_EXPENDITURE = HNB_SERIES_EXPENDITURE,
        HNB_MC_MITIGATIONS = HNB_SERIES_MITIGATIONS, HNB_MC_INCOME = HNB_SERIES_INCOME,
        HNB_MC_GAP = HNB_SERIES_GAP, HNB_MC_CUMULATIVE = HNB_SERIES_CUMULATIVE,
-       HNB_MC_METRICS = HNB_SERIES_N };
+       HNB_MC_STABILITY_GRANT = HNB_SERIES_STABILITY_GRANT,
+       HNB_MC_CENTRAL_FUNDING = HNB_SERIES_CENTRAL_FUNDING,
+       HNB_MC_DSG_DEFICIT = HNB_SERIES_DSG_DEFICIT, HNB_MC_METRICS = HNB_SERIES_N };
 #define HNB_MC_NQ 7 /* P5, P10, P25, P50, P75, P90, P95 */
+/* Quantile positions in a row of HNB_MC_NQ */
+enum { HNB_Q5, HNB_Q10, HNB_Q25, HNB_Q50, HNB_Q75, HNB_Q90, HNB_Q95 };
 
+/* By metric id (montecarlo.csv's `metric`). */
 extern const char *const hnb_mc_metric_names[HNB_MC_METRICS];
 extern const double hnb_mc_quantiles[HNB_MC_NQ];
 
@@ -57,8 +64,10 @@ typedef struct {
     int years, threads;
     hnb_method method;
     unsigned long seed;
-    double *mean; /* [metric * years + t] */
-    double *pct;  /* [(metric * years + t) * HNB_MC_NQ + q] */
+    int nmetrics;              /* the model's series, in hnb_series_pos order */
+    int pos[HNB_MC_METRICS];   /* a metric id's position, or -1 */
+    double *mean; /* [position * years + t] */
+    double *pct;  /* [(position * years + t) * HNB_MC_NQ + q] */
     double *se_p50, *se_p90; /* Monte Carlo standard error of cumulative_deficit's P50, P90 */
     int ndrivers;
     hnb_mc_driver *drivers; /* sorted by the size of the swing */
@@ -71,10 +80,15 @@ typedef struct {
 } hnb_mc;
 
 int hnb_mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_mc **out, hnb_err *err);
+/* The HNB_MC_NQ percentiles of metric ID in year index T (index them with
+ * HNB_Q5 ... HNB_Q95), or NULL when the model has no such metric. */
+const double *hnb_mc_pct(const hnb_mc *mc, int id, int t);
+/* Its mean (0 when the model has no such metric). */
+double hnb_mc_mean(const hnb_mc *mc, int id, int t);
 void hnb_mc_free(hnb_mc *mc);
 
-/* The share of draws in which projection column COLUMN (the order of
- * projection.csv from ehcps: 0 ehcps ... 8 cumulative_deficit) at year index
+/* The share of draws in which projection column COLUMN (project.h's
+ * hnb_columns) at year index
  * T compares OP ("<", "<=", ">", ">=", "=") with VALUE. For solving a
  * probability target: a count, so exact and independent of threads. */
 int hnb_mc_share(const hnb_model *m, const hnb_mc_opts *o, int column, int t, const char *op,

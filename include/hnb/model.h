@@ -53,7 +53,22 @@ typedef struct {
     int *inflation;    /* per year: slot or -1 (0) */
     int *capacity;     /* per year slot; NULL when unlimited */
     int overflow;      /* setting index or -1 */
+    int dfe_category;  /* hnb_dfe_category (v2; HNB_DFE_OTHER when not given) */
 } hnb_setting;
+
+/* The DfE DSG management plan's seven placement categories (SPEC section
+ * 10), in the plan's order: dsg_plan.csv's rows follow it. */
+typedef enum {
+    HNB_DFE_MAINSTREAM,
+    HNB_DFE_RESOURCED,
+    HNB_DFE_SPECIAL,
+    HNB_DFE_INDEPENDENT_SPECIAL,
+    HNB_DFE_AP_HOSPITAL,
+    HNB_DFE_POST16,
+    HNB_DFE_OTHER,
+    HNB_DFE_N
+} hnb_dfe_category;
+extern const char *const hnb_dfe_category_names[HNB_DFE_N];
 
 typedef enum {
     HNB_MIT_SAVING,
@@ -99,9 +114,26 @@ typedef struct {
     hnb_mark mark;
 } hnb_corr;
 
+/* The 2026 deficit regime and the DSG's other blocks (SPEC section 13). */
+typedef struct {
+    int given;          /* the scenario has `regime` */
+    int grant;          /* it has regime.stability_grant */
+    int cutoff, paid;   /* calendar years */
+    int share;          /* slot */
+    int received;       /* slot, or -1 (1) */
+    int *central_share; /* per year: slot or -1 (0) */
+} hnb_regime;
+
+typedef struct {
+    int given;      /* the scenario has `dsg` */
+    int opening;    /* slot or -1 (0) */
+    hnb_path in_year; /* named[t] all -1 (0) when not given */
+} hnb_dsg;
+
 typedef struct hnb_model {
     hnb_srcs *srcs;
     char *file, *name, *authority;
+    int version; /* the file's `hnb:`, 1 or 2 */
     int start_year, years;
     int opening_deficit; /* slot */
     int override_end;    /* 0 when not given */
@@ -129,6 +161,8 @@ typedef struct hnb_model {
     hnb_line *other;
     int nmit;
     hnb_mitigation *mits;
+    hnb_regime regime;
+    hnb_dsg dsg;
 
     int has_mc;
     long mc_draws;     /* 0 when not given */

@@ -26,10 +26,15 @@ typedef struct {
     double *ehcps, *ehcps_unmitigated, *new_plans;
     double *expenditure, *mitigations, *income, *grant, *annual_gap, *cumulative_deficit;
     double *placements_unmitigated, *placements_mitigated, *other, *savings;
+    /* SPEC section 13 (zero without regime or dsg): the grant and the central
+     * funding taken off the cumulative deficit, the other blocks' cumulative
+     * balance O_t and the DSG-wide deficit */
+    double *stability_grant, *central_funding, *other_blocks, *dsg_deficit;
     /* With HNB_PROJECT_DETAIL: the mitigated run by setting, [t * nsettings + s],
      * and each mitigation's contribution, [t * nmit + i]. */
     double *plans, *unit_cost, *cost;
     double *contribution;
+    double *plans_age; /* with HNB_PROJECT_DETAIL: [(t * nsettings + s) * HNB_AGES + a] */
 } hnb_result;
 
 hnb_result *hnb_result_create(const hnb_model *m);
@@ -58,14 +63,41 @@ void hnb_project(const hnb_model *m, const double *p, hnb_work *w, hnb_result *r
 void hnb_project_batch(const hnb_model *m, const double *const *p, int nl, hnb_work *w,
                        hnb_result *const *r, int flags);
 
-/* The six series a Monte Carlo draw reports, for up to HNB_LANES
- * projections at once, lane innermost: X[(k * years + t) * HNB_LANES + l],
- * k in the order below (mc.h's metrics). The same numbers that
- * hnb_project_batch() puts in those series, without filling results;
- * lanes from NL on repeat lane 0. */
+/* The series a Monte Carlo draw reports, for up to HNB_LANES projections
+ * at once, lane innermost: X[(k * years + t) * HNB_LANES + l], k the
+ * series' position among the model's (hnb_series_pos). The same numbers
+ * that hnb_project_batch() puts in those series, without filling results;
+ * lanes from NL on repeat lane 0. Every model has the first six; the
+ * stability grant and central funding come with `regime`, the DSG-wide
+ * deficit with `dsg` (SPEC section 13), in this order after them. */
 enum { HNB_SERIES_EHCPS, HNB_SERIES_EXPENDITURE, HNB_SERIES_MITIGATIONS, HNB_SERIES_INCOME,
-       HNB_SERIES_GAP, HNB_SERIES_CUMULATIVE, HNB_SERIES_N };
+       HNB_SERIES_GAP, HNB_SERIES_CUMULATIVE, HNB_SERIES_STABILITY_GRANT,
+       HNB_SERIES_CENTRAL_FUNDING, HNB_SERIES_DSG_DEFICIT, HNB_SERIES_N };
+/* How many series MODEL's draws carry, and the position of series ID among
+ * them (-1: the model does not have it). */
+int hnb_series_count(const hnb_model *m);
+int hnb_series_pos(const hnb_model *m, int id);
 void hnb_project_series(const hnb_model *m, const double *const *p, int nl, hnb_work *w, double *x);
+
+/* The columns of projection.csv after year and label (SPEC section 9), in
+ * order: one registry for the CSV, the workbook, solve's targets and the
+ * checks. A column with `regime` or `dsg` is there only when the scenario
+ * has that key. */
+typedef enum { HNB_COL_ALWAYS, HNB_COL_REGIME, HNB_COL_DSG } hnb_col_when;
+typedef struct {
+    const char *name;
+    int decimals;       /* 3 counts, 2 money */
+    hnb_col_when when;
+    size_t offset;      /* of the series' pointer in hnb_result */
+} hnb_column;
+#define HNB_NCOLUMNS 13
+extern const hnb_column hnb_columns[HNB_NCOLUMNS];
+/* Whether MODEL's projection.csv has column K. */
+int hnb_column_present(const hnb_model *m, int k);
+/* Column K's values in R, one a year. */
+const double *hnb_column_values(const hnb_result *r, int k);
+/* The column named NAME that MODEL has, or -1. */
+int hnb_column_find(const hnb_model *m, const char *name);
 
 /* The largest magnitude a result may reach (pounds or plans): a thousand
  * times the UK's GDP. Beyond it (or not finite) a scenario is refused, so
