@@ -855,6 +855,26 @@ static const char *chance_words(double p)
     return "almost impossible";
 }
 
+/* A probability as a committee reads it: "a 1 in 4 chance", "a 7 in 10
+ * chance", "no draw". */
+void hnb_odds_words(char *b, size_t n, double p)
+{
+    if (p <= 0)
+        snprintf(b, n, "no chance (no draw)");
+    else if (p < 0.005)
+        snprintf(b, n, "less than a 1 in 200 chance");
+    else if (p < 0.45)
+        snprintf(b, n, "a 1 in %.0f chance", 1 / p);
+    else if (p < 0.55)
+        snprintf(b, n, "an even chance");
+    else if (p < 0.995)
+        snprintf(b, n, "a %.0f in 10 chance", p * 10 >= 9.5 ? 9.0 : floor(p * 10 + 0.5));
+    else if (p < 1)
+        snprintf(b, n, "a near certainty");
+    else
+        snprintf(b, n, "a certainty (every draw)");
+}
+
 char *hnb_mc_summary(const hnb_model *m, const hnb_mc *mc, const hnb_result *central)
 {
     sbuf b = {0};
@@ -879,7 +899,51 @@ char *hnb_mc_summary(const hnb_model *m, const hnb_mc *mc, const hnb_result *cen
                   hnb_fmt_m(c, mc->pct[row + 3]), hnb_fmt_m(d, mc->pct[row + 5]),
                   hnb_fmt_m(g, central->cumulative_deficit[t]), e, f2);
     }
-    if (mc->nexceed > 0) {
+    if (m->regime.given) {
+        /* SPEC section 13: what is left with the council, in plain words */
+        const hnb_regime *rg = &m->regime;
+        int tp = rg->paid - m->start_year;
+        if (rg->grant && tp >= 0 && tp < mc->years) {
+            const double *q = hnb_mc_pct(mc, HNB_MC_STABILITY_GRANT, tp);
+            char lp[8];
+            hnb_year_label(rg->paid, lp);
+            sb_printf(&b, "\nThe stability grant in %s: mean £%sm, P10 £%sm, P90 £%sm.\n", lp,
+                      hnb_fmt_m(a, hnb_mc_mean(mc, HNB_MC_STABILITY_GRANT, tp)),
+                      hnb_fmt_m(c, q[HNB_Q10]), hnb_fmt_m(d, q[HNB_Q90]));
+        }
+        if (mc->nexceed > 0) {
+            sb_printf(&b, "\n### How likely is the council to be left with more than each "
+                          "threshold?\n\n");
+            for (int k = 0; k < mc->nexceed; k++) {
+                const hnb_mc_exceedance *x = &mc->exceed[k];
+                char label[8], odds[64], when[128];
+                hnb_year_label(x->year, label);
+                hnb_odds_words(odds, sizeof odds, x->probability);
+                if (m->override_end && x->year == m->override_end - 1)
+                    snprintf(when, sizeof when, "when the override ends (end of %s)", label);
+                else
+                    snprintf(when, sizeof when, "at the end of %s", label);
+                odds[0] = (char)(odds[0] - 'a' + 'A');
+                sb_printf(&b, "- %s (%.1f%%) that more than £%sm is left with the council %s, net "
+                              "of the stability grant%s.\n",
+                          odds, x->probability * 100, hnb_fmt_m(a, x->threshold), when,
+                          rg->central_share && x->year >= m->override_end ? " and central support" : "");
+            }
+        }
+    }
+    if (m->dsg.given) {
+        sb_printf(&b, "\nThe DSG-wide deficit at the end of each year, £m:\n\n| Year | P10 | P50 | "
+                      "P90 | Central |\n|---|---:|---:|---:|---:|\n");
+        for (int t = 0; t < mc->years; t++) {
+            const double *q = hnb_mc_pct(mc, HNB_MC_DSG_DEFICIT, t);
+            char label[8];
+            hnb_year_label(m->start_year + t, label);
+            sb_printf(&b, "| %s | %s | %s | %s | %s |\n", label, hnb_fmt_m(a, q[HNB_Q10]),
+                      hnb_fmt_m(c, q[HNB_Q50]), hnb_fmt_m(d, q[HNB_Q90]),
+                      hnb_fmt_m(g, central->dsg_deficit[t]));
+        }
+    }
+    if (mc->nexceed > 0 && !m->regime.given) {
         sb_printf(&b, "\n### How likely is the deficit to pass each threshold?\n\n");
         for (int k = 0; k < mc->nexceed; k++) {
             const hnb_mc_exceedance *x = &mc->exceed[k];

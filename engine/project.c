@@ -824,7 +824,7 @@ int hnb_series_pos(const hnb_model *m, int id)
  * there, central funding of earlier years included. */
 static void ledger(const hnb_model *m, const double *p, const double *in_year, const double *gap,
                    size_t gs, double *cum, double *grant, double *central, double *other,
-                   double *dsg)
+                   double *dsg, double *eligible_out)
 {
     const hnb_regime *g = &m->regime;
     const int ys = m->years, tc = g->cutoff - m->start_year, tp = g->paid - m->start_year;
@@ -855,6 +855,7 @@ static void ledger(const hnb_model *m, const double *p, const double *in_year, c
             known = 1;
         }
     }
+    if (eligible_out) *eligible_out = eligible;
 }
 
 /* The other blocks' annual gap of lane L: [t * L] (money_paths: the last). */
@@ -894,7 +895,7 @@ void hnb_project_batch(const hnb_model *m, const double *const *p, int nl, hnb_w
         if (m->regime.given || m->dsg.given)
             ledger(m, p[l], in_year_of(m, w, l), res->annual_gap, 1, res->cumulative_deficit,
                    res->stability_grant, res->central_funding, res->other_blocks,
-                   res->dsg_deficit);
+                   res->dsg_deficit, &res->eligible_deficit);
     }
 }
 
@@ -929,7 +930,8 @@ void hnb_project_series(const hnb_model *m, const double *const *p, int nl, hnb_
         double *at = x + l;
         ledger(m, p[l < nl ? l : 0], in_year_of(m, w, l), at + (size_t)HNB_SERIES_GAP * ys * L, L,
                at + (size_t)HNB_SERIES_CUMULATIVE * ys * L, pg < 0 ? NULL : at + (size_t)pg * ys * L,
-               pc < 0 ? NULL : at + (size_t)pc * ys * L, NULL, pd < 0 ? NULL : at + (size_t)pd * ys * L);
+               pc < 0 ? NULL : at + (size_t)pc * ys * L, NULL, pd < 0 ? NULL : at + (size_t)pd * ys * L,
+               NULL);
     }
 }
 

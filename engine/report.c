@@ -221,6 +221,51 @@ int hnb_write_mitigations(FILE *f, const hnb_model *m, const hnb_result *r)
     return ferror(f) ? HNB_EFAIL : HNB_OK;
 }
 
+const char *const hnb_dsg_age_groups[HNB_DSG_AGE_GROUPS] = {"0-4", "5-10", "11-15", "16-19",
+                                                             "20-25"};
+static const int dsg_age_first[HNB_DSG_AGE_GROUPS + 1] = {0, 5, 11, 16, 20, HNB_AGES};
+
+void hnb_dsg_plan_table(const hnb_model *m, const hnb_result *r, int t,
+                        double out[(HNB_DFE_N + 1) * (HNB_DSG_AGE_GROUPS + 1)])
+{
+    const int G = HNB_DSG_AGE_GROUPS + 1, ns = m->nsettings;
+    for (int k = 0; k < (HNB_DFE_N + 1) * G; k++) out[k] = 0;
+    /* each cell a sum over settings and ages in list and age order, so the
+     * figures do not depend on how the settings are grouped */
+    for (int c = 0; c <= HNB_DFE_N; c++)
+        for (int g = 0; g < HNB_DSG_AGE_GROUPS; g++) {
+            double sum = 0;
+            for (int s = 0; s < ns; s++) {
+                if (c < HNB_DFE_N && m->settings[s].dfe_category != c) continue;
+                for (int a = dsg_age_first[g]; a < dsg_age_first[g + 1]; a++)
+                    sum += r->plans_age[((size_t)t * ns + s) * HNB_AGES + a];
+            }
+            out[c * G + g] = sum;
+            out[c * G + HNB_DSG_AGE_GROUPS] += sum;
+        }
+}
+
+int hnb_write_dsg_plan(FILE *f, const hnb_model *m, const hnb_result *r)
+{
+    const int G = HNB_DSG_AGE_GROUPS + 1;
+    double tab[(HNB_DFE_N + 1) * (HNB_DSG_AGE_GROUPS + 1)];
+    fputs("year,label,category,breakdown,group,plans\n", f);
+    for (int t = 0; t < r->years; t++) {
+        char label[8];
+        hnb_result_label(m, t, label);
+        hnb_dsg_plan_table(m, r, t, tab);
+        for (int c = 0; c <= HNB_DFE_N; c++)
+            for (int g = 0; g < G; g++) {
+                fprintf(f, "%d,%s,%s,age,%s,", m->start_year + t, label,
+                        c < HNB_DFE_N ? hnb_dfe_category_names[c] : "all",
+                        g < HNB_DSG_AGE_GROUPS ? hnb_dsg_age_groups[g] : "total");
+                put_num(f, tab[c * G + g], 3);
+                fputc('\n', f);
+            }
+    }
+    return ferror(f) ? HNB_EFAIL : HNB_OK;
+}
+
 /* £m to one decimal, e.g. "145.5". */
 static void fmt_m(char *b, size_t n, double x)
 {
@@ -272,6 +317,68 @@ static void fmt_rate_path(char *b, size_t n, const hnb_model *m, const int *slot
     }
 }
 
+/* The 2026 regime in words (SPEC section 13): what the grant is measured
+ * on, what it pays, and what is met centrally after the override. */
+static void write_regime(FILE *f, const hnb_model *m, const double *p, const hnb_result *r)
+{
+    const hnb_regime *g = &m->regime;
+    char a[64], b[64], c[64], lc[8], lp[8];
+    fprintf(f, "\n## The 2026 deficit regime\n\n");
+    if (g->grant) {
+        hnb_year_label(g->cutoff, lc);
+        hnb_year_label(g->paid, lp);
+        int tp = g->paid - m->start_year, tc = g->cutoff - m->start_year;
+        double received = g->received >= 0 ? p[g->received] : 1, share = p[g->share];
+        fmt_pct(a, sizeof a, share);
+        fprintf(f, "- High Needs Stability Grant: %s of the eligible deficit at the end of %s, "
+                   "paid in %s",
+                a, lc, lp);
+        if (received < 1) {
+            fmt_pct(b, sizeof b, received);
+            fprintf(f, ", times %s for the chance that the local SEND reform plan is approved", b);
+        }
+        if (tc >= m->years)
+            fprintf(f, ". The cutoff lies after this projection's horizon: no grant is counted.\n");
+        else if (tp < 0 || tp >= m->years)
+            fprintf(f, ". It is paid outside this projection's horizon: no grant is counted.\n");
+        else {
+            fmt_m(b, sizeof b, r->stability_grant[tp]);
+            fmt_m(c, sizeof c, r->eligible_deficit);
+            fprintf(f, ": **£%sm** on an eligible deficit of £%sm%s.\n", b, c,
+                    m->dsg.given ? " (the lower of the High Needs and the DSG-wide deficit: "
+                                   "overspends on other blocks are not eligible)"
+                                 : "");
+        }
+    }
+    if (g->central_share) {
+        char lo[8];
+        hnb_year_label(m->override_end, lo);
+        double total = 0;
+        for (int t = 0; t < r->years; t++) total += r->central_funding[t];
+        fprintf(f, "- After the override: from %s, the share of each year's annual gap met "
+                   "centrally: ",
+                lo);
+        int t0 = m->override_end - m->start_year;
+        if (t0 < 0) t0 = 0;
+        if (t0 >= m->years) {
+            fprintf(f, "none of this projection's years is after the override.\n");
+        } else {
+            int first = 1;
+            for (int t = t0; t < m->years; t++) {
+                if (t > t0 && g->central_share[t] == g->central_share[t - 1]) continue;
+                char ly[8];
+                hnb_year_label(m->start_year + t, ly);
+                fmt_pct(a, sizeof a, g->central_share[t] >= 0 ? p[g->central_share[t]] : 0);
+                fprintf(f, "%s%s%s%s", first ? "" : ", ", a, first ? "" : " from ", first ? "" : ly);
+                first = 0;
+            }
+            fmt_m(b, sizeof b, total);
+            fprintf(f, "; £%sm over the horizon.\n", b);
+        }
+    }
+    if (!g->grant && !g->central_share) fprintf(f, "- Neither a stability grant nor central support is assumed.\n");
+}
+
 int hnb_write_summary(FILE *f, const hnb_model *m, const double *p, const hnb_result *r,
                       const char *extra)
 {
@@ -282,9 +389,12 @@ int hnb_write_summary(FILE *f, const hnb_model *m, const double *p, const hnb_re
     if (m->authority) fprintf(f, "%s. ", m->authority);
     fprintf(f, "High Needs Block projection, %s to %s.\n\n", l0, l1);
 
+    const int rg = m->regime.given, dg = m->dsg.given;
     fprintf(f, "| Year | Expenditure (£m) | Grant and income (£m) | Planned mitigations (£m) "
-               "| Annual funding gap (£m) | Cumulative deficit (£m) |\n");
-    fprintf(f, "|---|---:|---:|---:|---:|---:|\n");
+               "| Annual funding gap (£m) |%s Cumulative deficit (£m) |%s\n",
+            rg ? " Stability grant (£m) | Central support (£m) |" : "",
+            dg ? " Other DSG blocks (£m) | DSG deficit (£m) |" : "");
+    fprintf(f, "|---|---:|---:|---:|---:|---:|%s%s\n", rg ? "---:|---:|" : "", dg ? "---:|---:|" : "");
     for (int t = 0; t < r->years; t++) {
         char label[8];
         hnb_result_label(m, t, label);
@@ -293,14 +403,40 @@ int hnb_write_summary(FILE *f, const hnb_model *m, const double *p, const hnb_re
         fmt_m(c, sizeof c, r->mitigations[t]);
         fmt_m(d, sizeof d, r->annual_gap[t]);
         fmt_m(e, sizeof e, r->cumulative_deficit[t]);
-        fprintf(f, "| %s | %s | %s | %s | %s | %s |\n", label, a, b, c, d, e);
+        fprintf(f, "| %s | %s | %s | %s | %s |", label, a, b, c, d);
+        if (rg) {
+            char g1[64], g2[64];
+            fmt_m(g1, sizeof g1, r->stability_grant[t]);
+            fmt_m(g2, sizeof g2, r->central_funding[t]);
+            fprintf(f, " %s | %s |", g1, g2);
+        }
+        fprintf(f, " %s |", e);
+        if (dg) {
+            char g1[64], g2[64];
+            fmt_m(g1, sizeof g1, r->other_blocks[t]);
+            fmt_m(g2, sizeof g2, r->dsg_deficit[t]);
+            fprintf(f, " %s | %s |", g1, g2);
+        }
+        fputc('\n', f);
     }
     double opening = m->opening_deficit >= 0 ? p[m->opening_deficit] : 0;
     fmt_m(a, sizeof a, opening);
     fprintf(f, "\nCumulative deficit brought forward into %s: £%sm. Expenditure is gross, before "
                "planned mitigations; the annual gap is expenditure less grant and income less "
-               "mitigations.\n",
-            l0, a);
+               "mitigations.%s\n",
+            l0, a,
+            rg ? " The cumulative deficit is net of the stability grant and of the support met "
+                 "centrally, which do not change the annual gap."
+               : "");
+    if (dg) {
+        double o = m->dsg.opening >= 0 ? p[m->dsg.opening] : 0;
+        fmt_m(a, sizeof a, fabs(o));
+        fprintf(f, "\nThe DSG deficit is the High Needs Block's cumulative deficit plus the other "
+                   "blocks' cumulative balance (schools, central school services, early years; "
+                   "a surplus is negative): they bring forward %s£%sm%s.\n",
+                o < 0 ? "a surplus of " : o > 0 ? "a deficit of " : "", a, o == 0 ? " (balanced)" : "");
+    }
+    if (rg) write_regime(f, m, p, r);
 
     fprintf(f, "\n## Override exposure\n\n");
     if (!m->override_end) {
@@ -322,6 +458,18 @@ int hnb_write_summary(FILE *f, const hnb_model *m, const double *p, const hnb_re
             fprintf(f, "The statutory override ends at the end of %s, after this projection's "
                        "horizon: the exposure cannot be read from it.\n",
                     ly);
+        } else if (rg) {
+            /* SPEC section 13: the exposure is read net of the grant */
+            fmt_m(a, sizeof a, exposure);
+            fprintf(f, "The statutory override ends at the end of %s. The deficit left with the "
+                       "council then, net of the stability grant: **£%sm**",
+                    ly, a);
+            if (m->reserves >= 0 && p[m->reserves] > 0) {
+                fmt_m(b, sizeof b, p[m->reserves]);
+                fmt_pct(c, sizeof c, exposure / p[m->reserves]);
+                fprintf(f, ", %s of usable reserves of £%sm", c, b);
+            }
+            fprintf(f, ".\n");
         } else {
             fmt_m(a, sizeof a, exposure);
             fprintf(f, "The statutory override ends at the end of %s. From %s the general fund must "

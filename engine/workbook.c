@@ -1,6 +1,8 @@
 /* workbook.c - workbook.xlsx through libxlsxwriter: a Summary sheet with the
  * budget-paper table in £m and native charts, and a sheet for every table. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <xlsxwriter.h>
 
@@ -24,6 +26,20 @@ int hnb_write_workbook(const char *path, const hnb_model *m, const double *p, co
     lxw_workbook_options opt = {.constant_memory = LXW_FALSE, .tmpdir = NULL};
     lxw_workbook *wb = workbook_new_opt(path, &opt);
     if (!wb) return -1;
+    /* A fixed creation date, so the same scenario gives the same bytes (the
+     * library's default is the time of the run): SOURCE_DATE_EPOCH when set,
+     * else 1 April of the scenario's first year, the day its projection
+     * starts. */
+    struct tm day = {.tm_year = m->start_year - 1900, .tm_mon = 3, .tm_mday = 1};
+    lxw_doc_properties props = {.title = m->name, .comments = "hnb High Needs Block projection",
+                                .created = timegm(&day)};
+    const char *epoch = getenv("SOURCE_DATE_EPOCH");
+    if (epoch && *epoch) {
+        char *end;
+        long long e = strtoll(epoch, &end, 10);
+        if (!*end && e > 0) props.created = (time_t)e;
+    }
+    workbook_set_properties(wb, &props);
     formats fm;
     fm.head = workbook_add_format(wb);
     format_set_bold(fm.head);

@@ -94,6 +94,8 @@ void hnb_mc_free(hnb_mc *mc);
 int hnb_mc_share(const hnb_model *m, const hnb_mc_opts *o, int column, int t, const char *op,
                  double value, double *share, hnb_err *err);
 
+/* P as words a committee reads ("a 1 in 4 chance") into B. */
+void hnb_odds_words(char *b, size_t n, double p);
 int hnb_write_montecarlo(FILE *f, const hnb_model *m, const hnb_mc *mc);
 int hnb_write_sensitivity(FILE *f, const hnb_model *m, const hnb_mc *mc);
 int hnb_write_exceedance(FILE *f, const hnb_model *m, const hnb_mc *mc);

@@ -30,6 +30,7 @@ typedef struct {
      * funding taken off the cumulative deficit, the other blocks' cumulative
      * balance O_t and the DSG-wide deficit */
     double *stability_grant, *central_funding, *other_blocks, *dsg_deficit;
+    double eligible_deficit; /* E of section 13 (0 where no grant is measured) */
     /* With HNB_PROJECT_DETAIL: the mitigated run by setting, [t * nsettings + s],
      * and each mitigation's contribution, [t * nmit + i]. */
     double *plans, *unit_cost, *cost;

@@ -38,6 +38,15 @@ int hnb_mkdirs(const char *dir, hnb_err *err);
 int hnb_write_projection(FILE *f, const hnb_model *m, const hnb_result *r);
 int hnb_write_placements(FILE *f, const hnb_model *m, const hnb_result *r);
 int hnb_write_mitigations(FILE *f, const hnb_model *m, const hnb_result *r);
+/* dsg_plan.csv (SPEC section 9, v2 with settings): the mitigated run's plans
+ * in the DfE DSG management plan's placement categories and age groups. */
+#define HNB_DSG_AGE_GROUPS 5
+extern const char *const hnb_dsg_age_groups[HNB_DSG_AGE_GROUPS]; /* "0-4" ... "20-25" */
+/* Plans of year index T by category (HNB_DFE_N of them, then all) and age
+ * group (HNB_DSG_AGE_GROUPS, then total): OUT[(c * (G + 1)) + g]. */
+void hnb_dsg_plan_table(const hnb_model *m, const hnb_result *r, int t,
+                        double out[(HNB_DFE_N + 1) * (HNB_DSG_AGE_GROUPS + 1)]);
+int hnb_write_dsg_plan(FILE *f, const hnb_model *m, const hnb_result *r);
 /* The budget-paper summary (SPEC section 9). EXTRA, if non-NULL, is
  * appended (the Monte Carlo section). */
 int hnb_write_summary(FILE *f, const hnb_model *m, const double *p, const hnb_result *r,

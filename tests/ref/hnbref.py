@@ -1,9 +1,14 @@
 #!/usr/bin/python3
 """hnbref: an independent reference implementation of the deterministic
-projection of SPEC.md (sections 2-5 and 9), written from the text alone.
+projection of SPEC.md (sections 2-5 and 9; of v2, `hnb: 2` files with
+section 13 and section 10's `dfe_category`), written from the text alone.
 
 Usage: hnbref.py SCENARIO.yaml OUTDIR
-Writes OUTDIR/projection.csv, OUTDIR/placements.csv, OUTDIR/mitigations.csv.
+Writes OUTDIR/projection.csv, OUTDIR/placements.csv, OUTDIR/mitigations.csv,
+and for a v2 scenario with settings OUTDIR/dsg_plan.csv.
+
+Not here (v2): needs and the other section 10 keys but dfe_category, the
+pipeline (11), attribution and the cessation/transition mitigations (12).
 
 Not here: `extends`, --set, Monte Carlo, input validation (input is assumed
 valid), summary.md and charts.  Every distribution takes its central value.
@@ -288,7 +293,7 @@ def compile_scenario(path):
     y0 = int(doc['start_year'])
     n = int(doc['years'])
     c = Ctx(y0, n)
-    m = {'y0': y0, 'n': n}
+    m = {'y0': y0, 'n': n, 'version': int(doc.get('hnb', 1))}
     m['opening'] = num(doc['opening_deficit']) if doc.get('opening_deficit') is not None else 0.0
 
     costs = doc.get('costs') or {}
@@ -312,6 +317,7 @@ def compile_scenario(path):
         s.infl = c.rate(sd['inflation']) if sd.get('inflation') is not None else infl_default
         s.cap = c.rate(sd['capacity']) if sd.get('capacity') is not None else None
         s.overflow_id = sd.get('overflow')
+        s.dfe = sd.get('dfe_category') or 'other'   # section 10: none = `other`
         settings.append(s)
     for s in settings:
         s.overflow = idx[s.overflow_id] if s.overflow_id is not None else None
@@ -412,6 +418,28 @@ def compile_scenario(path):
             raise ValueError('unknown mitigation type %r' % mi.type)
         mits.append(mi)
     m['mits'] = mits
+
+    # section 13: regime and dsg (v2)
+    m['override_end'] = year_key(doc['override_end']) if doc.get('override_end') is not None else None
+    m['regime'] = None
+    if 'regime' in doc:
+        reg = doc.get('regime') or {}
+        r = {'sg': None, 'central': [0.0] * n}
+        sg = reg.get('stability_grant')
+        if sg is not None:
+            r['sg'] = {'t_c': year_key(sg['cutoff']) - y0,
+                       't_p': year_key(sg['paid']) - y0,
+                       'share': num(sg['share']),
+                       'received': num(sg['received']) if sg.get('received') is not None else 1.0}
+        ao = reg.get('after_override')
+        if ao is not None:
+            r['central'] = c.rate(ao.get('central_share'), 0.0)
+        m['regime'] = r
+    m['dsg'] = None
+    if 'dsg' in doc:
+        dd = doc.get('dsg') or {}
+        m['dsg'] = {'opening': num(dd['opening']) if dd.get('opening') is not None else 0.0,
+                    'in_year': c.money_path(dd['in_year']) if dd.get('in_year') is not None else [0.0] * n}
     return m
 
 
@@ -553,17 +581,39 @@ def compute(m):
     n, y0 = m['n'], m['y0']
     proj = []
     cum = m['opening']
+    reg, dsg = m['regime'], m['dsg']
+    O = dsg['opening'] if dsg is not None else 0.0
+    # Section 13: eligible deficit E, measured at t_c on the series as computed
+    # (central funding up to t_c included; the grant, paid after t_c, not).
+    E = None
+    sg = reg['sg'] if reg is not None else None
+    if sg is not None and sg['t_c'] < 0:
+        E = cum if dsg is None else min(cum, cum + O)
+        E = max(0.0, E)
     for t in range(n):
         other = sum(p[t] for p in m['other_exp'])
         income = m['grant'][t] + m['transfers'][t] + sum(p[t] for p in m['other_income'])
         expenditure = un['placements'][t] + other
         mitig = un['placements'][t] - mit['placements'][t] + mit['savings'][t]
         gap = expenditure - income - mitig
-        cum = cum + gap
+        sgt = 0.0
+        cf = 0.0
+        if sg is not None and E is not None and t == sg['t_p']:
+            # t_p < 0 never reaches here; t_p >= n never matches: no grant.
+            sgt = sg['share'] * E * sg['received']
+        if reg is not None and m['override_end'] is not None and y0 + t >= m['override_end']:
+            cf = reg['central'][t] * max(0.0, gap)
+        cum = cum + gap - sgt - cf
+        if dsg is not None:
+            O = O + dsg['in_year'][t]
+        dsgdef = cum + O
+        if sg is not None and t == sg['t_c']:
+            E = max(0.0, cum if dsg is None else min(cum, dsgdef))
         proj.append(dict(year=y0 + t, ehcps=sum(mit['plans'][t]),
                          ehcps_un=sum(un['plans'][t]), new_plans=mit['NP'][t],
                          expenditure=expenditure, mitigations=mitig, income=income,
-                         grant=m['grant'][t], gap=gap, cum=cum))
+                         grant=m['grant'][t], gap=gap, cum=cum, sg=sgt, cf=cf,
+                         O=O, dsgdef=dsgdef))
     contrib = []
     for t in range(n):
         row = []
@@ -586,15 +636,24 @@ def main(argv):
     os.makedirs(out, exist_ok=True)
     rows = []
     for p in proj:
-        rows.append([str(p['year']), label(p['year']), fmt(p['ehcps'], 3),
-                     fmt(p['ehcps_un'], 3), fmt(p['new_plans'], 3),
-                     fmt(p['expenditure'], 2), fmt(p['mitigations'], 2),
-                     fmt(p['income'], 2), fmt(p['grant'], 2), fmt(p['gap'], 2),
-                     fmt(p['cum'], 2)])
-    write_csv(os.path.join(out, 'projection.csv'),
-              ['year', 'label', 'ehcps', 'ehcps_unmitigated', 'new_plans',
-               'expenditure', 'mitigations', 'income', 'grant', 'annual_gap',
-               'cumulative_deficit'], rows)
+        r = [str(p['year']), label(p['year']), fmt(p['ehcps'], 3),
+             fmt(p['ehcps_un'], 3), fmt(p['new_plans'], 3),
+             fmt(p['expenditure'], 2), fmt(p['mitigations'], 2),
+             fmt(p['income'], 2), fmt(p['grant'], 2), fmt(p['gap'], 2),
+             fmt(p['cum'], 2)]
+        if m['regime'] is not None:
+            r += [fmt(p['sg'], 2), fmt(p['cf'], 2)]
+        if m['dsg'] is not None:
+            r += [fmt(p['O'], 2), fmt(p['dsgdef'], 2)]
+        rows.append(r)
+    header = ['year', 'label', 'ehcps', 'ehcps_unmitigated', 'new_plans',
+              'expenditure', 'mitigations', 'income', 'grant', 'annual_gap',
+              'cumulative_deficit']
+    if m['regime'] is not None:
+        header += ['stability_grant', 'central_funding']
+    if m['dsg'] is not None:
+        header += ['other_blocks', 'dsg_deficit']
+    write_csv(os.path.join(out, 'projection.csv'), header, rows)
     rows = []
     for t in range(m['n']):
         y = m['y0'] + t
@@ -613,7 +672,27 @@ def main(argv):
                          fmt(contrib[t][i], 2)])
     write_csv(os.path.join(out, 'mitigations.csv'),
               ['year', 'label', 'mitigation', 'type', 'contribution'], rows)
+    if m['version'] >= 2 and m['settings']:
+        rows = []
+        for t in range(m['n']):
+            y = m['y0'] + t
+            for cat in DFE_CATEGORIES + ['all']:
+                ss = [s for s, st in enumerate(m['settings'])
+                      if cat == 'all' or st.dfe == cat]
+                N = mit['N'][t]
+                for g, (lo, hi) in AGE_GROUPS:
+                    v = sum(N[a][s] for a in range(lo, hi + 1) for s in ss)
+                    rows.append([str(y), label(y), cat, 'age', g, fmt(v, 3)])
+                # `need` rows exist only with `needs` (not supported here)
+        write_csv(os.path.join(out, 'dsg_plan.csv'),
+                  ['year', 'label', 'category', 'breakdown', 'group', 'plans'], rows)
     return 0
+
+
+DFE_CATEGORIES = ['mainstream', 'resourced', 'special', 'independent_special',
+                  'ap_hospital', 'post16', 'other']
+AGE_GROUPS = [('0-4', (0, 4)), ('5-10', (5, 10)), ('11-15', (11, 15)),
+              ('16-19', (16, 19)), ('20-25', (20, 25)), ('total', (0, 25))]
 
 
 if __name__ == '__main__':
