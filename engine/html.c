@@ -228,7 +228,27 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
         int t = m->override_end - 1 - m->start_year;
         char lo[8];
         hnb_year_label(m->override_end - 1, lo);
-        if (t >= -1 && t < ys) {
+        if (t >= -1 && t < ys && m->regime.given) {
+            /* SPEC section 13: the exposure net of the grant */
+            double x = t < 0 ? (m->opening_deficit >= 0 ? p[m->opening_deficit] : 0)
+                             : r->cumulative_deficit[t];
+            double grant = 0;
+            for (int k = 0; k <= t; k++) grant += r->stability_grant[k];
+            fprintf(f, "<li>When the statutory override ends in March %d, the deficit left with "
+                       "the council is forecast at <b>£%sm</b> (end of %s)",
+                    m->override_end, hnb_fmt_m(a, x), lo);
+            if (grant > 0) fprintf(f, ", net of a stability grant of £%sm", hnb_fmt_m(b, grant));
+            if (reserves > 0) fprintf(f, ", %.0f%% of usable reserves of £%sm", 100 * x / reserves, hnb_fmt_m(b, reserves));
+            fputs(".</li>\n", f);
+            if (m->regime.central_share) {
+                double met = 0;
+                for (int k = 0; k < ys; k++) met += r->central_funding[k];
+                fprintf(f, "<li>After the override the scenario assumes central support meets "
+                           "£%sm of the annual gaps to %s; what it does not meet stays with the "
+                           "council.</li>\n",
+                        hnb_fmt_m(a, met), l1);
+            }
+        } else if (t >= -1 && t < ys) {
             double x = t < 0 ? (m->opening_deficit >= 0 ? p[m->opening_deficit] : 0)
                              : r->cumulative_deficit[t];
             fprintf(f, "<li>When the statutory override ends in March %d, the cumulative High "
@@ -271,9 +291,27 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
         fprintf(f, "<li>Planned mitigations are worth £%sm over the period; without them the "
                    "deficit would be £%sm higher by %s.</li>\n",
                 hnb_fmt_m(a, total_mit), hnb_fmt_m(b, total_mit), l1);
+    if (m->dsg.given)
+        fprintf(f, "<li>Across the whole Dedicated Schools Grant (the other blocks' balance "
+                   "included) the deficit is £%sm at the end of %s.</li>\n",
+                hnb_fmt_m(a, r->dsg_deficit[ys - 1]), l1);
+    if (mc && m->regime.given) {
+        /* in the words a committee asks in: the chance of being left with more than X */
+        for (int k = 0; k < mc->nexceed; k++) {
+            const hnb_mc_exceedance *x = &mc->exceed[k];
+            char ly[8], odds[64];
+            hnb_year_label(x->year, ly);
+            hnb_odds_words(odds, sizeof odds, x->probability);
+            odds[0] = (char)(odds[0] - 'a' + 'A');
+            fprintf(f, "<li>%s (%.0f%%) that more than <b>£%sm</b> is left with the council %s%s.</li>\n",
+                    odds, 100 * x->probability, hnb_fmt_m(a, x->threshold),
+                    m->override_end && x->year == m->override_end - 1 ? "when the override ends, at the end of " : "at the end of ",
+                    ly);
+        }
+    }
     if (mc) {
         /* one line a threshold: its chance at each year reported */
-        for (int k = 0; k < mc->nexceed; k++) {
+        for (int k = 0; k < mc->nexceed && !m->regime.given; k++) {
             const hnb_mc_exceedance *x = &mc->exceed[k];
             if (k > 0 && mc->exceed[k - 1].threshold == x->threshold) continue;
             fprintf(f, "<li>Chance the deficit is above <b>£%sm</b>: ", hnb_fmt_m(a, x->threshold));
@@ -304,21 +342,46 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
 
     /* the budget-paper table */
     fputs("<h2>The budget-paper table</h2>\n", f);
-    static const char *const bp[] = {"Year", "Expenditure (£m)", "Grant and income (£m)",
-                                     "Planned mitigations (£m)", "Annual funding gap (£m)",
-                                     "Cumulative deficit (£m)"};
-    table_start(f, bp, 6);
+    hnb_budget_col bcol[HNB_BUDGET_MAX];
+    const int nb = hnb_budget_columns(m, r, bcol);
+    const char *bp[1 + HNB_BUDGET_MAX] = {"Year"};
+    for (int k = 0; k < nb; k++) bp[1 + k] = bcol[k].title;
+    table_start(f, bp, 1 + nb);
     for (int t = 0; t < ys; t++) {
         char l[8];
         hnb_year_label(m->start_year + t, l);
-        fprintf(f, "<tr><td>%s</td><td class=n>%s</td><td class=n>%s</td><td class=n>%s</td>"
-                   "<td class=n>%s</td><td class=n>%s</td></tr>\n",
-                l, hnb_fmt_m(a, r->expenditure[t]), hnb_fmt_m(b, r->income[t]), hnb_fmt_m(c, r->mitigations[t]),
-                hnb_fmt_m(d, r->annual_gap[t]), hnb_fmt_m(e, r->cumulative_deficit[t]));
+        fprintf(f, "<tr><td>%s</td>", l);
+        for (int k = 0; k < nb; k++) fprintf(f, "<td class=n>%s</td>", hnb_fmt_m(a, bcol[k].x[t]));
+        fputs("</tr>\n", f);
     }
     fputs("</tbody></table>\n<p>Expenditure is gross, before planned mitigations; the annual gap "
           "is expenditure less grant and income less mitigations.</p>\n",
           f);
+    if (m->regime.given) {
+        /* the summary's list, its **bold** as <b> */
+        char *text = hnb_regime_text(m, p, r);
+        fputs("<p>The cumulative deficit is net of the stability grant and of the support met "
+              "centrally; neither changes the annual gap.</p>\n<h2>The 2026 deficit regime</h2>\n<ul>\n",
+              f);
+        int bold = 0;
+        for (const char *s = text; *s; s++) {
+            if (s[0] == '-' && s[1] == ' ' && (s == text || s[-1] == '\n')) {
+                fputs("<li>", f);
+                s++;
+            } else if (s[0] == '*' && s[1] == '*') {
+                fputs(bold ? "</b>" : "<b>", f);
+                bold = !bold;
+                s++;
+            } else if (*s == '\n') {
+                fputs("</li>\n", f);
+            } else {
+                char one[2] = {*s, 0};
+                hnb_html_escape(f, one);
+            }
+        }
+        fputs("</ul>\n", f);
+        free(text);
+    }
 
     fputs("<h2>Charts</h2>\n", f);
     inline_svg(f, charts, "deficit", "Annual funding gap (bars) and cumulative deficit (line), £m.");
@@ -348,6 +411,49 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
                 hnb_fmt_m(g, r->grant[t]), hnb_fmt_m(d, r->annual_gap[t]), hnb_fmt_m(e, r->cumulative_deficit[t]));
     }
     fputs("</tbody></table>\n", f);
+    if (m->regime.given || m->dsg.given) {
+        fputs("<h3>The deficit regime and the DSG (£m)</h3>\n", f);
+        const char *rh[1 + HNB_NCOLUMNS] = {"Year"};
+        int cols[HNB_NCOLUMNS], nrc = 0;
+        for (int k = 0; k < HNB_NCOLUMNS; k++)
+            if (hnb_columns[k].when != HNB_COL_ALWAYS && hnb_column_present(m, k)) {
+                cols[nrc] = k;
+                rh[1 + nrc++] = hnb_columns[k].name;
+            }
+        table_start(f, rh, 1 + nrc);
+        for (int t = 0; t < ys; t++) {
+            char l[8];
+            hnb_year_label(m->start_year + t, l);
+            fprintf(f, "<tr><td>%s</td>", l);
+            for (int k = 0; k < nrc; k++)
+                fprintf(f, "<td class=n>%s</td>", hnb_fmt_m(a, hnb_column_values(r, cols[k])[t]));
+            fputs("</tr>\n", f);
+        }
+        fputs("</tbody></table>\n", f);
+    }
+    if (m->version >= 2 && m->bottom_up) {
+        /* the DfE DSG management plan's EHCP table: age groups down,
+         * placement categories across, a block a year */
+        fputs("<h3>EHCPs in the DSG management plan's shape (with mitigations)</h3>\n", f);
+        const char *dh[2 + HNB_DFE_N + 1] = {"Year", "Age"};
+        for (int c = 0; c < HNB_DFE_N; c++) dh[2 + c] = hnb_dfe_category_names[c];
+        dh[2 + HNB_DFE_N] = "all";
+        table_start(f, dh, 3 + HNB_DFE_N);
+        double tab[(HNB_DFE_N + 1) * (HNB_DSG_AGE_GROUPS + 1)];
+        for (int t = 0; t < ys; t++) {
+            char l[8];
+            hnb_year_label(m->start_year + t, l);
+            hnb_dsg_plan_table(m, r, t, tab);
+            for (int g = 0; g <= HNB_DSG_AGE_GROUPS; g++) {
+                fprintf(f, "<tr><td>%s</td><td>%s</td>", l,
+                        g < HNB_DSG_AGE_GROUPS ? hnb_dsg_age_groups[g] : "total");
+                for (int c = 0; c <= HNB_DFE_N; c++)
+                    fprintf(f, "<td class=n>%.0f</td>", tab[c * (HNB_DSG_AGE_GROUPS + 1) + g]);
+                fputs("</tr>\n", f);
+            }
+        }
+        fputs("</tbody></table>\n", f);
+    }
     if (m->bottom_up) {
         fputs("<h3>Placements (with mitigations)</h3>\n", f);
         static const char *const pl[] = {"Year", "Setting", "Plans", "Cost per plan (£)", "Cost (£m)"};

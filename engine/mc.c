@@ -860,7 +860,7 @@ static const char *chance_words(double p)
 void hnb_odds_words(char *b, size_t n, double p)
 {
     if (p <= 0)
-        snprintf(b, n, "no chance (no draw)");
+        snprintf(b, n, "no chance");
     else if (p < 0.005)
         snprintf(b, n, "less than a 1 in 200 chance");
     else if (p < 0.45)
@@ -872,7 +872,7 @@ void hnb_odds_words(char *b, size_t n, double p)
     else if (p < 1)
         snprintf(b, n, "a near certainty");
     else
-        snprintf(b, n, "a certainty (every draw)");
+        snprintf(b, n, "a certainty");
 }
 
 char *hnb_mc_summary(const hnb_model *m, const hnb_mc *mc, const hnb_result *central)

@@ -249,7 +249,10 @@ int hnb_plot_run(const hnb_model *m, const double *p, const hnb_result *r, const
 
     /* 1. the deficit */
     if ((f = open_data(&c, "deficit", path, sizeof path))) {
-        fputs("year,label,annual_gap,cumulative_deficit\n", f);
+        /* with section 13's keys, two more columns: the grant and the
+         * DSG-wide deficit (NaN without dsg) */
+        const int v2 = m->regime.given || m->dsg.given;
+        fprintf(f, "year,label,annual_gap,cumulative_deficit%s\n", v2 ? ",stability_grant,dsg_deficit" : "");
         for (int t = 0; t < ys; t++) {
             char l[8];
             hnb_year_label(m->start_year + t, l);
@@ -257,10 +260,28 @@ int hnb_plot_run(const hnb_model *m, const double *p, const hnb_result *r, const
             put_m(f, r->annual_gap[t]);
             fputc(',', f);
             put_m(f, r->cumulative_deficit[t]);
+            if (v2) {
+                fputc(',', f);
+                put_m(f, r->stability_grant[t]);
+                fputc(',', f);
+                if (m->dsg.given) put_m(f, r->dsg_deficit[t]);
+                else fputs("NaN", f);
+            }
             fputc('\n', f);
         }
         fclose(f);
         extra[0] = 0;
+        if (m->regime.given && m->override_end) {
+            /* the override's line says what is left with the council then */
+            int to = m->override_end - 1 - m->start_year;
+            if (to >= 0 && to < ys) {
+                char a[HNB_NUM_BUF];
+                snprintf(over_note, sizeof over_note, "Override ends March %d: £%sm left with the council",
+                         m->override_end, hnb_fmt_m(a, r->cumulative_deficit[to]));
+            }
+        }
+        hnb_plot_var(extra, sizeof extra, "regime", m->regime.grant ? "1" : "");
+        hnb_plot_var(extra, sizeof extra, "dsg", m->dsg.given ? "1" : "");
         hnb_plot_var(extra, sizeof extra, "override_label", over_label);
         hnb_plot_var(extra, sizeof extra, "override_note", over_note);
         char res[64] = "";

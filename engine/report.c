@@ -317,13 +317,31 @@ static void fmt_rate_path(char *b, size_t n, const hnb_model *m, const int *slot
     }
 }
 
+int hnb_budget_columns(const hnb_model *m, const hnb_result *r, hnb_budget_col cols[HNB_BUDGET_MAX])
+{
+    int n = 0;
+    cols[n++] = (hnb_budget_col){"Expenditure (£m)", r->expenditure};
+    cols[n++] = (hnb_budget_col){"Grant and income (£m)", r->income};
+    cols[n++] = (hnb_budget_col){"Planned mitigations (£m)", r->mitigations};
+    cols[n++] = (hnb_budget_col){"Annual funding gap (£m)", r->annual_gap};
+    if (m->regime.given) {
+        cols[n++] = (hnb_budget_col){"Stability grant (£m)", r->stability_grant};
+        cols[n++] = (hnb_budget_col){"Central support (£m)", r->central_funding};
+    }
+    cols[n++] = (hnb_budget_col){"Cumulative deficit (£m)", r->cumulative_deficit};
+    if (m->dsg.given) {
+        cols[n++] = (hnb_budget_col){"Other DSG blocks (£m)", r->other_blocks};
+        cols[n++] = (hnb_budget_col){"DSG deficit (£m)", r->dsg_deficit};
+    }
+    return n;
+}
+
 /* The 2026 regime in words (SPEC section 13): what the grant is measured
  * on, what it pays, and what is met centrally after the override. */
 static void write_regime(FILE *f, const hnb_model *m, const double *p, const hnb_result *r)
 {
     const hnb_regime *g = &m->regime;
     char a[64], b[64], c[64], lc[8], lp[8];
-    fprintf(f, "\n## The 2026 deficit regime\n\n");
     if (g->grant) {
         hnb_year_label(g->cutoff, lc);
         hnb_year_label(g->paid, lp);
@@ -379,10 +397,21 @@ static void write_regime(FILE *f, const hnb_model *m, const double *p, const hnb
     if (!g->grant && !g->central_share) fprintf(f, "- Neither a stability grant nor central support is assumed.\n");
 }
 
+char *hnb_regime_text(const hnb_model *m, const double *p, const hnb_result *r)
+{
+    char *s = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&s, &n);
+    if (!f) abort();
+    write_regime(f, m, p, r);
+    if (fclose(f) != 0 || !s) abort();
+    return s;
+}
+
 int hnb_write_summary(FILE *f, const hnb_model *m, const double *p, const hnb_result *r,
                       const char *extra)
 {
-    char a[64], b[64], c[64], d[64], e[64], l0[8], l1[8];
+    char a[64], b[64], c[64], l0[8], l1[8];
     hnb_year_label(m->start_year, l0);
     hnb_year_label(m->start_year + m->years - 1, l1);
     fprintf(f, "# %s\n\n", m->name);
@@ -390,32 +419,20 @@ int hnb_write_summary(FILE *f, const hnb_model *m, const double *p, const hnb_re
     fprintf(f, "High Needs Block projection, %s to %s.\n\n", l0, l1);
 
     const int rg = m->regime.given, dg = m->dsg.given;
-    fprintf(f, "| Year | Expenditure (£m) | Grant and income (£m) | Planned mitigations (£m) "
-               "| Annual funding gap (£m) |%s Cumulative deficit (£m) |%s\n",
-            rg ? " Stability grant (£m) | Central support (£m) |" : "",
-            dg ? " Other DSG blocks (£m) | DSG deficit (£m) |" : "");
-    fprintf(f, "|---|---:|---:|---:|---:|---:|%s%s\n", rg ? "---:|---:|" : "", dg ? "---:|---:|" : "");
+    hnb_budget_col col[HNB_BUDGET_MAX];
+    const int nc = hnb_budget_columns(m, r, col);
+    fprintf(f, "| Year |");
+    for (int k = 0; k < nc; k++) fprintf(f, " %s |", col[k].title);
+    fprintf(f, "\n|---|");
+    for (int k = 0; k < nc; k++) fprintf(f, "---:|");
+    fputc('\n', f);
     for (int t = 0; t < r->years; t++) {
         char label[8];
         hnb_result_label(m, t, label);
-        fmt_m(a, sizeof a, r->expenditure[t]);
-        fmt_m(b, sizeof b, r->income[t]);
-        fmt_m(c, sizeof c, r->mitigations[t]);
-        fmt_m(d, sizeof d, r->annual_gap[t]);
-        fmt_m(e, sizeof e, r->cumulative_deficit[t]);
-        fprintf(f, "| %s | %s | %s | %s | %s |", label, a, b, c, d);
-        if (rg) {
-            char g1[64], g2[64];
-            fmt_m(g1, sizeof g1, r->stability_grant[t]);
-            fmt_m(g2, sizeof g2, r->central_funding[t]);
-            fprintf(f, " %s | %s |", g1, g2);
-        }
-        fprintf(f, " %s |", e);
-        if (dg) {
-            char g1[64], g2[64];
-            fmt_m(g1, sizeof g1, r->other_blocks[t]);
-            fmt_m(g2, sizeof g2, r->dsg_deficit[t]);
-            fprintf(f, " %s | %s |", g1, g2);
+        fprintf(f, "| %s |", label);
+        for (int k = 0; k < nc; k++) {
+            fmt_m(a, sizeof a, col[k].x[t]);
+            fprintf(f, " %s |", a);
         }
         fputc('\n', f);
     }
@@ -436,7 +453,10 @@ int hnb_write_summary(FILE *f, const hnb_model *m, const double *p, const hnb_re
                    "a surplus is negative): they bring forward %s£%sm%s.\n",
                 o < 0 ? "a surplus of " : o > 0 ? "a deficit of " : "", a, o == 0 ? " (balanced)" : "");
     }
-    if (rg) write_regime(f, m, p, r);
+    if (rg) {
+        fprintf(f, "\n## The 2026 deficit regime\n\n");
+        write_regime(f, m, p, r);
+    }
 
     fprintf(f, "\n## Override exposure\n\n");
     if (!m->override_end) {

@@ -22,7 +22,6 @@ static void header(lxw_worksheet *ws, const formats *fm, const char *const *cols
 int hnb_write_workbook(const char *path, const hnb_model *m, const double *p, const hnb_result *r,
                        const hnb_mc *mc)
 {
-    (void)p;
     lxw_workbook_options opt = {.constant_memory = LXW_FALSE, .tmpdir = NULL};
     lxw_workbook *wb = workbook_new_opt(path, &opt);
     if (!wb) return -1;
@@ -65,27 +64,46 @@ int hnb_write_workbook(const char *path, const hnb_model *m, const double *p, co
     lxw_worksheet *sum = workbook_add_worksheet(wb, "Summary");
     worksheet_write_string(sum, 0, 0, m->name, fm.title);
     if (m->authority) worksheet_write_string(sum, 1, 0, m->authority, NULL);
-    static const char *const bp[] = {"Year", "Expenditure (£m)", "Grant and income (£m)",
-                                     "Planned mitigations (£m)", "Annual funding gap (£m)",
-                                     "Cumulative deficit (£m)"};
-    for (int i = 0; i < 6; i++) worksheet_write_string(sum, 3, (lxw_col_t)i, bp[i], fm.head);
+    hnb_budget_col bcol[HNB_BUDGET_MAX];
+    const int nb = hnb_budget_columns(m, r, bcol);
+    int cum_col = 0; /* the cumulative deficit's column, for the chart */
+    worksheet_write_string(sum, 3, 0, "Year", fm.head);
+    for (int k = 0; k < nb; k++) {
+        worksheet_write_string(sum, 3, (lxw_col_t)(k + 1), bcol[k].title, fm.head);
+        if (bcol[k].x == r->cumulative_deficit) cum_col = k + 1;
+    }
     for (int t = 0; t < ys; t++) {
         lxw_row_t row = (lxw_row_t)(4 + t);
         hnb_year_label(m->start_year + t, label);
         worksheet_write_string(sum, row, 0, label, NULL);
-        const double v[5] = {r->expenditure[t], r->income[t], r->mitigations[t], r->annual_gap[t],
-                             r->cumulative_deficit[t]};
-        for (int k = 0; k < 5; k++) worksheet_write_number(sum, row, (lxw_col_t)(k + 1), v[k] / 1e6, fm.m1);
+        for (int k = 0; k < nb; k++) worksheet_write_number(sum, row, (lxw_col_t)(k + 1), bcol[k].x[t] / 1e6, fm.m1);
     }
     worksheet_set_column(sum, 0, 0, 12, NULL);
-    worksheet_set_column(sum, 1, 5, 16, NULL);
+    worksheet_set_column(sum, 1, (lxw_col_t)nb, 16, NULL);
     worksheet_set_row(sum, 3, 32, NULL);
     worksheet_freeze_panes(sum, 4, 1);
+    if (m->regime.given) {
+        /* the regime in words under the table, one sentence a row */
+        char *text = hnb_regime_text(m, p, r), *line = text;
+        lxw_row_t row = (lxw_row_t)(5 + ys);
+        worksheet_write_string(sum, row++, 0, "The 2026 deficit regime", fm.title);
+        for (char *nl; line && *line; line = nl ? nl + 1 : NULL) {
+            nl = strchr(line, '\n');
+            if (nl) *nl = 0;
+            char plain[1024];
+            size_t k = 0;
+            for (const char *s = line[0] == '-' ? line + 2 : line; *s && k < sizeof plain - 1; s++)
+                if (*s != '*') plain[k++] = *s;
+            plain[k] = 0;
+            worksheet_write_string(sum, row++, 0, plain, NULL);
+        }
+        free(text);
+    }
     {
         char cats[64], gap[64], cum[64];
         snprintf(cats, sizeof cats, "=Summary!$A$5:$A$%d", 4 + ys);
         snprintf(gap, sizeof gap, "=Summary!$E$5:$E$%d", 4 + ys);
-        snprintf(cum, sizeof cum, "=Summary!$F$5:$F$%d", 4 + ys);
+        snprintf(cum, sizeof cum, "=Summary!$%c$5:$%c$%d", 'A' + cum_col, 'A' + cum_col, 4 + ys);
         lxw_chart *bars = workbook_add_chart(wb, LXW_CHART_COLUMN);
         lxw_chart_series *s1 = chart_add_series(bars, cats, gap);
         chart_series_set_name(s1, "Annual funding gap");
@@ -99,7 +117,7 @@ int hnb_write_workbook(const char *path, const hnb_model *m, const double *p, co
         chart_title_set_name(bars, "Annual funding gap and cumulative deficit");
         chart_axis_set_name(bars->y_axis, "£m");
         chart_legend_set_position(bars, LXW_CHART_LEGEND_BOTTOM);
-        worksheet_insert_chart(sum, 3, 7, bars);
+        worksheet_insert_chart(sum, 3, (lxw_col_t)(nb + 2), bars);
     }
     if (mc) {
         /* the fan, on its own sheet with its data */
@@ -156,6 +174,32 @@ int hnb_write_workbook(const char *path, const hnb_model *m, const double *p, co
     }
     worksheet_set_column(ws, 0, 1, 9, NULL);
     worksheet_set_column(ws, 2, (lxw_col_t)(ncol - 1), 17, NULL);
+    if (m->version >= 2 && m->bottom_up) {
+        /* dsg_plan.csv's rows, and the management plan's own layout: a block
+         * a year, age groups down and the seven placement categories across */
+        ws = workbook_add_worksheet(wb, "DSG plan");
+        worksheet_write_string(ws, 0, 0, "EHCPs in the DfE DSG management plan's shape (with mitigations)", fm.title);
+        double tab[(HNB_DFE_N + 1) * (HNB_DSG_AGE_GROUPS + 1)];
+        lxw_row_t row = 2;
+        for (int t = 0; t < ys; t++) {
+            hnb_year_label(m->start_year + t, label);
+            worksheet_write_string(ws, row, 0, label, fm.head);
+            for (int c = 0; c <= HNB_DFE_N; c++)
+                worksheet_write_string(ws, row, (lxw_col_t)(1 + c),
+                                       c < HNB_DFE_N ? hnb_dfe_category_names[c] : "all", fm.head);
+            row++;
+            hnb_dsg_plan_table(m, r, t, tab);
+            for (int g = 0; g <= HNB_DSG_AGE_GROUPS; g++, row++) {
+                worksheet_write_string(ws, row, 0, g < HNB_DSG_AGE_GROUPS ? hnb_dsg_age_groups[g] : "total",
+                                       g < HNB_DSG_AGE_GROUPS ? NULL : fm.head);
+                for (int c = 0; c <= HNB_DFE_N; c++)
+                    worksheet_write_number(ws, row, (lxw_col_t)(1 + c), tab[c * (HNB_DSG_AGE_GROUPS + 1) + g], fm.m1);
+            }
+            row++;
+        }
+        worksheet_set_column(ws, 0, 0, 12, NULL);
+        worksheet_set_column(ws, 1, HNB_DFE_N + 1, 18, NULL);
+    }
     ws = workbook_add_worksheet(wb, "placements");
     static const char *const plh[] = {"year", "label", "setting", "plans", "unit_cost", "cost"};
     header(ws, &fm, plh, 6);

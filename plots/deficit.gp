@@ -19,12 +19,20 @@
 #                   e.g. '2027/28'; a dashed line is drawn after that year
 #   override_note   optional: the text printed at that line
 #   reserves        optional: usable reserves in £m (a number), drawn as a line
+#   regime          optional: '1' when the scenario has a stability grant
+#                   (SPEC section 13): drawn as a bar below zero in the year
+#                   it is paid, with its amount
+#   dsg             optional: '1' when the scenario has the DSG's other
+#                   blocks: the DSG-wide deficit drawn as a dashed line
 #
 # Data: comma-separated, one header line, then one row a year:
 #   year,label,annual_gap,cumulative_deficit
 #   year   the calendar year the financial year starts in (2025 for 2025/26)
 #   label  the financial-year label (2025/26), used on the x axis
 #   annual_gap, cumulative_deficit   in £m (negative = surplus)
+# and, with regime or dsg, two more columns:
+#   stability_grant   the grant received that year, £m (0 in other years)
+#   dsg_deficit       the DSG-wide deficit, £m (NaN without dsg)
 #
 # Restyling: change the values under "Style" below (colours, font, widths,
 # wording) and re-run; no recompiling. Colours are from the Okabe-Ito palette
@@ -40,6 +48,8 @@ colour_gap      = '#E69F00'   # bars: annual funding gap (orange)
 colour_deficit  = '#0072B2'   # line: cumulative deficit (blue)
 colour_reserves = '#D55E00'   # line: usable reserves (vermillion)
 colour_override = '#555555'   # dashed line: end of the override (grey)
+colour_grant    = '#009E73'   # bar below zero: the stability grant (bluish green)
+colour_dsg      = '#CC79A7'   # dashed line: the DSG-wide deficit (reddish purple)
 colour_grid     = '#CFCFCF'
 colour_text     = '#222222'
 bar_width       = 0.65        # of a year
@@ -49,6 +59,8 @@ show_end_value  = 1           # 1: write the final cumulative deficit by its poi
 text_gap        = 'Annual funding gap'
 text_deficit    = 'Cumulative deficit'
 text_reserves   = 'Usable reserves £%sm'   # %s is replaced by the figure
+text_grant      = 'High Needs Stability Grant (reduces the deficit)'
+text_dsg        = 'DSG-wide deficit (all blocks)'
 text_y_axis     = '£m'
 text_x_axis     = 'Financial year'
 
@@ -145,10 +157,32 @@ reserves_value = has_reserves ? reserves_text + 0 : NaN
 reserves_title = has_reserves ? sprintf(text_reserves, \
     reserves_value == int(reserves_value) ? sprintf('%.0f', reserves_value) : sprintf('%.1f', reserves_value)) : ''
 
+# ----- The 2026 regime and the DSG (SPEC section 13) -------------------------
+if (!exists("regime")) { regime = '' }
+if (!exists("dsg")) { dsg = '' }
+has_grant = (regime eq '1') ? 1 : 0
+has_dsg = (dsg eq '1') ? 1 : 0
+# (an unused title still widens the legend's columns: blank it)
+if (!has_grant) { text_grant = '' }
+if (!has_dsg) { text_dsg = '' }
+
 # ----- Plot ------------------------------------------------------------------
 set style fill solid 0.85 border lc rgb '#7A5200'
+if (!has_grant && !has_dsg) {
 plot datafile using 1:3:(bar_width):xticlabels(year_tick($0)) with boxes lc rgb colour_gap title text_gap, \
      '' using 1:4 with linespoints lw line_width pt 7 ps point_size * marker lc rgb colour_deficit title text_deficit, \
      for [k = 1:has_reserves] reserves_value with lines dt (28*dash, 10*dash, 6*dash, 10*dash) lw 2 lc rgb colour_reserves title reserves_title, \
      for [k = 1:show_end_value] '' using 1:($0 == n_years - 1 ? $4 : NaN):(money($4)) \
          with labels left offset 0.8, 0.9 tc rgb colour_deficit font sprintf(',%g', base_size + 1) notitle
+} else {
+# the same, with the grant and the DSG-wide deficit (a separate command, so
+# that a chart without them is drawn exactly as before)
+plot datafile using 1:3:(bar_width):xticlabels(year_tick($0)) with boxes lc rgb colour_gap title text_gap, \
+     '' using 1:4 with linespoints lw line_width pt 7 ps point_size * marker lc rgb colour_deficit title text_deficit, \
+     for [k = 1:has_grant] '' using 1:($5 > 0 ? -$5 : NaN):(bar_width) with boxes fs solid 0.7 border lc rgb '#00664A' lc rgb colour_grant title text_grant, \
+     for [k = 1:has_grant] '' using 1:($5 > 0 ? -$5 : NaN):(money($5)) with labels center offset 0, -0.9 tc rgb colour_grant notitle, \
+     for [k = 1:has_dsg] '' using 1:6 with linespoints dt (12*dash, 8*dash) lw 2 pt 6 ps point_size * marker lc rgb colour_dsg title text_dsg, \
+     for [k = 1:has_reserves] reserves_value with lines dt (28*dash, 10*dash, 6*dash, 10*dash) lw 2 lc rgb colour_reserves title reserves_title, \
+     for [k = 1:show_end_value] '' using 1:($0 == n_years - 1 ? $4 : NaN):(money($4)) \
+         with labels left offset 0.8, 0.9 tc rgb colour_deficit font sprintf(',%g', base_size + 1) notitle
+}

@@ -47,6 +47,20 @@ extern const char *const hnb_dsg_age_groups[HNB_DSG_AGE_GROUPS]; /* "0-4" ... "2
 void hnb_dsg_plan_table(const hnb_model *m, const hnb_result *r, int t,
                         double out[(HNB_DFE_N + 1) * (HNB_DSG_AGE_GROUPS + 1)]);
 int hnb_write_dsg_plan(FILE *f, const hnb_model *m, const hnb_result *r);
+/* The budget-paper table's columns after Year (SPEC section 9; with
+ * `regime` and `dsg`, section 13's beside them): one list for summary.md,
+ * the HTML report and the workbook. */
+typedef struct {
+    const char *title; /* e.g. "Cumulative deficit (£m)" */
+    const double *x;   /* pounds, one a year */
+} hnb_budget_col;
+#define HNB_BUDGET_MAX 9
+int hnb_budget_columns(const hnb_model *m, const hnb_result *r, hnb_budget_col cols[HNB_BUDGET_MAX]);
+
+/* SPEC section 13's regime as a markdown list ("- ...\n" lines, **bold**
+ * figures), for summary.md and the HTML report (malloc'd; caller frees). */
+char *hnb_regime_text(const hnb_model *m, const double *p, const hnb_result *r);
+
 /* The budget-paper summary (SPEC section 9). EXTRA, if non-NULL, is
  * appended (the Monte Carlo section). */
 int hnb_write_summary(FILE *f, const hnb_model *m, const double *p, const hnb_result *r,
