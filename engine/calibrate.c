@@ -308,15 +308,16 @@ static void history_mix(const hnb_history *h, int origin, const hnb_model *m, se
 static void csv_shares(const hnb_model *m, setlist *out)
 {
     if (!m->pop_csv) return;
-    double age[HNB_AGES] = {0}, set[64] = {0}, tot = 0;
-    if (m->nsettings > 64) return;
+    double age[HNB_AGES] = {0}, set[64] = {0}, byneed[64 * 64] = {0}, tot = 0;
+    const int ns = m->nsettings, nn = hnb_model_needs(m), nc = hnb_model_cohorts(m);
+    if (ns > 64 || nn > 64) return;
     for (int a = 0; a < HNB_AGES; a++)
-        for (int s = 0; s < m->nsettings; s++) {
-            double v = m->pop_csv[a * m->nsettings + s];
-            age[a] += v, set[s] += v, tot += v;
+        for (int c = 0; c < nc; c++) {
+            double v = m->pop_csv[a * nc + c];
+            age[a] += v, set[c % ns] += v, byneed[(c % ns) * 64 + c / ns] += v, tot += v;
         }
     if (!(tot > 0)) return;
-    char buf[4096];
+    static char buf[1 << 16]; /* single-threaded: calibrate runs once */
     size_t w = 0;
     sets_add(out, "population.from_csv=~");
     w = (size_t)snprintf(buf, sizeof buf, "{");
@@ -332,6 +333,20 @@ static void csv_shares(const hnb_model *m, setlist *out)
             first = 0;
         }
     sets_add(out, "population.age_profile=%s}", buf);
+    if (!m->nneeds) return;
+    /* the file's needs, a mix per setting (an empty setting: the first need) */
+    w = (size_t)snprintf(buf, sizeof buf, "{");
+    for (int s = 0; s < ns; s++) {
+        if (w > sizeof buf - 1024 || strlen(m->settings[s].id) > 900) return;
+        w += (size_t)snprintf(buf + w, sizeof buf - w, "%s%s: {", s ? ", " : "", m->settings[s].id);
+        for (int k = 0; k < nn; k++) {
+            if (w > sizeof buf - 1024 || strlen(m->need_ids[k]) > 900) return; /* ids this long: leave it */
+            w += (size_t)snprintf(buf + w, sizeof buf - w, "%s%s: %.10g", k ? ", " : "", m->need_ids[k],
+                                  set[s] > 0 ? byneed[s * 64 + k] / set[s] : k == 0);
+        }
+        w += (size_t)snprintf(buf + w, sizeof buf - w, "}");
+    }
+    sets_add(out, "population.need_mix=%s}", buf);
 }
 
 /* Fit FILE (with the user's --set lines and EXTRA) to history H up to

@@ -390,6 +390,7 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
     if (m->bottom_up) {
         inline_svg(f, charts, "plans", "EHCPs funded, by setting.");
         inline_svg(f, charts, "mix", "The placement mix, % of EHCPs.");
+        if (m->nneeds) inline_svg(f, charts, "needs", "EHCPs funded, by primary need.");
     }
     if (m->nmit) inline_svg(f, charts, "mitigations", "Planned mitigations by year, £m.");
     if (mc) inline_svg(f, charts, "tornado", "What drives the deficit at the horizon.");
@@ -452,6 +453,51 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
                 fputs("</tr>\n", f);
             }
         }
+        fputs("</tbody></table>\n", f);
+        if (m->nneeds) {
+            /* the plan's need table: needs down, categories across */
+            const int nn = m->nneeds;
+            double *nt = calloc((size_t)(HNB_DFE_N + 1) * (size_t)(nn + 1), sizeof(double));
+            if (!nt) return HNB_EFAIL;
+            fputs("<h3>EHCPs by primary need in the management plan's categories</h3>\n", f);
+            dh[1] = "Primary need";
+            table_start(f, dh, 3 + HNB_DFE_N);
+            for (int t = 0; t < ys; t++) {
+                char l[8];
+                hnb_year_label(m->start_year + t, l);
+                hnb_dsg_plan_needs(m, r, t, nt);
+                for (int n = 0; n <= nn; n++) {
+                    fprintf(f, "<tr><td>%s</td><td>", l);
+                    hnb_html_escape(f, n < nn ? m->need_labels[n] : "total");
+                    fputs("</td>", f);
+                    for (int c = 0; c <= HNB_DFE_N; c++) fprintf(f, "<td class=n>%.0f</td>", nt[c * (nn + 1) + n]);
+                    fputs("</tr>\n", f);
+                }
+            }
+            fputs("</tbody></table>\n", f);
+            free(nt);
+        }
+    }
+    if (m->nneeds) {
+        /* plans and cost by need, every setting together */
+        const int nn = m->nneeds, ns = m->nsettings, nc = hnb_model_cohorts(m);
+        fputs("<h3>By primary need (with mitigations)</h3>\n", f);
+        static const char *const nh[] = {"Year", "Primary need", "Plans", "Cost per plan (£)", "Cost (£m)"};
+        table_start(f, nh, 5);
+        for (int t = 0; t < ys; t++)
+            for (int n = 0; n < nn; n++) {
+                char l[8];
+                double plans = 0, cost = 0;
+                for (int s = 0; s < ns; s++) {
+                    plans += r->plans_need[(size_t)t * nc + n * ns + s];
+                    cost += r->cost_need[(size_t)t * nc + n * ns + s];
+                }
+                hnb_year_label(m->start_year + t, l);
+                fprintf(f, "<tr><td>%s</td><td>", l);
+                hnb_html_escape(f, m->need_labels[n]);
+                fprintf(f, "</td><td class=n>%.1f</td><td class=n>%.0f</td><td class=n>%s</td></tr>\n",
+                        plans, plans > 0 ? cost / plans : 0, hnb_fmt_m(a, cost));
+            }
         fputs("</tbody></table>\n", f);
     }
     if (m->bottom_up) {

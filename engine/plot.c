@@ -202,17 +202,24 @@ static FILE *open_data(chart_ctx *c, const char *name, char *path, size_t n)
     return fopen(path, "w");
 }
 
-static void draw(chart_ctx *c, const char *name, const char *data, const char *title,
-                 const char *extra)
+/* Chart NAME from the script SCRIPT.gp (usually the same name). */
+static void draw_with(chart_ctx *c, const char *script_name, const char *name, const char *data,
+                      const char *title, const char *extra)
 {
     char script[PATH_MAX], base[PATH_MAX];
-    snprintf(script, sizeof script, "%s/%s.gp", c->plots, name);
+    snprintf(script, sizeof script, "%s/%s.gp", c->plots, script_name);
     snprintf(base, sizeof base, "%s/%s", c->dir, name);
     if (access(script, R_OK) != 0) {
         hnb_warn_at((hnb_mark){0}, "chart %s: no script %s", name, script);
         return;
     }
     if (hnb_plot_draw(script, data, base, title, extra, c->formats) == 0) c->drawn++;
+}
+
+static void draw(chart_ctx *c, const char *name, const char *data, const char *title,
+                 const char *extra)
+{
+    draw_with(c, name, name, data, title, extra);
 }
 
 int hnb_plot_run(const hnb_model *m, const double *p, const hnb_result *r, const hnb_mc *mc,
@@ -343,6 +350,33 @@ int hnb_plot_run(const hnb_model *m, const double *p, const hnb_result *r, const
                      m->name);
             draw(&c, name, path, title, extra);
         }
+    }
+    /* 3b. plans by primary need (section 10), stacked as plans by setting */
+    if (m->nneeds && (f = open_data(&c, "needs", path, sizeof path))) {
+        const int nc = hnb_model_cohorts(m);
+        fputs("year,label", f);
+        for (int n = 0; n < m->nneeds; n++) {
+            fputc(',', f);
+            put_name(f, m->need_labels[n]);
+        }
+        fputc('\n', f);
+        for (int t = 0; t < ys; t++) {
+            char l[8];
+            hnb_year_label(m->start_year + t, l);
+            fprintf(f, "%d,%s", m->start_year + t, l);
+            for (int n = 0; n < m->nneeds; n++) {
+                double v = 0;
+                for (int s = 0; s < ns; s++) v += r->plans_need[(size_t)t * nc + n * ns + s];
+                char b[64];
+                hnb_fmt_fixed(b, sizeof b, v, 3);
+                fprintf(f, ",%s", b);
+            }
+            fputc('\n', f);
+        }
+        fclose(f);
+        snprintf(extra, sizeof extra, "ncols=%d", m->nneeds + 2);
+        snprintf(title, sizeof title, "%s: EHCPs by primary need", m->name);
+        draw_with(&c, "plans", "needs", path, title, extra);
     }
     /* 4. expenditure against grant and income */
     if ((f = open_data(&c, "funding", path, sizeof path))) {

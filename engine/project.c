@@ -12,7 +12,12 @@
  * steps the population year by year with the first N mitigations switched
  * on: the unmitigated run is N = 0, the mitigated run N = nmit, and the
  * attribution runs the prefixes in between (SPEC section 4, "Attribution").
- * No allocation, no strings. */
+ * No allocation, no strings.
+ *
+ * Primary need (SPEC section 10) is a second dimension of the plans: the
+ * projection steps cohorts, c = n * ns + s for need n and setting s, each
+ * with its ages. Without needs there is one need, a cohort is a setting,
+ * and every sum and product is the one v1 computed, in the same order. */
 #include "hnb/project.h"
 
 #include <math.h>
@@ -24,21 +29,23 @@
 #define A HNB_AGES
 
 struct hnb_work {
-    int ns, years, nmit;
+    int ns, nn, nc, years, nmit; /* settings, needs (1 without), cohorts */
     /* prepared from the parameters, lane innermost */
     double keep[A][L];   /* 1 - cease[a] */
     double np_age[A][L]; /* new-plan age shares */
-    double *pop0;        /* N_0: [(s * A + a) * L + l] */
-    double *np_mix;      /* [s * L + l] */
+    double *pop0;        /* N_0: [(c * A + a) * L + l] */
+    double *np_mix;      /* need n's setting mix for new plans: [c * L + l] */
+    double *need_share;  /* new_plans.need_mix: [n * L + l] (1 without needs) */
     double *baseline;    /* B_t: [t * L + l] */
-    double *unit_base;   /* place_funding + topup: [s * L + l] */
+    double *unit_base;   /* place_funding + topup: [c * L + l] */
     double *inflation;   /* I_t[s]: [(t * ns + s) * L + l] */
     double *capacity;    /* [(t * ns + s) * L + l] */
     double *effect;      /* e_t: [(i * years + t) * L + l] */
     double *mit_value;   /* reduction, share or places of mitigation i: [i * L + l] */
     double *trans_rate;  /* [rule * L + l] */
-    double *trans_eff;   /* a rule's rate at one age, scaled so that the rates out of a
-                          * setting there sum to at most 1: [CSR position * L + l] */
+    double *trans_eff;   /* a rule's rate at one age for one need, scaled so that the rates
+                          * out of a setting there sum to at most 1:
+                          * [(CSR position * nn + n) * L + l] */
     int lanes_alike;     /* every lane has the same keep and np_age (run_plans) */
     double *grant, *income, *other, *savings; /* [t * L + l] */
     double *amount;      /* a saving's amount_t * e_t: [(i * years + t) * L + l] */
@@ -48,18 +55,20 @@ struct hnb_work {
     /* fixed by the model: the ages transitions act at, rule by rule */
     int ntrans_ages, *trans_age, *trans_first, *trans_rules; /* CSR over ages */
     /* per run: the tables of the mitigations switched on */
-    double *run_demand;  /* [t * L + l] */
-    double *run_mix, *run_cap, *run_unit; /* [(t * ns + s) * L + l] */
+    double *run_demand;  /* demand factor of every need: [t * L + l] */
+    double *run_need;    /* need share times the need's own demand factor: [(t * nn + n) * L + l] */
+    double *run_mix, *run_unit; /* [(t * nc + c) * L + l] */
+    double *run_cap;     /* [(t * ns + s) * L + l] */
     /* scratch */
     double *plans, *next; /* the years, built in turn in one and the other (N_0 is read
-                           * from pop0): [(s * A + a) * L + l] */
-    double *tot;          /* per setting: plans in it this year, [s * L + l] */
+                           * from pop0): [(c * A + a) * L + l] */
+    double *tot;          /* per cohort: plans in it this year, [c * L + l] */
     double *lane_tmp;     /* prepare's scratch: a money path for every lane, or one lane's shares */
     /* hnb_work_vary(): which parts of the preparation depend on a slot that
      * varies between calls; the others were computed once, in every lane */
     int fixed_ready;
     unsigned char *redo_mit, *redo_set, *redo_path; /* per mitigation, setting, money path */
-    unsigned char redo_money, redo_keep, redo_pop, redo_npage, redo_npmix, redo_base;
+    unsigned char redo_money, redo_keep, redo_pop, redo_npage, redo_npmix, redo_base, redo_need;
     double *plac_unmit, *plac_mit, *ehcps_unmit, *ehcps_mit, *np_unmit, *np_mit, *prev;
 };
 
@@ -92,20 +101,24 @@ hnb_work *hnb_work_create(const hnb_model *m)
 {
     hnb_work *w = zalloc(1, sizeof *w);
     size_t ns = (size_t)(m->nsettings ? m->nsettings : 1), ys = (size_t)m->years;
+    size_t nn = (size_t)hnb_model_needs(m), nc = ns * nn;
     size_t nm = (size_t)m->nmit + 1;
     w->ns = m->nsettings;
+    w->nn = (int)nn;
+    w->nc = hnb_model_cohorts(m);
     w->years = m->years;
     w->nmit = m->nmit;
-    w->pop0 = zalloc(A * ns * L, sizeof(double));
-    w->np_mix = zalloc(ns * L, sizeof(double));
+    w->pop0 = zalloc(A * nc * L, sizeof(double));
+    w->np_mix = zalloc(nc * L, sizeof(double));
+    w->need_share = zalloc(nn * L, sizeof(double));
     w->baseline = zalloc(ys * L, sizeof(double));
-    w->unit_base = zalloc(ns * L, sizeof(double));
+    w->unit_base = zalloc(nc * L, sizeof(double));
     w->inflation = zalloc(ys * ns * L, sizeof(double));
     w->capacity = zalloc(ys * ns * L, sizeof(double));
     w->effect = zalloc(nm * ys * L, sizeof(double));
     w->mit_value = zalloc(nm * L, sizeof(double));
     w->trans_rate = zalloc(((size_t)m->ntrans + 1) * L, sizeof(double));
-    w->trans_eff = zalloc(((size_t)m->ntrans * A + 1) * L, sizeof(double));
+    w->trans_eff = zalloc(((size_t)m->ntrans * A * nn + 1) * L, sizeof(double));
     w->grant = zalloc(ys * L, sizeof(double));
     w->income = zalloc(ys * L, sizeof(double));
     w->other = zalloc(ys * L, sizeof(double));
@@ -124,13 +137,14 @@ hnb_work *hnb_work_create(const hnb_model *m)
         }
     }
     w->run_demand = zalloc(ys * L, sizeof(double));
-    w->run_mix = zalloc(ys * ns * L, sizeof(double));
+    w->run_need = zalloc(ys * nn * L, sizeof(double));
+    w->run_mix = zalloc(ys * nc * L, sizeof(double));
     w->run_cap = zalloc(ys * ns * L, sizeof(double));
-    w->run_unit = zalloc(ys * ns * L, sizeof(double));
-    w->plans = zalloc(A * ns * L, sizeof(double));
-    w->next = zalloc(A * ns * L, sizeof(double));
-    w->tot = zalloc(ns * L, sizeof(double));
-    size_t tmp = ys * L + ns + A + 64;
+    w->run_unit = zalloc(ys * nc * L, sizeof(double));
+    w->plans = zalloc(A * nc * L, sizeof(double));
+    w->next = zalloc(A * nc * L, sizeof(double));
+    w->tot = zalloc(nc * L, sizeof(double));
+    size_t tmp = ys * L + ns + A + 64 + nn;
     for (int s = 0; s < m->nsettings; s++)
         if ((size_t)m->settings[s].nbands > tmp) tmp = (size_t)m->settings[s].nbands;
     w->lane_tmp = zalloc(tmp, sizeof(double));
@@ -165,7 +179,8 @@ void hnb_work_free(hnb_work *w)
                      w->income,     w->other,      w->savings,    w->amount,     w->run_demand,
                      w->run_mix,    w->run_cap,    w->run_unit,   w->plans,      w->next,
                      w->tot,        w->lane_tmp,   w->plac_unmit, w->plac_mit,
-                     w->ehcps_unmit, w->ehcps_mit, w->np_unmit,   w->np_mit,     w->prev};
+                     w->ehcps_unmit, w->ehcps_mit, w->np_unmit,   w->np_mit,     w->prev,
+                     w->need_share, w->run_need};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
     free(w->redo_mit);
     free(w->redo_set);
@@ -196,6 +211,11 @@ hnb_result *hnb_result_create(const hnb_model *m)
                          &r->dsg_deficit};
     for (size_t i = 0; i < sizeof series / sizeof *series; i++) *series[i] = zalloc(ys, sizeof(double));
     r->plans_age = zalloc(ys * ns * A, sizeof(double));
+    size_t nc = (size_t)hnb_model_cohorts(m);
+    r->nneeds = m->nneeds;
+    r->plans_need = zalloc(ys * nc, sizeof(double));
+    r->unit_need = zalloc(ys * nc, sizeof(double));
+    r->cost_need = zalloc(ys * nc, sizeof(double));
     r->plans = zalloc(ys * ns, sizeof(double));
     r->unit_cost = zalloc(ys * ns, sizeof(double));
     r->cost = zalloc(ys * ns, sizeof(double));
@@ -213,7 +233,8 @@ void hnb_result_free(hnb_result *r)
                      r->savings,     r->plans,             r->unit_cost,
                      r->cost,        r->contribution,      r->stability_grant,
                      r->central_funding, r->other_blocks,  r->dsg_deficit,
-                     r->plans_age};
+                     r->plans_age,   r->plans_need,        r->unit_need,
+                     r->cost_need};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
     free(r);
 }
@@ -323,19 +344,29 @@ static void prepare(const hnb_model *m, const double *const *p, hnb_work *w)
     if (all || w->redo_keep)
         for (int a = 0; a < A; a++)
             for (int l = 0; l < L; l++) w->keep[a][l] = 1 - slot(p[l], m->cease[a], 0);
+    const int nn = w->nn, nc = w->nc;
     if (m->pop_csv) {
         if (all)
-            for (int s = 0; s < ns; s++)
+            for (int c = 0; c < nc; c++)
                 for (int a = 0; a < A; a++)
-                    for (int l = 0; l < L; l++) w->pop0[(s * A + a) * L + l] = m->pop_csv[a * ns + s];
+                    for (int l = 0; l < L; l++) w->pop0[(c * A + a) * L + l] = m->pop_csv[a * nc + c];
     } else if (all || w->redo_pop) {
         for (int l = 0; l < L; l++) {
-            double *age = tmp, *mix = tmp + A;
+            double *age = tmp, *mix = tmp + A, *need = tmp + A + ns;
             spread(&m->pop_age, p[l], age, A);
             spread(&m->pop_mix, p[l], mix, ns);
             double total = p[l][m->pop_total];
-            for (int s = 0; s < ns; s++)
-                for (int a = 0; a < A; a++) w->pop0[(s * A + a) * L + l] = total * age[a] * mix[s];
+            if (!m->nneeds)
+                for (int s = 0; s < ns; s++)
+                    for (int a = 0; a < A; a++) w->pop0[(s * A + a) * L + l] = total * age[a] * mix[s];
+            else
+                for (int s = 0; s < ns; s++) {
+                    /* N_0[a][s][n] = total * age_share[a] * mix[s] * need_mix[s][n] */
+                    spread(&m->pop_need[m->pop_need_each ? s : 0], p[l], need, nn);
+                    for (int n = 0; n < nn; n++)
+                        for (int a = 0; a < A; a++)
+                            w->pop0[((n * ns + s) * A + a) * L + l] = total * age[a] * mix[s] * need[n];
+                }
         }
     }
     if (all || w->redo_npage)
@@ -344,9 +375,17 @@ static void prepare(const hnb_model *m, const double *const *p, hnb_work *w)
             for (int a = 0; a < A; a++) w->np_age[a][l] = tmp[a];
         }
     if (all || w->redo_npmix)
+        for (int l = 0; l < L; l++)
+            for (int n = 0; n < nn; n++) {
+                /* need n's own setting mix where given, else new_plans.mix */
+                const hnb_shares *mx = m->nneeds && m->mix_by_need[n].n ? &m->mix_by_need[n] : &m->np_mix;
+                spread(mx, p[l], tmp, ns);
+                for (int s = 0; s < ns; s++) w->np_mix[(n * ns + s) * L + l] = tmp[s];
+            }
+    if (all || w->redo_need)
         for (int l = 0; l < L; l++) {
-            spread(&m->np_mix, p[l], tmp, ns);
-            for (int s = 0; s < ns; s++) w->np_mix[s * L + l] = tmp[s];
+            if (m->nneeds) spread(&m->np_need, p[l], tmp, nn);
+            for (int n = 0; n < nn; n++) w->need_share[n * L + l] = m->nneeds ? tmp[n] : 1;
         }
     if (all || w->redo_base) {
         double b[L];
@@ -371,7 +410,12 @@ static void prepare(const hnb_model *m, const double *const *p, hnb_work *w)
                     spread(&st->band_shares, p[l], tmp, st->nbands);
                     for (int k = 0; k < st->nbands; k++) topup += tmp[k] * p[l][st->tariff[k]];
                 }
-                w->unit_base[s * L + l] = slot(p[l], st->place_funding, 0) + topup;
+                /* a need's own top-up where the setting gives one (need_cost) */
+                for (int n = 0; n < nn; n++) {
+                    const int nc_slot = m->nneeds ? m->need_cost[s * m->nneeds + n] : -1;
+                    w->unit_base[(n * ns + s) * L + l] =
+                        slot(p[l], st->place_funding, 0) + (nc_slot >= 0 ? p[l][nc_slot] : topup);
+                }
             }
         if (redo & HNB_REDO_INFLATION) {
             double index[L];
@@ -441,11 +485,17 @@ void hnb_work_vary(hnb_work *w, const hnb_model *m, const double *central,
         r = 0;
         for (int a = 0; a < A; a++) r |= varies_slot(varies, m->cease[a]);
         w->redo_keep = (unsigned char)r;
+        int need_pop = 0, need_mix = 0;
+        for (int k = 0; m->pop_need && k < (m->pop_need_each ? m->nsettings : 1); k++)
+            need_pop |= varies_shares(varies, &m->pop_need[k]);
+        for (int k = 0; m->mix_by_need && k < m->nneeds; k++)
+            need_mix |= varies_shares(varies, &m->mix_by_need[k]);
         w->redo_pop = !m->pop_csv && (varies_slot(varies, m->pop_total) ||
                                       varies_shares(varies, &m->pop_mix) ||
-                                      varies_shares(varies, &m->pop_age));
+                                      varies_shares(varies, &m->pop_age) || need_pop);
+        w->redo_need = (unsigned char)varies_shares(varies, &m->np_need);
         w->redo_npage = (unsigned char)varies_shares(varies, &m->np_age);
-        w->redo_npmix = (unsigned char)varies_shares(varies, &m->np_mix);
+        w->redo_npmix = (unsigned char)(varies_shares(varies, &m->np_mix) || need_mix);
         r = varies_slot(varies, m->np_count);
         for (int t = 0; t < ys; t++) r |= varies_slot(varies, m->np_growth[t]);
         w->redo_base = (unsigned char)r;
@@ -453,6 +503,7 @@ void hnb_work_vary(hnb_work *w, const hnb_model *m, const double *central,
             const hnb_setting *st = &m->settings[s];
             int unit = varies_slot(varies, st->cost) || varies_slot(varies, st->place_funding) ||
                        varies_shares(varies, &st->band_shares);
+            for (int k = 0; k < m->nneeds; k++) unit |= varies_slot(varies, m->need_cost[s * m->nneeds + k]);
             for (int k = 0; k < st->nbands; k++) unit |= varies_slot(varies, st->tariff[k]);
             int infl = 0, cap = 0;
             for (int t = 0; t < ys; t++) {
@@ -485,13 +536,19 @@ static void lanes_prepare(const hnb_model *m, hnb_work *w)
         const int first = w->trans_first[g], nr = w->trans_first[g + 1] - first;
         const int *rule = &w->trans_rules[first];
         for (int k = 0; k < nr; k++) {
-            const int f = m->trans[rule[k]].from;
-            for (int l = 0; l < L; l++) {
-                double total = 0; /* the rates out of f at this age, in listed order */
-                for (int q = 0; q < nr; q++)
-                    if (m->trans[rule[q]].from == f) total += w->trans_rate[rule[q] * L + l];
-                w->trans_eff[(first + k) * L + l] = w->trans_rate[rule[k] * L + l] / (total > 1 ? total : 1);
-            }
+            const hnb_transition *tk = &m->trans[rule[k]];
+            for (int n = 0; n < w->nn; n++)
+                for (int l = 0; l < L; l++) {
+                    /* the rates out of its setting at this age for this need, in listed order */
+                    double total = 0;
+                    for (int q = 0; q < nr; q++) {
+                        const hnb_transition *tq = &m->trans[rule[q]];
+                        if (tq->from == tk->from && (!tq->needs || tq->needs[n]))
+                            total += w->trans_rate[rule[q] * L + l];
+                    }
+                    w->trans_eff[((first + k) * w->nn + n) * L + l] =
+                        w->trans_rate[rule[k] * L + l] / (total > 1 ? total : 1);
+                }
         }
     }
 }
@@ -518,16 +575,20 @@ typedef long long m4 __attribute__((vector_size(VW * sizeof(long long)), aligned
  * work each, not the whole prefix again. */
 HNB_CLONES static void tables_reset(const hnb_model *m, hnb_work *w)
 {
-    const int ns = m->nsettings, ys = m->years;
+    const int ns = m->nsettings, ys = m->years, nn = w->nn, nc = w->nc;
     const v4 one = {1, 1, 1, 1};
     for (int t = 0; t < ys; t++) {
         FOR_H V(&w->run_demand[t * L], h) = one;
+        for (int n = 0; n < nn; n++) FOR_H V(&w->run_need[(t * nn + n) * L], h) = V(&w->need_share[n * L], h);
         for (int s = 0; s < ns; s++) {
             const int k = (t * ns + s) * L;
+            FOR_H V(&w->run_cap[k], h) = V(&w->capacity[k], h);
+        }
+        for (int c = 0; c < nc; c++) {
+            const int k = (t * nc + c) * L, s = c % ns;
             FOR_H {
-                V(&w->run_mix[k], h) = V(&w->np_mix[s * L], h);
-                V(&w->run_cap[k], h) = V(&w->capacity[k], h);
-                V(&w->run_unit[k], h) = V(&w->unit_base[s * L], h) * V(&w->inflation[k], h);
+                V(&w->run_mix[k], h) = V(&w->np_mix[c * L], h);
+                V(&w->run_unit[k], h) = V(&w->unit_base[c * L], h) * V(&w->inflation[(t * ns + s) * L], h);
             }
         }
     }
@@ -535,32 +596,39 @@ HNB_CLONES static void tables_reset(const hnb_model *m, hnb_work *w)
 
 HNB_CLONES static void tables_apply(const hnb_model *m, hnb_work *w, int i)
 {
-    const int ns = m->nsettings, ys = m->years;
+    const int ns = m->nsettings, ys = m->years, nn = w->nn, nc = w->nc;
     const hnb_mitigation *mt = &m->mits[i];
     const double *v = &w->mit_value[i * L];
     const v4 one = {1, 1, 1, 1};
+    /* the needs it acts on (section 10: without `need`, every need) */
+    const int n0 = mt->need >= 0 ? mt->need : 0, n1 = mt->need >= 0 ? mt->need + 1 : nn;
     for (int t = 0; t < ys; t++) {
         const double *e = &w->effect[(i * ys + t) * L];
         switch (mt->type) {
         case HNB_MIT_DEMAND:
-            FOR_H V(&w->run_demand[t * L], h) *= one - V(v, h) * V(e, h);
+            if (mt->need < 0)
+                FOR_H V(&w->run_demand[t * L], h) *= one - V(v, h) * V(e, h);
+            else
+                FOR_H V(&w->run_need[(t * nn + mt->need) * L], h) *= one - V(v, h) * V(e, h);
             break;
-        case HNB_MIT_MIX: { /* in listed order, each on the mix the earlier ones left */
-            double *from = &w->run_mix[(t * ns + mt->from) * L];
-            double *to = &w->run_mix[(t * ns + mt->to) * L];
-            FOR_H {
-                const v4 want = V(v, h) * V(e, h), have = V(from, h);
-                const v4 move = PICK((m4)(want > have), have, want);
-                V(from, h) = have - move;
-                V(to, h) += move;
+        case HNB_MIT_MIX: /* in listed order, each on the mix the earlier ones left */
+            for (int n = n0; n < n1; n++) {
+                double *from = &w->run_mix[(t * nc + n * ns + mt->from) * L];
+                double *to = &w->run_mix[(t * nc + n * ns + mt->to) * L];
+                FOR_H {
+                    const v4 want = V(v, h) * V(e, h), have = V(from, h);
+                    const v4 move = PICK((m4)(want > have), have, want);
+                    V(from, h) = have - move;
+                    V(to, h) += move;
+                }
             }
             break;
-        }
         case HNB_MIT_CAPACITY:
             FOR_H V(&w->run_cap[(t * ns + mt->setting) * L], h) += V(v, h) * V(e, h);
             break;
         case HNB_MIT_UNIT_COST:
-            FOR_H V(&w->run_unit[(t * ns + mt->setting) * L], h) *= one - V(v, h) * V(e, h);
+            for (int n = n0; n < n1; n++)
+                FOR_H V(&w->run_unit[(t * nc + n * ns + mt->setting) * L], h) *= one - V(v, h) * V(e, h);
             break;
         default:
             break;
@@ -628,7 +696,7 @@ static inline __attribute__((always_inline)) void age_pass(const hnb_work *w, in
 HNB_CLONES static void run_plans(const hnb_model *m, hnb_work *w, int nl, double *placements,
                       double *ehcps, double *new_plans, hnb_result *const *detail)
 {
-    const int ns = m->nsettings, ys = m->years, inv = w->lanes_alike;
+    const int ns = m->nsettings, ys = m->years, inv = w->lanes_alike, nn = w->nn, nc = w->nc;
     const v4 zero = {0};
     /* N_0 is read where it was prepared; the years are built in two buffers */
     const double *N = w->pop0, *next = NULL;
@@ -638,32 +706,45 @@ HNB_CLONES static void run_plans(const hnb_model *m, hnb_work *w, int nl, double
         if (t == 0) {
             /* NP_0 = new_plans.count, already in N_0 */
             FOR_H V(new_plans, h) = V(w->baseline, h);
-            for (int s = 0; s < ns; s++) FOR_H {
+            for (int c = 0; c < nc; c++) FOR_H {
                     v4 acc = zero;
-                    for (int a = 0; a < A; a++) acc += V(&N[(s * A + a) * L], h);
-                    V(&tot[s * L], h) = acc;
+                    for (int a = 0; a < A; a++) acc += V(&N[(c * A + a) * L], h);
+                    V(&tot[c * L], h) = acc;
                 }
         } else {
-            /* 4. new plans: baseline times the demand factor; mix after mix mitigations */
+            /* 4. new plans: baseline times the demand factor; mix after mix
+             * mitigations. With needs, NP_t[n] = B_t * D_t * need_share[n] * D_t[n]
+             * (the demand mitigations of every need, then the need's own), and
+             * new_plans_t their sum. */
             v4 np[L / VW];
-            FOR_H {
-                np[h] = V(&w->baseline[t * L], h) * V(&w->run_demand[t * L], h);
-                V(&new_plans[t * L], h) = np[h];
-            }
+            FOR_H np[h] = V(&w->baseline[t * L], h) * V(&w->run_demand[t * L], h);
             double *build = N == w->plans ? w->next : w->plans;
-            for (int s = 0; s < ns; s += 2) {
-                const double *from[2] = {&N[s * A * L], &N[(s + 1) * A * L]};
-                double *row[2] = {&build[s * A * L], &build[(s + 1) * A * L]};
-                const double *mix[2] = {&w->run_mix[(t * ns + s) * L], &w->run_mix[(t * ns + s + 1) * L]};
-                double *to[2] = {&tot[s * L], &tot[(s + 1) * L]};
-                if (s + 1 < ns) {
-                    if (inv) age_pass(w, 2, 1, from, row, np, mix, to);
-                    else age_pass(w, 2, 0, from, row, np, mix, to);
-                } else {
-                    if (inv) age_pass(w, 1, 1, from, row, np, mix, to);
-                    else age_pass(w, 1, 0, from, row, np, mix, to);
+            v4 sum_np[L / VW];
+            FOR_H sum_np[h] = zero;
+            for (int n = 0; n < nn; n++) {
+                v4 npn[L / VW];
+                FOR_H {
+                    npn[h] = np[h] * V(&w->run_need[(t * nn + n) * L], h);
+                    sum_np[h] += npn[h];
+                }
+                const int c0 = n * ns;
+                for (int s = 0; s < ns; s += 2) {
+                    const int c = c0 + s;
+                    const double *from[2] = {&N[c * A * L], &N[(c + 1) * A * L]};
+                    double *row[2] = {&build[c * A * L], &build[(c + 1) * A * L]};
+                    const double *mix[2] = {&w->run_mix[(t * nc + c) * L], &w->run_mix[(t * nc + c + 1) * L]};
+                    double *to[2] = {&tot[c * L], &tot[(c + 1) * L]};
+                    if (s + 1 < ns) {
+                        if (inv) age_pass(w, 2, 1, from, row, npn, mix, to);
+                        else age_pass(w, 2, 0, from, row, npn, mix, to);
+                    } else {
+                        if (inv) age_pass(w, 1, 1, from, row, npn, mix, to);
+                        else age_pass(w, 1, 0, from, row, npn, mix, to);
+                    }
                 }
             }
+            /* one need: its share is 1, so the sum is NP_t itself */
+            FOR_H V(&new_plans[t * L], h) = nn == 1 ? np[h] : sum_np[h];
             next = N; /* last year's plans, for the transitions */
             N = built = build;
         }
@@ -671,71 +752,115 @@ HNB_CLONES static void run_plans(const hnb_model *m, hnb_work *w, int nl, double
             double *const Nw = built; /* this year's, to correct */
             /* 3. transitions: all rules at one age act at once on A[a] before
              * any, and before the new plans: A[a] = last year's a-1 times keep.
-             * (Sampled rates out of one setting that sum above 1 are scaled to 1.) */
+             * (Sampled rates out of one setting that sum above 1 are scaled to 1.)
+             * Need by need, the rules that act on that need. */
             for (int g = 0; g < w->ntrans_ages; g++) {
                 const int a = w->trans_age[g];
                 if (a == 0) continue; /* A[0] is empty until the new plans: nothing moves */
                 const int first = w->trans_first[g], nr = w->trans_first[g + 1] - first;
                 const int *rule = &w->trans_rules[first];
-                FOR_H for (int k = 0; k < nr; k++) {
-                        const int f = m->trans[rule[k]].from, to = m->trans[rule[k]].to;
-                        const v4 pre = V(&next[(f * A + a - 1) * L], h) * V(w->keep[a - 1], h);
-                        const v4 moved = V(&w->trans_eff[(first + k) * L], h) * pre;
-                        V(&Nw[(f * A + a) * L], h) -= moved;
-                        V(&Nw[(to * A + a) * L], h) += moved;
-                        V(&tot[f * L], h) -= moved;
-                        V(&tot[to * L], h) += moved;
-                    }
+                for (int n = 0; n < nn; n++) {
+                    const int c0 = n * ns;
+                    FOR_H for (int k = 0; k < nr; k++) {
+                            const hnb_transition *tr = &m->trans[rule[k]];
+                            if (tr->needs && !tr->needs[n]) continue;
+                            const int f = c0 + tr->from, to = c0 + tr->to;
+                            const v4 pre = V(&next[(f * A + a - 1) * L], h) * V(w->keep[a - 1], h);
+                            const v4 moved = V(&w->trans_eff[((first + k) * nn + n) * L], h) * pre;
+                            V(&Nw[(f * A + a) * L], h) -= moved;
+                            V(&Nw[(to * A + a) * L], h) += moved;
+                            V(&tot[f * L], h) -= moved;
+                            V(&tot[to * L], h) += moved;
+                        }
+                }
             }
             /* 5. capacity, in list order; overflow targets come later in the list.
              * All lanes in one pass over the ages (a lane under its capacity
-             * moves 0), so that the sums of what moves are independent chains. */
+             * moves 0), so that the sums of what moves are independent chains.
+             * T counts every need of the setting; the same fraction of each
+             * moves, need by need, to the overflow setting. */
             for (int s = 0; s < ns; s++) {
                 if (!m->settings[s].capacity) continue;
                 const int o = m->settings[s].overflow;
-                v4 frac[L / VW], sum[L / VW];
+                v4 frac[L / VW];
                 long long moves = 0;
                 FOR_H {
-                    const v4 total = V(&tot[s * L], h), cap = V(&w->run_cap[(t * ns + s) * L], h);
+                    v4 total = V(&tot[s * L], h);
+                    for (int n = 1; n < nn; n++) total += V(&tot[(n * ns + s) * L], h);
+                    const v4 cap = V(&w->run_cap[(t * ns + s) * L], h);
                     const m4 over = (m4)(total > cap);
                     for (int l = 0; l < VW; l++) moves |= over[l];
                     frac[h] = PICK(over, (total - cap) / total, zero);
-                    sum[h] = zero;
                 }
                 if (!moves) continue; /* nothing moves in any lane */
-                for (int a = 0; a < A; a++) FOR_H {
-                        const v4 moved = V(&Nw[(s * A + a) * L], h) * frac[h];
-                        V(&Nw[(s * A + a) * L], h) -= moved;
-                        V(&Nw[(o * A + a) * L], h) += moved;
-                        sum[h] += moved;
+                for (int n = 0; n < nn; n++) {
+                    const int cs = n * ns + s, co = n * ns + o;
+                    v4 sum[L / VW];
+                    FOR_H sum[h] = zero;
+                    for (int a = 0; a < A; a++) FOR_H {
+                            const v4 moved = V(&Nw[(cs * A + a) * L], h) * frac[h];
+                            V(&Nw[(cs * A + a) * L], h) -= moved;
+                            V(&Nw[(co * A + a) * L], h) += moved;
+                            sum[h] += moved;
+                        }
+                    FOR_H {
+                        V(&tot[cs * L], h) -= sum[h];
+                        V(&tot[co * L], h) += sum[h];
                     }
-                FOR_H {
-                    V(&tot[s * L], h) -= sum[h];
-                    V(&tot[o * L], h) += sum[h];
                 }
             }
         }
         /* 6. N_t = A; cost it */
         FOR_H {
             v4 spend = zero, count = zero;
-            for (int s = 0; s < ns; s++) {
-                const v4 plans = V(&tot[s * L], h);
-                spend += plans * V(&w->run_unit[(t * ns + s) * L], h);
+            for (int c = 0; c < nc; c++) {
+                const v4 plans = V(&tot[c * L], h);
+                spend += plans * V(&w->run_unit[(t * nc + c) * L], h);
                 count += plans;
             }
             V(&placements[t * L], h) = spend;
             V(&ehcps[t * L], h) = count;
         }
-        if (detail)
+        if (detail) {
+            for (int c = 0; c < nc; c++)
+                for (int l = 0; l < nl; l++) {
+                    double plans = tot[c * L + l], unit = w->run_unit[(t * nc + c) * L + l];
+                    detail[l]->plans_need[t * nc + c] = plans;
+                    detail[l]->unit_need[t * nc + c] = unit;
+                    detail[l]->cost_need[t * nc + c] = plans * unit;
+                }
             for (int s = 0; s < ns; s++)
                 for (int l = 0; l < nl; l++) {
-                    double plans = tot[s * L + l], unit = w->run_unit[(t * ns + s) * L + l];
-                    detail[l]->plans[t * ns + s] = plans;
-                    detail[l]->unit_cost[t * ns + s] = unit;
-                    detail[l]->cost[t * ns + s] = plans * unit;
-                    for (int a = 0; a < A; a++)
-                        detail[l]->plans_age[(t * ns + s) * A + a] = N[(s * A + a) * L + l];
+                    hnb_result *r = detail[l];
+                    double plans = tot[s * L + l], unit = w->run_unit[(t * nc + s) * L + l], cost;
+                    if (nn == 1) {
+                        cost = plans * unit;
+                    } else {
+                        /* summed over needs; the unit cost their average (section 10),
+                         * weighted by new_plans.need_mix where the setting is empty */
+                        cost = r->cost_need[t * nc + s];
+                        for (int n = 1; n < nn; n++) {
+                            plans += tot[(n * ns + s) * L + l];
+                            cost += r->cost_need[t * nc + n * ns + s];
+                        }
+                        if (plans > 0) {
+                            unit = cost / plans;
+                        } else {
+                            unit = 0;
+                            for (int n = 0; n < nn; n++)
+                                unit += w->need_share[n * L + l] * w->run_unit[(t * nc + n * ns + s) * L + l];
+                        }
+                    }
+                    r->plans[t * ns + s] = plans;
+                    r->unit_cost[t * ns + s] = unit;
+                    r->cost[t * ns + s] = cost;
+                    for (int a = 0; a < A; a++) {
+                        double x = N[(s * A + a) * L + l];
+                        for (int n = 1; n < nn; n++) x += N[((n * ns + s) * A + a) * L + l];
+                        r->plans_age[(t * ns + s) * A + a] = x;
+                    }
                 }
+        }
     }
 }
 

@@ -245,21 +245,74 @@ void hnb_dsg_plan_table(const hnb_model *m, const hnb_result *r, int t,
         }
 }
 
+void hnb_dsg_plan_needs(const hnb_model *m, const hnb_result *r, int t, double *out)
+{
+    const int nn = m->nneeds, ns = m->nsettings, nc = hnb_model_cohorts(m);
+    for (int k = 0; k < (HNB_DFE_N + 1) * (nn + 1); k++) out[k] = 0;
+    for (int c = 0; c <= HNB_DFE_N; c++)
+        for (int n = 0; n < nn; n++) {
+            double sum = 0;
+            for (int s = 0; s < ns; s++)
+                if (c == HNB_DFE_N || m->settings[s].dfe_category == c)
+                    sum += r->plans_need[(size_t)t * nc + n * ns + s];
+            out[c * (nn + 1) + n] = sum;
+            out[c * (nn + 1) + nn] += sum;
+        }
+}
+
 int hnb_write_dsg_plan(FILE *f, const hnb_model *m, const hnb_result *r)
 {
-    const int G = HNB_DSG_AGE_GROUPS + 1;
+    const int G = HNB_DSG_AGE_GROUPS + 1, nn = m->nneeds;
     double tab[(HNB_DFE_N + 1) * (HNB_DSG_AGE_GROUPS + 1)];
+    double *need = calloc((size_t)(HNB_DFE_N + 1) * (size_t)(nn + 1), sizeof(double));
+    if (!need) return HNB_EFAIL;
     fputs("year,label,category,breakdown,group,plans\n", f);
     for (int t = 0; t < r->years; t++) {
         char label[8];
         hnb_result_label(m, t, label);
         hnb_dsg_plan_table(m, r, t, tab);
-        for (int c = 0; c <= HNB_DFE_N; c++)
+        if (nn) hnb_dsg_plan_needs(m, r, t, need);
+        for (int c = 0; c <= HNB_DFE_N; c++) {
+            const char *cat = c < HNB_DFE_N ? hnb_dfe_category_names[c] : "all";
             for (int g = 0; g < G; g++) {
-                fprintf(f, "%d,%s,%s,age,%s,", m->start_year + t, label,
-                        c < HNB_DFE_N ? hnb_dfe_category_names[c] : "all",
+                fprintf(f, "%d,%s,%s,age,%s,", m->start_year + t, label, cat,
                         g < HNB_DSG_AGE_GROUPS ? hnb_dsg_age_groups[g] : "total");
                 put_num(f, tab[c * G + g], 3);
+                fputc('\n', f);
+            }
+            for (int n = 0; n <= nn && nn; n++) {
+                fprintf(f, "%d,%s,%s,need,", m->start_year + t, label, cat);
+                hnb_csv_field(f, n < nn ? m->need_ids[n] : "total");
+                fputc(',', f);
+                put_num(f, need[c * (nn + 1) + n], 3);
+                fputc('\n', f);
+            }
+        }
+    }
+    free(need);
+    return ferror(f) ? HNB_EFAIL : HNB_OK;
+}
+
+int hnb_write_needs(FILE *f, const hnb_model *m, const hnb_result *r)
+{
+    const int ns = m->nsettings, nc = hnb_model_cohorts(m);
+    fputs("year,label,setting,need,plans,unit_cost,cost\n", f);
+    for (int t = 0; t < r->years; t++) {
+        char label[8];
+        hnb_result_label(m, t, label);
+        for (int s = 0; s < ns; s++)
+            for (int n = 0; n < m->nneeds; n++) {
+                const size_t k = (size_t)t * nc + n * ns + s;
+                fprintf(f, "%d,%s,", m->start_year + t, label);
+                hnb_csv_field(f, m->settings[s].id);
+                fputc(',', f);
+                hnb_csv_field(f, m->need_ids[n]);
+                fputc(',', f);
+                put_num(f, r->plans_need[k], 3);
+                fputc(',', f);
+                put_num(f, r->unit_need[k], 2);
+                fputc(',', f);
+                put_num(f, r->cost_need[k], 2);
                 fputc('\n', f);
             }
     }

@@ -93,11 +93,11 @@ static const struct {
     const char *key, *where;
     int section, built;
 } v2_keys[] = {
-    {"needs", "the scenario", 10, 0},       {"dfe_category", "a setting", 10, 1},
-    {"need_cost", "a setting", 10, 0},      {"need_mix", "population", 10, 0},
-    {"need_mix", "new_plans", 10, 0},       {"mix_by_need", "new_plans", 10, 0},
-    {"needs", "a transition", 10, 0},       {"need", "a demand mitigation", 10, 0},
-    {"need", "a mix mitigation", 10, 0},    {"need", "a unit_cost mitigation", 10, 0},
+    {"needs", "the scenario", 10, 1},       {"dfe_category", "a setting", 10, 1},
+    {"need_cost", "a setting", 10, 1},      {"need_mix", "population", 10, 1},
+    {"need_mix", "new_plans", 10, 1},       {"mix_by_need", "new_plans", 10, 1},
+    {"needs", "a transition", 10, 1},       {"need", "a demand mitigation", 10, 1},
+    {"need", "a mix mitigation", 10, 1},    {"need", "a unit_cost mitigation", 10, 1},
     {"pipeline", "the scenario", 11, 0},    {"attribution", "the scenario", 12, 0},
     {"regime", "the scenario", 13, 1},      {"dsg", "the scenario", 13, 1},
 };
@@ -526,6 +526,43 @@ static int want_setting(ctx *c, const hnb_node *n, const char *path, int *out)
     return fail(c, n, "%s: unknown setting '%s'", path, id);
 }
 
+/* The key node of KEY in MAP (for errors placed on the key), or NULL. */
+static const hnb_node *map_key(const hnb_node *map, const char *key)
+{
+    long i = hnb_map_index(map, key);
+    return i < 0 ? NULL : map->keys[i];
+}
+
+static int find_need(const hnb_model *m, const char *id)
+{
+    for (int i = 0; i < m->nneeds; i++)
+        if (!strcmp(m->need_ids[i], id)) return i;
+    return -1;
+}
+
+static int want_need(ctx *c, const hnb_node *n, const char *path, int *out)
+{
+    const char *id;
+    int rc = want_text(c, n, path, &id);
+    if (rc) return rc;
+    int k = find_need(c->m, id);
+    if (k >= 0) {
+        *out = k;
+        return HNB_OK;
+    }
+    const char *near = hnb_nearest(id, (const char *const *)c->m->need_ids, c->m->nneeds);
+    if (near) return fail(c, n, "%s: unknown need '%s'; did you mean '%s'?", path, id, near);
+    return fail(c, n, "%s: unknown need '%s' (the scenario's needs are its `needs` list)", path, id);
+}
+
+/* A key of SPEC section 10 met without `needs`. */
+static int need_without_needs(ctx *c, const hnb_node *key, const char *where)
+{
+    return fail(c, key, "%s: '%s' needs the scenario's `needs` list (the primary needs, SPEC "
+                        "section 10), which it does not give",
+                where, key->str);
+}
+
 /* ---- shares ---- */
 
 static void shares_add(hnb_shares *s, int p, int lo, int hi)
@@ -581,6 +618,23 @@ static int age_shares(ctx *c, const hnb_node *n, const char *path, hnb_shares *o
     return shares_sum_check(c, out, n, path);
 }
 
+/* Shares keyed by need id. */
+static int need_shares(ctx *c, const hnb_node *n, const char *path, hnb_shares *out)
+{
+    int rc = want_map(c, n, path);
+    if (rc) return rc;
+    if (n->n == 0) return fail(c, n, "%s: expected at least one need", path);
+    for (size_t i = 0; i < n->n; i++) {
+        int k, s;
+        char sub[300];
+        if ((rc = want_need(c, n->keys[i], path, &k))) return rc;
+        snprintf(sub, sizeof sub, "%s.%s", path, n->keys[i]->str);
+        if ((rc = num(c, n->vals[i], sub, HNB_KIND_RATE, HNB_RANGE_UNIT, &s))) return rc;
+        shares_add(out, s, k, k);
+    }
+    return shares_sum_check(c, out, n, path);
+}
+
 /* Shares keyed by setting id. */
 static int setting_shares(ctx *c, const hnb_node *n, const char *path, hnb_shares *out)
 {
@@ -603,7 +657,8 @@ static int setting_shares(ctx *c, const hnb_node *n, const char *path, hnb_share
 static int parse_setting(ctx *c, const hnb_node *n, int idx)
 {
     static const char *const keys[] = {"id",        "label",    "cost",     "bands",        "place_funding",
-                                       "inflation", "capacity", "overflow", "dfe_category", NULL};
+                                       "inflation", "capacity", "overflow", "dfe_category", "need_cost",
+                                       NULL};
     hnb_model *m = c->m;
     hnb_setting *st = &m->settings[idx];
     char path[300], sub[340], b[64];
@@ -710,6 +765,21 @@ static int parse_setting(ctx *c, const hnb_node *n, int idx)
         }
         st->dfe_category = k;
     }
+    const hnb_node *nc = hnb_map_get(n, "need_cost");
+    if (nc) {
+        if (!m->nneeds) return need_without_needs(c, map_key(n, "need_cost"), path);
+        snprintf(sub, sizeof sub, "%s.need_cost", path);
+        if ((rc = want_map(c, nc, sub))) return rc;
+        for (size_t i = 0; i < nc->n; i++) {
+            int k;
+            char sub2[400];
+            if ((rc = want_need(c, nc->keys[i], sub, &k))) return rc;
+            snprintf(sub2, sizeof sub2, "%s.%s", sub, nc->keys[i]->str);
+            if ((rc = num(c, nc->vals[i], sub2, HNB_KIND_MONEY, HNB_RANGE_NONNEG,
+                          &m->need_cost[idx * m->nneeds + k])))
+                return rc;
+        }
+    }
     return HNB_OK;
 }
 
@@ -751,7 +821,10 @@ static int parse_csv(ctx *c, const hnb_node *at, const char *path)
         return fail(c, at, "population.from_csv: '%s' is not a regular file", full);
     }
     const char *fname = hnb_srcs_add(m->srcs, full);
-    m->pop_csv = xcalloc((size_t)HNB_AGES * (size_t)m->nsettings, sizeof(double));
+    /* with needs the file has a `need` column (SPEC section 10) */
+    const int nf_want = m->nneeds ? 4 : 3, nc = hnb_model_cohorts(m);
+    const char *header = m->nneeds ? "age,setting,need,count" : "age,setting,count";
+    m->pop_csv = xcalloc((size_t)HNB_AGES * (size_t)nc, sizeof(double));
     char line[4096];
     int lineno = 0, rc = HNB_OK, rows = 0;
     while (rc == HNB_OK && fgets(line, sizeof line, f)) {
@@ -767,12 +840,16 @@ static int parse_csv(ctx *c, const hnb_node *at, const char *path)
             rc = hnb_err_at(c->err, mk, "a NUL character in the file");
             break;
         }
-        char *fld[3];
-        int col[3], nf = hnb_csv_split(line, fld, col, 3);
+        char *fld[4];
+        int col[4], nf = hnb_csv_split(line, fld, col, 4);
         if (lineno == 1) {
-            if (nf != 3 || strcmp(fld[0], "age") || strcmp(fld[1], "setting") ||
-                strcmp(fld[2], "count"))
-                rc = hnb_err_at(c->err, mk, "expected the header 'age,setting,count'");
+            int ok = nf == nf_want && !strcmp(fld[0], "age") && !strcmp(fld[1], "setting") &&
+                     !strcmp(fld[nf_want - 1], "count") && (!m->nneeds || !strcmp(fld[2], "need"));
+            if (!ok)
+                rc = hnb_err_at(c->err, mk, "expected the header '%s'%s", header,
+                                m->nneeds ? " (the scenario has needs)"
+                                : nf == 4 ? " (a `need` column needs the scenario's `needs` list)"
+                                          : "");
             continue;
         }
         if (len == 0) continue;
@@ -780,11 +857,11 @@ static int parse_csv(ctx *c, const hnb_node *at, const char *path)
             rc = hnb_err_at(c->err, mk, "a quote is not closed");
             break;
         }
-        if (nf != 3) {
-            rc = hnb_err_at(c->err, mk, "expected three fields: age,setting,count");
+        if (nf != nf_want) {
+            rc = hnb_err_at(c->err, mk, "expected %s fields: %s", m->nneeds ? "four" : "three", header);
             break;
         }
-        char *f1 = fld[0], *f2 = fld[1], *f3 = fld[2];
+        char *f1 = fld[0], *f2 = fld[1], *f3 = fld[nf_want - 1];
         mk.col = col[0];
         int lo, hi;
         const char *why;
@@ -800,7 +877,13 @@ static int parse_csv(ctx *c, const hnb_node *at, const char *path)
             rc = hnb_err_at(c->err, mk, "setting: unknown setting '%s'", f2);
             break;
         }
-        mk.col = col[2];
+        int k = 0;
+        if (m->nneeds && (k = find_need(m, fld[2])) < 0) {
+            mk.col = col[2];
+            rc = hnb_err_at(c->err, mk, "need: unknown need '%s'", fld[2]);
+            break;
+        }
+        mk.col = col[nf_want - 1];
         if (hnb_value_parse(f3, 1, HNB_KIND_COUNT, &count, &why) < 0) {
             rc = hnb_err_at(c->err, mk, "count: expected a plain number, found %s", why);
             break;
@@ -810,26 +893,83 @@ static int parse_csv(ctx *c, const hnb_node *at, const char *path)
             break;
         }
         for (int a = lo; a <= hi; a++)
-            m->pop_csv[a * m->nsettings + s] += count / (hi - lo + 1);
+            m->pop_csv[a * nc + k * m->nsettings + s] += count / (hi - lo + 1);
         rows++;
     }
     if (rc == HNB_OK && ferror(f)) rc = fail(c, at, "population.from_csv: cannot read '%s'", full);
     if (rc == HNB_OK && lineno == 0) {
         hnb_mark mk = {fname, 1, 1};
-        rc = hnb_err_at(c->err, mk, "empty file: expected the header 'age,setting,count'");
+        rc = hnb_err_at(c->err, mk, "empty file: expected the header '%s'", header);
     }
     (void)rows;
     fclose(f);
     return rc;
 }
 
+/* population.need_mix: one mix over needs (its keys need ids), or one a
+ * setting (its keys setting ids, every setting named). */
+static int parse_pop_need(ctx *c, const hnb_node *n)
+{
+    hnb_model *m = c->m;
+    int rc = want_map(c, n, "population.need_mix");
+    if (rc) return rc;
+    if (n->n == 0) return fail(c, n, "population.need_mix: expected needs or settings as keys");
+    int needs = 0, sets = 0;
+    for (size_t i = 0; i < n->n; i++) {
+        const char *k = n->keys[i]->str;
+        if (find_need(m, k) >= 0) needs++;
+        else if (find_setting(m, k) >= 0) sets++;
+        else {
+            const char **all = xcalloc((size_t)(m->nneeds + m->nsettings), sizeof *all);
+            for (int j = 0; j < m->nneeds; j++) all[j] = m->need_ids[j];
+            for (int j = 0; j < m->nsettings; j++) all[m->nneeds + j] = m->settings[j].id;
+            const char *near = hnb_nearest(k, all, m->nneeds + m->nsettings);
+            rc = fail(c, n->keys[i], "population.need_mix: '%s' is neither a need nor a setting%s%s%s", k,
+                      near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+            free(all);
+            return rc;
+        }
+        if (needs && sets)
+            return fail(c, n->keys[i],
+                        "population.need_mix: give one mix over needs, or one mix per setting, "
+                        "not keys of both kinds ('%s')",
+                        k);
+    }
+    if (needs) {
+        m->pop_need = xcalloc(1, sizeof *m->pop_need);
+        return need_shares(c, n, "population.need_mix", &m->pop_need[0]);
+    }
+    m->pop_need_each = 1;
+    m->pop_need = xcalloc((size_t)m->nsettings, sizeof *m->pop_need);
+    for (int s = 0; s < m->nsettings; s++) {
+        const hnb_node *v = hnb_map_get(n, m->settings[s].id);
+        char path[300];
+        snprintf(path, sizeof path, "population.need_mix.%s", m->settings[s].id);
+        if (!v)
+            return fail(c, n, "population.need_mix: one mix per setting names every setting; "
+                              "'%s' is missing",
+                        m->settings[s].id);
+        if ((rc = need_shares(c, v, path, &m->pop_need[s]))) return rc;
+    }
+    return HNB_OK;
+}
+
 static int parse_population(ctx *c, const hnb_node *n)
 {
-    static const char *const keys[] = {"total", "mix", "age_profile", "from_csv", NULL};
+    static const char *const keys[] = {"total", "mix", "age_profile", "from_csv", "need_mix", NULL};
+    hnb_model *m = c->m;
     int rc = want_map(c, n, "population");
     if (rc) return rc;
     if ((rc = check_keys(c, n, "population", keys))) return rc;
-    const hnb_node *csv = hnb_map_get(n, "from_csv");
+    const hnb_node *csv = hnb_map_get(n, "from_csv"), *nm = hnb_map_get(n, "need_mix");
+    if (nm && !m->nneeds) return need_without_needs(c, map_key(n, "need_mix"), "population");
+    if (nm && csv)
+        return fail(c, map_key(n, "need_mix"),
+                    "population: with from_csv the needs come from the file's `need` column, so "
+                    "need_mix is not given");
+    if (m->nneeds && !csv && !nm)
+        return fail(c, n, "population: missing 'need_mix' (the scenario has needs)");
+    if (nm && (rc = parse_pop_need(c, nm))) return rc;
     if (csv) {
         for (int i = 0; i < 3; i++)
             if (hnb_map_get(n, keys[i]))
@@ -853,11 +993,30 @@ static int parse_population(ctx *c, const hnb_node *n)
 
 static int parse_new_plans(ctx *c, const hnb_node *n)
 {
-    static const char *const keys[] = {"count", "growth", "age_profile", "mix", NULL};
+    static const char *const keys[] = {"count", "growth", "age_profile", "mix", "need_mix",
+                                       "mix_by_need", NULL};
     hnb_model *m = c->m;
     int rc = want_map(c, n, "new_plans");
     if (rc) return rc;
     if ((rc = check_keys(c, n, "new_plans", keys))) return rc;
+    const hnb_node *nm = hnb_map_get(n, "need_mix"), *mbn = hnb_map_get(n, "mix_by_need");
+    if (!m->nneeds && (nm || mbn))
+        return need_without_needs(c, map_key(n, nm ? "need_mix" : "mix_by_need"), "new_plans");
+    if (m->nneeds) {
+        if (!nm) return fail(c, n, "new_plans: missing 'need_mix' (the scenario has needs)");
+        if ((rc = need_shares(c, nm, "new_plans.need_mix", &m->np_need))) return rc;
+        m->mix_by_need = xcalloc((size_t)m->nneeds, sizeof *m->mix_by_need);
+        if (mbn) {
+            if ((rc = want_map(c, mbn, "new_plans.mix_by_need"))) return rc;
+            for (size_t i = 0; i < mbn->n; i++) {
+                int k;
+                char path[300];
+                if ((rc = want_need(c, mbn->keys[i], "new_plans.mix_by_need", &k))) return rc;
+                snprintf(path, sizeof path, "new_plans.mix_by_need.%s", m->need_ids[k]);
+                if ((rc = setting_shares(c, mbn->vals[i], path, &m->mix_by_need[k]))) return rc;
+            }
+        }
+    }
     for (int i = 0; i < 4; i++)
         if (i != 1 && !hnb_map_get(n, keys[i]))
             return fail(c, n, "new_plans: missing '%s'", keys[i]);
@@ -922,9 +1081,24 @@ static int parse_cessation(ctx *c, const hnb_node *n)
     return HNB_OK;
 }
 
+/* A list of need ids (a rule's `needs`) as flags OUT[nneeds]. */
+static int need_list(ctx *c, const hnb_node *n, const char *path, unsigned char **out)
+{
+    int rc = want_seq(c, n, path);
+    if (rc) return rc;
+    if (n->n == 0) return fail(c, n, "%s: expected at least one need (or leave it out: every need)", path);
+    *out = xcalloc((size_t)c->m->nneeds, 1);
+    for (size_t i = 0; i < n->n; i++) {
+        int k;
+        if ((rc = want_need(c, n->vals[i], path, &k))) return rc;
+        (*out)[k] = 1;
+    }
+    return HNB_OK;
+}
+
 static int parse_transitions(ctx *c, const hnb_node *n)
 {
-    static const char *const keys[] = {"ages", "from", "to", "rate", NULL};
+    static const char *const keys[] = {"ages", "from", "to", "rate", "needs", NULL};
     hnb_model *m = c->m;
     int rc = want_seq(c, n, "transitions");
     if (rc) return rc;
@@ -949,6 +1123,12 @@ static int parse_transitions(ctx *c, const hnb_node *n)
             return fail(c, to, "%s: from and to are the same setting '%s'", path, to->str);
         snprintf(sub, sizeof sub, "transitions.%s->%s.rate", from->str, to->str);
         if ((rc = num(c, rate, sub, HNB_KIND_RATE, HNB_RANGE_UNIT, &tr->rate))) return rc;
+        const hnb_node *nl = hnb_map_get(it, "needs");
+        if (nl) {
+            if (!m->nneeds) return need_without_needs(c, map_key(it, "needs"), path);
+            snprintf(sub, sizeof sub, "%s.needs", path);
+            if ((rc = need_list(c, nl, sub, &tr->needs))) return rc;
+        }
         if (!ages) {
             memset(tr->ages, 1, sizeof tr->ages);
             continue;
@@ -974,22 +1154,25 @@ static int parse_transitions(ctx *c, const hnb_node *n)
             for (int x = lo; x <= hi; x++) tr->ages[x] = 1;
         }
     }
-    /* For one setting at one age, the rates out sum to at most 1. */
-    for (int s = 0; s < m->nsettings; s++)
-        for (int a = 0; a < HNB_AGES; a++) {
-            double sum = 0;
-            int last = -1;
-            for (int i = 0; i < m->ntrans; i++)
-                if (m->trans[i].from == s && m->trans[i].ages[a]) {
-                    sum += m->params[m->trans[i].rate].central;
-                    last = i;
-                }
-            if (sum > 1 + 1e-9)
-                return fail(c, n->vals[last],
-                            "transitions: the rates out of '%s' at age %d sum to %.6g, more "
-                            "than 1",
-                            m->settings[s].id, a, sum);
-        }
+    /* For one setting at one age (and need), the rates out sum to at most 1. */
+    for (int k = 0; k < hnb_model_needs(m); k++)
+        for (int s = 0; s < m->nsettings; s++)
+            for (int a = 0; a < HNB_AGES; a++) {
+                double sum = 0;
+                int last = -1;
+                for (int i = 0; i < m->ntrans; i++)
+                    if (m->trans[i].from == s && m->trans[i].ages[a] &&
+                        (!m->trans[i].needs || m->trans[i].needs[k])) {
+                        sum += m->params[m->trans[i].rate].central;
+                        last = i;
+                    }
+                if (sum > 1 + 1e-9)
+                    return fail(c, n->vals[last],
+                                "transitions: the rates out of '%s' at age %d%s%s sum to %.6g, more "
+                                "than 1",
+                                m->settings[s].id, a, m->nneeds ? " for need " : "",
+                                m->nneeds ? m->need_ids[k] : "", sum);
+            }
     return HNB_OK;
 }
 
@@ -1061,9 +1244,9 @@ static int parse_mitigation(ctx *c, const hnb_node *n, int idx)
 {
     static const char *const common[] = {"name", "type", "start", "ramp", "delivery"};
     static const char *const types[] = {"saving", "demand", "mix", "unit_cost", "capacity"};
-    static const char *const extra[][4] = {
-        {"amount", NULL}, {"reduction", NULL}, {"from", "to", "share", NULL},
-        {"setting", "reduction", NULL}, {"setting", "places", NULL}};
+    static const char *const extra[][5] = {
+        {"amount", NULL}, {"reduction", "need", NULL}, {"from", "to", "share", "need", NULL},
+        {"setting", "reduction", "need", NULL}, {"setting", "places", NULL}};
     hnb_model *m = c->m;
     hnb_mitigation *mt = &m->mits[idx];
     char path[300], sub[400], b[64];
@@ -1119,9 +1302,16 @@ static int parse_mitigation(ctx *c, const hnb_node *n, int idx)
     snprintf(where, sizeof where, "a %s mitigation", types[type]);
     if ((rc = check_keys(c, n, where, keys))) return rc;
     for (int i = 0; extra[type][i]; i++)
-        if (!hnb_map_get(n, extra[type][i]))
+        if (strcmp(extra[type][i], "need") && !hnb_map_get(n, extra[type][i]))
             return fail(c, n, "%s: a %s mitigation needs '%s'", path, types[type],
                         extra[type][i]);
+    mt->need = -1;
+    const hnb_node *nd = hnb_map_get(n, "need");
+    if (nd) {
+        if (!m->nneeds) return need_without_needs(c, map_key(n, "need"), path);
+        snprintf(sub, sizeof sub, "%s.need", path);
+        if ((rc = want_need(c, nd, sub, &mt->need))) return rc;
+    }
 
     const hnb_node *st = hnb_map_get(n, "start"), *ramp = hnb_map_get(n, "ramp"),
                    *del = hnb_map_get(n, "delivery");
@@ -1292,6 +1482,40 @@ static int parse_monte_carlo(ctx *c, const hnb_node *n)
     return HNB_OK;
 }
 
+/* SPEC section 10: the needs, an ordered list of {id, label}. */
+static int parse_needs(ctx *c, const hnb_node *n)
+{
+    static const char *const keys[] = {"id", "label", NULL};
+    hnb_model *m = c->m;
+    int rc = want_seq(c, n, "needs");
+    if (rc) return rc;
+    if (n->n == 0) return fail(c, n, "needs: expected at least one need");
+    if (n->n > 64) return fail(c, n, "needs: at most 64 needs, found %zu", n->n);
+    m->need_ids = xcalloc(n->n, sizeof(char *));
+    m->need_labels = xcalloc(n->n, sizeof(char *));
+    for (size_t i = 0; i < n->n; i++) {
+        const hnb_node *it = n->vals[i];
+        char path[64], b[64];
+        snprintf(path, sizeof path, "needs[%zu]", i + 1);
+        if ((rc = want_map(c, it, path))) return rc;
+        if ((rc = check_keys(c, it, "a need", keys))) return rc;
+        const hnb_node *id = hnb_map_get(it, "id"), *label = hnb_map_get(it, "label");
+        if (!id) return fail(c, it, "%s: missing 'id'", path);
+        if (id->type != HNB_SCALAR || !is_ident(id->str))
+            return fail(c, id, "%s.id: expected a name of letters, digits, _ and -, found %s", path,
+                        shown(id, b));
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(m->need_ids[j], id->str))
+                return fail(c, id, "needs: id '%s' is used twice", id->str);
+        m->need_ids[i] = xstrdup(id->str);
+        const char *lt = id->str;
+        if (label && (rc = want_text(c, label, "label", &lt))) return rc;
+        m->need_labels[i] = xstrdup(lt);
+        m->nneeds = (int)i + 1;
+    }
+    return HNB_OK;
+}
+
 /* SPEC section 13: the 2026 deficit regime. */
 static int parse_regime(ctx *c, const hnb_node *n)
 {
@@ -1372,7 +1596,7 @@ static int compile(ctx *c, const hnb_node *root)
         "hnb",       "name",        "authority",   "start_year",        "years",
         "opening_deficit", "override_end", "reserves", "settings",    "costs",
         "population", "new_plans",  "cessation",   "transitions",       "funding",
-        "other_expenditure", "mitigations", "monte_carlo", "regime", "dsg", NULL};
+        "other_expenditure", "mitigations", "monte_carlo", "regime", "dsg", "needs", NULL};
     hnb_model *m = c->m;
     int rc = want_map(c, root, "the scenario");
     if (rc) return rc;
@@ -1425,14 +1649,29 @@ static int compile(ctx *c, const hnb_node *root)
                     pop ? "" : "population", np ? "" : (settings && pop ? "new_plans" : " and new_plans"));
     }
     m->bottom_up = given == 3;
+    if ((n = hnb_map_get(root, "needs"))) {
+        if (!m->bottom_up)
+            return fail(c, n, "needs: a top-down scenario (no settings) has no plans to divide by need");
+        if ((rc = parse_needs(c, n))) return rc;
+    }
     if (m->bottom_up) {
         if ((rc = want_seq(c, settings, "settings"))) return rc;
         if (settings->n == 0) return fail(c, settings, "settings: expected at least one setting");
         m->nsettings = (int)settings->n;
         m->settings = xcalloc(settings->n, sizeof *m->settings);
+        if (m->nneeds) {
+            m->need_cost = xcalloc(settings->n * (size_t)m->nneeds, sizeof(int));
+            for (size_t k = 0; k < settings->n * (size_t)m->nneeds; k++) m->need_cost[k] = -1;
+        }
         for (size_t i = 0; i < settings->n; i++)
             if ((rc = parse_setting(c, settings->vals[i], (int)i))) return rc;
         if ((rc = resolve_overflows(c, settings))) return rc;
+        for (int k = 0; k < m->nneeds; k++)
+            if (find_setting(m, m->need_ids[k]) >= 0)
+                return fail(c, hnb_map_get(hnb_map_get(root, "needs")->vals[k], "id"),
+                            "needs: '%s' is also a setting's id; need ids must differ from "
+                            "setting ids",
+                            m->need_ids[k]);
     }
     /* costs.inflation is the default of every setting without its own. */
     const hnb_node *costs = hnb_map_get(root, "costs");
@@ -1603,6 +1842,20 @@ void hnb_model_free(hnb_model *m)
         free(s->capacity);
     }
     free(m->settings);
+    for (int k = 0; k < m->nneeds; k++) {
+        free(m->need_ids[k]);
+        free(m->need_labels[k]);
+        if (m->mix_by_need) shares_free(&m->mix_by_need[k]);
+    }
+    free(m->need_ids);
+    free(m->need_labels);
+    free(m->mix_by_need);
+    if (m->pop_need)
+        for (int s = 0; s < (m->pop_need_each ? m->nsettings : 1); s++) shares_free(&m->pop_need[s]);
+    free(m->pop_need);
+    shares_free(&m->np_need);
+    free(m->need_cost);
+    for (int i = 0; i < m->ntrans; i++) free(m->trans[i].needs);
     free(m->pop_csv);
     shares_free(&m->pop_mix);
     shares_free(&m->pop_age);

@@ -195,10 +195,45 @@ int hnb_write_workbook(const char *path, const hnb_model *m, const double *p, co
                 for (int c = 0; c <= HNB_DFE_N; c++)
                     worksheet_write_number(ws, row, (lxw_col_t)(1 + c), tab[c * (HNB_DSG_AGE_GROUPS + 1) + g], fm.m1);
             }
+            if (m->nneeds) {
+                /* the plan's need rows under the age rows */
+                const int nn = m->nneeds;
+                double *nt = calloc((size_t)(HNB_DFE_N + 1) * (size_t)(nn + 1), sizeof(double));
+                if (!nt) abort();
+                hnb_dsg_plan_needs(m, r, t, nt);
+                for (int n = 0; n <= nn; n++, row++) {
+                    worksheet_write_string(ws, row, 0, n < nn ? m->need_labels[n] : "total (by need)",
+                                           n < nn ? NULL : fm.head);
+                    for (int c = 0; c <= HNB_DFE_N; c++)
+                        worksheet_write_number(ws, row, (lxw_col_t)(1 + c), nt[c * (nn + 1) + n], fm.m1);
+                }
+                free(nt);
+            }
             row++;
         }
         worksheet_set_column(ws, 0, 0, 12, NULL);
         worksheet_set_column(ws, 1, HNB_DFE_N + 1, 18, NULL);
+    }
+    if (m->nneeds) {
+        ws = workbook_add_worksheet(wb, "needs");
+        static const char *const nh[] = {"year", "label", "setting", "need", "plans", "unit_cost", "cost"};
+        header(ws, &fm, nh, 7);
+        const int ns = m->nsettings, nc = hnb_model_cohorts(m);
+        for (int t = 0, row = 1; t < ys; t++)
+            for (int s = 0; s < ns; s++)
+                for (int n = 0; n < m->nneeds; n++, row++) {
+                    const size_t k = (size_t)t * nc + n * ns + s;
+                    hnb_year_label(m->start_year + t, label);
+                    worksheet_write_number(ws, (lxw_row_t)row, 0, m->start_year + t, NULL);
+                    worksheet_write_string(ws, (lxw_row_t)row, 1, label, NULL);
+                    worksheet_write_string(ws, (lxw_row_t)row, 2, m->settings[s].id, NULL);
+                    worksheet_write_string(ws, (lxw_row_t)row, 3, m->need_ids[n], NULL);
+                    worksheet_write_number(ws, (lxw_row_t)row, 4, r->plans_need[k], fm.count);
+                    worksheet_write_number(ws, (lxw_row_t)row, 5, r->unit_need[k], fm.money);
+                    worksheet_write_number(ws, (lxw_row_t)row, 6, r->cost_need[k], fm.money);
+                }
+        worksheet_set_column(ws, 0, 1, 9, NULL);
+        worksheet_set_column(ws, 2, 6, 16, NULL);
     }
     ws = workbook_add_worksheet(wb, "placements");
     static const char *const plh[] = {"year", "label", "setting", "plans", "unit_cost", "cost"};

@@ -93,12 +93,14 @@ typedef struct {
     int from, to;     /* mix: setting indices */
     int share;        /* mix: slot */
     int places;       /* capacity: slot */
+    int need;         /* demand, mix, unit_cost: the need it acts on, or -1 (every need) */
 } hnb_mitigation;
 
 typedef struct {
     unsigned char ages[HNB_AGES]; /* 1 where the rule acts */
     int from, to;
     int rate; /* slot */
+    unsigned char *needs; /* 1 for the needs it acts on (SPEC section 10); NULL: every need */
 } hnb_transition;
 
 typedef struct {
@@ -142,7 +144,19 @@ typedef struct hnb_model {
     int bottom_up; /* settings, population and new_plans given */
     int nsettings;
     hnb_setting *settings;
-    double *pop_csv; /* [age * nsettings + s] when population.from_csv */
+    /* Primary need (SPEC section 10, v2): nneeds 0 without `needs`. The
+     * projection's cohorts are (need, setting) pairs, c = n * nsettings + s
+     * (hnb_model_cohorts); without needs there is one need and a cohort is a
+     * setting. */
+    int nneeds;
+    char **need_ids, **need_labels;
+    hnb_shares *pop_need; /* population.need_mix: one set over needs (pop_need_each 0)
+                           * or one per setting (1) */
+    int pop_need_each;
+    hnb_shares np_need;   /* new_plans.need_mix */
+    hnb_shares *mix_by_need; /* per need, shares over settings; n 0 where not given */
+    int *need_cost;       /* [s * nneeds + n]: the top-up's slot, or -1 (the setting's) */
+    double *pop_csv; /* [age * cohorts + c] when population.from_csv */
     int pop_total;   /* slot */
     hnb_shares pop_mix, pop_age;
     int np_count; /* slot */
@@ -188,6 +202,10 @@ int hnb_model_load(const char *path, const char *const *sets, int nsets, hnb_mod
 int hnb_model_compile(hnb_srcs *srcs, const char *file, const hnb_node *root, hnb_model **out,
                       hnb_err *err);
 void hnb_model_free(hnb_model *m);
+
+/* Needs as the projection counts them (1 without `needs`), and cohorts. */
+static inline int hnb_model_needs(const hnb_model *m) { return m->nneeds > 0 ? m->nneeds : 1; }
+static inline int hnb_model_cohorts(const hnb_model *m) { return m->nsettings * hnb_model_needs(m); }
 
 /* The central values of every slot, into P[0..nparams). */
 void hnb_model_central(const hnb_model *m, double *p);

@@ -36,6 +36,10 @@ typedef struct {
     double *plans, *unit_cost, *cost;
     double *contribution;
     double *plans_age; /* with HNB_PROJECT_DETAIL: [(t * nsettings + s) * HNB_AGES + a] */
+    /* with HNB_PROJECT_DETAIL, by cohort (need n, setting s: c = n * nsettings + s;
+     * without needs, by setting): [t * cohorts + c] */
+    int nneeds;
+    double *plans_need, *unit_need, *cost_need;
 } hnb_result;
 
 hnb_result *hnb_result_create(const hnb_model *m);

@@ -47,6 +47,11 @@ extern const char *const hnb_dsg_age_groups[HNB_DSG_AGE_GROUPS]; /* "0-4" ... "2
 void hnb_dsg_plan_table(const hnb_model *m, const hnb_result *r, int t,
                         double out[(HNB_DFE_N + 1) * (HNB_DSG_AGE_GROUPS + 1)]);
 int hnb_write_dsg_plan(FILE *f, const hnb_model *m, const hnb_result *r);
+/* Plans of year index T by category (then all) and need (then total), with
+ * needs: OUT[c * (nneeds + 1) + n]. */
+void hnb_dsg_plan_needs(const hnb_model *m, const hnb_result *r, int t, double *out);
+/* needs.csv (SPEC section 9, with needs): every setting and need a year. */
+int hnb_write_needs(FILE *f, const hnb_model *m, const hnb_result *r);
 /* The budget-paper table's columns after Year (SPEC section 9; with
  * `regime` and `dsg`, section 13's beside them): one list for summary.md,
  * the HTML report and the workbook. */
