@@ -167,10 +167,22 @@ Test(mc, draws_in_lanes_are_the_draws_alone)
  * a batch of the same draws, in a full batch and a partial one (whose spare
  * lanes repeat lane 0), on the real scenario: capacity, transitions and all
  * five kinds of mitigation, with its 18 uncertain values drawn. */
+static char *scenario_with(int random);
+
+/* The default scenario, and a v2 one with needs, the regime and the DSG,
+ * its grant share drawn (scenario_with, below). */
+static void series_match_batch(const char *path);
+
 Test(mc, series_are_the_results_of_the_batch)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/scenarios/leicestershire-2025.yaml", th_root());
+    series_match_batch(path);
+    series_match_batch(th_write("v2.yaml", scenario_with(33)));
+}
+
+static void series_match_batch(const char *path)
+{
     hnb_err err;
     hnb_model *m;
     cr_assert_eq(hnb_model_load(path, NULL, 0, &m, &err), 0, "%s", err.msg);
@@ -521,6 +533,19 @@ static const char *const cases[][2] = {
     {"40m", TRI("35m", "45m")},                 /* 23 grant */
     {"1m", TRI("0", "2m")},                     /* 24 other income */
     {"5m", TRI("0", "10m")},                    /* 25 opening deficit */
+    /* v2 (scenario_template2): need (section 10), regime and dsg (13) */
+    {"0.5", TRI("0.5", "0.7")},                 /* 26 a setting's population need mix */
+    {"0.5", TRI("0.5", "0.7")},                 /* 27 new plans' need mix */
+    {"0.5", TRI("0.5", "0.7")},                 /* 28 a need's own setting mix */
+    {"5%", TRI("0", "10%")},                    /* 29 a need-filtered transition */
+    {"9000", TRI("8000", "12000")},             /* 30 a need cost */
+    {"10%", TRI("0", "20%")},                   /* 31 a need's demand mitigation */
+    {"10%", TRI("0", "20%")},                   /* 32 a need's unit-cost mitigation */
+    {"0.9", TRI("0.5", "0.9")},                 /* 33 stability grant share */
+    {"1", TRI("0.5", "1")},                     /* 34 received */
+    {"0.5", TRI("0", "1")},                     /* 35 central share */
+    {"-1m", TRI("-3m", "1m")},                  /* 36 other blocks' opening balance */
+    {"-0.5m", TRI("-1m", "0")},                 /* 37 other blocks' annual gap */
 };
 #define NCASES ((int)(sizeof cases / sizeof *cases))
 static const char *const scenario_template =
@@ -545,11 +570,32 @@ static const char *const scenario_template =
     "  - {name: fixed, type: saving, amount: 1m}\n"
     "  - {name: saving, type: saving, amount: {base: @22@}}\n";
 
+static const char *const scenario_template2 =
+    "hnb: 2\nname: t\nstart_year: 2025\nyears: 6\nopening_deficit: 5m\noverride_end: 2028\n"
+    "funding: {grant: 5m}\n"
+    "needs: [{id: a}, {id: b}]\n"
+    "settings:\n"
+    "  - {id: ms, cost: 7000, need_cost: {b: @30@}}\n"
+    "  - {id: sp, cost: 20000}\n"
+    "population: {total: 1000, mix: {ms: 0.6, sp: 0.4}, age_profile: {\"5-10\": 0.5, \"11-15\": 0.5},"
+    " need_mix: {ms: {a: @26@, b: 0.5}, sp: {a: 0.5, b: 0.5}}}\n"
+    "new_plans: {count: 200, growth: 5%, age_profile: {5: 1}, mix: {ms: 0.7, sp: 0.3},"
+    " need_mix: {a: @27@, b: 0.5}, mix_by_need: {b: {ms: @28@, sp: 0.5}}}\n"
+    "cessation: {rate: 4%}\n"
+    "transitions: [{ages: [11], from: ms, to: sp, rate: @29@, needs: [b]}]\n"
+    "mitigations:\n"
+    "  - {name: d, type: demand, need: a, reduction: @31@}\n"
+    "  - {name: u, type: unit_cost, setting: sp, need: b, reduction: @32@}\n"
+    "regime:\n"
+    "  stability_grant: {cutoff: 2025, share: @33@, paid: 2026, received: @34@}\n"
+    "  after_override: {central_share: @35@}\n"
+    "dsg: {opening: @36@, in_year: {base: @37@}}\n";
+
 static char *scenario_with(int random)
 {
     static char text[8192];
     size_t w = 0;
-    for (const char *q = scenario_template; *q && w < sizeof text - 128;) {
+    for (const char *q = random >= 26 ? scenario_template2 : scenario_template; *q && w < sizeof text - 128;) {
         int k;
         if (*q == '@' && sscanf(q, "@%d@", &k) == 1) {
             w += (size_t)snprintf(text + w, sizeof text - w, "%s", cases[k][k == random]);
