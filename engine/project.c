@@ -29,7 +29,16 @@
 #define A HNB_AGES
 
 struct hnb_work {
-    int ns, nn, nc, years, nmit; /* settings, needs (1 without), cohorts */
+    int ns, nn, nc, years, nmit; /* settings, need groups of this run (below), cohorts */
+    /* Needs that no need-specific rule tells apart (no need cost, own mix,
+     * need-filtered rule or mitigation of their own) move alike: a run
+     * without detail steps them as one group, their shares added, so that
+     * thirteen needs cost what one does when the scenario treats them alike.
+     * Runs with detail step every need (per-need tables). nn is the groups
+     * of the current mode: ngroups, or nneeds with detail. */
+    int nneeds_all, ngroups, by_need;
+    int *group;   /* need -> its group */
+    int *rep;     /* group (or need, by_need) -> a need of it, for its rules */
     /* prepared from the parameters, lane innermost */
     double keep[A][L];   /* 1 - cease[a] */
     double np_age[A][L]; /* new-plan age shares */
@@ -97,6 +106,57 @@ static void *zalloc(size_t n, size_t size)
     return p;
 }
 
+/* Whether needs A and B are told apart by any need-specific rule (SPEC
+ * section 10): a need cost, a setting mix of their own, a need-filtered
+ * transition, or a mitigation that names one of them. */
+static int needs_differ(const hnb_model *m, int a, int b)
+{
+    for (int s = 0; s < m->nsettings; s++)
+        if (m->need_cost[s * m->nneeds + a] != m->need_cost[s * m->nneeds + b]) return 1;
+    if (m->mix_by_need[a].n || m->mix_by_need[b].n) return 1;
+    for (int i = 0; i < m->ntrans; i++)
+        if (m->trans[i].needs && m->trans[i].needs[a] != m->trans[i].needs[b]) return 1;
+    for (int i = 0; i < m->nmit; i++)
+        if (m->mits[i].need == a || m->mits[i].need == b) return 1;
+    return 0;
+}
+
+static void need_groups(const hnb_model *m, hnb_work *w)
+{
+    w->ngroups = 0;
+    for (int n = 0; n < w->nneeds_all; n++) {
+        int g = -1;
+        for (int k = 0; k < w->ngroups && g < 0 && m->nneeds; k++)
+            if (!needs_differ(m, n, w->rep[k])) g = k;
+        if (g < 0) {
+            g = w->ngroups++;
+            w->rep[g] = n;
+        }
+        w->group[n] = g;
+    }
+}
+
+/* Lay the tables out by need (detail) or by group; a change of mode
+ * discards what hnb_work_vary() prepared once. */
+static void need_mode(const hnb_model *m, hnb_work *w, int by_need)
+{
+    by_need = by_need && w->ngroups < w->nneeds_all;
+    if (by_need == w->by_need) return;
+    w->by_need = by_need;
+    w->nn = by_need ? w->nneeds_all : w->ngroups;
+    w->nc = m->nsettings * w->nn;
+    if (!by_need) need_groups(m, w); /* rep[] back to the groups' */
+    else
+        for (int n = 0; n < w->nneeds_all; n++) w->rep[n] = n;
+    w->fixed_ready = 0;
+}
+
+/* The group (or need) of need N in the current mode. */
+static inline int grp(const hnb_work *w, int n)
+{
+    return w->by_need ? n : w->group[n];
+}
+
 hnb_work *hnb_work_create(const hnb_model *m)
 {
     hnb_work *w = zalloc(1, sizeof *w);
@@ -104,8 +164,13 @@ hnb_work *hnb_work_create(const hnb_model *m)
     size_t nn = (size_t)hnb_model_needs(m), nc = ns * nn;
     size_t nm = (size_t)m->nmit + 1;
     w->ns = m->nsettings;
-    w->nn = (int)nn;
-    w->nc = hnb_model_cohorts(m);
+    w->nneeds_all = (int)nn;
+    w->group = zalloc(nn, sizeof(int));
+    w->rep = zalloc(nn, sizeof(int));
+    need_groups(m, w);
+    w->by_need = 0;
+    w->nn = w->ngroups;
+    w->nc = m->nsettings * w->nn;
     w->years = m->years;
     w->nmit = m->nmit;
     w->pop0 = zalloc(A * nc * L, sizeof(double));
@@ -182,6 +247,8 @@ void hnb_work_free(hnb_work *w)
                      w->ehcps_unmit, w->ehcps_mit, w->np_unmit,   w->np_mit,     w->prev,
                      w->need_share, w->run_need};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
+    free(w->group);
+    free(w->rep);
     free(w->redo_mit);
     free(w->redo_set);
     free(w->redo_path);
@@ -344,12 +411,18 @@ static void prepare(const hnb_model *m, const double *const *p, hnb_work *w)
     if (all || w->redo_keep)
         for (int a = 0; a < A; a++)
             for (int l = 0; l < L; l++) w->keep[a][l] = 1 - slot(p[l], m->cease[a], 0);
-    const int nn = w->nn, nc = w->nc;
+    const int nn = w->nn, nc = w->nc, nall = w->nneeds_all, ncall = ns * nall;
     if (m->pop_csv) {
-        if (all)
-            for (int c = 0; c < nc; c++)
-                for (int a = 0; a < A; a++)
-                    for (int l = 0; l < L; l++) w->pop0[(c * A + a) * L + l] = m->pop_csv[a * nc + c];
+        if (all) {
+            /* a group's cohort: its needs' counts added in list order */
+            for (int k = 0; k < nc * A * L; k++) w->pop0[k] = 0;
+            for (int n = 0; n < nall; n++)
+                for (int s = 0; s < ns; s++) {
+                    const int c = grp(w, n) * ns + s;
+                    for (int a = 0; a < A; a++)
+                        for (int l = 0; l < L; l++) w->pop0[(c * A + a) * L + l] += m->pop_csv[a * ncall + n * ns + s];
+                }
+        }
     } else if (all || w->redo_pop) {
         for (int l = 0; l < L; l++) {
             double *age = tmp, *mix = tmp + A, *need = tmp + A + ns;
@@ -361,11 +434,14 @@ static void prepare(const hnb_model *m, const double *const *p, hnb_work *w)
                     for (int a = 0; a < A; a++) w->pop0[(s * A + a) * L + l] = total * age[a] * mix[s];
             else
                 for (int s = 0; s < ns; s++) {
-                    /* N_0[a][s][n] = total * age_share[a] * mix[s] * need_mix[s][n] */
-                    spread(&m->pop_need[m->pop_need_each ? s : 0], p[l], need, nn);
-                    for (int n = 0; n < nn; n++)
+                    /* N_0[a][s][n] = total * age_share[a] * mix[s] * need_mix[s][n],
+                     * a group's the sum over its needs in list order */
+                    spread(&m->pop_need[m->pop_need_each ? s : 0], p[l], need, nall);
+                    for (int k = 0; k < nn; k++)
+                        for (int a = 0; a < A; a++) w->pop0[((k * ns + s) * A + a) * L + l] = 0;
+                    for (int n = 0; n < nall; n++)
                         for (int a = 0; a < A; a++)
-                            w->pop0[((n * ns + s) * A + a) * L + l] = total * age[a] * mix[s] * need[n];
+                            w->pop0[((grp(w, n) * ns + s) * A + a) * L + l] += total * age[a] * mix[s] * need[n];
                 }
         }
     }
@@ -377,15 +453,22 @@ static void prepare(const hnb_model *m, const double *const *p, hnb_work *w)
     if (all || w->redo_npmix)
         for (int l = 0; l < L; l++)
             for (int n = 0; n < nn; n++) {
-                /* need n's own setting mix where given, else new_plans.mix */
-                const hnb_shares *mx = m->nneeds && m->mix_by_need[n].n ? &m->mix_by_need[n] : &m->np_mix;
+                /* need n's own setting mix where given, else new_plans.mix
+                 * (a group's needs share theirs) */
+                const int r = w->rep[n];
+                const hnb_shares *mx = m->nneeds && m->mix_by_need[r].n ? &m->mix_by_need[r] : &m->np_mix;
                 spread(mx, p[l], tmp, ns);
                 for (int s = 0; s < ns; s++) w->np_mix[(n * ns + s) * L + l] = tmp[s];
             }
     if (all || w->redo_need)
         for (int l = 0; l < L; l++) {
-            if (m->nneeds) spread(&m->np_need, p[l], tmp, nn);
-            for (int n = 0; n < nn; n++) w->need_share[n * L + l] = m->nneeds ? tmp[n] : 1;
+            if (!m->nneeds) {
+                w->need_share[l] = 1;
+                continue;
+            }
+            spread(&m->np_need, p[l], tmp, nall);
+            for (int k = 0; k < nn; k++) w->need_share[k * L + l] = 0;
+            for (int n = 0; n < nall; n++) w->need_share[grp(w, n) * L + l] += tmp[n];
         }
     if (all || w->redo_base) {
         double b[L];
@@ -412,7 +495,7 @@ static void prepare(const hnb_model *m, const double *const *p, hnb_work *w)
                 }
                 /* a need's own top-up where the setting gives one (need_cost) */
                 for (int n = 0; n < nn; n++) {
-                    const int nc_slot = m->nneeds ? m->need_cost[s * m->nneeds + n] : -1;
+                    const int nc_slot = m->nneeds ? m->need_cost[s * m->nneeds + w->rep[n]] : -1;
                     w->unit_base[(n * ns + s) * L + l] =
                         slot(p[l], st->place_funding, 0) + (nc_slot >= 0 ? p[l][nc_slot] : topup);
                 }
@@ -543,7 +626,7 @@ static void lanes_prepare(const hnb_model *m, hnb_work *w)
                     double total = 0;
                     for (int q = 0; q < nr; q++) {
                         const hnb_transition *tq = &m->trans[rule[q]];
-                        if (tq->from == tk->from && (!tq->needs || tq->needs[n]))
+                        if (tq->from == tk->from && (!tq->needs || tq->needs[w->rep[n]]))
                             total += w->trans_rate[rule[q] * L + l];
                     }
                     w->trans_eff[((first + k) * w->nn + n) * L + l] =
@@ -601,7 +684,7 @@ HNB_CLONES static void tables_apply(const hnb_model *m, hnb_work *w, int i)
     const double *v = &w->mit_value[i * L];
     const v4 one = {1, 1, 1, 1};
     /* the needs it acts on (section 10: without `need`, every need) */
-    const int n0 = mt->need >= 0 ? mt->need : 0, n1 = mt->need >= 0 ? mt->need + 1 : nn;
+    const int n0 = mt->need >= 0 ? grp(w, mt->need) : 0, n1 = mt->need >= 0 ? n0 + 1 : nn;
     for (int t = 0; t < ys; t++) {
         const double *e = &w->effect[(i * ys + t) * L];
         switch (mt->type) {
@@ -609,7 +692,7 @@ HNB_CLONES static void tables_apply(const hnb_model *m, hnb_work *w, int i)
             if (mt->need < 0)
                 FOR_H V(&w->run_demand[t * L], h) *= one - V(v, h) * V(e, h);
             else
-                FOR_H V(&w->run_need[(t * nn + mt->need) * L], h) *= one - V(v, h) * V(e, h);
+                FOR_H V(&w->run_need[(t * nn + n0) * L], h) *= one - V(v, h) * V(e, h);
             break;
         case HNB_MIT_MIX: /* in listed order, each on the mix the earlier ones left */
             for (int n = n0; n < n1; n++) {
@@ -763,7 +846,7 @@ HNB_CLONES static void run_plans(const hnb_model *m, hnb_work *w, int nl, double
                     const int c0 = n * ns;
                     FOR_H for (int k = 0; k < nr; k++) {
                             const hnb_transition *tr = &m->trans[rule[k]];
-                            if (tr->needs && !tr->needs[n]) continue;
+                            if (tr->needs && !tr->needs[w->rep[n]]) continue;
                             const int f = c0 + tr->from, to = c0 + tr->to;
                             const v4 pre = V(&next[(f * A + a - 1) * L], h) * V(w->keep[a - 1], h);
                             const v4 moved = V(&w->trans_eff[((first + k) * nn + n) * L], h) * pre;
@@ -874,9 +957,10 @@ static void project_lanes(const hnb_model *m, const double *const *p, int nl, hn
      * repeat the first vector and are not reported. */
     const double *lanes_p[L];
     for (int l = 0; l < L; l++) lanes_p[l] = p[l < nl ? l : 0];
+    int detail = flags & HNB_PROJECT_DETAIL;
+    need_mode(m, w, detail != 0);
     prepare(m, lanes_p, w);
     if (m->bottom_up) lanes_prepare(m, w);
-    int detail = flags & HNB_PROJECT_DETAIL;
 
     if (m->bottom_up) {
         int last = -1; /* the last mitigation that changes plans or unit costs */

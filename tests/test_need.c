@@ -360,3 +360,45 @@ Test(need, needs_csv_and_the_dsg_plan_need_rows)
               "%s", th_out);
     th_sh("rm -rf %s", dir);
 }
+
+/* A run without detail steps needs that no rule tells apart as one group
+ * (project.c): its budget lines must be those of the run by need. Five
+ * needs: c has a cost of its own in sp, d its own setting mix, e a
+ * demand mitigation; a and b are alike (one group). */
+Test(need, grouped_needs_give_the_totals_of_the_run_by_need)
+{
+    const char *buf =
+        "hnb: 2\nname: need\nstart_year: 2025\nyears: 6\nfunding: {grant: 1m}\n"
+        "needs: [{id: a}, {id: b}, {id: c}, {id: d}, {id: e}]\n"
+        "settings: [{id: ms, cost: 1000}, {id: sp, cost: 2000, need_cost: {c: 5000}}]\n"
+        "population: {total: 1000, mix: {ms: 0.6, sp: 0.4}, age_profile: {\"5-15\": 1}, "
+        "need_mix: {ms: {a: 0.1, b: 0.3, c: 0.2, d: 0.2, e: 0.2}, sp: {a: 0.4, b: 0.1, c: 0.1, d: 0.2, e: 0.2}}}\n"
+        "new_plans: {count: 150, growth: 4%, age_profile: {5: 0.5, 11: 0.5}, mix: {ms: 0.7, sp: 0.3}, "
+        "need_mix: {a: 0.3, b: 0.1, c: 0.2, d: 0.2, e: 0.2}, mix_by_need: {d: {sp: 1}}}\n"
+        "cessation: {rate: 5%}\n"
+        "transitions: [{ages: [11], from: ms, to: sp, rate: 10%}]\n"
+        "mitigations: [{name: d, type: demand, need: e, reduction: 20%}]\n";
+    hnb_err err;
+    hnb_model *m = th_load(buf, &err);
+    cr_assert_not_null(m, "%s", err.msg);
+    double *p = malloc(sizeof(double) * (size_t)m->nparams);
+    hnb_model_central(m, p);
+    hnb_work *w = hnb_work_create(m);
+    hnb_result *a = hnb_result_create(m), *b = hnb_result_create(m);
+    hnb_project(m, p, w, a, HNB_PROJECT_DETAIL);
+    hnb_project(m, p, w, b, 0);
+    hnb_project(m, p, w, a, HNB_PROJECT_DETAIL); /* and back: the modes do not leak */
+    for (int t = 0; t < m->years; t++) {
+        const double *x[4] = {a->ehcps, a->new_plans, a->expenditure, a->mitigations};
+        const double *y[4] = {b->ehcps, b->new_plans, b->expenditure, b->mitigations};
+        for (int j = 0; j < 4; j++)
+            cr_assert(fabs(x[j][t] - y[j][t]) <= 1e-9 * fabs(x[j][t]), "series %d year %d: %.9f vs %.9f", j, t,
+                      x[j][t], y[j][t]);
+    }
+    cr_assert(a->expenditure[5] > 0 && a->mitigations[5] > 0);
+    hnb_result_free(a);
+    hnb_result_free(b);
+    hnb_work_free(w);
+    free(p);
+    hnb_model_free(m);
+}
