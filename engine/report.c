@@ -557,6 +557,28 @@ int hnb_write_summary(FILE *f, const hnb_model *m, const double *p, const hnb_re
         }
     }
 
+    if (m->nneeds) {
+        /* SPEC section 10: the plans and their cost by primary need */
+        const int ns = m->nsettings, nc = hnb_model_cohorts(m), ys = r->years;
+        fprintf(f, "\n## By primary need\n\n| Primary need | EHCPs %s | EHCPs %s | Cost %s (£m) | "
+                   "Cost per plan %s (£) |\n|---|---:|---:|---:|---:|\n",
+                l0, l1, l1, l1);
+        for (int n = 0; n < m->nneeds; n++) {
+            double p0 = 0, p1 = 0, c1 = 0;
+            for (int s = 0; s < ns; s++) {
+                p0 += r->plans_need[n * ns + s];
+                p1 += r->plans_need[(size_t)(ys - 1) * nc + n * ns + s];
+                c1 += r->cost_need[(size_t)(ys - 1) * nc + n * ns + s];
+            }
+            hnb_fmt_count(a, sizeof a, p0);
+            hnb_fmt_count(b, sizeof b, p1);
+            fmt_m(c, sizeof c, c1);
+            char u[64];
+            hnb_fmt_count(u, sizeof u, p1 > 0 ? c1 / p1 : 0);
+            fprintf(f, "| %s | %s | %s | %s | %s |\n", m->need_labels[n], a, b, c, u);
+        }
+    }
+
     fprintf(f, "\n## Main assumptions\n\n");
     char big[1024];
     if (m->bottom_up) {
