@@ -121,6 +121,8 @@ bench-deps: deps
 bench: bench-deps
 	@$(MAKE) --no-print-directory $(BUILD)/hnb
 	@sh tests/bench.sh $(BUILD)/hnb
+	@echo
+	@SCENARIO=scenarios/leicestershire-2026.yaml sh tests/bench.sh $(BUILD)/hnb
 
 # Forecast skill across England's councils (issue 13's targets; exit 1 when
 # missed): every council with a full SEN2 series, rolling origins, baselines.

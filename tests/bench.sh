@@ -16,12 +16,15 @@
 #   each round of NumPy's), and the fastest runs are compared, so that a
 #   busy moment of a shared machine does not decide the ratio; every run's
 #   time is printed.
-# usage: [RUNS=3] tests/bench.sh BUILD/hnb [DRAWS] [NUMPY_DRAWS]
+# usage: [RUNS=3] [SCENARIO=...] tests/bench.sh BUILD/hnb [DRAWS] [NUMPY_DRAWS]
+#   (make bench runs it on the v1 model, scenarios/leicestershire-2025.yaml,
+#   then on the v2 default, scenarios/leicestershire-2026.yaml: thirteen
+#   primary needs and the 2026 regime)
 set -eu
 hnb=${1:-build/hnb}
 draws=${2:-1000000}
 npdraws=${3:-$draws}
-scenario=scenarios/leicestershire-2025.yaml
+scenario=${SCENARIO:-scenarios/leicestershire-2025.yaml}
 threads=$(nproc 2>/dev/null || echo 1)
 runs=${RUNS:-3}
 out=$(mktemp -d)
