@@ -30,10 +30,23 @@ void hnb_file_stem(const char *path, char *out, size_t n)
 
 int hnb_run_compute(const char *file, const hnb_run_opts *o, hnb_run *run, hnb_err *err)
 {
+    hnb_model *m;
+    int rc = hnb_model_load(file, o->sets, o->nsets, &m, err);
+    if (rc) {
+        memset(run, 0, sizeof *run);
+        return rc;
+    }
+    rc = hnb_run_model(m, o, run, err);
+    if (!rc) run->owns_model = 1;
+    else hnb_model_free(m);
+    return rc;
+}
+
+int hnb_run_model(const hnb_model *m, const hnb_run_opts *o, hnb_run *run, hnb_err *err)
+{
+    int rc;
     memset(run, 0, sizeof *run);
-    int rc = hnb_model_load(file, o->sets, o->nsets, &run->model, err);
-    if (rc) return rc;
-    const hnb_model *m = run->model;
+    run->model = (hnb_model *)m;
     run->params = malloc(sizeof(double) * (size_t)(m->nparams + 1));
     if (!run->params) abort();
     hnb_model_central(m, run->params);
@@ -67,7 +80,7 @@ void hnb_run_free(hnb_run *run)
     hnb_mc_free(run->mc);
     hnb_result_free(run->result);
     free(run->params);
-    hnb_model_free(run->model);
+    if (run->owns_model) hnb_model_free(run->model);
     memset(run, 0, sizeof *run);
 }
 

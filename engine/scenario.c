@@ -1902,6 +1902,40 @@ void hnb_model_central(const hnb_model *m, double *p)
     for (int i = 0; i < m->nparams; i++) p[i] = m->params[i].central;
 }
 
+static int in_shares(const hnb_shares *s, int slot)
+{
+    for (int i = 0; s && i < s->n; i++)
+        if (s->p[i] == slot) return 1;
+    return 0;
+}
+
+int hnb_model_settable(const hnb_model *m, int slot)
+{
+    if (slot < 0 || slot >= m->nparams || m->params[slot].dist.type != HNB_DIST_NONE) return 0;
+    if (in_shares(&m->pop_mix, slot) || in_shares(&m->pop_age, slot) || in_shares(&m->np_age, slot) ||
+        in_shares(&m->np_mix, slot) || in_shares(&m->np_need, slot))
+        return 0;
+    for (int s = 0; s < m->nsettings; s++)
+        if (in_shares(&m->settings[s].band_shares, slot)) return 0;
+    for (int k = 0; m->pop_need && k < (m->pop_need_each ? m->nsettings : 1); k++)
+        if (in_shares(&m->pop_need[k], slot)) return 0;
+    for (int k = 0; m->mix_by_need && k < m->nneeds; k++)
+        if (in_shares(&m->mix_by_need[k], slot)) return 0;
+    for (int i = 0; i < m->ntrans; i++)
+        if (m->trans[i].rate == slot) return 0;
+    return 1;
+}
+
+int hnb_model_set(hnb_model *m, int slot, double x, hnb_err *err)
+{
+    hnb_param *p = &m->params[slot];
+    if (!isfinite(x)) return hnb_err_at(err, p->mark, "%s: must be a finite number, found %g", p->path, x);
+    if (!range_ok(p->range, x))
+        return hnb_err_at(err, p->mark, "%s: must be %s, found %g", p->path, range_what(p->range), x);
+    p->central = x;
+    return HNB_OK;
+}
+
 int hnb_model_find_param(const hnb_model *m, const char *name)
 {
     for (int i = 0; i < m->nparams; i++)

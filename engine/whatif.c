@@ -1,10 +1,14 @@
 /* whatif.c - `hnb sweep` and `hnb solve`: the what-ifs scrutiny asks.
  *
- * Both vary one value by the same mechanism as --set (so any path --set
- * accepts can be varied, whatever its form in the file) and run the one
- * projection through hnb_run_compute. A Monte Carlo solve keeps the seed
- * fixed across evaluations (common random numbers), so the probability it
- * targets changes smoothly with the value searched for. */
+ * Both vary one or two values, any path --set accepts. The scenario is
+ * loaded once, with each path set by --set to its first value so that it is
+ * one slot of the parameter vector; each evaluation then sets that slot and
+ * runs the projection (hnb_run_model), without reading the YAML again. A
+ * value whose checks involve others (a share, a transition rate) is varied
+ * by reloading with --set instead, so that every check runs
+ * (hnb_model_settable). A Monte Carlo solve keeps the seed fixed across
+ * evaluations (common random numbers), so the probability it targets
+ * changes smoothly with the value searched for. */
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_roots.h>
 #include <math.h>
@@ -75,6 +79,90 @@ static int run_at(const char *file, const hnb_cli *c, const char *const *paths, 
     free(sets);
     free(buf);
     return rc;
+}
+
+/* The scenario a what-if evaluates again and again: loaded once with each
+ * varied PATH a slot of its own, or (text) reloaded with PATH=X each time. */
+typedef struct {
+    const char *file;
+    const hnb_cli *c;
+    const char *const *paths;
+    int nx;
+    hnb_model *m; /* NULL: reload each time */
+    int slot[2];
+} whatif;
+
+static int whatif_open(whatif *wi, const char *file, const hnb_cli *c, const char *const *paths,
+                       const double *x0, int nx, hnb_err *err)
+{
+    *wi = (whatif){file, c, paths, nx, NULL, {-1, -1}};
+    hnb_run run;
+    hnb_cli quiet = *c;
+    quiet.run.draws = 0;
+    int rc = run_at(file, &quiet, paths, x0, nx, &run, err);
+    if (rc) return rc;
+    int ok = 1;
+    for (int k = 0; k < nx; k++) {
+        wi->slot[k] = hnb_model_find_param(run.model, paths[k]);
+        ok &= hnb_model_settable(run.model, wi->slot[k]);
+    }
+    if (ok) {
+        wi->m = run.model; /* kept: the run's results are not */
+        run.owns_model = 0;
+    }
+    hnb_run_free(&run);
+    return HNB_OK;
+}
+
+static void whatif_close(whatif *wi)
+{
+    hnb_model_free(wi->m);
+    wi->m = NULL;
+}
+
+/* The range of the K-th varied value (for solve's default range). */
+static hnb_range whatif_range(const whatif *wi, int k)
+{
+    return wi->m ? wi->m->params[wi->slot[k]].range : HNB_RANGE_ANY;
+}
+
+/* The run with the varied values at X: RUN borrows the model. */
+static int whatif_run(whatif *wi, const double *x, long draws, hnb_run *run, hnb_err *err)
+{
+    hnb_cli c = *wi->c;
+    if (draws >= 0) c.run.draws = draws;
+    if (!wi->m) return run_at(wi->file, &c, wi->paths, x, wi->nx, run, err);
+    for (int k = 0; k < wi->nx; k++) {
+        int rc = hnb_model_set(wi->m, wi->slot[k], x[k], err);
+        if (rc) return rc;
+    }
+    hnb_run_opts o = c.run;
+    o.progress = 0;
+    return hnb_run_model(wi->m, &o, run, err);
+}
+
+/* The model at X, for figures computed without a full run (solve). The
+ * caller frees it with whatif_done. */
+static int whatif_model(whatif *wi, double x, hnb_model **out, hnb_err *err)
+{
+    if (wi->m) {
+        *out = wi->m;
+        return hnb_model_set(wi->m, wi->slot[0], x, err);
+    }
+    char buf[600];
+    const char **all = calloc((size_t)wi->c->nsets + 2, sizeof *all);
+    if (!all) abort();
+    for (int i = 0; i < wi->c->nsets; i++) all[i] = wi->c->sets[i];
+    snprintf(buf, sizeof buf, "%s=%.17g", wi->paths[0], x);
+    all[wi->c->nsets] = buf;
+    int rc = hnb_model_load(wi->file, all, wi->c->nsets + 1, out, err);
+    free(all);
+    return rc;
+}
+
+static void whatif_done(whatif *wi, hnb_model *m)
+{
+    if (m != wi->m) hnb_model_free(m);
 }
 
 /* ---- targets ---- */
@@ -209,9 +297,8 @@ static int holds(const char *op, double a, double b)
 /* The figure a target is about: the metric (deterministic), or the share of
  * draws in which metric OP value holds (with draws). */
 typedef struct {
-    const char *file;
+    whatif *wi;
     const hnb_cli *c;
-    const char *path;
     const target *t;
     hnb_err *err;
     int failed;
@@ -220,15 +307,9 @@ typedef struct {
 
 static int figure(solve_ctx *sc, double x, double *out)
 {
-    const char *all[260];
-    char buf[600];
-    int n = 0;
-    for (int i = 0; i < sc->c->nsets && n < 256; i++) all[n++] = sc->c->sets[i];
-    snprintf(buf, sizeof buf, "%s=%.17g", sc->path, x);
-    all[n++] = buf;
     hnb_model *m;
     sc->evals++;
-    int rc = hnb_model_load(sc->file, all, n, &m, sc->err);
+    int rc = whatif_model(sc->wi, x, &m, sc->err);
     if (rc) return rc;
     int ti = sc->t->year - m->start_year;
     if (ti < 0 || ti >= m->years) {
@@ -238,7 +319,7 @@ static int figure(solve_ctx *sc, double x, double *out)
         rc = hnb_err_at(sc->err, (hnb_mark){m->file, 0, 0},
                         "the target's year %d lies outside the horizon %s to %s", sc->t->year, l0,
                         l1);
-        hnb_model_free(m);
+        whatif_done(sc->wi, m);
         return rc;
     }
     if (!sc->t->prob) {
@@ -264,7 +345,7 @@ static int figure(solve_ctx *sc, double x, double *out)
                          sc->c->run.threads, 0, 0};
         rc = hnb_mc_share(m, &o, sc->t->column, ti, sc->t->op, sc->t->value, out, sc->err);
     }
-    hnb_model_free(m);
+    whatif_done(sc->wi, m);
     return rc;
 }
 
@@ -394,17 +475,29 @@ int hnb_cmd_solve(int argc, char **argv)
     }
     int slot = hnb_model_find_param(base.model, v.path);
     double current = slot >= 0 ? base.params[slot] : NAN;
-    int unit = slot >= 0 && base.model->params[slot].range == HNB_RANGE_UNIT;
     hnb_run_free(&base);
-    if (slot < 0) {
-        /* not in the file (a default such as delivery = 1): set it to learn its range */
+    /* the scenario with PATH a slot of its own (a default such as delivery
+     * = 1, not in the file, becomes one): its range is the default range */
+    whatif wi;
+    const char *paths[1] = {v.path};
+    double x0 = isnan(current) ? 0 : current;
+    {
+        hnb_err perr = {0};
+        if (whatif_open(&wi, file, &c, paths, &x0, 1, &perr)) {
+            x0 = 0;
+            if ((rc = whatif_open(&wi, file, &c, paths, &x0, 1, &err))) {
+                hnb_cli_free(&c);
+                return hnb_cli_report(&err);
+            }
+        }
+    }
+    int unit = whatif_range(&wi, 0) == HNB_RANGE_UNIT;
+    if (!wi.m) { /* a value checked with others: learn its range from a probe */
         hnb_run probe;
         hnb_err perr = {0};
-        const char *paths[1] = {v.path};
-        double zero = 0;
         hnb_cli quiet = c;
         quiet.run.draws = 0;
-        if (run_at(file, &quiet, paths, &zero, 1, &probe, &perr) == HNB_OK) {
+        if (run_at(file, &quiet, paths, &x0, 1, &probe, &perr) == HNB_OK) {
             int ps = hnb_model_find_param(probe.model, v.path);
             unit = ps >= 0 && probe.model->params[ps].range == HNB_RANGE_UNIT;
             hnb_run_free(&probe);
@@ -418,18 +511,21 @@ int hnb_cmd_solve(int argc, char **argv)
             !(lo < hi)) {
             fprintf(stderr, "hnb solve: --range: expected LO:HI with LO < HI, e.g. 0%%:25%%, found '%s'\n",
                     range_arg);
+            whatif_close(&wi);
             goto bad;
         }
     } else if (!unit) {
         fprintf(stderr, "hnb solve: --range LO:HI is needed for %s (only rates, shares and "
                         "fractions default to 0:1)\n",
                 v.path);
+        whatif_close(&wi);
         goto bad;
     }
     double goal = t.prob ? t.p : t.value;
-    solve_ctx sc = {file, &c, v.path, &t, &err, 0, 0};
+    solve_ctx sc = {&wi, &c, &t, &err, 0, 0};
     double ylo, yhi;
     if ((rc = figure(&sc, lo, &ylo)) || (rc = figure(&sc, hi, &yhi))) {
+        whatif_close(&wi);
         hnb_cli_free(&c);
         return hnb_cli_report(&err);
     }
@@ -453,12 +549,14 @@ int hnb_cmd_solve(int argc, char **argv)
     }
     if (ok_lo && ok_hi) {
         printf("Every value of %s from %s to %s meets the target.\n", v.path, xa, xb);
+        whatif_close(&wi);
         hnb_cli_free(&c);
         return 0;
     }
     if (!ok_lo && !ok_hi) {
         printf("No value of %s from %s to %s meets the target: the figure runs from %s to %s.\n",
                v.path, xa, xb, a, b);
+        whatif_close(&wi);
         hnb_cli_free(&c);
         return 3;
     }
@@ -487,11 +585,13 @@ int hnb_cmd_solve(int argc, char **argv)
     gsl_root_fsolver_free(s);
     gsl_set_error_handler(old);
     if (sc.failed) {
+        whatif_close(&wi);
         hnb_cli_free(&c);
         return hnb_cli_report(&err);
     }
     double yr;
     if ((rc = figure(&sc, root, &yr))) {
+        whatif_close(&wi);
         hnb_cli_free(&c);
         return hnb_cli_report(&err);
     }
@@ -516,10 +616,12 @@ int hnb_cmd_solve(int argc, char **argv)
         int wrc = f ? hnb_outset_commit(o, &err) : HNB_EFAIL;
         hnb_outset_free(o);
         if (wrc) {
-            hnb_cli_free(&c);
+            whatif_close(&wi);
+        hnb_cli_free(&c);
             return hnb_cli_report(&err);
         }
     }
+    whatif_close(&wi);
     hnb_cli_free(&c);
     return 0;
 bad:
@@ -605,6 +707,18 @@ int hnb_cmd_sweep(int argc, char **argv)
     hnb_err err = {0};
     char name[512] = "", l_over[8] = "", l_hor[8] = "";
     int any_mc = 0, any_override = 0, failures = 0;
+    /* the scenario once, the varied values slots of it (whatif_open) */
+    whatif wi;
+    {
+        double x0[2] = {v[0].from, nv == 2 ? v[1].from : 0};
+        int orc = whatif_open(&wi, file, &c, paths, x0, nv, &err);
+        if (orc && err.line > 0) { /* the scenario itself is bad */
+            free(pts);
+            hnb_cli_free(&c);
+            return hnb_cli_report(&err);
+        }
+        if (orc) wi = (whatif){file, &c, paths, nv, NULL, {-1, -1}}; /* each point reports its own */
+    }
     for (int i = 0; i < n0; i++)
         for (int j = 0; j < n1; j++) {
             sweep_point *pt = &pts[i * n1 + j];
@@ -612,10 +726,10 @@ int hnb_cmd_sweep(int argc, char **argv)
             if (nv == 2) pt->x[1] = v[1].from + (v[1].to - v[1].from) * j / (n1 - 1);
             hnb_run run;
             memset(&err, 0, sizeof err);
-            if (run_at(file, &c, paths, pt->x, nv, &run, &err)) {
+            if (whatif_run(&wi, pt->x, -1, &run, &err)) {
                 hnb_err_format(&err, pt->error, sizeof pt->error);
                 failures++;
-                if (err.line > 0 && i == 0 && j == 0) { /* the scenario itself is bad */
+                if (err.line > 0 && i == 0 && j == 0 && !wi.m) { /* the scenario itself is bad */
                     free(pts);
                     hnb_cli_free(&c);
                     return hnb_cli_report(&err);
@@ -640,16 +754,17 @@ int hnb_cmd_sweep(int argc, char **argv)
                 pt->has_mc = any_mc = 1;
                 int to = m->override_end ? m->override_end - 1 - m->start_year : -1;
                 const double *qh = hnb_mc_pct(mc, HNB_MC_CUMULATIVE, t);
-                pt->p50h = qh[3];
-                pt->p90h = qh[5];
+                pt->p50h = qh[HNB_Q50];
+                pt->p90h = qh[HNB_Q90];
                 if (to >= 0 && to < m->years) {
                     const double *qo = hnb_mc_pct(mc, HNB_MC_CUMULATIVE, to);
-                    pt->p50o = qo[3];
-                    pt->p90o = qo[5];
+                    pt->p50o = qo[HNB_Q50];
+                    pt->p90o = qo[HNB_Q90];
                 }
             }
             hnb_run_free(&run);
         }
+    whatif_close(&wi);
     char dir[4096];
     if (c.outdir) {
         snprintf(dir, sizeof dir, "%s", c.outdir);

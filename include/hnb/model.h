@@ -209,6 +209,15 @@ static inline int hnb_model_cohorts(const hnb_model *m) { return m->nsettings * 
 
 /* The central values of every slot, into P[0..nparams). */
 void hnb_model_central(const hnb_model *m, double *p);
+/* Whether a what-if may set SLOT's central value directly (hnb_model_set):
+ * a fixed value whose checks are its own range, not one that enters a check
+ * across values (a share of a set that must sum to 1, a transition rate
+ * whose rates out must sum to at most 1) or a distribution. Other values
+ * are varied by reloading with --set, which runs every check. */
+int hnb_model_settable(const hnb_model *m, int slot);
+/* Set SLOT's central value to X: HNB_OK, or HNB_EINPUT at the value's mark
+ * when X is outside its range (as the loader would say). */
+int hnb_model_set(hnb_model *m, int slot, double x, hnb_err *err);
 /* The slot of a parameter by id or path, or -1. */
 int hnb_model_find_param(const hnb_model *m, const char *name);
 

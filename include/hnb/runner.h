@@ -24,6 +24,7 @@ void hnb_run_opts_init(hnb_run_opts *o);
 /* What one run leaves in memory, for summaries across runs. */
 typedef struct {
     hnb_model *model;
+    int owns_model; /* freed with the run (hnb_run_compute), or borrowed (hnb_run_model) */
     double *params; /* central values */
     hnb_result *result;
     hnb_mc *mc;     /* NULL without draws */
@@ -31,6 +32,9 @@ typedef struct {
 
 /* Load FILE and compute it (no output). Returns HNB_OK and fills RUN. */
 int hnb_run_compute(const char *file, const hnb_run_opts *o, hnb_run *run, hnb_err *err);
+/* Compute an already loaded model M (borrowed: it must outlive RUN), at its
+ * central values: what-ifs set a slot's central value and run again. */
+int hnb_run_model(const hnb_model *m, const hnb_run_opts *o, hnb_run *run, hnb_err *err);
 /* Write RUN's tables (and charts) into DIR, atomically. */
 int hnb_run_write(const hnb_run *run, const hnb_run_opts *o, const char *dir, hnb_err *err);
 void hnb_run_free(hnb_run *run);

@@ -2,22 +2,29 @@
 """numpy_model.py: the "user's alternative" for the hnb Monte Carlo benchmark.
 
 A vectorised NumPy/SciPy Monte Carlo of the same equations as the C engine
-(SPEC.md sections 2-6), written to be a fair, competent baseline:
+(SPEC.md sections 2-7, and of v2 sections 10 and 13), written to be a fair,
+competent baseline:
 
   * every draw's numbers come from one uniform per random variable
     (numpy default_rng(seed), one sequential PCG64 stream, draw-major), a
     Gaussian copula over the correlated ids (numpy Cholesky), and inverse
     CDFs (scipy.special ndtri/ndtr/betaincinv and closed forms);
-  * the projection of SPEC sections 4-5 runs vectorised ACROSS DRAWS, on
-    the (draws, ages=26, settings) state of a chunk of draws, held draws-last
-    as N[age, setting, draw] so that NumPy's inner loops run over contiguous
-    draws (4-8x faster than draws-first, whose inner loops are 4 long), once
-    unmitigated (every e_t = 0) and once mitigated, in chunks of draws so that
-    memory stays bounded (work buffers reused from chunk to chunk);
-  * every draw of the six series (ehcps, expenditure, mitigations, income,
-    annual_gap, cumulative_deficit) is kept, and the mean and the exact
-    P5..P95 (numpy linear interpolation, as gsl_stats_quantile_from_sorted_data)
-    are taken per year and metric.
+  * the projection of SPEC sections 4-5 (with section 10's primary need)
+    runs vectorised ACROSS DRAWS, on the (draws, ages=26, settings, needs)
+    state of a chunk of draws, held draws-last as N[age, setting, need, draw]
+    so that NumPy's inner loops run over contiguous draws (4-8x faster than
+    draws-first, whose inner loops are a few long), once unmitigated (every
+    e_t = 0) and once mitigated, in chunks of draws so that memory stays
+    bounded (work buffers reused from chunk to chunk). A scenario without
+    `needs` has one need; with `needs` every need is stepped on its own, as
+    SPEC section 10 writes it (no grouping of needs that no rule tells apart);
+  * the ledger of section 4, with section 13's regime (stability grant,
+    central funding after the override) and DSG-wide view where given;
+  * every draw of the series (ehcps, expenditure, mitigations, income,
+    annual_gap, cumulative_deficit; with `regime` stability_grant and
+    central_funding; with `dsg` dsg_deficit) is kept, and the mean and the
+    exact P5..P95 (numpy linear interpolation, as
+    gsl_stats_quantile_from_sorted_data) are taken per year and metric.
 
 Usage:
   /usr/bin/python3 tests/bench/numpy_model.py SCENARIO.yaml --draws N
@@ -26,21 +33,24 @@ Usage:
   --draws N   number of draws (default: monte_carlo.draws, else 10000)
   --seed S    seed of default_rng (default: monte_carlo.seed, else 1)
   --chunk C   draws per vectorised chunk (default 100000; about 10000 keeps a
-              chunk's arrays in cache and is faster); the draws do not depend
-              on C: draw i is row i of default_rng(seed).random((N, K)), K the
-              number of random variables (PCG64 advanced to each chunk)
+              v1 chunk's arrays in cache and is faster); the draws do not
+              depend on C: draw i is row i of default_rng(seed).random((N, K)),
+              K the number of random variables (PCG64 advanced to each chunk)
   --procs P   worker processes (fork) sharing the chunks (default 1); the
               draws do not depend on P either
   --central   every draw takes every variable's central value (a check against
               the deterministic projection: with --draws 1, the per-year series
-              printed must match tests/ref/hnbref.py's projection.csv)
+              printed must match `hnb run`'s projection.csv)
   --csv FILE  also write the per-year statistics as montecarlo.csv does
 
-Scope: the scenario must not use `extends` (not needed for the benchmark);
-input is assumed valid (the engine validates). monte_carlo.method is ignored:
-this model always draws independent uniforms (`random`).  Values are parsed
-with tests/ref/hnbref.py (the YAML 1.2 core loader, numbers, percentages,
-money strings, year and age keys).
+Scope: `extends` chains are merged as SPEC section 7 says (no --set); input
+is assumed valid (the engine validates). monte_carlo.method is ignored: this
+model always draws independent uniforms (`random`). `dfe_category` and
+`attribution` do not change the series and are ignored. Not here (refused):
+the pipeline (section 11) and the mitigation types `requests`, `assessment`,
+`cessation` and `transition` (sections 11-12). Values are parsed with
+tests/ref/hnbref.py (the YAML 1.2 core loader, numbers, percentages, money
+strings, year and age keys).
 """
 
 import argparse
@@ -48,6 +58,7 @@ import csv
 import mmap
 import multiprocessing
 import os
+import re
 import sys
 import time
 
@@ -62,7 +73,10 @@ from hnbref import AGES, age_key, is_dist, year_key  # noqa: E402
 
 ANY, NONNEG, UNIT = 0, 1, 2          # a value's own range (SPEC 3 and 6)
 METRICS = ('ehcps', 'expenditure', 'mitigations', 'income', 'annual_gap',
-           'cumulative_deficit')
+           'cumulative_deficit')                   # v1; then, as the scenario has
+REGIME_METRICS = ('stability_grant', 'central_funding')   # `regime`
+DSG_METRICS = ('dsg_deficit',)                             # `dsg` (SPEC 13)
+CUM = METRICS.index('cumulative_deficit')
 QUANTILES = (5, 10, 25, 50, 75, 90, 95)
 DBL_MIN = np.finfo(float).tiny
 U_MAX = 1.0 - np.finfo(float).eps / 2
@@ -265,6 +279,21 @@ def build(doc, P, base_dir):
     costs = doc.get('costs') or {}
     infl_default = rate(costs.get('inflation'), 'costs.inflation')
 
+    # SPEC 10: primary need. Without `needs` the model has one need (None).
+    needs = [str(nd['id']) for nd in (doc.get('needs') or [])]
+    nidx = {nid: j for j, nid in enumerate(needs)}
+    NN = max(1, len(needs))
+    m['needs'], m['NN'] = needs, NN
+
+    def need_set(v):
+        """A rule's or mitigation's `needs` list (or `need` id) -> the set of
+        need indices it applies to (absent: every need)."""
+        if v is None:
+            return set(range(NN))
+        if isinstance(v, list):
+            return {nidx[str(x)] for x in v}
+        return {nidx[str(v)]}
+
     settings, idx = [], {}
     for i, sd in enumerate(doc.get('settings') or []):
         sid = str(sd['id'])
@@ -282,9 +311,15 @@ def build(doc, P, base_dir):
                                                    '%s.bands.%s.tariff' % (path, b['band']))
         else:
             topup = P.num(sd['cost'], NONNEG, path + '.cost')
+        # SPEC 10: need_cost is a need's top-up instead of cost or bands
+        nc = sd.get('need_cost') or {}
+        topups = [topup] * NN
+        for k, x in nc.items():
+            topups[nidx[str(k)]] = P.num(x, NONNEG, '%s.need_cost.%s' % (path, k))
         settings.append({
             'id': sid,
             'base': pf + topup,
+            'bases': [pf + tu for tu in topups],        # per need
             'infl': rate(sd['inflation'], path + '.inflation')
                     if sd.get('inflation') is not None else infl_default,
             'cap': rate(sd['capacity'], path + '.capacity', NONNEG)
@@ -298,7 +333,8 @@ def build(doc, P, base_dir):
 
     pop = doc.get('population')
     if pop is not None and pop.get('from_csv') is not None:
-        N0 = np.zeros((AGES, S, 1))
+        # header age,setting,count; with needs age,setting,need,count
+        N0 = np.zeros((AGES, S, NN, 1))
         with open(os.path.join(base_dir, pop['from_csv']), newline='', encoding='utf-8') as f:
             rows = list(csv.reader(f))
         for row in rows[1:]:
@@ -306,18 +342,32 @@ def build(doc, P, base_dir):
                 continue
             lo, hi = age_key(row[0].strip())
             si = idx[row[1].strip()]
-            cnt = hnbref.num(row[2].strip())
+            ni = nidx[row[2].strip()] if needs else 0
+            cnt = hnbref.num(row[3 if needs else 2].strip())
             for a in range(lo, hi + 1):
-                N0[a, si, 0] += cnt / (hi - lo + 1)
+                N0[a, si, ni, 0] += cnt / (hi - lo + 1)
     elif pop is not None:
         total = P.num(pop['total'], NONNEG, 'population.total')
         ash = age_shares(pop['age_profile'], 'population.age_profile')
         mix = shares(pop['mix'], 'population.mix')
         mixv = stack([mix.get(s['id'], 0.0) for s in settings])
-        N0 = (total * ash)[:, None, :] * mixv[None, :, :]
+        N0 = (total * ash)[:, None, :] * mixv[None, :, :]      # (26, S, Dx)
+        if needs:
+            # N_0[a][s][n] = total * age_share[a] * mix[s] * need_mix[s][n]:
+            # one need mix for every setting (keys need ids) or one a setting
+            nm = pop['need_mix']
+            if any(str(k) in idx for k in nm):
+                per = [shares(nm[s['id']], 'population.need_mix.' + s['id']) for s in settings]
+            else:
+                common = shares(nm, 'population.need_mix')
+                per = [common] * S
+            nmv = stack([per[si].get(nid, 0.0) for si in range(S) for nid in needs])
+            N0 = N0[:, :, None, :] * nmv.reshape(1, S, NN, -1)
+        else:
+            N0 = N0[:, :, None, :]
     else:
-        N0 = np.zeros((AGES, S, 1))
-    m['N0'] = N0                                            # (26, S, Dx)
+        N0 = np.zeros((AGES, S, NN, 1))
+    m['N0'] = N0                                            # (26, S, NN, Dx)
 
     npd = doc.get('new_plans')
     if npd is not None:
@@ -326,16 +376,31 @@ def build(doc, P, base_dir):
         m['np_age'] = age_shares(npd['age_profile'], 'new_plans.age_profile')
         mix = shares(npd['mix'], 'new_plans.mix')
         m['np_mix'] = [mix.get(s['id'], 0.0) for s in settings]
+        # SPEC 10: the new plans' need shares, and each need's setting mix
+        # (mix_by_need[n] where given, else new_plans.mix)
+        if needs:
+            nsh = shares(npd['need_mix'], 'new_plans.need_mix')
+            m['np_need'] = [nsh.get(nid, 0.0) for nid in needs]
+        else:
+            m['np_need'] = [1.0]
+        mbn = npd.get('mix_by_need') or {}
+        m['np_mix_n'] = [m['np_mix']] * NN
+        for k, v in mbn.items():
+            mk = shares(v, 'new_plans.mix_by_need.%s' % k)
+            m['np_mix_n'][nidx[str(k)]] = [mk.get(s['id'], 0.0) for s in settings]
     else:
         m['np_count'], m['np_growth'] = 0.0, [0.0] * n
         m['np_age'], m['np_mix'] = np.zeros((AGES, 1)), []
+        m['np_need'], m['np_mix_n'] = [1.0] * NN, [[]] * NN
 
     ces = doc.get('cessation') or {}
     crate = P.num(ces['rate'], UNIT, 'cessation.rate') if ces.get('rate') is not None else 0.0
     m['keep'] = 1.0 - age_rates(ces.get('by_age') or {}, crate, 'cessation.by_age')
 
     # Transitions, grouped: a run of consecutive ages acted on by the same
-    # rules acts as one slice of ages (a view: no fancy indexing).
+    # rules acts as one slice of ages (a view: no fancy indexing), and within
+    # it a run of consecutive needs the same rules apply to (SPEC 10: a rule
+    # with `needs` acts on those needs only) as one slice of needs.
     rules = []
     for k, tr in enumerate(doc.get('transitions') or []):
         if tr.get('ages') is None:
@@ -346,7 +411,8 @@ def build(doc, P, base_dir):
                 lo, hi = age_key(a)
                 ages.update(range(lo, hi + 1))
         rules.append((ages, idx[tr['from']], idx[tr['to']],
-                      P.num(tr['rate'], UNIT, 'transitions.%d.rate' % k)))
+                      P.num(tr['rate'], UNIT, 'transitions.%d.rate' % k),
+                      need_set(tr.get('needs'))))
     trans = []
     a = 0
     while a < AGES:
@@ -354,8 +420,16 @@ def build(doc, P, base_dir):
         b = a + 1
         while b < AGES and key == tuple(r for r in range(len(rules)) if b in rules[r][0]):
             b += 1
-        if key:
-            trans.append((slice(a, b), [(rules[r][1], rules[r][2], rules[r][3]) for r in key]))
+        j = 0
+        while key and j < NN:
+            nkey = tuple(r for r in key if j in rules[r][4])
+            k2 = j + 1
+            while k2 < NN and nkey == tuple(r for r in key if k2 in rules[r][4]):
+                k2 += 1
+            if nkey:
+                trans.append((slice(a, b), slice(j, k2),
+                              [(rules[r][1], rules[r][2], rules[r][3]) for r in nkey]))
+            j = k2
         a = b
     m['trans'] = trans
 
@@ -376,7 +450,7 @@ def build(doc, P, base_dir):
     mits = []
     for md in doc.get('mitigations') or []:
         path = 'mitigations.%s' % md['name']
-        mi = {'type': md['type']}
+        mi = {'type': md['type'], 'needs': need_set(md.get('need'))}
         start = year_key(md['start']) if md.get('start') is not None else y0
         ramp = [P.num(x, UNIT, '%s.ramp.%d' % (path, i)) for i, x in enumerate(md['ramp'])] \
             if md.get('ramp') is not None else [1.0]
@@ -398,9 +472,39 @@ def build(doc, P, base_dir):
             mi['setting'] = idx[md['setting']]
             mi['places'] = P.num(md['places'], NONNEG, path + '.places')
         else:
-            raise ValueError('unknown mitigation type %r' % ty)
+            sys.exit('numpy_model.py: mitigation type %r is not supported' % ty)
         mits.append(mi)
     m['mits'] = mits
+
+    # SPEC 13: the 2026 regime and the DSG's other blocks
+    oe = doc.get('override_end')
+    m['override_end'] = year_key(oe) if oe is not None else None
+    m['regime'] = None
+    if 'regime' in doc:
+        reg = doc.get('regime') or {}
+        r = {'sg': None, 'central': [0.0] * n}
+        sg = reg.get('stability_grant')
+        if sg is not None:
+            rc = sg.get('received')
+            r['sg'] = {'t_c': year_key(sg['cutoff']) - y0,
+                       't_p': year_key(sg['paid']) - y0,
+                       'share': P.num(sg['share'], UNIT, 'regime.stability_grant.share'),
+                       'received': P.num(rc, UNIT, 'regime.stability_grant.received')
+                                   if rc is not None else 1.0}
+        ao = reg.get('after_override')
+        if ao is not None:
+            r['central'] = rate(ao.get('central_share'), 'regime.after_override.central_share',
+                                UNIT)
+        m['regime'] = r
+    m['dsg'] = None
+    if 'dsg' in doc:
+        dd = doc.get('dsg') or {}
+        m['dsg'] = {'opening': P.num(dd['opening'], ANY, 'dsg.opening')
+                               if dd.get('opening') is not None else 0.0,
+                    'in_year': money_path(dd['in_year'], 'dsg.in_year')
+                               if dd.get('in_year') is not None else [0.0] * n}
+    m['metrics'] = METRICS + (REGIME_METRICS if m['regime'] is not None else ()) \
+        + (DSG_METRICS if m['dsg'] is not None else ())
     return m
 
 
