@@ -41,6 +41,7 @@ struct hnb_work {
     int *rep;     /* group (or need, by_need) -> a need of it, for its rules */
     /* prepared from the parameters, lane innermost */
     double keep[A][L];   /* 1 - cease[a] */
+    double cease[A][L];  /* cease[a] */
     double np_age[A][L]; /* new-plan age shares */
     double *pop0;        /* N_0: [(c * A + a) * L + l] */
     double *np_mix;      /* need n's setting mix for new plans: [c * L + l] */
@@ -61,8 +62,24 @@ struct hnb_work {
     double *paths;       /* money paths: grant, then incomes, then others, then with `dsg`
                           * the other blocks' gap: [(k * years + t) * L + l] */
     int *ramp_slot;      /* e_t's ramp slot: [i * years + t]; -1 ramp 1, -2 before the start */
-    /* fixed by the model: the ages transitions act at, rule by rule */
+    /* fixed by the model: the ages transitions act at, rule by rule. The
+     * rules are the scenario's transitions, then its transition mitigations
+     * (SPEC section 12), which act only in the runs that switch them on */
     int ntrans_ages, *trans_age, *trans_first, *trans_rules; /* CSR over ages */
+    int nrules, ntm;     /* rules, of which transition mitigations */
+    struct rule {
+        int from, to;
+        const unsigned char *needs; /* NULL: every need */
+        int rate;                   /* slot */
+        int tm;                     /* -1, or the transition mitigation's ordinal */
+    } *rules;
+    int *tm_mit;         /* transition mitigation ordinal -> mitigation index */
+    double *run_ton;     /* a transition mitigation's e_t when on, else 0: [(t * ntm + j) * L + l] */
+    /* cessation mitigations (section 12): per run, year, cohort and age,
+     * when a run switches one on (cess_on); else keep[] serves every cohort */
+    int has_cess, cess_on;
+    double *run_cease;   /* cessation rate: [((t * nc + c) * A + a) * L + l] */
+    double *run_keep;    /* 1 - min(1, run_cease), the same layout, made as a run starts */
     /* per run: the tables of the mitigations switched on */
     double *run_demand;  /* demand factor of every need: [t * L + l] */
     double *run_need;    /* need share times the need's own demand factor: [(t * nn + n) * L + l] */
@@ -182,8 +199,29 @@ hnb_work *hnb_work_create(const hnb_model *m)
     w->capacity = zalloc(ys * ns * L, sizeof(double));
     w->effect = zalloc(nm * ys * L, sizeof(double));
     w->mit_value = zalloc(nm * L, sizeof(double));
-    w->trans_rate = zalloc(((size_t)m->ntrans + 1) * L, sizeof(double));
-    w->trans_eff = zalloc(((size_t)m->ntrans * A * nn + 1) * L, sizeof(double));
+    w->ntm = 0;
+    for (int i = 0; i < m->nmit; i++) {
+        w->ntm += m->mits[i].type == HNB_MIT_TRANSITION;
+        w->has_cess |= m->mits[i].type == HNB_MIT_CESSATION;
+    }
+    w->nrules = m->ntrans + w->ntm;
+    w->rules = zalloc((size_t)w->nrules + 1, sizeof *w->rules);
+    w->tm_mit = zalloc((size_t)w->ntm + 1, sizeof(int));
+    for (int i = 0; i < m->ntrans; i++)
+        w->rules[i] = (struct rule){m->trans[i].from, m->trans[i].to, m->trans[i].needs, m->trans[i].rate, -1};
+    for (int i = 0, j = 0; i < m->nmit; i++)
+        if (m->mits[i].type == HNB_MIT_TRANSITION) {
+            const hnb_mitigation *mt = &m->mits[i];
+            w->rules[m->ntrans + j] = (struct rule){mt->from, mt->to, mt->needs, mt->rate, j};
+            w->tm_mit[j++] = i;
+        }
+    w->run_ton = zalloc(ys * ((size_t)w->ntm + 1) * L, sizeof(double));
+    if (w->has_cess) {
+        w->run_cease = zalloc(ys * nc * A * L, sizeof(double));
+        w->run_keep = zalloc(ys * nc * A * L, sizeof(double));
+    }
+    w->trans_rate = zalloc(((size_t)w->nrules + 1) * L, sizeof(double));
+    w->trans_eff = zalloc(((size_t)w->nrules * A * nn + 1) * L, sizeof(double));
     w->grant = zalloc(ys * L, sizeof(double));
     w->income = zalloc(ys * L, sizeof(double));
     w->other = zalloc(ys * L, sizeof(double));
@@ -221,12 +259,14 @@ hnb_work *hnb_work_create(const hnb_model *m)
     /* transitions grouped by age, in listed order within an age */
     w->trans_age = zalloc(A, sizeof(int));
     w->trans_first = zalloc(A + 1, sizeof(int));
-    w->trans_rules = zalloc((size_t)m->ntrans * A + 1, sizeof(int));
+    w->trans_rules = zalloc((size_t)w->nrules * A + 1, sizeof(int));
     int k = 0;
     for (int a = 0; a < A; a++) {
         int start = k;
         for (int i = 0; i < m->ntrans; i++)
             if (m->trans[i].ages[a]) w->trans_rules[k++] = i;
+        for (int j = 0; j < w->ntm; j++)
+            if (m->mits[w->tm_mit[j]].ages[a]) w->trans_rules[k++] = m->ntrans + j;
         if (k > start) {
             w->trans_age[w->ntrans_ages] = a;
             w->trans_first[w->ntrans_ages++] = start;
@@ -249,6 +289,11 @@ void hnb_work_free(hnb_work *w)
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
     free(w->group);
     free(w->rep);
+    free(w->rules);
+    free(w->tm_mit);
+    free(w->run_ton);
+    free(w->run_cease);
+    free(w->run_keep);
     free(w->redo_mit);
     free(w->redo_set);
     free(w->redo_path);
@@ -377,6 +422,7 @@ static void prepare(const hnb_model *m, const double *const *p, hnb_work *w)
         }
         int v = mt->type == HNB_MIT_MIX        ? mt->share
                 : mt->type == HNB_MIT_CAPACITY ? mt->places
+                : mt->type == HNB_MIT_CESSATION || mt->type == HNB_MIT_TRANSITION ? mt->rate
                                                : mt->reduction;
         for (int l = 0; l < L; l++) w->mit_value[i * L + l] = slot(p[l], v, 0);
         if (mt->type == HNB_MIT_SAVING) {
@@ -410,7 +456,10 @@ static void prepare(const hnb_model *m, const double *const *p, hnb_work *w)
 
     if (all || w->redo_keep)
         for (int a = 0; a < A; a++)
-            for (int l = 0; l < L; l++) w->keep[a][l] = 1 - slot(p[l], m->cease[a], 0);
+            for (int l = 0; l < L; l++) {
+                w->cease[a][l] = slot(p[l], m->cease[a], 0);
+                w->keep[a][l] = 1 - w->cease[a][l];
+            }
     const int nn = w->nn, nc = w->nc, nall = w->nneeds_all, ncall = ns * nall;
     if (m->pop_csv) {
         if (all) {
@@ -516,8 +565,8 @@ static void prepare(const hnb_model *m, const double *const *p, hnb_work *w)
                 for (int l = 0; l < L; l++)
                     w->capacity[(t * ns + s) * L + l] = st->capacity ? p[l][st->capacity[t]] : -1;
     }
-    for (int i = 0; i < m->ntrans; i++)
-        for (int l = 0; l < L; l++) w->trans_rate[i * L + l] = p[l][m->trans[i].rate];
+    for (int i = 0; i < w->nrules; i++)
+        for (int l = 0; l < L; l++) w->trans_rate[i * L + l] = p[l][w->rules[i].rate];
 }
 
 /* ---- which parts depend on varying slots ---- */
@@ -552,7 +601,8 @@ void hnb_work_vary(hnb_work *w, const hnb_model *m, const double *central,
     for (int i = 0; i < m->nmit; i++) {
         const hnb_mitigation *mt = &m->mits[i];
         int r = varies_slot(varies, mt->delivery) || varies_slot(varies, mt->reduction) ||
-                varies_slot(varies, mt->share) || varies_slot(varies, mt->places);
+                varies_slot(varies, mt->share) || varies_slot(varies, mt->places) ||
+                varies_slot(varies, mt->rate);
         for (int k = 0; k < mt->nramp; k++) r |= varies_slot(varies, mt->ramp[k]);
         if (mt->type == HNB_MIT_SAVING) r |= varies_path(varies, &mt->amount, ys);
         w->redo_mit[i] = (unsigned char)r;
@@ -608,6 +658,7 @@ void hnb_work_vary(hnb_work *w, const hnb_model *m, const double *central,
  * one age sum to at most 1 (sampled rates can sum above it). */
 static void lanes_prepare(const hnb_model *m, hnb_work *w)
 {
+    (void)m;
     /* after hnb_work_vary(), fixed cessation and ages are in every lane */
     int alike = 1, fixed = w->fixed_ready && !w->redo_keep && !w->redo_npage;
     for (int a = 0; a < A && alike && !fixed; a++)
@@ -619,13 +670,14 @@ static void lanes_prepare(const hnb_model *m, hnb_work *w)
         const int first = w->trans_first[g], nr = w->trans_first[g + 1] - first;
         const int *rule = &w->trans_rules[first];
         for (int k = 0; k < nr; k++) {
-            const hnb_transition *tk = &m->trans[rule[k]];
+            const struct rule *tk = &w->rules[rule[k]];
             for (int n = 0; n < w->nn; n++)
                 for (int l = 0; l < L; l++) {
-                    /* the rates out of its setting at this age for this need, in listed order */
+                    /* the rates out of its setting at this age for this need, in listed order
+                     * (transition mitigations' in full, on or not: section 12) */
                     double total = 0;
                     for (int q = 0; q < nr; q++) {
-                        const hnb_transition *tq = &m->trans[rule[q]];
+                        const struct rule *tq = &w->rules[rule[q]];
                         if (tq->from == tk->from && (!tq->needs || tq->needs[w->rep[n]]))
                             total += w->trans_rate[rule[q] * L + l];
                     }
@@ -660,6 +712,8 @@ HNB_CLONES static void tables_reset(const hnb_model *m, hnb_work *w)
 {
     const int ns = m->nsettings, ys = m->years, nn = w->nn, nc = w->nc;
     const v4 one = {1, 1, 1, 1};
+    for (int k = 0; k < ys * w->ntm * L; k++) w->run_ton[k] = 0;
+    w->cess_on = 0;
     for (int t = 0; t < ys; t++) {
         FOR_H V(&w->run_demand[t * L], h) = one;
         for (int n = 0; n < nn; n++) FOR_H V(&w->run_need[(t * nn + n) * L], h) = V(&w->need_share[n * L], h);
@@ -713,6 +767,31 @@ HNB_CLONES static void tables_apply(const hnb_model *m, hnb_work *w, int i)
             for (int n = n0; n < n1; n++)
                 FOR_H V(&w->run_unit[(t * nc + n * ns + mt->setting) * L], h) *= one - V(v, h) * V(e, h);
             break;
+        case HNB_MIT_TRANSITION: { /* its rule acts with rate * e_t (trans_eff holds the rate) */
+            int j = 0;
+            while (w->tm_mit[j] != i) j++;
+            FOR_H V(&w->run_ton[(t * w->ntm + j) * L], h) = V(e, h);
+            break;
+        }
+        case HNB_MIT_CESSATION:
+            /* cease[a] + increase * e_t for its ages, settings and needs; e_t acts on the
+             * move into year t, from the ages of year t - 1 (section 12) */
+            if (!w->cess_on) {
+                for (int tt = 0; tt < ys; tt++)
+                    for (int c = 0; c < nc; c++)
+                        for (int a = 0; a < A; a++)
+                            FOR_H V(&w->run_cease[((tt * nc + c) * A + a) * L], h) = V(w->cease[a], h);
+                w->cess_on = 1;
+            }
+            if (t == 0) break;
+            for (int c = 0; c < nc; c++) {
+                const int s = c % ns, n = c / ns;
+                if (mt->settings && !mt->settings[s]) continue;
+                if (mt->needs && !mt->needs[w->rep[n]]) continue;
+                for (int a = 0; a < A; a++)
+                    if (mt->ages[a]) FOR_H V(&w->run_cease[((t * nc + c) * A + a) * L], h) += V(v, h) * V(e, h);
+            }
+            break;
         default:
             break;
         }
@@ -742,8 +821,22 @@ static inline __attribute__((always_inline)) void lanes(v4 *x, const double *p, 
 static inline __attribute__((always_inline)) void age_pass(const hnb_work *w, int G, int inv,
                                                            const double *const *from, double *const *row,
                                                            const v4 *np, const double *const *mix,
-                                                           double *const *tot)
+                                                           double *const *tot, const double *const *kp)
 {
+    if (kp) { /* a run with cessation mitigations: each cohort its own rates (section 12) */
+        v4 to[2][L / VW], acc[2][L / VW];
+        for (int j = 0; j < G; j++) FOR_H to[j][h] = np[h] * V(mix[j], h);
+        for (int j = 0; j < G; j++) FOR_H acc[j][h] = V(row[j], h) = to[j][h] * V(w->np_age[0], h);
+        for (int a = 1; a < A; a++)
+            for (int j = 0; j < G; j++) FOR_H {
+                    const v4 x = V(&from[j][(a - 1) * L], h) * V(&kp[j][(a - 1) * L], h) +
+                                 to[j][h] * V(w->np_age[a], h);
+                    V(&row[j][a * L], h) = x;
+                    acc[j][h] += x;
+                }
+        for (int j = 0; j < G; j++) FOR_H V(tot[j], h) = acc[j][h];
+        return;
+    }
     v4 to[2][L / VW], acc[2][L / VW];
     for (int j = 0; j < G; j++) FOR_H to[j][h] = np[h] * V(mix[j], h);
     for (int j = 0; j < G; j++) FOR_H {
@@ -780,7 +873,15 @@ HNB_CLONES static void run_plans(const hnb_model *m, hnb_work *w, int nl, double
                       double *ehcps, double *new_plans, hnb_result *const *detail)
 {
     const int ns = m->nsettings, ys = m->years, inv = w->lanes_alike, nn = w->nn, nc = w->nc;
+    const int cess = w->cess_on;
     const v4 zero = {0};
+    if (cess) { /* keep = 1 - min(1, cease + the increases switched on) */
+        const v4 one = {1, 1, 1, 1};
+        for (int k = 0; k < ys * nc * A * L; k += VW) {
+            const v4 c = *(v4 *)&w->run_cease[k];
+            *(v4 *)&w->run_keep[k] = one - PICK((m4)(c > one), one, c);
+        }
+    }
     /* N_0 is read where it was prepared; the years are built in two buffers */
     const double *N = w->pop0, *next = NULL;
     double *built = NULL; /* N from year 1 on: w->plans or w->next */
@@ -817,12 +918,16 @@ HNB_CLONES static void run_plans(const hnb_model *m, hnb_work *w, int nl, double
                     double *row[2] = {&build[c * A * L], &build[(c + 1) * A * L]};
                     const double *mix[2] = {&w->run_mix[(t * nc + c) * L], &w->run_mix[(t * nc + c + 1) * L]};
                     double *to[2] = {&tot[c * L], &tot[(c + 1) * L]};
-                    if (s + 1 < ns) {
-                        if (inv) age_pass(w, 2, 1, from, row, npn, mix, to);
-                        else age_pass(w, 2, 0, from, row, npn, mix, to);
+                    if (cess) {
+                        const double *kp[2] = {&w->run_keep[((t * nc + c) * A) * L],
+                                               &w->run_keep[((t * nc + c + (s + 1 < ns)) * A) * L]};
+                        age_pass(w, s + 1 < ns ? 2 : 1, 0, from, row, npn, mix, to, kp);
+                    } else if (s + 1 < ns) {
+                        if (inv) age_pass(w, 2, 1, from, row, npn, mix, to, NULL);
+                        else age_pass(w, 2, 0, from, row, npn, mix, to, NULL);
                     } else {
-                        if (inv) age_pass(w, 1, 1, from, row, npn, mix, to);
-                        else age_pass(w, 1, 0, from, row, npn, mix, to);
+                        if (inv) age_pass(w, 1, 1, from, row, npn, mix, to, NULL);
+                        else age_pass(w, 1, 0, from, row, npn, mix, to, NULL);
                     }
                 }
             }
@@ -845,11 +950,15 @@ HNB_CLONES static void run_plans(const hnb_model *m, hnb_work *w, int nl, double
                 for (int n = 0; n < nn; n++) {
                     const int c0 = n * ns;
                     FOR_H for (int k = 0; k < nr; k++) {
-                            const hnb_transition *tr = &m->trans[rule[k]];
+                            const struct rule *tr = &w->rules[rule[k]];
                             if (tr->needs && !tr->needs[w->rep[n]]) continue;
                             const int f = c0 + tr->from, to = c0 + tr->to;
-                            const v4 pre = V(&next[(f * A + a - 1) * L], h) * V(w->keep[a - 1], h);
-                            const v4 moved = V(&w->trans_eff[((first + k) * nn + n) * L], h) * pre;
+                            const v4 keep = cess ? V(&w->run_keep[((t * nc + f) * A + a - 1) * L], h)
+                                                 : V(w->keep[a - 1], h);
+                            const v4 pre = V(&next[(f * A + a - 1) * L], h) * keep;
+                            v4 moved = V(&w->trans_eff[((first + k) * nn + n) * L], h) * pre;
+                            if (tr->tm >= 0) /* a transition mitigation: rate * e_t, 0 when off */
+                                moved *= V(&w->run_ton[(t * w->ntm + tr->tm) * L], h);
                             V(&Nw[(f * A + a) * L], h) -= moved;
                             V(&Nw[(to * A + a) * L], h) += moved;
                             V(&tot[f * L], h) -= moved;

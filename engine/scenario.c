@@ -76,7 +76,8 @@ static const char *shown(const hnb_node *n, char buf[64])
 
 const char *hnb_mit_type_name(hnb_mit_type t)
 {
-    static const char *const names[] = {"saving", "demand", "mix", "unit_cost", "capacity"};
+    static const char *const names[] = {"saving",   "demand",    "mix",       "unit_cost",
+                                        "capacity", "cessation", "transition"};
     return names[t];
 }
 
@@ -1081,6 +1082,50 @@ static int parse_cessation(ctx *c, const hnb_node *n)
     return HNB_OK;
 }
 
+/* A transition's `ages` (ages and bands) as flags; absent (N NULL): every age. */
+static int ages_list(ctx *c, const hnb_node *ages, const char *sub, unsigned char out[HNB_AGES])
+{
+    if (!ages) {
+        memset(out, 1, HNB_AGES);
+        return HNB_OK;
+    }
+    int rc = want_seq(c, ages, sub);
+    if (rc) return rc;
+    if (ages->n == 0) return fail(c, ages, "%s: expected at least one age", sub);
+    for (size_t j = 0; j < ages->n; j++) {
+        const hnb_node *a = ages->vals[j];
+        int lo, hi;
+        const char *why;
+        char b[64];
+        if (a->type != HNB_SCALAR || hnb_node_is_null(a) ||
+            hnb_value_parse_ages(a->str, &lo, &hi, &why) < 0) {
+            if (a->type == HNB_SCALAR && !hnb_node_is_null(a) &&
+                hnb_value_parse_ages(a->str, &lo, &hi, &why) < 0)
+                return fail(c, a, "%s: expected an age in 0..25 or a band like \"16-19\", "
+                                  "found %s (%s)",
+                            sub, shown(a, b), why);
+            return fail(c, a, "%s: expected an age in 0..25, found %s", sub, hnb_node_type_name(a));
+        }
+        for (int x = lo; x <= hi; x++) out[x] = 1;
+    }
+    return HNB_OK;
+}
+
+/* A list of setting ids as flags OUT[nsettings]. */
+static int setting_list(ctx *c, const hnb_node *n, const char *path, unsigned char **out)
+{
+    int rc = want_seq(c, n, path);
+    if (rc) return rc;
+    if (n->n == 0) return fail(c, n, "%s: expected at least one setting (or leave it out: every setting)", path);
+    *out = xcalloc((size_t)c->m->nsettings, 1);
+    for (size_t i = 0; i < n->n; i++) {
+        int s;
+        if ((rc = want_setting(c, n->vals[i], path, &s))) return rc;
+        (*out)[s] = 1;
+    }
+    return HNB_OK;
+}
+
 /* A list of need ids (a rule's `needs`) as flags OUT[nneeds]. */
 static int need_list(ctx *c, const hnb_node *n, const char *path, unsigned char **out)
 {
@@ -1129,30 +1174,8 @@ static int parse_transitions(ctx *c, const hnb_node *n)
             snprintf(sub, sizeof sub, "%s.needs", path);
             if ((rc = need_list(c, nl, sub, &tr->needs))) return rc;
         }
-        if (!ages) {
-            memset(tr->ages, 1, sizeof tr->ages);
-            continue;
-        }
         snprintf(sub, sizeof sub, "%s.ages", path);
-        if ((rc = want_seq(c, ages, sub))) return rc;
-        if (ages->n == 0) return fail(c, ages, "%s: expected at least one age", sub);
-        for (size_t j = 0; j < ages->n; j++) {
-            const hnb_node *a = ages->vals[j];
-            int lo, hi;
-            const char *why;
-            char b[64];
-            if (a->type != HNB_SCALAR || hnb_node_is_null(a) ||
-                hnb_value_parse_ages(a->str, &lo, &hi, &why) < 0) {
-                if (a->type == HNB_SCALAR && !hnb_node_is_null(a) &&
-                    hnb_value_parse_ages(a->str, &lo, &hi, &why) < 0)
-                    return fail(c, a, "%s: expected an age in 0..25 or a band like \"16-19\", "
-                                      "found %s (%s)",
-                                sub, shown(a, b), why);
-                return fail(c, a, "%s: expected an age in 0..25, found %s", sub,
-                            hnb_node_type_name(a));
-            }
-            for (int x = lo; x <= hi; x++) tr->ages[x] = 1;
-        }
+        if ((rc = ages_list(c, ages, sub, tr->ages))) return rc;
     }
     /* For one setting at one age (and need), the rates out sum to at most 1. */
     for (int k = 0; k < hnb_model_needs(m); k++)
@@ -1243,10 +1266,14 @@ static int parse_funding(ctx *c, const hnb_node *n)
 static int parse_mitigation(ctx *c, const hnb_node *n, int idx)
 {
     static const char *const common[] = {"name", "type", "start", "ramp", "delivery"};
-    static const char *const types[] = {"saving", "demand", "mix", "unit_cost", "capacity"};
-    static const char *const extra[][5] = {
+    static const char *const types[] = {"saving", "demand", "mix", "unit_cost", "capacity", "cessation", "transition"};
+    enum { NTYPES = 7 };
+    /* each type's own keys, the required ones first (NREQ of them) */
+    static const char *const extra[][6] = {
         {"amount", NULL}, {"reduction", "need", NULL}, {"from", "to", "share", "need", NULL},
-        {"setting", "reduction", "need", NULL}, {"setting", "places", NULL}};
+        {"setting", "reduction", "need", NULL}, {"setting", "places", NULL},
+        {"increase", "ages", "settings", "needs", NULL}, {"from", "to", "rate", "ages", "needs", NULL}};
+    static const int nreq[] = {1, 1, 3, 2, 2, 1, 3};
     hnb_model *m = c->m;
     hnb_mitigation *mt = &m->mits[idx];
     char path[300], sub[400], b[64];
@@ -1263,37 +1290,43 @@ static int parse_mitigation(ctx *c, const hnb_node *n, int idx)
     mt->name = xstrdup(name);
     snprintf(path, sizeof path, "mitigations.%s", name);
     if (!ty)
-        return fail(c, n, "%s: missing 'type' (saving, demand, mix, unit_cost or capacity)",
+        return fail(c, n, "%s: missing 'type' (saving, demand, mix, unit_cost, capacity, cessation or transition)",
                     path);
     int type = -1;
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < NTYPES; i++)
         if (ty->type == HNB_SCALAR && !strcmp(ty->str, types[i])) type = i;
-    static const char *const v2_types[] = {"requests", "assessment", "cessation", "transition"};
-    for (int i = 0; i < 4 && type < 0; i++)
+    if (type >= HNB_MIT_CESSATION && m->version < 2)
+        return fail(c, ty,
+                    "%s.type: '%s' is a v2 mitigation type (SPEC section 12): the file must say "
+                    "'hnb: 2', and it says 'hnb: %d'",
+                    path, ty->str, m->version);
+    static const char *const v2_types[] = {"requests", "assessment"};
+    for (int i = 0; i < 2 && type < 0; i++)
         if (ty->type == HNB_SCALAR && !strcmp(ty->str, v2_types[i]))
             return m->version < 2
                        ? fail(c, ty,
                               "%s.type: '%s' is a v2 mitigation type (SPEC section %d): the file "
                               "must say 'hnb: 2', and it says 'hnb: %d'",
-                              path, ty->str, i < 2 ? 11 : 12, m->version)
+                              path, ty->str, 11, m->version)
                        : fail(c, ty,
                               "%s.type: '%s' mitigations (SPEC v2 section %d) are not supported "
                               "by this build of hnb yet",
-                              path, ty->str, i < 2 ? 11 : 12);
+                              path, ty->str, 11);
     if (type < 0) {
-        const char *near = ty->type == HNB_SCALAR ? hnb_nearest(ty->str, types, 5) : NULL;
-        return fail(c, ty,
-                    "%s.type: unknown type %s%s%s%s (expected saving, demand, mix, unit_cost or "
-                    "capacity)",
-                    path, shown(ty, b), near ? "; did you mean '" : "", near ? near : "",
-                    near ? "'?" : "");
+        const int known = m->version < 2 ? HNB_MIT_CESSATION : NTYPES; /* v1 knows five */
+        const char *near = ty->type == HNB_SCALAR ? hnb_nearest(ty->str, types, known) : NULL;
+        return fail(c, ty, "%s.type: unknown type %s%s%s%s (expected %s)", path, shown(ty, b),
+                    near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "",
+                    m->version < 2 ? "saving, demand, mix, unit_cost or capacity"
+                                   : "saving, demand, mix, unit_cost, capacity, cessation or "
+                                     "transition; requests and assessment come with the pipeline");
     }
     mt->type = (hnb_mit_type)type;
     if (!m->bottom_up && mt->type != HNB_MIT_SAVING)
         return fail(c, ty,
                     "%s: a top-down scenario (no settings) takes saving mitigations only, not %s",
                     path, types[type]);
-    const char *keys[12];
+    const char *keys[16];
     int k = 0;
     for (int i = 0; i < 5; i++) keys[k++] = common[i];
     for (int i = 0; extra[type][i]; i++) keys[k++] = extra[type][i];
@@ -1301,8 +1334,8 @@ static int parse_mitigation(ctx *c, const hnb_node *n, int idx)
     char where[340];
     snprintf(where, sizeof where, "a %s mitigation", types[type]);
     if ((rc = check_keys(c, n, where, keys))) return rc;
-    for (int i = 0; extra[type][i]; i++)
-        if (strcmp(extra[type][i], "need") && !hnb_map_get(n, extra[type][i]))
+    for (int i = 0; i < nreq[type]; i++)
+        if (!hnb_map_get(n, extra[type][i]))
             return fail(c, n, "%s: a %s mitigation needs '%s'", path, types[type],
                         extra[type][i]);
     mt->need = -1;
@@ -1335,7 +1368,17 @@ static int parse_mitigation(ctx *c, const hnb_node *n, int idx)
     } else {
         mt->nramp = 0; /* [1] */
     }
-    mt->reduction = mt->setting = mt->from = mt->to = mt->share = mt->places = -1;
+    mt->reduction = mt->setting = mt->from = mt->to = mt->share = mt->places = mt->rate = -1;
+    if (mt->type == HNB_MIT_CESSATION || mt->type == HNB_MIT_TRANSITION) {
+        const hnb_node *ag = hnb_map_get(n, "ages"), *nl = hnb_map_get(n, "needs");
+        snprintf(sub, sizeof sub, "%s.ages", path);
+        if ((rc = ages_list(c, ag, sub, mt->ages))) return rc;
+        if (nl) {
+            if (!m->nneeds) return need_without_needs(c, map_key(n, "needs"), path);
+            snprintf(sub, sizeof sub, "%s.needs", path);
+            if ((rc = need_list(c, nl, sub, &mt->needs))) return rc;
+        }
+    }
     switch (mt->type) {
     case HNB_MIT_SAVING:
         snprintf(sub, sizeof sub, "%s.amount", path);
@@ -1367,6 +1410,25 @@ static int parse_mitigation(ctx *c, const hnb_node *n, int idx)
         snprintf(sub, sizeof sub, "%s.places", path);
         return num(c, hnb_map_get(n, "places"), sub, HNB_KIND_COUNT, HNB_RANGE_NONNEG,
                    &mt->places);
+    case HNB_MIT_CESSATION: {
+        const hnb_node *sl = hnb_map_get(n, "settings");
+        if (sl) {
+            snprintf(sub, sizeof sub, "%s.settings", path);
+            if ((rc = setting_list(c, sl, sub, &mt->settings))) return rc;
+        }
+        snprintf(sub, sizeof sub, "%s.increase", path);
+        return num(c, hnb_map_get(n, "increase"), sub, HNB_KIND_RATE, HNB_RANGE_UNIT, &mt->rate);
+    }
+    case HNB_MIT_TRANSITION:
+        snprintf(sub, sizeof sub, "%s.from", path);
+        if ((rc = want_setting(c, hnb_map_get(n, "from"), sub, &mt->from))) return rc;
+        snprintf(sub, sizeof sub, "%s.to", path);
+        if ((rc = want_setting(c, hnb_map_get(n, "to"), sub, &mt->to))) return rc;
+        if (mt->from == mt->to)
+            return fail(c, hnb_map_get(n, "to"), "%s: from and to are the same setting '%s'", path,
+                        m->settings[mt->from].id);
+        snprintf(sub, sizeof sub, "%s.rate", path);
+        return num(c, hnb_map_get(n, "rate"), sub, HNB_KIND_RATE, HNB_RANGE_UNIT, &mt->rate);
     }
     return HNB_OK;
 }
@@ -1590,6 +1652,43 @@ static int parse_dsg(ctx *c, const hnb_node *n)
     return HNB_OK;
 }
 
+/* SPEC section 12: the scenario's transition rates plus every transition
+ * mitigation's full rate out of a setting at one age (and need) sum to at
+ * most 1, whatever their start years. */
+static int check_transition_mitigations(ctx *c, const hnb_node *list)
+{
+    hnb_model *m = c->m;
+    int any = 0;
+    for (int i = 0; i < m->nmit; i++) any |= m->mits[i].type == HNB_MIT_TRANSITION;
+    if (!any) return HNB_OK;
+    for (int k = 0; k < hnb_model_needs(m); k++)
+        for (int s = 0; s < m->nsettings; s++)
+            for (int a = 0; a < HNB_AGES; a++) {
+                double sum = 0;
+                for (int i = 0; i < m->ntrans; i++)
+                    if (m->trans[i].from == s && m->trans[i].ages[a] &&
+                        (!m->trans[i].needs || m->trans[i].needs[k]))
+                        sum += m->params[m->trans[i].rate].central;
+                int last = -1;
+                for (int i = 0; i < m->nmit; i++) {
+                    const hnb_mitigation *mt = &m->mits[i];
+                    if (mt->type == HNB_MIT_TRANSITION && mt->from == s && mt->ages[a] &&
+                        (!mt->needs || mt->needs[k])) {
+                        sum += m->params[mt->rate].central;
+                        last = i;
+                    }
+                }
+                if (last >= 0 && sum > 1 + 1e-9)
+                    return fail(c, list->vals[last],
+                                "mitigations.%s: the transition rates out of '%s' at age %d%s%s, the "
+                                "scenario's and every transition mitigation's in full, sum to %.6g, "
+                                "more than 1",
+                                m->mits[last].name, m->settings[s].id, a, m->nneeds ? " for need " : "",
+                                m->nneeds ? m->need_ids[k] : "", sum);
+            }
+    return HNB_OK;
+}
+
 static int compile(ctx *c, const hnb_node *root)
 {
     static const char *const keys[] = {
@@ -1719,6 +1818,7 @@ static int compile(ctx *c, const hnb_node *root)
         m->mits = xcalloc(n->n, sizeof *m->mits);
         for (size_t i = 0; i < n->n; i++)
             if ((rc = parse_mitigation(c, n->vals[i], (int)i))) return rc;
+        if ((rc = check_transition_mitigations(c, n))) return rc;
     }
     if ((n = hnb_map_get(root, "regime")) && (rc = parse_regime(c, n))) return rc;
     m->dsg.opening = -1;
@@ -1878,6 +1978,8 @@ void hnb_model_free(hnb_model *m)
     for (int i = 0; i < m->nmit; i++) {
         free(m->mits[i].name);
         free(m->mits[i].ramp);
+        free(m->mits[i].settings);
+        free(m->mits[i].needs);
         path_free(&m->mits[i].amount);
     }
     free(m->mits);

@@ -76,6 +76,8 @@ typedef enum {
     HNB_MIT_MIX,
     HNB_MIT_UNIT_COST,
     HNB_MIT_CAPACITY,
+    HNB_MIT_CESSATION,  /* v2, SPEC section 12: on existing plans */
+    HNB_MIT_TRANSITION,
 } hnb_mit_type;
 
 const char *hnb_mit_type_name(hnb_mit_type t);
@@ -94,6 +96,10 @@ typedef struct {
     int share;        /* mix: slot */
     int places;       /* capacity: slot */
     int need;         /* demand, mix, unit_cost: the need it acts on, or -1 (every need) */
+    int rate;         /* transition: the rate's slot; cessation: the increase's */
+    unsigned char ages[HNB_AGES]; /* cessation, transition: 1 at the ages it acts on */
+    unsigned char *settings;      /* cessation: 1 for its settings; NULL every setting */
+    unsigned char *needs;         /* cessation, transition: 1 for its needs; NULL every need */
 } hnb_mitigation;
 
 typedef struct {
