@@ -76,6 +76,14 @@ int hnb_cli_option(hnb_cli *c, int opt, const char *arg, const char *cmd)
     case 1003:
         c->run.charts = 0;
         return 1;
+    case 1005:
+        if (!strcmp(arg, "ordered")) c->run.attribution = 0;
+        else if (!strcmp(arg, "shapley")) c->run.attribution = 1;
+        else {
+            fprintf(stderr, "hnb %s: --attribution: expected ordered or shapley, found '%s'\n", cmd, arg);
+            return -1;
+        }
+        return 1;
     case 1004: {
         int mask = hnb_chart_formats(arg);
         if (mask <= 0) {

@@ -76,6 +76,10 @@ static void usage_run(FILE *f)
           "  -j, --threads T        worker threads (default: the number of processors);\n"
           "                         the outputs are the same for any T\n"
           "      --method M         random (default), lhs (Latin hypercube) or sobol\n"
+          "\n"
+          "      --attribution A    how mitigations.csv splits the mitigations' effect:\n"
+          "                         ordered (switched on one at a time in listed order) or\n"
+          "                         shapley (averaged over every order); overrides the file\n"
           "  -q, --quiet            print nothing on success\n"
           "  -h, --help             show this help\n",
           f);
@@ -98,143 +102,41 @@ static int report_err(const hnb_err *e)
     return e->line > 0 || e->file[0] ? 2 : 1;
 }
 
-typedef struct {
-    const char **sets;
-    int nsets;
-    const char *outdir;
-    int no_charts, quiet, charts;
-    long draws;          /* -1: not given */
-    long long seed;      /* -1: not given */
-    int threads;         /* 0: not given */
-    int method;          /* -1: not given */
-} run_opts;
-
-/* A whole number option in [lo, hi]; prints the problem and returns -1. */
-static int opt_long(const char *name, const char *arg, long long lo, long long hi, long long *out)
-{
-    char *end;
-    long long v = strtoll(arg, &end, 10);
-    if (!*arg || *end || v < lo || v > hi) {
-        fprintf(stderr, "hnb run: --%s: expected a whole number from %lld to %lld, found '%s'\n",
-                name, lo, hi, arg);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-static int add_set(run_opts *o, const char *s)
-{
-    const char **n = realloc(o->sets, (size_t)(o->nsets + 1) * sizeof *n);
-    if (!n) return -1;
-    o->sets = n;
-    o->sets[o->nsets++] = s;
-    return 0;
-}
-
 static int cmd_run(int argc, char **argv)
 {
-    static const struct option longs[] = {{"output", required_argument, 0, 'o'},
-                                          {"set", required_argument, 0, 's'},
-                                          {"no-charts", no_argument, 0, 'C'},
-                                          {"quiet", no_argument, 0, 'q'},
-                                          {"help", no_argument, 0, 'h'},
-                                          {"draws", required_argument, 0, 'n'},
-                                          {"seed", required_argument, 0, 'S'},
-                                          {"threads", required_argument, 0, 'j'},
-                                          {"method", required_argument, 0, 'M'},
-                                          {"charts", required_argument, 0, 'c'},
-                                          {0, 0, 0, 0}};
-    run_opts o = {0};
-    o.draws = -1;
-    o.seed = -1;
-    o.method = -1;
+    /* the options every command shares (cli.h), and help */
+    static const struct option longs[] = {{"help", no_argument, 0, 'h'}, HNB_CLI_LONGS, {0, 0, 0, 0}};
+    hnb_cli o;
+    hnb_cli_init(&o);
     int c;
-    long long v;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:s:qhn:j:", longs, NULL)) != -1) {
-        switch (c) {
-        case 'o':
-            o.outdir = optarg;
-            break;
-        case 's':
-            if (add_set(&o, optarg)) return 1;
-            break;
-        case 'C':
-            o.no_charts = 1;
-            break;
-        case 'q':
-            o.quiet = 1;
-            break;
-        case 'n':
-            if (opt_long("draws", optarg, 0, 100000000LL, &v)) goto bad;
-            o.draws = (long)v;
-            break;
-        case 'S':
-            if (opt_long("seed", optarg, 0, 999999999999LL, &v)) goto bad;
-            o.seed = v;
-            break;
-        case 'j':
-            if (opt_long("threads", optarg, 1, 256, &v)) goto bad;
-            o.threads = (int)v;
-            break;
-        case 'M':
-            if (!strcmp(optarg, "random")) o.method = HNB_METHOD_RANDOM;
-            else if (!strcmp(optarg, "lhs")) o.method = HNB_METHOD_LHS;
-            else if (!strcmp(optarg, "sobol")) o.method = HNB_METHOD_SOBOL;
-            else {
-                fprintf(stderr, "hnb run: --method: expected random, lhs or sobol, found '%s'\n",
-                        optarg);
-                goto bad;
-            }
-            break;
-        case 'c': {
-            int mask = hnb_chart_formats(optarg);
-            if (mask <= 0) {
-                fprintf(stderr, "hnb run: --charts: expected a list of png, svg and pdf, found '%s'\n",
-                        optarg);
-                goto bad;
-            }
-            o.charts = mask;
-            break;
-        }
-        case 'h':
-            usage_run(stdout);
-            free(o.sets);
-            return 0;
-        default:
-            usage_run(stderr);
-            free(o.sets);
+    while ((c = getopt_long(argc, argv, HNB_CLI_SHORT "h", longs, NULL)) != -1) {
+        int r = hnb_cli_option(&o, c, optarg, "run");
+        if (r == 1) continue;
+        if (r < 0) {
+            hnb_cli_free(&o);
             return 2;
         }
-    }
-    if (0) {
-    bad:
-        free(o.sets);
-        return 2;
+        usage_run(c == 'h' ? stdout : stderr);
+        hnb_cli_free(&o);
+        return c == 'h' ? 0 : 2;
     }
     if (optind != argc - 1) {
         fprintf(stderr, "hnb run: expected one SCENARIO file\n");
         usage_run(stderr);
-        free(o.sets);
+        hnb_cli_free(&o);
         return 2;
     }
     const char *file = argv[optind];
     hnb_err err = {0};
-    hnb_run_opts ro;
-    hnb_run_opts_init(&ro);
-    ro.sets = o.sets;
-    ro.nsets = o.nsets;
-    ro.draws = o.draws;
-    ro.seed = o.seed;
-    ro.threads = o.threads;
-    ro.method = o.method;
+    hnb_run_opts ro = o.run;
     ro.progress = isatty(2) && !o.quiet;
-    ro.charts = o.no_charts ? 0 : o.charts ? (unsigned)o.charts : HNB_CHART_PNG | HNB_CHART_SVG;
     hnb_run run;
     int rc = hnb_run_compute(file, &ro, &run, &err);
-    free(o.sets);
-    if (rc) return report_err(&err);
+    if (rc) {
+        hnb_cli_free(&o);
+        return report_err(&err);
+    }
     char dir[4096];
     if (o.outdir) {
         snprintf(dir, sizeof dir, "%s", o.outdir);
@@ -266,6 +168,7 @@ static int cmd_run(int argc, char **argv)
         }
     }
     hnb_run_free(&run);
+    hnb_cli_free(&o);
     if (rc) return report_err(&err);
     return 0;
 }
@@ -275,32 +178,29 @@ static int cmd_check(int argc, char **argv)
     static const struct option longs[] = {{"set", required_argument, 0, 's'},
                                           {"help", no_argument, 0, 'h'},
                                           {0, 0, 0, 0}};
-    run_opts o = {0};
+    hnb_cli o;
+    hnb_cli_init(&o);
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "s:h", longs, NULL)) != -1) {
         if (c == 's') {
-            if (add_set(&o, optarg)) return 1;
-        } else if (c == 'h') {
-            usage_check(stdout);
-            free(o.sets);
-            return 0;
+            hnb_cli_option(&o, c, optarg, "check");
         } else {
-            usage_check(stderr);
-            free(o.sets);
-            return 2;
+            usage_check(c == 'h' ? stdout : stderr);
+            hnb_cli_free(&o);
+            return c == 'h' ? 0 : 2;
         }
     }
     if (optind != argc - 1) {
         fprintf(stderr, "hnb check: expected one SCENARIO file\n");
         usage_check(stderr);
-        free(o.sets);
+        hnb_cli_free(&o);
         return 2;
     }
     hnb_err err = {0};
     hnb_model *m;
     int rc = hnb_model_load(argv[optind], o.sets, o.nsets, &m, &err);
-    free(o.sets);
+    hnb_cli_free(&o);
     if (rc) return report_err(&err);
     char l0[8], l1[8];
     hnb_year_label(m->start_year, l0);

@@ -96,6 +96,7 @@ struct hnb_work {
     unsigned char *redo_mit, *redo_set, *redo_path; /* per mitigation, setting, money path */
     unsigned char redo_money, redo_keep, redo_pop, redo_npage, redo_npmix, redo_base, redo_need;
     double *plac_unmit, *plac_mit, *ehcps_unmit, *ehcps_mit, *np_unmit, *np_mit, *prev;
+    double *sh_ehcps, *sh_np; /* the Shapley subsets' runs (scratch) */
 };
 
 /* The money paths of w->paths, in order: the grant, the other incomes, the
@@ -254,7 +255,8 @@ hnb_work *hnb_work_create(const hnb_model *m)
     w->redo_mit = zalloc(nm, 1);
     w->redo_set = zalloc(ns, 1);
     double **series[] = {&w->plac_unmit, &w->plac_mit, &w->ehcps_unmit, &w->ehcps_mit,
-                         &w->np_unmit,   &w->np_mit,   &w->prev};
+                         &w->np_unmit,   &w->np_mit,   &w->prev,        &w->sh_ehcps,
+                         &w->sh_np};
     for (size_t i = 0; i < sizeof series / sizeof *series; i++) *series[i] = zalloc(ys * L, sizeof(double));
     /* transitions grouped by age, in listed order within an age */
     w->trans_age = zalloc(A, sizeof(int));
@@ -285,7 +287,7 @@ void hnb_work_free(hnb_work *w)
                      w->run_mix,    w->run_cap,    w->run_unit,   w->plans,      w->next,
                      w->tot,        w->lane_tmp,   w->plac_unmit, w->plac_mit,
                      w->ehcps_unmit, w->ehcps_mit, w->np_unmit,   w->np_mit,     w->prev,
-                     w->need_share, w->run_need};
+                     w->need_share, w->run_need, w->sh_ehcps, w->sh_np};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
     free(w->group);
     free(w->rep);
@@ -1056,6 +1058,47 @@ HNB_CLONES static void run_plans(const hnb_model *m, hnb_work *w, int nl, double
     }
 }
 
+/* SPEC section 12: each mitigation's contribution as its Shapley value
+ * over the K that are not savings, exactly: placements_t with every subset
+ * S of them on (in listed order, as mix mitigations need), then
+ *   phi_i = sum over S without i of |S|! (K - |S| - 1)! / K! (f(S) - f(S + i)),
+ * gathered subset by subset: f(S) adds with weight w(|S|) to each i outside
+ * S and subtracts with weight w(|S| - 1) from each i inside it. Savings keep
+ * amount_t * e_t. Overwrites the ordered contributions of the others. */
+static void shapley(const hnb_model *m, hnb_work *w, int nl, hnb_result *const *r)
+{
+    const int ys = m->years, nm = m->nmit;
+    int idx[HNB_SHAPLEY_MAX], k = 0;
+    for (int i = 0; i < nm && k < HNB_SHAPLEY_MAX; i++)
+        if (m->mits[i].type != HNB_MIT_SAVING) idx[k++] = i;
+    if (k == 0) return;
+    double wt[HNB_SHAPLEY_MAX]; /* s! (k - 1 - s)! / k! = 1 / (k * C(k - 1, s)) */
+    for (int s = 0; s < k; s++) {
+        double choose = 1;
+        for (int j = 1; j <= s; j++) choose = choose * (k - j) / j;
+        wt[s] = 1 / (k * choose);
+    }
+    for (int j = 0; j < k; j++)
+        for (int t = 0; t < ys; t++)
+            for (int l = 0; l < nl; l++) r[l]->contribution[t * nm + idx[j]] = 0;
+    for (unsigned mask = 0; mask < 1u << k; mask++) {
+        tables_reset(m, w);
+        int size = 0;
+        for (int j = 0; j < k; j++)
+            if (mask >> j & 1) {
+                tables_apply(m, w, idx[j]);
+                size++;
+            }
+        run_plans(m, w, nl, w->prev, w->sh_ehcps, w->sh_np, NULL);
+        for (int j = 0; j < k; j++) {
+            const int in = mask >> j & 1;
+            const double g = in ? -wt[size - 1] : wt[size];
+            for (int t = 0; t < ys; t++)
+                for (int l = 0; l < nl; l++) r[l]->contribution[t * nm + idx[j]] += g * w->prev[t * L + l];
+        }
+    }
+}
+
 /* Prepare the lanes and run the projections: the runs' series in w's
  * arrays (and with DETAIL, the per-setting detail and attribution in R). */
 static void project_lanes(const hnb_model *m, const double *const *p, int nl, hnb_work *w,
@@ -1096,6 +1139,8 @@ static void project_lanes(const hnb_model *m, const double *const *p, int nl, hn
                         w->prev[t * L + l] = w->plac_mit[t * L + l];
                     }
             }
+            if (flags & HNB_PROJECT_SHAPLEY) shapley(m, w, nl, r);
+            for (int l = 0; l < nl; l++) r[l]->shapley = (flags & HNB_PROJECT_SHAPLEY) != 0;
         } else if (last >= 0) {
             for (int i = 0; i <= last; i++) tables_apply(m, w, i);
             run_plans(m, w, nl, w->plac_mit, w->ehcps_mit, w->np_mit, NULL);

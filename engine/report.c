@@ -631,6 +631,16 @@ int hnb_write_summary(FILE *f, const hnb_model *m, const double *p, const hnb_re
                     m->mits[i].name, hnb_mit_type_name(m->mits[i].type), ls, a);
         }
         fprintf(f, ".\n");
+        if (r->shapley)
+            fprintf(f, "- Each mitigation's contribution is its Shapley value: its marginal effect "
+                       "averaged over every order in which the mitigations could be switched on, "
+                       "so it does not depend on the order of the list (attribution: shapley).\n");
+        else if (m->version >= 2)
+            fprintf(f, "- Each mitigation's contribution is its marginal effect when the mitigations "
+                       "are switched on one at a time in listed order: where mitigations overlap, "
+                       "one listed earlier is credited with the overlap, so the split depends on "
+                       "the order (`attribution: shapley` or `--attribution shapley` gives an "
+                       "order-free split).\n");
     }
     if (extra) fputs(extra, f);
     return ferror(f) ? HNB_EFAIL : HNB_OK;

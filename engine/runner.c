@@ -17,6 +17,7 @@ void hnb_run_opts_init(hnb_run_opts *o)
     o->draws = -1;
     o->seed = -1;
     o->method = -1;
+    o->attribution = -1;
 }
 
 void hnb_file_stem(const char *path, char *out, size_t n)
@@ -50,9 +51,15 @@ int hnb_run_model(const hnb_model *m, const hnb_run_opts *o, hnb_run *run, hnb_e
     run->params = malloc(sizeof(double) * (size_t)(m->nparams + 1));
     if (!run->params) abort();
     hnb_model_central(m, run->params);
+    const int shapley = o->attribution >= 0 ? o->attribution : m->shapley;
+    if (shapley && (rc = hnb_model_shapley_ok(m, err))) {
+        free(run->params);
+        run->params = NULL;
+        return rc;
+    }
     hnb_work *w = hnb_work_create(m);
     run->result = hnb_result_create(m);
-    hnb_project(m, run->params, w, run->result, HNB_PROJECT_DETAIL);
+    hnb_project(m, run->params, w, run->result, HNB_PROJECT_DETAIL | (shapley ? HNB_PROJECT_SHAPLEY : 0));
     hnb_work_free(w);
     rc = hnb_result_check(m, run->result, err);
     if (rc) {

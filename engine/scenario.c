@@ -99,7 +99,7 @@ static const struct {
     {"need_mix", "new_plans", 10, 1},       {"mix_by_need", "new_plans", 10, 1},
     {"needs", "a transition", 10, 1},       {"need", "a demand mitigation", 10, 1},
     {"need", "a mix mitigation", 10, 1},    {"need", "a unit_cost mitigation", 10, 1},
-    {"pipeline", "the scenario", 11, 0},    {"attribution", "the scenario", 12, 0},
+    {"pipeline", "the scenario", 11, 0},    {"attribution", "the scenario", 12, 1},
     {"regime", "the scenario", 13, 1},      {"dsg", "the scenario", 13, 1},
 };
 
@@ -1695,7 +1695,7 @@ static int compile(ctx *c, const hnb_node *root)
         "hnb",       "name",        "authority",   "start_year",        "years",
         "opening_deficit", "override_end", "reserves", "settings",    "costs",
         "population", "new_plans",  "cessation",   "transitions",       "funding",
-        "other_expenditure", "mitigations", "monte_carlo", "regime", "dsg", "needs", NULL};
+        "other_expenditure", "mitigations", "monte_carlo", "regime", "dsg", "needs", "attribution", NULL};
     hnb_model *m = c->m;
     int rc = want_map(c, root, "the scenario");
     if (rc) return rc;
@@ -1819,6 +1819,22 @@ static int compile(ctx *c, const hnb_node *root)
         for (size_t i = 0; i < n->n; i++)
             if ((rc = parse_mitigation(c, n->vals[i], (int)i))) return rc;
         if ((rc = check_transition_mitigations(c, n))) return rc;
+    }
+    if ((n = hnb_map_get(root, "attribution"))) {
+        const char *a;
+        if ((rc = want_text(c, n, "attribution", &a))) return rc;
+        if (!strcmp(a, "shapley")) m->shapley = 1;
+        else if (strcmp(a, "ordered"))
+            return fail(c, n, "attribution: expected ordered or shapley, found '%s'", a);
+        if (m->shapley && hnb_model_shapley_ok(m, c->err)) {
+            int k = 0;
+            for (int i = 0; i < m->nmit; i++) k += m->mits[i].type != HNB_MIT_SAVING;
+            return fail(c, n,
+                        "attribution: shapley is computed exactly, over every subset of the "
+                        "mitigations that are not savings: at most %d of them, and the scenario "
+                        "has %d",
+                        HNB_SHAPLEY_MAX, k);
+        }
     }
     if ((n = hnb_map_get(root, "regime")) && (rc = parse_regime(c, n))) return rc;
     m->dsg.opening = -1;
@@ -2036,6 +2052,17 @@ int hnb_model_set(hnb_model *m, int slot, double x, hnb_err *err)
         return hnb_err_at(err, p->mark, "%s: must be %s, found %g", p->path, range_what(p->range), x);
     p->central = x;
     return HNB_OK;
+}
+
+int hnb_model_shapley_ok(const hnb_model *m, hnb_err *err)
+{
+    int k = 0;
+    for (int i = 0; i < m->nmit; i++) k += m->mits[i].type != HNB_MIT_SAVING;
+    if (k <= HNB_SHAPLEY_MAX) return HNB_OK;
+    return hnb_err_at(err, (hnb_mark){m->file, 1, 1},
+                      "attribution: shapley is computed exactly, over every subset of the "
+                      "mitigations that are not savings: at most %d of them, and the scenario has %d",
+                      HNB_SHAPLEY_MAX, k);
 }
 
 int hnb_model_find_param(const hnb_model *m, const char *name)

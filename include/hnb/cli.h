@@ -23,7 +23,7 @@ typedef struct {
         {"draws", required_argument, 0, 'n'}, {"seed", required_argument, 0, 1001},            \
         {"threads", required_argument, 0, 'j'}, {"method", required_argument, 0, 1002},        \
         {"no-charts", no_argument, 0, 1003}, {"charts", required_argument, 0, 1004},            \
-        {"quiet", no_argument, 0, 'q'}
+        {"quiet", no_argument, 0, 'q'}, {"attribution", required_argument, 0, 1005}
 
 #define HNB_CLI_HELP                                                                           \
     "  -o, --output DIR       output directory\n"                                              \
@@ -36,6 +36,8 @@ typedef struct {
     "      --method M         random, lhs or sobol\n"                                          \
     "      --charts LIST      chart formats: png,svg,pdf (default png,svg)\n"                  \
     "      --no-charts        no charts\n"                                                     \
+    "      --attribution A    ordered (each mitigation switched on in listed order) or\n"   \
+    "                         shapley (averaged over every order); overrides the file\n"     \
     "  -q, --quiet            print nothing on success\n"
 
 void hnb_cli_init(hnb_cli *c);

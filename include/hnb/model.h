@@ -183,6 +183,7 @@ typedef struct hnb_model {
     hnb_mitigation *mits;
     hnb_regime regime;
     hnb_dsg dsg;
+    int shapley; /* attribution: shapley (SPEC section 12); 0 ordered */
 
     int has_mc;
     long mc_draws;     /* 0 when not given */
@@ -224,6 +225,10 @@ int hnb_model_settable(const hnb_model *m, int slot);
 /* Set SLOT's central value to X: HNB_OK, or HNB_EINPUT at the value's mark
  * when X is outside its range (as the loader would say). */
 int hnb_model_set(hnb_model *m, int slot, double x, hnb_err *err);
+/* Shapley attribution is exact over 2^k subsets: at most this many
+ * mitigations that are not savings. HNB_OK, or why not. */
+#define HNB_SHAPLEY_MAX 16
+int hnb_model_shapley_ok(const hnb_model *m, hnb_err *err);
 /* The slot of a parameter by id or path, or -1. */
 int hnb_model_find_param(const hnb_model *m, const char *name);
 

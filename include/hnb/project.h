@@ -31,6 +31,7 @@ typedef struct {
      * balance O_t and the DSG-wide deficit */
     double *stability_grant, *central_funding, *other_blocks, *dsg_deficit;
     double eligible_deficit; /* E of section 13 (0 where no grant is measured) */
+    int shapley;             /* the contributions are Shapley values (else ordered) */
     /* With HNB_PROJECT_DETAIL: the mitigated run by setting, [t * nsettings + s],
      * and each mitigation's contribution, [t * nmit + i]. */
     double *plans, *unit_cost, *cost;
@@ -47,6 +48,7 @@ void hnb_result_free(hnb_result *r);
 
 enum {
     HNB_PROJECT_DETAIL = 1, /* fill plans/unit_cost/cost and the attribution */
+    HNB_PROJECT_SHAPLEY = 2, /* with DETAIL: the attribution as Shapley values (SPEC section 12) */
 };
 
 /* Run the projection with parameter values P (length m->nparams). */

@@ -17,6 +17,7 @@ typedef struct {
     int method;      /* -1: the scenario's own */
     int progress;    /* progress bar on standard error */
     unsigned charts; /* HNB_CHART_* formats; 0: none */
+    int attribution; /* -1: the scenario's; 0 ordered; 1 Shapley (SPEC section 12) */
 } hnb_run_opts;
 
 void hnb_run_opts_init(hnb_run_opts *o);
