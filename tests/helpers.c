@@ -82,7 +82,8 @@ hnb_result *th_run(hnb_model *m)
     hnb_model_central(m, p);
     hnb_work *w = hnb_work_create(m);
     hnb_result *r = hnb_result_create(m);
-    hnb_project(m, p, w, r, HNB_PROJECT_DETAIL);
+    /* as the runner does: the attribution the scenario names */
+    hnb_project(m, p, w, r, HNB_PROJECT_DETAIL | (m->shapley ? HNB_PROJECT_SHAPLEY : 0));
     hnb_work_free(w);
     free(p);
     return r;

@@ -515,41 +515,42 @@ class Work:
     """Buffers reused from chunk to chunk and run to run (a fresh 80 MB array
     a year is mostly page faults)."""
 
-    def __init__(self, S, D):
-        self.N = np.empty((AGES, S, D))
-        self.A = np.empty((AGES, S, D))
+    def __init__(self, S, NN, D):
+        self.N = np.empty((AGES, S, NN, D))
+        self.A = np.empty((AGES, S, NN, D))
         self.tmp = np.empty((AGES, D))
-        self.mv = np.empty((AGES, D))
+        self.mv = np.empty((AGES, NN, D))
 
 
 _WORK = {}
 
 
-def work(S, D):
-    if (S, D) not in _WORK:
+def work(S, NN, D):
+    if (S, NN, D) not in _WORK:
         _WORK.clear()
-        _WORK[(S, D)] = Work(S, D)
-    return _WORK[(S, D)]
+        _WORK[(S, NN, D)] = Work(S, NN, D)
+    return _WORK[(S, NN, D)]
 
 
 def project(m, D, mitigated):
     """Returns (ehcps, placements), each shaped (years, D).
 
-    The plans are one array N[age, setting, draw]: the (draws, ages=26,
-    settings) state of every draw, stored draws-last so that every NumPy
-    inner loop runs over the draws, contiguous, and a per-draw parameter
-    (D,) broadcasts against it as it stands (4-8x faster than draws-first,
-    whose inner loops are 4 settings long)."""
-    n, S = m['n'], m['S']
+    The plans are one array N[age, setting, need, draw]: the (draws, ages=26,
+    settings, needs) state of every draw, stored draws-last so that every
+    NumPy inner loop runs over the draws, contiguous, and a per-draw
+    parameter (D,) broadcasts against it as it stands (4-8x faster than
+    draws-first, whose inner loops are a few long). Without `needs` there
+    is one need; with them each need is stepped as SPEC section 10 writes."""
+    n, S, NN = m['n'], m['S'], m['NN']
     mits = m['mits'] if mitigated else []      # unmitigated: every e_t = 0
     by = lambda ty: [mi for mi in mits if mi['type'] == ty]  # noqa: E731
     demand, mixm, unit, capm = by('demand'), by('mix'), by('unit_cost'), by('capacity')
     ehcps = np.empty((n, D))
     placements = np.empty((n, D))
-    ws = work(S, D)
+    ws = work(S, NN, D)
     N, A, tmp = ws.N, ws.A, ws.tmp
     N[...] = m['N0']
-    keep = m['keep'][:-1, None, :]                          # (25, 1, Dx)
+    keep = m['keep'][:-1, None, None, :]                    # (25, 1, 1, Dx)
     np_age = m['np_age']                                    # (26, Dx)
     B = m['np_count']
     I = [1.0] * S
@@ -558,39 +559,45 @@ def project(m, D, mitigated):
             # 1-2. cessation and ageing; plans aged 25 end
             np.multiply(N[:-1], keep, out=A[1:])
             A[0] = 0.0
-            # 3. transitions, every rule of an age on the pre-rule counts
-            for sl, rs in m['trans']:
+            # 3. transitions, every rule of an age (and need) on the pre-rule counts
+            for sl, nl, rs in m['trans']:
                 out, inn = {}, {}
                 for f, to, r in rs:                        # every move before any update
-                    mv = r * A[sl, f]
+                    mv = r * A[sl, f, nl]
                     out[f] = out[f] + mv if f in out else mv
                     inn[to] = inn[to] + mv if to in inn else mv
                 for s in set(out) | set(inn):
                     if s in out and s in inn:
-                        A[sl, s] += inn[s] - out[s]
+                        A[sl, s, nl] += inn[s] - out[s]
                     elif s in out:
-                        A[sl, s] -= out[s]
+                        A[sl, s, nl] -= out[s]
                     else:
-                        A[sl, s] += inn[s]
-            # 4. new plans against the baseline path; the mix after mix mitigations
+                        A[sl, s, nl] += inn[s]
+            # 4. new plans against the baseline path, need by need:
+            #    NP_t[n] = B_t * need_share[n] * D_t[n], placed by the need's
+            #    setting mix after the mix mitigations that apply to it
             B = B * (1.0 + m['np_growth'][t])
-            Dm = 1.0
-            for mi in demand:
-                Dm = Dm * (1.0 - mi['reduction'] * mi['e'][t])
-            NP = B * Dm
-            mix = list(m['np_mix'])
-            for mi in mixm:
-                mv = np.minimum(mi['share'] * mi['e'][t], mix[mi['from']])
-                mix[mi['from']] = mix[mi['from']] - mv
-                mix[mi['to']] = mix[mi['to']] + mv
-            nb = NP * np_age                                # (26, Dx)
-            for s in range(S):                              # one setting at a time: in cache
-                if nb.shape[1] == 1 and np.ndim(mix[s]) == 0:
-                    A[:, s] += nb * mix[s]
-                else:
-                    np.multiply(nb, mix[s], out=tmp)
-                    A[:, s] += tmp
-            # 5. capacity, in list order, overflow to the named setting
+            for j in range(NN):
+                Dm = 1.0
+                for mi in demand:
+                    if j in mi['needs']:
+                        Dm = Dm * (1.0 - mi['reduction'] * mi['e'][t])
+                NP = B * m['np_need'][j] * Dm
+                mix = list(m['np_mix_n'][j])
+                for mi in mixm:
+                    if j in mi['needs']:
+                        mv = np.minimum(mi['share'] * mi['e'][t], mix[mi['from']])
+                        mix[mi['from']] = mix[mi['from']] - mv
+                        mix[mi['to']] = mix[mi['to']] + mv
+                nb = NP * np_age                            # (26, Dx)
+                for s in range(S):                          # one setting at a time: in cache
+                    if nb.shape[1] == 1 and np.ndim(mix[s]) == 0:
+                        A[:, s, j] += nb * mix[s]
+                    else:
+                        np.multiply(nb, mix[s], out=tmp)
+                        A[:, s, j] += tmp
+            # 5. capacity, in list order, overflow to the named setting (every
+            #    age and every need of the setting alike)
             for s, st in enumerate(m['settings']):
                 if st['cap'] is None:
                     continue
@@ -599,8 +606,8 @@ def project(m, D, mitigated):
                     if mi['setting'] == s:
                         cap = cap + mi['places'] * mi['e'][t]
                 cap = np.maximum(cap, 0.0)
-                As = A[:, s]                                # (26, D)
-                T = As.sum(axis=0)
+                As = A[:, s]                                # (26, NN, D)
+                T = As.sum(axis=(0, 1))
                 over = (T > cap) & (T > 0)
                 if over.any():
                     with np.errstate(divide='ignore', invalid='ignore'):
@@ -609,32 +616,46 @@ def project(m, D, mitigated):
                     As -= mv
                     A[:, st['overflow']] += mv
             N, A = A, N
-        # unit costs and placements
-        plans = N.sum(axis=0)                               # (S, D)
+        # unit costs (by setting and need) and placements
+        plans = N.sum(axis=0)                               # (S, NN, D)
         pl = 0.0
         eh = 0.0
         for s, st in enumerate(m['settings']):
             if t > 0:
                 I[s] = I[s] * (1.0 + st['infl'][t])
-            C = 1.0
-            for mi in unit:
-                if mi['setting'] == s:
-                    C = C * (1.0 - mi['reduction'] * mi['e'][t])
-            u = st['base'] * I[s] * C
-            pl = pl + plans[s] * u
-            eh = eh + plans[s]
+            for j in range(NN):
+                C = 1.0
+                for mi in unit:
+                    if mi['setting'] == s and j in mi['needs']:
+                        C = C * (1.0 - mi['reduction'] * mi['e'][t])
+                u = st['bases'][j] * I[s] * C
+                pl = pl + plans[s, j] * u
+                eh = eh + plans[s, j]
         placements[t] = pl
         ehcps[t] = eh
     return ehcps, placements
 
 
 def series(m, D):
-    """The six per-draw series of SPEC 4, shaped (metric, years, D)."""
-    n = m['n']
+    """The per-draw series of SPEC 4 (and 13), shaped (metric, years, D), in
+    the order of m['metrics']."""
+    n, y0 = m['n'], m['y0']
+    metrics = m['metrics']
     _, pl_un = project(m, D, False)
     eh, pl_mit = project(m, D, True)
-    out = np.empty((len(METRICS), n, D))
+    out = np.empty((len(metrics), n, D))
     cum = m['opening']
+    reg, dsg = m['regime'], m['dsg']
+    sg = reg['sg'] if reg is not None else None
+    O = dsg['opening'] if dsg is not None else 0.0
+    # SPEC 13: the eligible deficit E, measured at t_c on the series as
+    # computed (central funding up to t_c in them; the grant, paid after
+    # t_c, not); t_c before year 0 reads the opening balances
+    E = None
+    if sg is not None and sg['t_c'] < 0:
+        E = np.maximum(0.0, cum if dsg is None else np.minimum(cum, cum + O))
+    i_sg = metrics.index('stability_grant') if reg is not None else None
+    i_dsg = metrics.index('dsg_deficit') if dsg is not None else None
     for t in range(n):
         other = sum(p[t] for p in m['other_exp'])
         income = m['grant'][t] + m['transfers'][t] + sum(p[t] for p in m['other_income'])
@@ -642,13 +663,29 @@ def series(m, D):
         expenditure = pl_un[t] + other
         mitig = pl_un[t] - pl_mit[t] + sav
         gap = expenditure - income - mitig
-        cum = cum + gap
+        if reg is None:
+            cum = cum + gap
+        else:
+            sgt = 0.0
+            cf = 0.0
+            if sg is not None and E is not None and t == sg['t_p']:
+                sgt = sg['share'] * E * sg['received']
+            if m['override_end'] is not None and y0 + t >= m['override_end']:
+                cf = reg['central'][t] * np.maximum(0.0, gap)
+            cum = cum + gap - sgt - cf
+            out[i_sg, t] = sgt
+            out[i_sg + 1, t] = cf
         out[0, t] = eh[t]
         out[1, t] = expenditure
         out[2, t] = mitig
         out[3, t] = income
         out[4, t] = gap
         out[5, t] = cum
+        if dsg is not None:
+            O = O + dsg['in_year'][t]
+            out[i_dsg, t] = cum + O
+        if sg is not None and t == sg['t_c']:
+            E = np.maximum(0.0, cum if dsg is None else np.minimum(cum, cum + O))
     return out
 
 
@@ -659,11 +696,101 @@ class Run:
     pass
 
 
-def load(path):
+def _merge_key(k):
+    """A mapping key as SPEC 7 compares keys: a year (2026, "2026",
+    "2026/27") or an age (16, "16") as its number, a band ("16-19") as its
+    ages, anything else as itself."""
+    if isinstance(k, int) and not isinstance(k, bool):
+        return ('n', k)
+    sk = str(k).strip()
+    g = re.fullmatch(r'(\d{4})\s*/\s*\d+', sk)
+    if g:
+        return ('n', int(g.group(1)))
+    if re.fullmatch(r'\d+', sk):
+        return ('n', int(sk))
+    g = re.fullmatch(r'(\d+)\s*-\s*(\d+)', sk)
+    if g:
+        return ('band', int(g.group(1)), int(g.group(2)))
+    return ('k', sk)
+
+
+def _item_key(x):
+    if not isinstance(x, dict):
+        return None
+    if x.get('id') is not None:
+        return ('id', str(x['id']))
+    if x.get('name') is not None:
+        return ('name', str(x['name']))
+    return None
+
+
+def merge(base, over):
+    """`over` merged over `base` (SPEC 7): mappings key by key (null removes a
+    key), a distribution replaces as a whole, lists of items that all carry
+    `id` or `name` item by item (`drop: true` removes one; new items follow
+    the base's), anything else (an empty list too) replaces."""
+    if (isinstance(base, dict) and isinstance(over, dict)
+            and not is_dist(base) and not is_dist(over)):
+        items = list(base.items())
+        pos = {_merge_key(k): i for i, (k, _) in enumerate(items)}
+        for k, v in over.items():
+            i = pos.get(_merge_key(k))
+            if v is None:
+                if i is not None:
+                    items[i] = None
+                    del pos[_merge_key(k)]
+                continue
+            if i is not None:
+                items[i] = (k, merge(items[i][1], v))
+            else:
+                pos[_merge_key(k)] = len(items)
+                items.append((k, v))
+        return {k: v for k, v in (x for x in items if x is not None)}
+    if (isinstance(base, list) and isinstance(over, list) and base and over
+            and all(_item_key(x) is not None for x in base + over)):
+        items = list(base)
+        pos = {_item_key(x): i for i, x in enumerate(items)}
+        for x in over:
+            k = _item_key(x)
+            i = pos.get(k)
+            if x.get('drop') is True:
+                if i is None:
+                    sys.exit('numpy_model.py: drop of %s %r, which the base lacks' % k)
+                items[i] = None
+                del pos[k]
+                continue
+            x = {kk: vv for kk, vv in x.items() if kk != 'drop'}
+            if i is not None:
+                items[i] = merge(items[i], x)
+            else:
+                pos[k] = len(items)
+                items.append(x)
+        return [x for x in items if x is not None]
+    return over
+
+
+def load_doc(path, chain=()):
+    """The scenario at PATH with its `extends` chain merged (SPEC 7); a
+    from_csv path is made absolute against the file that names it."""
+    path = os.path.abspath(path)
+    if path in chain:
+        sys.exit('numpy_model.py: extends loop at %s' % path)
     with open(path, 'rb') as f:
         doc = hnbref.yaml.load(f, Loader=hnbref.Core12Loader)
-    if doc.get('extends') is not None:
-        sys.exit('numpy_model.py: extends is not supported')
+    here = os.path.dirname(path)
+    pop = doc.get('population')
+    if isinstance(pop, dict) and pop.get('from_csv') is not None:
+        pop['from_csv'] = os.path.join(here, str(pop['from_csv']))
+    ext = doc.pop('extends', None)
+    if ext is not None:
+        doc = merge(load_doc(os.path.join(here, str(ext)), chain + (path,)), doc)
+    return doc
+
+
+def load(path):
+    doc = load_doc(path)
+    if doc.get('pipeline') is not None:
+        sys.exit('numpy_model.py: pipeline (SPEC section 11) is not supported')
     P = Params()
     m = build(doc, P, os.path.dirname(os.path.abspath(path)))   # registers the variables
     return doc, P, m
@@ -770,18 +897,19 @@ def main(argv):
     run.central = a.central
     run.members, run.L = copula(P, mc.get('correlations'))
     n, N = m0['n'], run.draws
-    nbytes = len(METRICS) * n * N * 8
+    metrics = m0['metrics']
+    nbytes = len(metrics) * n * N * 8
     if a.procs > 1:   # results in shared memory, written by the forked workers
         buf = mmap.mmap(-1, max(nbytes, 1))
-        run.res = np.frombuffer(buf, dtype=float, count=len(METRICS) * n * N)
-        run.res = run.res.reshape(len(METRICS), n, N)
+        run.res = np.frombuffer(buf, dtype=float, count=len(metrics) * n * N)
+        run.res = run.res.reshape(len(metrics), n, N)
     else:
-        run.res = np.empty((len(METRICS), n, N))
+        run.res = np.empty((len(metrics), n, N))
     _RUN = run
     t_load = time.perf_counter() - t_load
 
     starts = list(range(0, N, run.chunk))
-    rows = [(mi, t) for mi in range(len(METRICS)) for t in range(n)]
+    rows = [(mi, t) for mi in range(len(metrics)) for t in range(n)]
     t0 = time.perf_counter()
     if a.procs > 1:
         pool = multiprocessing.get_context('fork').Pool(a.procs)
@@ -804,9 +932,9 @@ def main(argv):
     t2 = time.perf_counter()
     wall_sim, wall_pct, wall = t1 - t0, t2 - t1, t2 - t0
 
-    print('scenario: %s (%d random variables, %d correlated; %d years, %d settings)'
+    print('scenario: %s (%d random variables, %d correlated; %d years, %d settings%s)'
           % (a.scenario, len(P.vars), 0 if run.members is None else len(run.members),
-             n, m0['S']))
+             n, m0['S'], ', %d needs' % m0['NN'] if m0['needs'] else ''))
     print('draws %d, seed %d, chunk %d, procs %d%s; load %.3f s'
           % (N, run.seed, run.chunk, a.procs, ', CENTRAL values' if run.central else '',
              t_load))
@@ -817,12 +945,12 @@ def main(argv):
     print('numpy: %d draws in %.3f s (%.0f draws/s)' % (N, wall, N / wall if wall > 0 else 0))
     stat = dict(zip(rows, stats))
     y_last = m0['y0'] + n - 1
-    p = stat[(5, n - 1)][1]
+    p = stat[(CUM, n - 1)][1]
     print('cumulative_deficit %s: P10 %.2f  P50 %.2f  P90 %.2f  (mean %.2f)'
-          % (hnbref.label(y_last), p[1], p[3], p[5], stat[(5, n - 1)][0]))
+          % (hnbref.label(y_last), p[1], p[3], p[5], stat[(CUM, n - 1)][0]))
     if run.central:
         print('draw 0 (central values):')
-        print('year,ehcps,expenditure,mitigations,income,annual_gap,cumulative_deficit')
+        print(','.join(('year',) + metrics))
         for t in range(n):
             r = run.res[:, t, 0]
             print(','.join([str(m0['y0'] + t), hnbref.fmt(r[0], 3)] +
@@ -831,7 +959,7 @@ def main(argv):
         with open(a.csv, 'w', encoding='utf-8') as f:
             f.write('year,label,metric,mean,p5,p10,p25,p50,p75,p90,p95\n')
             for t in range(n):
-                for mi, name in enumerate(METRICS):
+                for mi, name in enumerate(metrics):
                     mean, q = stat[(mi, t)]
                     d = 3 if name == 'ehcps' else 2
                     f.write(','.join([str(m0['y0'] + t), hnbref.label(m0['y0'] + t), name,
