@@ -359,6 +359,12 @@ static int calibrate_core(const char *file, const hnb_cli *c, const setlist *ext
     int rc = load_with(file, c, extra, NULL, &m0, err);
     if (rc) return rc;
     hnb_mark hm = {h->file, 1, 1};
+    if (m0->pipeline.given) {
+        rc = hnb_err_at(err, (hnb_mark){m0->file, 1, 1},
+                        "%s makes its new plans through a pipeline (SPEC section 11), which "
+                        "calibration does not fit yet: calibrate the scenario without it", file);
+        goto done;
+    }
     if (!m0->bottom_up) {
         rc = hnb_err_at(err, hm, "%s has no settings, population and new plans: calibration "
                                  "fits the EHCP stock of a bottom-up scenario", file);

@@ -97,6 +97,10 @@ struct hnb_work {
     unsigned char redo_money, redo_keep, redo_pop, redo_npage, redo_npmix, redo_base, redo_need;
     double *plac_unmit, *plac_mit, *ehcps_unmit, *ehcps_mit, *np_unmit, *np_mit, *prev;
     double *sh_ehcps, *sh_np; /* the Shapley subsets' runs (scratch) */
+    /* the pipeline (section 11): prepared per lane, [t * L + l] (sy, w0: [l]) */
+    double *pl_req, *pl_cap, *pl_rate, pl_sy[L], pl_w0[L];
+    double *run_q, *run_extra; /* per run: requests factor Q_t, extra capacity */
+    double *pl_S;              /* the plans that start, S_t, of the run */
 };
 
 /* The money paths of w->paths, in order: the grant, the other incomes, the
@@ -256,7 +260,8 @@ hnb_work *hnb_work_create(const hnb_model *m)
     w->redo_set = zalloc(ns, 1);
     double **series[] = {&w->plac_unmit, &w->plac_mit, &w->ehcps_unmit, &w->ehcps_mit,
                          &w->np_unmit,   &w->np_mit,   &w->prev,        &w->sh_ehcps,
-                         &w->sh_np};
+                         &w->sh_np,      &w->pl_req,   &w->pl_cap,      &w->pl_rate,
+                         &w->run_q,      &w->run_extra, &w->pl_S};
     for (size_t i = 0; i < sizeof series / sizeof *series; i++) *series[i] = zalloc(ys * L, sizeof(double));
     /* transitions grouped by age, in listed order within an age */
     w->trans_age = zalloc(A, sizeof(int));
@@ -287,7 +292,8 @@ void hnb_work_free(hnb_work *w)
                      w->run_mix,    w->run_cap,    w->run_unit,   w->plans,      w->next,
                      w->tot,        w->lane_tmp,   w->plac_unmit, w->plac_mit,
                      w->ehcps_unmit, w->ehcps_mit, w->np_unmit,   w->np_mit,     w->prev,
-                     w->need_share, w->run_need, w->sh_ehcps, w->sh_np};
+                     w->need_share, w->run_need, w->sh_ehcps, w->sh_np, w->pl_req, w->pl_cap,
+                     w->pl_rate, w->run_q, w->run_extra, w->pl_S};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
     free(w->group);
     free(w->rep);
@@ -322,7 +328,8 @@ hnb_result *hnb_result_create(const hnb_model *m)
                          &r->placements_mitigated, &r->other,
                          &r->savings, &r->stability_grant,
                          &r->central_funding, &r->other_blocks,
-                         &r->dsg_deficit};
+                         &r->dsg_deficit, &r->new_plans_unmitigated,
+                         &r->requests, &r->concluded, &r->backlog, &r->decided};
     for (size_t i = 0; i < sizeof series / sizeof *series; i++) *series[i] = zalloc(ys, sizeof(double));
     r->plans_age = zalloc(ys * ns * A, sizeof(double));
     size_t nc = (size_t)hnb_model_cohorts(m);
@@ -348,7 +355,8 @@ void hnb_result_free(hnb_result *r)
                      r->cost,        r->contribution,      r->stability_grant,
                      r->central_funding, r->other_blocks,  r->dsg_deficit,
                      r->plans_age,   r->plans_need,        r->unit_need,
-                     r->cost_need};
+                     r->cost_need,   r->new_plans_unmitigated, r->requests,
+                     r->concluded,   r->backlog,           r->decided};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
     free(r);
 }
@@ -423,7 +431,7 @@ static void prepare(const hnb_model *m, const double *const *p, hnb_work *w)
                 for (int l = 0; l < L; l++) e[l] = delivery[l] * 1;
         }
         int v = mt->type == HNB_MIT_MIX        ? mt->share
-                : mt->type == HNB_MIT_CAPACITY ? mt->places
+                : mt->type == HNB_MIT_CAPACITY || mt->type == HNB_MIT_ASSESSMENT ? mt->places
                 : mt->type == HNB_MIT_CESSATION || mt->type == HNB_MIT_TRANSITION ? mt->rate
                                                : mt->reduction;
         for (int l = 0; l < L; l++) w->mit_value[i * L + l] = slot(p[l], v, 0);
@@ -521,7 +529,24 @@ static void prepare(const hnb_model *m, const double *const *p, hnb_work *w)
             for (int k = 0; k < nn; k++) w->need_share[k * L + l] = 0;
             for (int n = 0; n < nall; n++) w->need_share[grp(w, n) * L + l] += tmp[n];
         }
-    if (all || w->redo_base) {
+    if (m->pipeline.given) {
+        /* section 11, what does not depend on mitigations: the requests'
+         * baseline, the capacity (-1 unlimited), assess_rate x issue_rate */
+        const hnb_pipeline *pl = &m->pipeline;
+        double rq[L];
+        for (int l = 0; l < L; l++) {
+            rq[l] = p[l][pl->requests];
+            w->pl_sy[l] = slot(p[l], pl->same_year, 1);
+            w->pl_w0[l] = slot(p[l], pl->backlog, 0);
+        }
+        for (int t = 0; t < ys; t++)
+            for (int l = 0; l < L; l++) {
+                if (t > 0) rq[l] *= 1 + slot(p[l], pl->growth[t], 0);
+                w->pl_req[t * L + l] = rq[l];
+                w->pl_cap[t * L + l] = pl->capacity ? p[l][pl->capacity[t]] : -1;
+                w->pl_rate[t * L + l] = slot(p[l], pl->assess_rate[t], 1) * slot(p[l], pl->issue_rate[t], 1);
+            }
+    } else if (all || w->redo_base) {
         double b[L];
         for (int l = 0; l < L; l++) w->baseline[l] = b[l] = p[l][m->np_count];
         for (int t = 1; t < ys; t++) {
@@ -715,6 +740,10 @@ HNB_CLONES static void tables_reset(const hnb_model *m, hnb_work *w)
     const int ns = m->nsettings, ys = m->years, nn = w->nn, nc = w->nc;
     const v4 one = {1, 1, 1, 1};
     for (int k = 0; k < ys * w->ntm * L; k++) w->run_ton[k] = 0;
+    for (int k = 0; k < ys * L; k++) {
+        w->run_q[k] = 1;
+        w->run_extra[k] = 0;
+    }
     w->cess_on = 0;
     for (int t = 0; t < ys; t++) {
         FOR_H V(&w->run_demand[t * L], h) = one;
@@ -768,6 +797,12 @@ HNB_CLONES static void tables_apply(const hnb_model *m, hnb_work *w, int i)
         case HNB_MIT_UNIT_COST:
             for (int n = n0; n < n1; n++)
                 FOR_H V(&w->run_unit[(t * nc + n * ns + mt->setting) * L], h) *= one - V(v, h) * V(e, h);
+            break;
+        case HNB_MIT_REQUESTS: /* requests received times (1 - reduction * e_t) */
+            FOR_H V(&w->run_q[t * L], h) *= one - V(v, h) * V(e, h);
+            break;
+        case HNB_MIT_ASSESSMENT: /* concluded-request capacity plus capacity * e_t */
+            FOR_H V(&w->run_extra[t * L], h) += V(v, h) * V(e, h);
             break;
         case HNB_MIT_TRANSITION: { /* its rule acts with rate * e_t (trans_eff holds the rate) */
             int j = 0;
@@ -861,6 +896,38 @@ static inline __attribute__((always_inline)) void age_pass(const hnb_work *w, in
     for (int j = 0; j < G; j++) FOR_H V(tot[j], h) = acc[j][h];
 }
 
+/* SPEC section 11 for the run the tables hold: requests, the backlog, the
+ * requests concluded within capacity, the plans decided and, of those, the
+ * plans that start (S_t, into w->pl_S). With DETAIL, the series of each lane. */
+static void pipeline_run(const hnb_model *m, hnb_work *w, int nl, hnb_result *const *detail)
+{
+    const int ys = m->years;
+    for (int l = 0; l < L; l++) {
+        double backlog = w->pl_w0[l], before = 0;
+        const double sy = w->pl_sy[l];
+        for (int t = 0; t < ys; t++) {
+            const int k = t * L + l;
+            const double received = w->pl_req[k] * w->run_q[k], available = backlog + received;
+            double concluded = available;
+            if (w->pl_cap[k] >= 0) {
+                const double cap = w->pl_cap[k] + w->run_extra[k];
+                if (cap < concluded) concluded = cap;
+            }
+            backlog = available - concluded;
+            const double decided = concluded * w->pl_rate[k];
+            if (t == 0) before = decided; /* P_{-1} = P_0 */
+            w->pl_S[k] = sy * decided + (1 - sy) * before;
+            before = decided;
+            if (detail && l < nl) {
+                detail[l]->requests[t] = received;
+                detail[l]->concluded[t] = concluded;
+                detail[l]->backlog[t] = backlog;
+                detail[l]->decided[t] = decided;
+            }
+        }
+    }
+}
+
 /* Step the plans through the horizon with the mitigations the tables hold.
  * Writes placements_t, ehcps_t and NP_t ([t * L + l]); with DETAIL (non-NULL,
  * one result per lane), also the per-setting plans, unit costs and costs.
@@ -877,6 +944,11 @@ HNB_CLONES static void run_plans(const hnb_model *m, hnb_work *w, int nl, double
     const int ns = m->nsettings, ys = m->years, inv = w->lanes_alike, nn = w->nn, nc = w->nc;
     const int cess = w->cess_on;
     const v4 zero = {0};
+    const double *base = w->baseline;
+    if (m->pipeline.given) {
+        pipeline_run(m, w, nl, detail);
+        base = w->pl_S;
+    }
     if (cess) { /* keep = 1 - min(1, cease + the increases switched on) */
         const v4 one = {1, 1, 1, 1};
         for (int k = 0; k < ys * nc * A * L; k += VW) {
@@ -891,7 +963,7 @@ HNB_CLONES static void run_plans(const hnb_model *m, hnb_work *w, int nl, double
     for (int t = 0; t < ys; t++) {
         if (t == 0) {
             /* NP_0 = new_plans.count, already in N_0 */
-            FOR_H V(new_plans, h) = V(w->baseline, h);
+            FOR_H V(new_plans, h) = V(base, h);
             for (int c = 0; c < nc; c++) FOR_H {
                     v4 acc = zero;
                     for (int a = 0; a < A; a++) acc += V(&N[(c * A + a) * L], h);
@@ -903,7 +975,7 @@ HNB_CLONES static void run_plans(const hnb_model *m, hnb_work *w, int nl, double
              * (the demand mitigations of every need, then the need's own), and
              * new_plans_t their sum. */
             v4 np[L / VW];
-            FOR_H np[h] = V(&w->baseline[t * L], h) * V(&w->run_demand[t * L], h);
+            FOR_H np[h] = V(&base[t * L], h) * V(&w->run_demand[t * L], h);
             double *build = N == w->plans ? w->next : w->plans;
             v4 sum_np[L / VW];
             FOR_H sum_np[h] = zero;
@@ -1245,6 +1317,7 @@ void hnb_project_batch(const hnb_model *m, const double *const *p, int nl, hnb_w
             res->ehcps[t] = w->ehcps_mit[k];
             res->ehcps_unmitigated[t] = w->ehcps_unmit[k];
             res->new_plans[t] = w->np_mit[k];
+            res->new_plans_unmitigated[t] = w->np_unmit[k];
             res->grant[t] = w->grant[k];
             res->income[t] = w->income[k];
             res->other[t] = w->other[k];

@@ -293,6 +293,24 @@ int hnb_write_dsg_plan(FILE *f, const hnb_model *m, const hnb_result *r)
     return ferror(f) ? HNB_EFAIL : HNB_OK;
 }
 
+int hnb_write_pipeline(FILE *f, const hnb_model *m, const hnb_result *r)
+{
+    fputs("year,label,requests,concluded,backlog,decided,new_plans,new_plans_unmitigated\n", f);
+    for (int t = 0; t < r->years; t++) {
+        char label[8];
+        hnb_result_label(m, t, label);
+        fprintf(f, "%d,%s", m->start_year + t, label);
+        const double v[6] = {r->requests[t], r->concluded[t], r->backlog[t], r->decided[t],
+                             r->new_plans[t], r->new_plans_unmitigated[t]};
+        for (int k = 0; k < 6; k++) {
+            fputc(',', f);
+            put_num(f, v[k], 3);
+        }
+        fputc('\n', f);
+    }
+    return ferror(f) ? HNB_EFAIL : HNB_OK;
+}
+
 int hnb_write_needs(FILE *f, const hnb_model *m, const hnb_result *r)
 {
     const int ns = m->nsettings, nc = hnb_model_cohorts(m);
@@ -579,15 +597,42 @@ int hnb_write_summary(FILE *f, const hnb_model *m, const double *p, const hnb_re
         }
     }
 
+    if (m->pipeline.given) {
+        /* SPEC section 11: requests to plans, year by year (mitigated run) */
+        fprintf(f, "\n## From requests to plans\n\n| Year | Requests | Concluded | Backlog at "
+                   "year end | Plans decided | New plans | New plans without mitigations |\n"
+                   "|---|---:|---:|---:|---:|---:|---:|\n");
+        for (int t = 0; t < r->years; t++) {
+            char label[8], x[6][64];
+            const double v[6] = {r->requests[t], r->concluded[t], r->backlog[t], r->decided[t],
+                                 r->new_plans[t], r->new_plans_unmitigated[t]};
+            hnb_result_label(m, t, label);
+            for (int k = 0; k < 6; k++) hnb_fmt_count(x[k], sizeof x[k], v[k]);
+            fprintf(f, "| %s | %s | %s | %s | %s | %s | %s |\n", label, x[0], x[1], x[2], x[3], x[4], x[5]);
+        }
+        fprintf(f, "\nNew plans in %s are the plans decided that start that year; the year's plans "
+                   "were already given, so they add nothing to it.\n",
+                l0);
+    }
+
     fprintf(f, "\n## Main assumptions\n\n");
     char big[1024];
     if (m->bottom_up) {
         hnb_fmt_count(a, sizeof a, r->ehcps[0]);
-        hnb_fmt_count(b, sizeof b, p[m->np_count]);
-        fmt_rate_path(big, sizeof big, m, m->np_growth, p);
-        fprintf(f, "- EHCPs funded in %s: %s, of which %s new plans; new plans grow by %s a year "
-                   "before demand mitigations.\n",
-                l0, a, b, big);
+        if (m->pipeline.given) {
+            hnb_fmt_count(b, sizeof b, r->new_plans[0]);
+            hnb_fmt_count(c, sizeof c, p[m->pipeline.requests]);
+            fmt_rate_path(big, sizeof big, m, m->pipeline.growth, p);
+            fprintf(f, "- EHCPs funded in %s: %s, of which %s new plans from the assessment "
+                       "pipeline (%s requests for assessment, growing by %s a year).\n",
+                    l0, a, b, c, big);
+        } else {
+            hnb_fmt_count(b, sizeof b, p[m->np_count]);
+            fmt_rate_path(big, sizeof big, m, m->np_growth, p);
+            fprintf(f, "- EHCPs funded in %s: %s, of which %s new plans; new plans grow by %s a year "
+                       "before demand mitigations.\n",
+                    l0, a, b, big);
+        }
         hnb_fmt_count(a, sizeof a, r->ehcps[r->years - 1]);
         hnb_fmt_count(b, sizeof b, r->ehcps_unmitigated[r->years - 1]);
         fprintf(f, "- EHCPs funded in %s: %s with mitigations, %s without.\n", l1, a, b);

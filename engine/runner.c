@@ -122,6 +122,7 @@ int hnb_run_write(const hnb_run *run, const hnb_run_opts *o, const char *dir, hn
     WRITE("placements.csv", hnb_write_placements(f, m, r));
     WRITE("mitigations.csv", hnb_write_mitigations(f, m, r));
     if (m->nneeds) WRITE("needs.csv", hnb_write_needs(f, m, r));
+    if (m->pipeline.given) WRITE("pipeline.csv", hnb_write_pipeline(f, m, r));
     if (m->version >= 2 && m->bottom_up) WRITE("dsg_plan.csv", hnb_write_dsg_plan(f, m, r));
     if (mc) {
         WRITE("montecarlo.csv", hnb_write_montecarlo(f, m, mc));

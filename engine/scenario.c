@@ -77,7 +77,8 @@ static const char *shown(const hnb_node *n, char buf[64])
 const char *hnb_mit_type_name(hnb_mit_type t)
 {
     static const char *const names[] = {"saving",   "demand",    "mix",       "unit_cost",
-                                        "capacity", "cessation", "transition"};
+                                        "capacity", "cessation", "transition", "requests",
+                                        "assessment"};
     return names[t];
 }
 
@@ -99,7 +100,7 @@ static const struct {
     {"need_mix", "new_plans", 10, 1},       {"mix_by_need", "new_plans", 10, 1},
     {"needs", "a transition", 10, 1},       {"need", "a demand mitigation", 10, 1},
     {"need", "a mix mitigation", 10, 1},    {"need", "a unit_cost mitigation", 10, 1},
-    {"pipeline", "the scenario", 11, 0},    {"attribution", "the scenario", 12, 1},
+    {"pipeline", "the scenario", 11, 1},    {"attribution", "the scenario", 12, 1},
     {"regime", "the scenario", 13, 1},      {"dsg", "the scenario", 13, 1},
 };
 
@@ -1018,10 +1019,20 @@ static int parse_new_plans(ctx *c, const hnb_node *n)
             }
         }
     }
+    /* with a pipeline, the pipeline makes the new plans (section 11) */
+    for (int i = 0; i < 2 && m->pipeline.given; i++)
+        if (hnb_map_get(n, keys[i]))
+            return fail(c, map_key(n, keys[i]),
+                        "new_plans.%s: with a `pipeline` the new plans come from requests for "
+                        "assessment (SPEC section 11); give requests.count and requests.growth "
+                        "there instead",
+                        keys[i]);
     for (int i = 0; i < 4; i++)
-        if (i != 1 && !hnb_map_get(n, keys[i]))
+        if (i != 1 && !(i == 0 && m->pipeline.given) && !hnb_map_get(n, keys[i]))
             return fail(c, n, "new_plans: missing '%s'", keys[i]);
-    if ((rc = num(c, hnb_map_get(n, "count"), "new_plans.count", HNB_KIND_COUNT, HNB_RANGE_NONNEG,
+    m->np_count = -1;
+    if (!m->pipeline.given &&
+        (rc = num(c, hnb_map_get(n, "count"), "new_plans.count", HNB_KIND_COUNT, HNB_RANGE_NONNEG,
                   &m->np_count)))
         return rc;
     m->np_growth = xcalloc((size_t)m->years, sizeof(int));
@@ -1266,14 +1277,16 @@ static int parse_funding(ctx *c, const hnb_node *n)
 static int parse_mitigation(ctx *c, const hnb_node *n, int idx)
 {
     static const char *const common[] = {"name", "type", "start", "ramp", "delivery"};
-    static const char *const types[] = {"saving", "demand", "mix", "unit_cost", "capacity", "cessation", "transition"};
-    enum { NTYPES = 7 };
+    static const char *const types[] = {"saving",    "demand",     "mix",      "unit_cost", "capacity",
+                                        "cessation", "transition", "requests", "assessment"};
+    enum { NTYPES = 9 };
     /* each type's own keys, the required ones first (NREQ of them) */
     static const char *const extra[][6] = {
         {"amount", NULL}, {"reduction", "need", NULL}, {"from", "to", "share", "need", NULL},
         {"setting", "reduction", "need", NULL}, {"setting", "places", NULL},
-        {"increase", "ages", "settings", "needs", NULL}, {"from", "to", "rate", "ages", "needs", NULL}};
-    static const int nreq[] = {1, 1, 3, 2, 2, 1, 3};
+        {"increase", "ages", "settings", "needs", NULL}, {"from", "to", "rate", "ages", "needs", NULL},
+        {"reduction", NULL}, {"capacity", NULL}};
+    static const int nreq[] = {1, 1, 3, 2, 2, 1, 3, 1, 1};
     hnb_model *m = c->m;
     hnb_mitigation *mt = &m->mits[idx];
     char path[300], sub[400], b[64];
@@ -1297,29 +1310,21 @@ static int parse_mitigation(ctx *c, const hnb_node *n, int idx)
         if (ty->type == HNB_SCALAR && !strcmp(ty->str, types[i])) type = i;
     if (type >= HNB_MIT_CESSATION && m->version < 2)
         return fail(c, ty,
-                    "%s.type: '%s' is a v2 mitigation type (SPEC section 12): the file must say "
+                    "%s.type: '%s' is a v2 mitigation type (SPEC section %d): the file must say "
                     "'hnb: 2', and it says 'hnb: %d'",
-                    path, ty->str, m->version);
-    static const char *const v2_types[] = {"requests", "assessment"};
-    for (int i = 0; i < 2 && type < 0; i++)
-        if (ty->type == HNB_SCALAR && !strcmp(ty->str, v2_types[i]))
-            return m->version < 2
-                       ? fail(c, ty,
-                              "%s.type: '%s' is a v2 mitigation type (SPEC section %d): the file "
-                              "must say 'hnb: 2', and it says 'hnb: %d'",
-                              path, ty->str, 11, m->version)
-                       : fail(c, ty,
-                              "%s.type: '%s' mitigations (SPEC v2 section %d) are not supported "
-                              "by this build of hnb yet",
-                              path, ty->str, 11);
+                    path, ty->str, type >= HNB_MIT_REQUESTS ? 11 : 12, m->version);
+    if (type >= HNB_MIT_REQUESTS && !m->pipeline.given)
+        return fail(c, ty, "%s.type: a %s mitigation acts on the assessment pipeline, and the "
+                           "scenario has no `pipeline` (SPEC section 11)",
+                    path, ty->str);
     if (type < 0) {
         const int known = m->version < 2 ? HNB_MIT_CESSATION : NTYPES; /* v1 knows five */
         const char *near = ty->type == HNB_SCALAR ? hnb_nearest(ty->str, types, known) : NULL;
         return fail(c, ty, "%s.type: unknown type %s%s%s%s (expected %s)", path, shown(ty, b),
                     near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "",
                     m->version < 2 ? "saving, demand, mix, unit_cost or capacity"
-                                   : "saving, demand, mix, unit_cost, capacity, cessation or "
-                                     "transition; requests and assessment come with the pipeline");
+                                   : "saving, demand, mix, unit_cost, capacity, cessation, "
+                                     "transition, requests or assessment");
     }
     mt->type = (hnb_mit_type)type;
     if (!m->bottom_up && mt->type != HNB_MIT_SAVING)
@@ -1419,6 +1424,16 @@ static int parse_mitigation(ctx *c, const hnb_node *n, int idx)
         snprintf(sub, sizeof sub, "%s.increase", path);
         return num(c, hnb_map_get(n, "increase"), sub, HNB_KIND_RATE, HNB_RANGE_UNIT, &mt->rate);
     }
+    case HNB_MIT_REQUESTS:
+        snprintf(sub, sizeof sub, "%s.reduction", path);
+        return num(c, hnb_map_get(n, "reduction"), sub, HNB_KIND_RATE, HNB_RANGE_UNIT, &mt->reduction);
+    case HNB_MIT_ASSESSMENT:
+        if (!m->pipeline.capacity)
+            return fail(c, ty, "%s: an assessment mitigation adds to the pipeline's capacity, and "
+                               "the pipeline has none (it concludes every request it has)",
+                        path);
+        snprintf(sub, sizeof sub, "%s.capacity", path);
+        return num(c, hnb_map_get(n, "capacity"), sub, HNB_KIND_COUNT, HNB_RANGE_NONNEG, &mt->places);
     case HNB_MIT_TRANSITION:
         snprintf(sub, sizeof sub, "%s.from", path);
         if ((rc = want_setting(c, hnb_map_get(n, "from"), sub, &mt->from))) return rc;
@@ -1541,6 +1556,59 @@ static int parse_monte_carlo(ctx *c, const hnb_node *n)
             m->ncorr++;
         }
     }
+    return HNB_OK;
+}
+
+/* SPEC section 11: the pipeline from requests to plans. */
+static int parse_pipeline(ctx *c, const hnb_node *n)
+{
+    static const char *const keys[] = {"requests", "backlog", "capacity", "assess_rate",
+                                       "issue_rate", "same_year", NULL};
+    static const char *const rkeys[] = {"count", "growth", NULL};
+    hnb_model *m = c->m;
+    hnb_pipeline *pl = &m->pipeline;
+    int rc = want_map(c, n, "pipeline");
+    if (rc) return rc;
+    if ((rc = check_keys(c, n, "pipeline", keys))) return rc;
+    pl->given = 1;
+    pl->backlog = pl->same_year = -1;
+    const int ys = m->years;
+    pl->growth = xcalloc((size_t)ys, sizeof(int));
+    pl->assess_rate = xcalloc((size_t)ys, sizeof(int));
+    pl->issue_rate = xcalloc((size_t)ys, sizeof(int));
+    for (int t = 0; t < ys; t++) pl->growth[t] = pl->assess_rate[t] = pl->issue_rate[t] = -1;
+    const hnb_node *rq = hnb_map_get(n, "requests");
+    if (!rq) return fail(c, n, "pipeline: missing 'requests' (count, and optionally growth)");
+    if ((rc = want_map(c, rq, "pipeline.requests"))) return rc;
+    if ((rc = check_keys(c, rq, "pipeline.requests", rkeys))) return rc;
+    const hnb_node *cnt = hnb_map_get(rq, "count"), *gr = hnb_map_get(rq, "growth");
+    if (!cnt) return fail(c, rq, "pipeline.requests: missing 'count' (requests received in year 0)");
+    if ((rc = num(c, cnt, "pipeline.requests.count", HNB_KIND_COUNT, HNB_RANGE_NONNEG, &pl->requests)))
+        return rc;
+    if (gr && (rc = rate_over_time(c, gr, "pipeline.requests.growth", HNB_KIND_RATE, HNB_RANGE_ANY,
+                                   pl->growth)))
+        return rc;
+    const hnb_node *v;
+    if ((v = hnb_map_get(n, "backlog")) &&
+        (rc = num(c, v, "pipeline.backlog", HNB_KIND_COUNT, HNB_RANGE_NONNEG, &pl->backlog)))
+        return rc;
+    if ((v = hnb_map_get(n, "capacity"))) {
+        pl->capacity = xcalloc((size_t)ys, sizeof(int));
+        if ((rc = rate_over_time(c, v, "pipeline.capacity", HNB_KIND_COUNT, HNB_RANGE_NONNEG,
+                                 pl->capacity)))
+            return rc;
+    }
+    if ((v = hnb_map_get(n, "assess_rate")) &&
+        (rc = rate_over_time(c, v, "pipeline.assess_rate", HNB_KIND_RATE, HNB_RANGE_UNIT,
+                             pl->assess_rate)))
+        return rc;
+    if ((v = hnb_map_get(n, "issue_rate")) &&
+        (rc = rate_over_time(c, v, "pipeline.issue_rate", HNB_KIND_RATE, HNB_RANGE_UNIT,
+                             pl->issue_rate)))
+        return rc;
+    if ((v = hnb_map_get(n, "same_year")) &&
+        (rc = num(c, v, "pipeline.same_year", HNB_KIND_RATE, HNB_RANGE_UNIT, &pl->same_year)))
+        return rc;
     return HNB_OK;
 }
 
@@ -1695,7 +1763,8 @@ static int compile(ctx *c, const hnb_node *root)
         "hnb",       "name",        "authority",   "start_year",        "years",
         "opening_deficit", "override_end", "reserves", "settings",    "costs",
         "population", "new_plans",  "cessation",   "transitions",       "funding",
-        "other_expenditure", "mitigations", "monte_carlo", "regime", "dsg", "needs", "attribution", NULL};
+        "other_expenditure", "mitigations", "monte_carlo", "regime", "dsg", "needs", "attribution",
+        "pipeline", NULL};
     hnb_model *m = c->m;
     int rc = want_map(c, root, "the scenario");
     if (rc) return rc;
@@ -1790,6 +1859,11 @@ static int compile(ctx *c, const hnb_node *root)
             if (rc) return rc;
             m->cost_inflation_given = 1;
         }
+    }
+    if ((n = hnb_map_get(root, "pipeline"))) {
+        if (!m->bottom_up)
+            return fail(c, n, "pipeline: a top-down scenario (no settings) has no new plans to make");
+        if ((rc = parse_pipeline(c, n))) return rc;
     }
     if (m->bottom_up) {
         if ((rc = parse_population(c, pop))) return rc;
@@ -2000,6 +2074,10 @@ void hnb_model_free(hnb_model *m)
     }
     free(m->mits);
     free(m->regime.central_share);
+    free(m->pipeline.growth);
+    free(m->pipeline.capacity);
+    free(m->pipeline.assess_rate);
+    free(m->pipeline.issue_rate);
     path_free(&m->dsg.in_year);
     free(m->thresholds);
     free(m->corr);

@@ -78,6 +78,8 @@ typedef enum {
     HNB_MIT_CAPACITY,
     HNB_MIT_CESSATION,  /* v2, SPEC section 12: on existing plans */
     HNB_MIT_TRANSITION,
+    HNB_MIT_REQUESTS,   /* v2, SPEC section 11: on the pipeline */
+    HNB_MIT_ASSESSMENT,
 } hnb_mit_type;
 
 const char *hnb_mit_type_name(hnb_mit_type t);
@@ -94,7 +96,7 @@ typedef struct {
     int setting;      /* unit_cost, capacity: setting index */
     int from, to;     /* mix: setting indices */
     int share;        /* mix: slot */
-    int places;       /* capacity: slot */
+    int places;       /* capacity, assessment: slot */
     int need;         /* demand, mix, unit_cost: the need it acts on, or -1 (every need) */
     int rate;         /* transition: the rate's slot; cessation: the increase's */
     unsigned char ages[HNB_AGES]; /* cessation, transition: 1 at the ages it acts on */
@@ -121,6 +123,18 @@ typedef struct {
     double rho;
     hnb_mark mark;
 } hnb_corr;
+
+/* From requests to plans (SPEC section 11): new plans come from requests
+ * for assessment, through a backlog and a service capacity. */
+typedef struct {
+    int given;
+    int requests;       /* requests.count: slot */
+    int *growth;        /* requests.growth per year: slot or -1 (0) */
+    int backlog;        /* slot or -1 (0) */
+    int *capacity;      /* per year: slot; NULL unlimited */
+    int *assess_rate, *issue_rate; /* per year: slot or -1 (1) */
+    int same_year;      /* slot or -1 (1) */
+} hnb_pipeline;
 
 /* The 2026 deficit regime and the DSG's other blocks (SPEC section 13). */
 typedef struct {
@@ -184,6 +198,7 @@ typedef struct hnb_model {
     hnb_regime regime;
     hnb_dsg dsg;
     int shapley; /* attribution: shapley (SPEC section 12); 0 ordered */
+    hnb_pipeline pipeline;
 
     int has_mc;
     long mc_draws;     /* 0 when not given */

@@ -31,6 +31,11 @@ typedef struct {
      * balance O_t and the DSG-wide deficit */
     double *stability_grant, *central_funding, *other_blocks, *dsg_deficit;
     double eligible_deficit; /* E of section 13 (0 where no grant is measured) */
+    double *new_plans_unmitigated;
+    /* with a pipeline (SPEC section 11) and HNB_PROJECT_DETAIL, the mitigated
+     * run's: requests received, concluded, the backlog at the year's end and
+     * the plans decided */
+    double *requests, *concluded, *backlog, *decided;
     int shapley;             /* the contributions are Shapley values (else ordered) */
     /* With HNB_PROJECT_DETAIL: the mitigated run by setting, [t * nsettings + s],
      * and each mitigation's contribution, [t * nmit + i]. */

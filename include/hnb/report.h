@@ -50,6 +50,8 @@ int hnb_write_dsg_plan(FILE *f, const hnb_model *m, const hnb_result *r);
 /* Plans of year index T by category (then all) and need (then total), with
  * needs: OUT[c * (nneeds + 1) + n]. */
 void hnb_dsg_plan_needs(const hnb_model *m, const hnb_result *r, int t, double *out);
+/* pipeline.csv (SPEC section 9, with a pipeline). */
+int hnb_write_pipeline(FILE *f, const hnb_model *m, const hnb_result *r);
 /* needs.csv (SPEC section 9, with needs): every setting and need a year. */
 int hnb_write_needs(FILE *f, const hnb_model *m, const hnb_result *r);
 /* The budget-paper table's columns after Year (SPEC section 9; with
