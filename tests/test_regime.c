@@ -243,10 +243,10 @@ Test(regime, v2_keys_need_hnb_2)
         const char *e = th_error(v1[k]);
         cr_assert(strstr(e, key[k]) && strstr(e, "hnb: 2"), "case %d: %s", k, e);
     }
-    /* a v2 key this build does not compute is refused, not ignored */
+    /* a pipeline needs settings to place its plans */
     const char *e = th_error("hnb: 2\nname: t\nstart_year: 2025\nyears: 1\nfunding: {grant: 1m}\n"
                              "pipeline: {}\n");
-    cr_assert(strstr(e, "'pipeline'") && strstr(e, "not supported"), "%s", e);
+    cr_assert(strstr(e, "pipeline: a top-down scenario"), "%s", e);
     /* and an unknown dfe_category names the nearest */
     e = th_error("hnb: 2\nname: t\nstart_year: 2025\nyears: 1\nfunding: {grant: 1m}\n"
                  "settings: [{id: a, cost: 1, dfe_category: specal}]\npopulation: {total: 1, mix: "

@@ -46,11 +46,11 @@ Usage:
 Scope: `extends` chains are merged as SPEC section 7 says (no --set); input
 is assumed valid (the engine validates). monte_carlo.method is ignored: this
 model always draws independent uniforms (`random`). `dfe_category` and
-`attribution` do not change the series and are ignored. Not here (refused):
-the pipeline (section 11) and the mitigation types `requests`, `assessment`,
-`cessation` and `transition` (sections 11-12). Values are parsed with
-tests/ref/hnbref.py (the YAML 1.2 core loader, numbers, percentages, money
-strings, year and age keys).
+`attribution` do not change the series and are ignored. Section 12's
+`cessation` and `transition` mitigations are modelled; not here (refused):
+the pipeline (section 11) and its `requests` and `assessment` mitigations.
+Values are parsed with tests/ref/hnbref.py (the YAML 1.2 core loader,
+numbers, percentages, money strings, year and age keys).
 """
 
 import argparse
@@ -395,7 +395,18 @@ def build(doc, P, base_dir):
 
     ces = doc.get('cessation') or {}
     crate = P.num(ces['rate'], UNIT, 'cessation.rate') if ces.get('rate') is not None else 0.0
-    m['keep'] = 1.0 - age_rates(ces.get('by_age') or {}, crate, 'cessation.by_age')
+    m['cease'] = age_rates(ces.get('by_age') or {}, crate, 'cessation.by_age')  # (26, Dx)
+    m['keep'] = 1.0 - m['cease']
+
+    def age_list(v):
+        """A transition's `ages` (ages and bands; absent: every age) -> set."""
+        if v is None:
+            return set(range(AGES))
+        out = set()
+        for x in v:
+            lo, hi = age_key(x)
+            out.update(range(lo, hi + 1))
+        return out
 
     # Transitions, grouped: a run of consecutive ages acted on by the same
     # rules acts as one slice of ages (a view: no fancy indexing), and within
@@ -403,35 +414,32 @@ def build(doc, P, base_dir):
     # with `needs` acts on those needs only) as one slice of needs.
     rules = []
     for k, tr in enumerate(doc.get('transitions') or []):
-        if tr.get('ages') is None:
-            ages = set(range(AGES))
-        else:
-            ages = set()
-            for a in tr['ages']:
-                lo, hi = age_key(a)
-                ages.update(range(lo, hi + 1))
-        rules.append((ages, idx[tr['from']], idx[tr['to']],
+        rules.append((age_list(tr.get('ages')), idx[tr['from']], idx[tr['to']],
                       P.num(tr['rate'], UNIT, 'transitions.%d.rate' % k),
                       need_set(tr.get('needs'))))
-    trans = []
-    a = 0
-    while a < AGES:
-        key = tuple(r for r in range(len(rules)) if a in rules[r][0])
-        b = a + 1
-        while b < AGES and key == tuple(r for r in range(len(rules)) if b in rules[r][0]):
-            b += 1
-        j = 0
-        while key and j < NN:
-            nkey = tuple(r for r in key if j in rules[r][4])
-            k2 = j + 1
-            while k2 < NN and nkey == tuple(r for r in key if k2 in rules[r][4]):
-                k2 += 1
-            if nkey:
-                trans.append((slice(a, b), slice(j, k2),
-                              [(rules[r][1], rules[r][2], rules[r][3]) for r in nkey]))
-            j = k2
-        a = b
-    m['trans'] = trans
+
+    def group(rules):
+        """Rules -> [(age slice, need slice, [(from, to, rate)])]."""
+        trans = []
+        a = 0
+        while a < AGES:
+            key = tuple(r for r in range(len(rules)) if a in rules[r][0])
+            b = a + 1
+            while b < AGES and key == tuple(r for r in range(len(rules)) if b in rules[r][0]):
+                b += 1
+            j = 0
+            while key and j < NN:
+                nkey = tuple(r for r in key if j in rules[r][4])
+                k2 = j + 1
+                while k2 < NN and nkey == tuple(r for r in key if k2 in rules[r][4]):
+                    k2 += 1
+                if nkey:
+                    trans.append((slice(a, b), slice(j, k2),
+                                  [(rules[r][1], rules[r][2], rules[r][3]) for r in nkey]))
+                j = k2
+            a = b
+        return trans
+    m['trans'] = group(rules)
 
     fund = doc['funding']
     m['grant'] = money_path(fund['grant'], 'funding.grant')
@@ -471,10 +479,22 @@ def build(doc, P, base_dir):
         elif ty == 'capacity':
             mi['setting'] = idx[md['setting']]
             mi['places'] = P.num(md['places'], NONNEG, path + '.places')
+        elif ty == 'cessation':                 # SPEC 12: on existing plans
+            mi['increase'] = P.num(md['increase'], UNIT, path + '.increase')
+            mi['ages'] = sorted(a for a in age_list(md.get('ages')) if a < AGES - 1)
+            mi['settings'] = [idx[x] for x in md['settings']] \
+                if md.get('settings') is not None else list(range(S))
+            mi['needs'] = need_set(md.get('needs'))
+        elif ty == 'transition':                # an extra rule of rate rate * e_t
+            mi['needs'] = need_set(md.get('needs'))
+            rules.append((age_list(md.get('ages')), idx[md['from']], idx[md['to']],
+                          ('e', P.num(md['rate'], UNIT, path + '.rate'), mi['e']),
+                          mi['needs']))
         else:
             sys.exit('numpy_model.py: mitigation type %r is not supported' % ty)
         mits.append(mi)
     m['mits'] = mits
+    m['trans_mit'] = group(rules)     # the mitigated run's: with transition mitigations
 
     # SPEC 13: the 2026 regime and the DSG's other blocks
     oe = doc.get('override_end')
@@ -545,6 +565,8 @@ def project(m, D, mitigated):
     mits = m['mits'] if mitigated else []      # unmitigated: every e_t = 0
     by = lambda ty: [mi for mi in mits if mi['type'] == ty]  # noqa: E731
     demand, mixm, unit, capm = by('demand'), by('mix'), by('unit_cost'), by('capacity')
+    cesm = by('cessation')
+    trans = m['trans_mit'] if mitigated else m['trans']
     ehcps = np.empty((n, D))
     placements = np.empty((n, D))
     ws = work(S, NN, D)
@@ -556,13 +578,30 @@ def project(m, D, mitigated):
     I = [1.0] * S
     for t in range(n):
         if t > 0:
-            # 1-2. cessation and ageing; plans aged 25 end
-            np.multiply(N[:-1], keep, out=A[1:])
+            # 1-2. cessation and ageing; plans aged 25 end. Cessation
+            #      mitigations (SPEC 12): min(1, cease[a] + sum increase * e_t)
+            #      on their ages, settings and needs
+            if cesm:
+                c = np.zeros((AGES - 1, S, NN, D))
+                c += m['cease'][:-1, None, None, :]
+                for mi in cesm:
+                    ix = np.ix_(mi['ages'], mi['settings'], sorted(mi['needs']))
+                    c[ix] += mi['increase'] * mi['e'][t]
+                np.minimum(c, 1.0, out=c)
+                np.subtract(1.0, c, out=c)
+                np.multiply(N[:-1], c, out=A[1:])
+            else:
+                np.multiply(N[:-1], keep, out=A[1:])
             A[0] = 0.0
-            # 3. transitions, every rule of an age (and need) on the pre-rule counts
-            for sl, nl, rs in m['trans']:
+            # 3. transitions, every rule of an age (and need) on the pre-rule
+            #    counts; a transition mitigation is a rule of rate rate * e_t
+            for sl, nl, rs in trans:
                 out, inn = {}, {}
                 for f, to, r in rs:                        # every move before any update
+                    if isinstance(r, tuple):
+                        r = r[1] * r[2][t]
+                        if np.ndim(r) == 0 and r == 0.0:
+                            continue
                     mv = r * A[sl, f, nl]
                     out[f] = out[f] + mv if f in out else mv
                     inn[to] = inn[to] + mv if to in inn else mv
