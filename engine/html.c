@@ -412,6 +412,21 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
                 hnb_fmt_m(g, r->grant[t]), hnb_fmt_m(d, r->annual_gap[t]), hnb_fmt_m(e, r->cumulative_deficit[t]));
     }
     fputs("</tbody></table>\n", f);
+    if (m->pipeline.given) {
+        fputs("<h3>From requests to plans (with mitigations)</h3>\n", f);
+        static const char *const qh[] = {"Year", "Requests", "Concluded", "Backlog at year end",
+                                         "Plans decided", "New plans", "New plans without mitigations"};
+        table_start(f, qh, 7);
+        for (int t = 0; t < ys; t++) {
+            char l[8];
+            hnb_year_label(m->start_year + t, l);
+            fprintf(f, "<tr><td>%s</td><td class=n>%.0f</td><td class=n>%.0f</td><td class=n>%.0f</td>"
+                       "<td class=n>%.0f</td><td class=n>%.0f</td><td class=n>%.0f</td></tr>\n",
+                    l, r->requests[t], r->concluded[t], r->backlog[t], r->decided[t], r->new_plans[t],
+                    r->new_plans_unmitigated[t]);
+        }
+        fputs("</tbody></table>\n", f);
+    }
     if (m->regime.given || m->dsg.given) {
         fputs("<h3>The deficit regime and the DSG (£m)</h3>\n", f);
         const char *rh[1 + HNB_NCOLUMNS] = {"Year"};
@@ -533,6 +548,14 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
             fputs("</tr>\n", f);
         }
         fputs("</tbody></table>\n", f);
+        if (r->shapley)
+            fputs("<p>Each mitigation's figure is its Shapley value: its marginal effect averaged "
+                  "over every order in which the mitigations could be switched on.</p>\n", f);
+        else if (m->version >= 2)
+            fputs("<p>Each mitigation's figure is its marginal effect when the mitigations are "
+                  "switched on one at a time in listed order, so where they overlap the split "
+                  "depends on the order; <code>attribution: shapley</code> gives an order-free "
+                  "split.</p>\n", f);
     }
     if (mc) {
         fprintf(f, "<h3>Monte Carlo: the cumulative deficit (£m), %ld draws</h3>\n", mc->draws);

@@ -214,6 +214,23 @@ int hnb_write_workbook(const char *path, const hnb_model *m, const double *p, co
         worksheet_set_column(ws, 0, 0, 12, NULL);
         worksheet_set_column(ws, 1, HNB_DFE_N + 1, 18, NULL);
     }
+    if (m->pipeline.given) {
+        ws = workbook_add_worksheet(wb, "pipeline");
+        static const char *const qh[] = {"year", "label", "requests", "concluded", "backlog",
+                                         "decided", "new_plans", "new_plans_unmitigated"};
+        header(ws, &fm, qh, 8);
+        for (int t = 0; t < ys; t++) {
+            const lxw_row_t row = (lxw_row_t)(t + 1);
+            const double v[6] = {r->requests[t], r->concluded[t], r->backlog[t], r->decided[t],
+                                 r->new_plans[t], r->new_plans_unmitigated[t]};
+            hnb_year_label(m->start_year + t, label);
+            worksheet_write_number(ws, row, 0, m->start_year + t, NULL);
+            worksheet_write_string(ws, row, 1, label, NULL);
+            for (int k = 0; k < 6; k++) worksheet_write_number(ws, row, (lxw_col_t)(2 + k), v[k], fm.count);
+        }
+        worksheet_set_column(ws, 0, 1, 9, NULL);
+        worksheet_set_column(ws, 2, 7, 14, NULL);
+    }
     if (m->nneeds) {
         ws = workbook_add_worksheet(wb, "needs");
         static const char *const nh[] = {"year", "label", "setting", "need", "plans", "unit_cost", "cost"};
