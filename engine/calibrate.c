@@ -116,25 +116,32 @@ static int load_with(const char *file, const hnb_cli *c, const setlist *a, const
 
 /* The council's stock of YEAR (the settings' rows added when the history
  * gives only those), or NAN. */
-static double stock_of(const hnb_history *h, int year)
+/* Series S of YEAR: the council's row, else its settings' rows added, else
+ * its needs' rows added (a row by setting and need is never added twice:
+ * rows naming both count only where neither kind alone is given), or NAN. */
+static double series_of(const hnb_history *h, int year, int s)
 {
-    double whole = NAN, sum = 0;
-    int nset = 0;
+    double whole = NAN, by_set = 0, by_need = 0, both = 0;
+    int nset = 0, nneed = 0, nboth = 0;
     for (int i = 0; i < h->nrows; i++) {
         const hnb_history_row *r = &h->rows[i];
-        if (r->year != year || !r->has[HNB_H_EHCPS]) continue;
-        if (r->setting[0]) sum += r->v[HNB_H_EHCPS], nset++;
-        else whole = r->v[HNB_H_EHCPS];
+        if (r->year != year || !r->has[s]) continue;
+        if (r->setting[0] && r->need[0]) both += r->v[s], nboth++;
+        else if (r->setting[0]) by_set += r->v[s], nset++;
+        else if (r->need[0]) by_need += r->v[s], nneed++;
+        else whole = r->v[s];
     }
-    return !isnan(whole) ? whole : nset ? sum : NAN;
+    return !isnan(whole) ? whole : nset ? by_set : nneed ? by_need : nboth ? both : NAN;
+}
+
+static double stock_of(const hnb_history *h, int year)
+{
+    return series_of(h, year, HNB_H_EHCPS);
 }
 
 static double new_of(const hnb_history *h, int year)
 {
-    for (int i = 0; i < h->nrows; i++)
-        if (h->rows[i].year == year && !h->rows[i].setting[0] && h->rows[i].has[HNB_H_NEW])
-            return h->rows[i].v[HNB_H_NEW];
-    return NAN;
+    return series_of(h, year, HNB_H_NEW);
 }
 
 /* The stock series the trend is fitted to: the longest run of consecutive
@@ -278,6 +285,59 @@ static int is_trend_path(const char *path)
     return 0;
 }
 
+/* With a `need` column (SPEC section 10): the stock's shares by need at
+ * ORIGIN as population.need_mix (one mix for every setting), and the new
+ * plans' shares by need in the latest year up to ORIGIN that gives them as
+ * new_plans.need_mix. A need the scenario does not list is an error at its
+ * row; a scenario without needs cannot take them. */
+static int history_needs(const hnb_history *h, int origin, const hnb_model *m, setlist *out, hnb_err *err)
+{
+    if (!h->has_need) return HNB_OK;
+    if (!m->nneeds)
+        return hnb_err_at(err, (hnb_mark){h->file, 1, 1},
+                          "the history gives EHCPs by need, and %s has no `needs` to fit them to",
+                          m->file);
+    double *v = calloc((size_t)m->nneeds, sizeof(double));
+    if (!v) abort();
+    int rc = HNB_OK;
+    for (int series = HNB_H_EHCPS; series <= HNB_H_NEW && !rc; series++) {
+        int year = origin;
+        for (; year >= h->first_year; year--) { /* the stock at the origin; new plans: the latest */
+            int any = 0;
+            for (int i = 0; i < h->nrows; i++)
+                any |= h->rows[i].year == year && h->rows[i].need[0] && h->rows[i].has[series];
+            if (any || series == HNB_H_EHCPS) break;
+        }
+        for (int k = 0; k < m->nneeds; k++) v[k] = 0;
+        double sum = 0;
+        for (int i = 0; i < h->nrows && !rc; i++) {
+            const hnb_history_row *r = &h->rows[i];
+            if (r->year != year || !r->need[0] || !r->has[series]) continue;
+            int k = 0;
+            while (k < m->nneeds && strcmp(m->need_ids[k], r->need)) k++;
+            if (k == m->nneeds) {
+                rc = hnb_err_at(err, (hnb_mark){h->file, r->line, 1},
+                                "need: '%s' is not one of the scenario's needs", r->need);
+                break;
+            }
+            v[k] += r->v[series];
+            sum += r->v[series];
+        }
+        if (rc || !(sum > 0)) continue;
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        if (!f) abort();
+        for (int k = 0; k < m->nneeds; k++) fprintf(f, "%s%s: %.10g", k ? ", " : "{", m->need_ids[k], v[k] / sum);
+        fputc('}', f);
+        fclose(f);
+        sets_add(out, "%s=%s", series == HNB_H_EHCPS ? "population.need_mix" : "new_plans.need_mix", buf);
+        free(buf);
+    }
+    free(v);
+    return rc;
+}
+
 /* Shares of the starting stock by setting from the history's rows of
  * ORIGIN, as a population.mix assignment, when they name every setting. */
 static void history_mix(const hnb_history *h, int origin, const hnb_model *m, setlist *out)
@@ -388,6 +448,10 @@ static int calibrate_core(const char *file, const hnb_cli *c, const setlist *ext
     setlist s1 = {0};
     csv_shares(m0, &s1);
     history_mix(h, origin, m0, &s1);
+    if ((rc = history_needs(h, origin, m0, &s1, err))) {
+        sets_free(&s1);
+        goto done;
+    }
     sets_add(&s1, "population.total=1");
     sets_add(&s1, "new_plans.count=1");
     if (k->years >= 2) {
@@ -508,8 +572,11 @@ static int calibrate_core(const char *file, const hnb_cli *c, const setlist *ext
         gsl_matrix_free(S);
     }
     /* 4. the calibration as assignments */
+    /* the structure's assignments that stay (the need mixes of a history by
+     * need among them); the fitted values follow */
     for (int i = 0; i < s1.n; i++)
-        if (strncmp(s1.s[i], "population.total=", 17) && strncmp(s1.s[i], "new_plans.", 10) &&
+        if (strncmp(s1.s[i], "population.total=", 17) &&
+            (strncmp(s1.s[i], "new_plans.", 10) || !strncmp(s1.s[i], "new_plans.need_mix=", 19)) &&
             strncmp(s1.s[i], "cessation.", 10) && strncmp(s1.s[i], "monte_carlo.", 12))
             sets_add(&k->sets, "%s", s1.s[i]);
     sets_free(&s1);

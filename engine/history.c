@@ -27,7 +27,7 @@ int hnb_history_load(const char *path, hnb_history *h, hnb_err *err)
     if (!f) return hnb_err_at(err, mk, "cannot open: %s", strerror(errno));
     char line[4096];
     int lineno = 0, rc = HNB_OK, cap = 0;
-    int col_of[8], ncols = 0, year_col = -1, setting_col = -1;
+    int col_of[8], ncols = 0, year_col = -1, setting_col = -1, need_col = -1;
     while (rc == HNB_OK && fgets(line, sizeof line, f)) {
         lineno++;
         mk.line = lineno;
@@ -55,15 +55,16 @@ int hnb_history_load(const char *path, hnb_history *h, hnb_err *err)
                 int k = -1;
                 if (!strcmp(fields[i], "year")) year_col = i;
                 else if (!strcmp(fields[i], "setting")) setting_col = i;
+                else if (!strcmp(fields[i], "need")) need_col = i;
                 else {
                     for (int s = 0; s < HNB_H_SERIES; s++)
                         if (!strcmp(fields[i], hnb_history_series[s])) k = s;
                     if (k < 0) {
-                        static const char *const known[] = {"year", "setting", "ehcps",
-                                                            "new_plans", "ceased", "expenditure"};
-                        const char *near = hnb_nearest(fields[i], known, 6);
+                        static const char *const known[] = {"year",      "setting", "need", "ehcps",
+                                                            "new_plans", "ceased",  "expenditure"};
+                        const char *near = hnb_nearest(fields[i], known, 7);
                         rc = hnb_err_at(err, mk, "unknown column '%s'%s%s%s (known: year, ehcps, "
-                                                 "setting, new_plans, ceased, expenditure)",
+                                                 "setting, need, new_plans, ceased, expenditure)",
                                         fields[i], near ? "; did you mean '" : "", near ? near : "",
                                         near ? "'?" : "");
                         break;
@@ -80,6 +81,7 @@ int hnb_history_load(const char *path, hnb_history *h, hnb_err *err)
             if (!rc && !has_ehcps) rc = hnb_err_at(err, (hnb_mark){h->file, 1, 1}, "the header needs an 'ehcps' column");
             ncols = nf;
             h->has_setting = setting_col >= 0;
+            h->has_need = need_col >= 0;
             continue;
         }
         if (nf != ncols) {
@@ -102,6 +104,8 @@ int hnb_history_load(const char *path, hnb_history *h, hnb_err *err)
                                     fields[i]);
             } else if (i == setting_col) {
                 snprintf(r->setting, sizeof r->setting, "%s", fields[i]);
+            } else if (i == need_col) {
+                snprintf(r->need, sizeof r->need, "%s", fields[i]);
             } else if (fields[i][0]) { /* an empty field: not observed that year */
                 const char *why;
                 double v;
@@ -119,10 +123,12 @@ int hnb_history_load(const char *path, hnb_history *h, hnb_err *err)
         }
         if (rc) break;
         for (int j = 0; j < h->nrows; j++)
-            if (h->rows[j].year == r->year && !strcmp(h->rows[j].setting, r->setting)) {
+            if (h->rows[j].year == r->year && !strcmp(h->rows[j].setting, r->setting) &&
+                !strcmp(h->rows[j].need, r->need)) {
                 rc = hnb_err_at(err, (hnb_mark){h->file, lineno, 1},
-                                "year %d%s%s is given twice (also line %d)", r->year,
-                                r->setting[0] ? " for " : "", r->setting, h->rows[j].line);
+                                "year %d%s%s%s%s is given twice (also line %d)", r->year,
+                                r->setting[0] ? " for " : "", r->setting, r->need[0] ? " for need " : "",
+                                r->need, h->rows[j].line);
                 break;
             }
         if (rc) break;

@@ -215,3 +215,57 @@ Test(calibrate, history_errors_have_positions)
     cr_assert(!h.rows[0].has[1] && h.rows[1].has[1]);
     hnb_history_free(&h);
 }
+
+/* A history by primary need (SPEC section 10): the stock of the history
+ * above, split 50/50 between needs a and b until 2022 and 30/70 in 2023
+ * (the origin); new plans 50/50, then 40/60 in 2023. Calibration fits the
+ * total as before (the rows by need add up to it), and takes the origin's
+ * need shares: population.need_mix {a: 0.3, b: 0.7} and new_plans.need_mix
+ * {a: 0.4, b: 0.6}. */
+Test(calibrate, a_history_by_need_sets_the_need_mixes)
+{
+    double stock[12];
+    history("h-total.csv", stock);
+    char text[8192];
+    size_t w = (size_t)snprintf(text, sizeof text, "year,need,ehcps,new_plans\n");
+    for (int t = 0; t < 12; t++) {
+        double sa = t < 11 ? 0.5 : 0.3, na = t < 11 ? 0.5 : 0.4;
+        double nw = t ? stock[t] - 0.9 * stock[t - 1] : 0;
+        for (int k = 0; k < 2; k++) {
+            double s = k ? 1 - sa : sa, n = k ? 1 - na : na;
+            if (t) w += (size_t)snprintf(text + w, sizeof text - w, "%d,%s,%.9f,%.9f\n", 2012 + t, k ? "b" : "a", stock[t] * s, nw * n);
+            else w += (size_t)snprintf(text + w, sizeof text - w, "%d,%s,%.9f,\n", 2012 + t, k ? "b" : "a", stock[t] * s);
+        }
+    }
+    const char *hist = th_write("h-need.csv", text);
+    const char *scen = th_write("s-need.yaml",
+                                "hnb: 2\nname: simple\nstart_year: 2024\nyears: 5\nfunding: {grant: 0}\n"
+                                "needs: [{id: a}, {id: b}]\n"
+                                "settings: [{id: all, cost: 10000}]\n"
+                                "population: {total: 2000, mix: {all: 1}, age_profile: {\"5-15\": 1}, need_mix: {a: 0.5, b: 0.5}}\n"
+                                "new_plans: {count: 300, growth: 0%, age_profile: {\"5-6\": 1}, mix: {all: 1}, need_mix: {a: 0.5, b: 0.5}}\n"
+                                "cessation: {rate: 3%}\n");
+    char dir[600], path[700];
+    snprintf(dir, sizeof dir, "%s.cal", hist);
+    cr_assert_eq(sh("%s calibrate %s --history %s -o %s -q --no-charts", getenv("HNB_BIN"), scen, hist, dir), 0, "%s", out);
+    cr_assert_float_eq(cal_value(dir, "cessation.rate"), 0.10, 1e-6, "the total is fitted as before");
+    snprintf(path, sizeof path, "%s/calibrated.yaml", dir);
+    hnb_err err;
+    hnb_model *m;
+    cr_assert_eq(hnb_model_load(path, NULL, 0, &m, &err), 0, "%s", err.msg);
+    cr_assert(m->pop_need && !m->pop_need_each);
+    double pa = m->params[m->pop_need[0].p[0]].central, pb = m->params[m->pop_need[0].p[1]].central;
+    cr_assert_float_eq(pa, 0.3, 1e-9, "%g", pa);
+    cr_assert_float_eq(pb, 0.7, 1e-9, "%g", pb);
+    cr_assert_float_eq(m->params[m->np_need.p[0]].central, 0.4, 1e-9);
+    cr_assert_float_eq(m->params[m->np_need.p[1]].central, 0.6, 1e-9);
+    hnb_model_free(m);
+    /* a need the scenario does not list is refused at its row */
+    const char *bad = th_write("h-bad.csv", "year,need,ehcps\n2022,a,100\n2022,c,100\n2023,a,110\n2023,c,120\n2021,a,90\n2021,c,95\n");
+    cr_assert_eq(sh("%s calibrate %s --history %s -o %s -q --no-charts", getenv("HNB_BIN"), scen, bad, dir), 2, "%s", out);
+    cr_assert(strstr(out, "h-bad.csv:5:1: need: 'c' is not one of the scenario's needs"), "%s", out);
+    /* a scenario without needs cannot take them */
+    const char *plain = th_write("s-plain.yaml", SIMPLE);
+    cr_assert_eq(sh("%s calibrate %s --history %s -o %s -q --no-charts", getenv("HNB_BIN"), plain, hist, dir), 2, "%s", out);
+    cr_assert(strstr(out, "has no `needs`"), "%s", out);
+}

@@ -2,8 +2,8 @@
  * calibration and backtesting.
  *
  * CSV with a header naming `year` and `ehcps`, and optionally `setting`,
- * `new_plans`, `ceased`, `expenditure`; one row a year, or a year and
- * setting. Years are financial years (2024 or "2024/25"). Checked like a
+ * `need`, `new_plans`, `ceased`, `expenditure`; one row a year, or a year
+ * and setting, or a year and primary need (SPEC section 10). Years are financial years (2024 or "2024/25"). Checked like a
  * scenario: FILE:LINE:COLUMN: message. */
 #ifndef HNB_HISTORY_H
 #define HNB_HISTORY_H
@@ -16,6 +16,7 @@ extern const char *const hnb_history_series[HNB_H_SERIES];
 typedef struct {
     int year;
     char setting[64]; /* "" for the whole council */
+    char need[64];    /* "" for every need */
     double v[HNB_H_SERIES];
     int has[HNB_H_SERIES];
     int line;
@@ -26,7 +27,7 @@ typedef struct {
     int nrows;
     hnb_history_row *rows;
     int first_year, last_year;
-    int has_setting;
+    int has_setting, has_need;
 } hnb_history;
 
 int hnb_history_load(const char *path, hnb_history *h, hnb_err *err);
