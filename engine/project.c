@@ -93,8 +93,7 @@ struct hnb_work {
     /* hnb_work_vary(): which parts of the preparation depend on a slot that
      * varies between calls; the others were computed once, in every lane */
     int fixed_ready;
-    unsigned char *redo_mit, *redo_set, *redo_path; /* per mitigation, setting, money path */
-    unsigned char redo_money, redo_keep, redo_pop, redo_npage, redo_npmix, redo_base, redo_need;
+    unsigned char *redo; /* per prepared table instance (prep_list), in its order */
     double *plac_unmit, *plac_mit, *ehcps_unmit, *ehcps_mit, *np_unmit, *np_mit, *prev;
     double *sh_ehcps, *sh_np; /* the Shapley subsets' runs (scratch) */
     /* the pipeline (section 11): prepared per lane, [t * L + l] (sy, w0: [l]) */
@@ -118,8 +117,6 @@ static const hnb_path *money_path(const hnb_model *m, int k)
                                         : &m->dsg.in_year;
 }
 
-/* What of a setting's preparation depends on a varying slot (redo_set). */
-enum { HNB_REDO_UNIT = 1, HNB_REDO_INFLATION = 2, HNB_REDO_CAPACITY = 4, HNB_REDO_ALL = 7 };
 
 static void *zalloc(size_t n, size_t size)
 {
@@ -234,7 +231,7 @@ hnb_work *hnb_work_create(const hnb_model *m)
     w->amount = zalloc(nm * ys * L, sizeof(double));
     size_t npaths = (size_t)money_paths(m);
     w->paths = zalloc(npaths * ys * L, sizeof(double));
-    w->redo_path = zalloc(npaths, 1);
+
     w->ramp_slot = zalloc(nm * ys, sizeof(int));
     for (int i = 0; i < m->nmit; i++) {
         const hnb_mitigation *mt = &m->mits[i];
@@ -256,8 +253,7 @@ hnb_work *hnb_work_create(const hnb_model *m)
     for (int s = 0; s < m->nsettings; s++)
         if ((size_t)m->settings[s].nbands > tmp) tmp = (size_t)m->settings[s].nbands;
     w->lane_tmp = zalloc(tmp, sizeof(double));
-    w->redo_mit = zalloc(nm, 1);
-    w->redo_set = zalloc(ns, 1);
+    w->redo = zalloc(nm + 3 * ns + 16, 1); /* prep_list's instances */
     double **series[] = {&w->plac_unmit, &w->plac_mit, &w->ehcps_unmit, &w->ehcps_mit,
                          &w->np_unmit,   &w->np_mit,   &w->prev,        &w->sh_ehcps,
                          &w->sh_np,      &w->pl_req,   &w->pl_cap,      &w->pl_rate,
@@ -302,9 +298,7 @@ void hnb_work_free(hnb_work *w)
     free(w->run_ton);
     free(w->run_cease);
     free(w->run_keep);
-    free(w->redo_mit);
-    free(w->redo_set);
-    free(w->redo_path);
+    free(w->redo);
     free(w->paths);
     free(w->ramp_slot);
     free(w->trans_age);
@@ -409,129 +403,154 @@ static void path_values(const hnb_path *path, const double *const *p, int years,
  * (growth, inflation) then run side by side instead of one after another.
  * After hnb_work_vary(), the parts that depend on no varying slot are
  * skipped: every lane already holds them. */
-static void prepare(const hnb_model *m, const double *const *p, hnb_work *w)
-{
-    const int ns = m->nsettings, ys = m->years, all = !w->fixed_ready;
-    double *tmp = w->lane_tmp;
-    for (int i = 0; i < m->nmit; i++) {
-        if (!all && !w->redo_mit[i]) continue;
-        const hnb_mitigation *mt = &m->mits[i];
-        /* e_t of SPEC section 5: delivery times the ramp's value for year t
-         * (w->ramp_slot, worked out once from the start year and the ramp) */
-        double delivery[L];
-        for (int l = 0; l < L; l++) delivery[l] = slot(p[l], mt->delivery, 1);
-        for (int t = 0; t < ys; t++) {
-            const int r = w->ramp_slot[i * ys + t];
-            double *e = &w->effect[(i * ys + t) * L];
-            if (r == -2)
-                for (int l = 0; l < L; l++) e[l] = 0;
-            else if (r >= 0)
-                for (int l = 0; l < L; l++) e[l] = delivery[l] * p[l][r];
-            else
-                for (int l = 0; l < L; l++) e[l] = delivery[l] * 1;
-        }
-        int v = mt->type == HNB_MIT_MIX        ? mt->share
-                : mt->type == HNB_MIT_CAPACITY || mt->type == HNB_MIT_ASSESSMENT ? mt->places
-                : mt->type == HNB_MIT_CESSATION || mt->type == HNB_MIT_TRANSITION ? mt->rate
-                                               : mt->reduction;
-        for (int l = 0; l < L; l++) w->mit_value[i * L + l] = slot(p[l], v, 0);
-        if (mt->type == HNB_MIT_SAVING) {
-            path_values(&mt->amount, p, ys, tmp);
-            for (int k = 0; k < ys * L; k++) w->amount[i * ys * L + k] = tmp[k] * w->effect[i * ys * L + k];
-        }
-    }
-    for (int k = 0; k < ys * L; k++) w->savings[k] = 0;
-    for (int i = 0; i < m->nmit; i++)
-        if (m->mits[i].type == HNB_MIT_SAVING)
-            for (int k = 0; k < ys * L; k++) w->savings[k] += w->amount[i * ys * L + k];
-    /* money that does not depend on plans: each path worked out only when
-     * it varies, the sums in the same order every time */
-    if (all || w->redo_money) {
-        const int np = money_paths(m);
-        for (int k = 0; k < np; k++)
-            if (all || w->redo_path[k]) path_values(money_path(m, k), p, ys, &w->paths[(size_t)k * ys * L]);
-        for (int t = 0; t < ys; t++)
-            for (int l = 0; l < L; l++) {
-                const size_t at = (size_t)t * L + l;
-                double grant = w->paths[at], income = grant + slot(p[l], m->transfers[t], 0), other = 0;
-                for (int i = 0; i < m->nincome; i++) income += w->paths[(size_t)(1 + i) * ys * L + at];
-                for (int i = 0; i < m->nother; i++)
-                    other += w->paths[(size_t)(1 + m->nincome + i) * ys * L + at];
-                w->grant[at] = grant;
-                w->income[at] = income;
-                w->other[at] = other;
-            }
-    }
-    if (!m->bottom_up) return;
+/* The prepared tables, one maker each (instance K of its kind: a
+ * mitigation, a setting; 0 for the others). prepare() runs them all, or
+ * after hnb_work_vary() only those whose output a varying slot can change;
+ * hnb_work_vary() finds which by running the same list (prep_list), so the
+ * two cannot disagree about what a table depends on. */
 
-    if (all || w->redo_keep)
-        for (int a = 0; a < A; a++)
-            for (int l = 0; l < L; l++) {
-                w->cease[a][l] = slot(p[l], m->cease[a], 0);
-                w->keep[a][l] = 1 - w->cease[a][l];
-            }
-    const int nn = w->nn, nc = w->nc, nall = w->nneeds_all, ncall = ns * nall;
-    if (m->pop_csv) {
-        if (all) {
-            /* a group's cohort: its needs' counts added in list order */
-            for (int k = 0; k < nc * A * L; k++) w->pop0[k] = 0;
-            for (int n = 0; n < nall; n++)
-                for (int s = 0; s < ns; s++) {
-                    const int c = grp(w, n) * ns + s;
-                    for (int a = 0; a < A; a++)
-                        for (int l = 0; l < L; l++) w->pop0[(c * A + a) * L + l] += m->pop_csv[a * ncall + n * ns + s];
-                }
-        }
-    } else if (all || w->redo_pop) {
-        for (int l = 0; l < L; l++) {
-            double *age = tmp, *mix = tmp + A, *need = tmp + A + ns;
-            spread(&m->pop_age, p[l], age, A);
-            spread(&m->pop_mix, p[l], mix, ns);
-            double total = p[l][m->pop_total];
-            if (!m->nneeds)
-                for (int s = 0; s < ns; s++)
-                    for (int a = 0; a < A; a++) w->pop0[(s * A + a) * L + l] = total * age[a] * mix[s];
-            else
-                for (int s = 0; s < ns; s++) {
-                    /* N_0[a][s][n] = total * age_share[a] * mix[s] * need_mix[s][n],
-                     * a group's the sum over its needs in list order */
-                    spread(&m->pop_need[m->pop_need_each ? s : 0], p[l], need, nall);
-                    for (int k = 0; k < nn; k++)
-                        for (int a = 0; a < A; a++) w->pop0[((k * ns + s) * A + a) * L + l] = 0;
-                    for (int n = 0; n < nall; n++)
-                        for (int a = 0; a < A; a++)
-                            w->pop0[((grp(w, n) * ns + s) * A + a) * L + l] += total * age[a] * mix[s] * need[n];
-                }
-        }
+static void make_mitigation(const hnb_model *m, const double *const *p, hnb_work *w, int i)
+{
+    const int ys = m->years;
+    const hnb_mitigation *mt = &m->mits[i];
+    /* e_t of SPEC section 5: delivery times the ramp's value for year t
+     * (w->ramp_slot, worked out once from the start year and the ramp) */
+    double delivery[L];
+    for (int l = 0; l < L; l++) delivery[l] = slot(p[l], mt->delivery, 1);
+    for (int t = 0; t < ys; t++) {
+        const int r = w->ramp_slot[i * ys + t];
+        double *e = &w->effect[(i * ys + t) * L];
+        if (r == -2)
+            for (int l = 0; l < L; l++) e[l] = 0;
+        else if (r >= 0)
+            for (int l = 0; l < L; l++) e[l] = delivery[l] * p[l][r];
+        else
+            for (int l = 0; l < L; l++) e[l] = delivery[l] * 1;
     }
-    if (all || w->redo_npage)
+    int v = mt->type == HNB_MIT_MIX        ? mt->share
+            : mt->type == HNB_MIT_CAPACITY || mt->type == HNB_MIT_ASSESSMENT ? mt->places
+            : mt->type == HNB_MIT_CESSATION || mt->type == HNB_MIT_TRANSITION ? mt->rate
+                                           : mt->reduction;
+    for (int l = 0; l < L; l++) w->mit_value[i * L + l] = slot(p[l], v, 0);
+    if (mt->type == HNB_MIT_SAVING) {
+        double *tmp = w->lane_tmp;
+        path_values(&mt->amount, p, ys, tmp);
+        for (int k = 0; k < ys * L; k++) w->amount[i * ys * L + k] = tmp[k] * w->effect[i * ys * L + k];
+    }
+}
+
+/* money that does not depend on plans: the paths, then their sums in the
+ * same order every time */
+static void make_money(const hnb_model *m, const double *const *p, hnb_work *w, int k)
+{
+    (void)k;
+    const int ys = m->years, np = money_paths(m);
+    for (int q = 0; q < np; q++) path_values(money_path(m, q), p, ys, &w->paths[(size_t)q * ys * L]);
+    for (int t = 0; t < ys; t++)
         for (int l = 0; l < L; l++) {
-            spread(&m->np_age, p[l], tmp, A);
-            for (int a = 0; a < A; a++) w->np_age[a][l] = tmp[a];
+            const size_t at = (size_t)t * L + l;
+            double grant = w->paths[at], income = grant + slot(p[l], m->transfers[t], 0), other = 0;
+            for (int i = 0; i < m->nincome; i++) income += w->paths[(size_t)(1 + i) * ys * L + at];
+            for (int i = 0; i < m->nother; i++) other += w->paths[(size_t)(1 + m->nincome + i) * ys * L + at];
+            w->grant[at] = grant;
+            w->income[at] = income;
+            w->other[at] = other;
         }
-    if (all || w->redo_npmix)
-        for (int l = 0; l < L; l++)
-            for (int n = 0; n < nn; n++) {
-                /* need n's own setting mix where given, else new_plans.mix
-                 * (a group's needs share theirs) */
-                const int r = w->rep[n];
-                const hnb_shares *mx = m->nneeds && m->mix_by_need[r].n ? &m->mix_by_need[r] : &m->np_mix;
-                spread(mx, p[l], tmp, ns);
-                for (int s = 0; s < ns; s++) w->np_mix[(n * ns + s) * L + l] = tmp[s];
-            }
-    if (all || w->redo_need)
+}
+
+static void make_keep(const hnb_model *m, const double *const *p, hnb_work *w, int k)
+{
+    (void)k;
+    for (int a = 0; a < A; a++)
         for (int l = 0; l < L; l++) {
-            if (!m->nneeds) {
-                w->need_share[l] = 1;
-                continue;
-            }
-            spread(&m->np_need, p[l], tmp, nall);
-            for (int k = 0; k < nn; k++) w->need_share[k * L + l] = 0;
-            for (int n = 0; n < nall; n++) w->need_share[grp(w, n) * L + l] += tmp[n];
+            w->cease[a][l] = slot(p[l], m->cease[a], 0);
+            w->keep[a][l] = 1 - w->cease[a][l];
         }
+}
+
+/* N_0 by cohort: from the CSV, or total x age share x mix x need mix; a
+ * group's cohort the sum over its needs in list order */
+static void make_population(const hnb_model *m, const double *const *p, hnb_work *w, int k)
+{
+    (void)k;
+    const int ns = m->nsettings, nn = w->nn, nc = w->nc, nall = w->nneeds_all, ncall = ns * nall;
+    double *tmp = w->lane_tmp;
+    if (m->pop_csv) {
+        for (int q = 0; q < nc * A * L; q++) w->pop0[q] = 0;
+        for (int n = 0; n < nall; n++)
+            for (int s = 0; s < ns; s++) {
+                const int c = grp(w, n) * ns + s;
+                for (int a = 0; a < A; a++)
+                    for (int l = 0; l < L; l++) w->pop0[(c * A + a) * L + l] += m->pop_csv[a * ncall + n * ns + s];
+            }
+        return;
+    }
+    for (int l = 0; l < L; l++) {
+        double *age = tmp, *mix = tmp + A, *need = tmp + A + ns;
+        spread(&m->pop_age, p[l], age, A);
+        spread(&m->pop_mix, p[l], mix, ns);
+        double total = p[l][m->pop_total];
+        if (!m->nneeds)
+            for (int s = 0; s < ns; s++)
+                for (int a = 0; a < A; a++) w->pop0[(s * A + a) * L + l] = total * age[a] * mix[s];
+        else
+            for (int s = 0; s < ns; s++) {
+                spread(&m->pop_need[m->pop_need_each ? s : 0], p[l], need, nall);
+                for (int q = 0; q < nn; q++)
+                    for (int a = 0; a < A; a++) w->pop0[((q * ns + s) * A + a) * L + l] = 0;
+                for (int n = 0; n < nall; n++)
+                    for (int a = 0; a < A; a++)
+                        w->pop0[((grp(w, n) * ns + s) * A + a) * L + l] += total * age[a] * mix[s] * need[n];
+            }
+    }
+}
+
+static void make_np_ages(const hnb_model *m, const double *const *p, hnb_work *w, int k)
+{
+    (void)k;
+    for (int l = 0; l < L; l++) {
+        spread(&m->np_age, p[l], w->lane_tmp, A);
+        for (int a = 0; a < A; a++) w->np_age[a][l] = w->lane_tmp[a];
+    }
+}
+
+/* need n's own setting mix where given, else new_plans.mix (a group's
+ * needs share theirs) */
+static void make_np_mix(const hnb_model *m, const double *const *p, hnb_work *w, int k)
+{
+    (void)k;
+    const int ns = m->nsettings;
+    for (int l = 0; l < L; l++)
+        for (int n = 0; n < w->nn; n++) {
+            const int r = w->rep[n];
+            const hnb_shares *mx = m->nneeds && m->mix_by_need[r].n ? &m->mix_by_need[r] : &m->np_mix;
+            spread(mx, p[l], w->lane_tmp, ns);
+            for (int s = 0; s < ns; s++) w->np_mix[(n * ns + s) * L + l] = w->lane_tmp[s];
+        }
+}
+
+static void make_need_share(const hnb_model *m, const double *const *p, hnb_work *w, int k)
+{
+    (void)k;
+    for (int l = 0; l < L; l++) {
+        if (!m->nneeds) {
+            w->need_share[l] = 1;
+            continue;
+        }
+        spread(&m->np_need, p[l], w->lane_tmp, w->nneeds_all);
+        for (int q = 0; q < w->nn; q++) w->need_share[q * L + l] = 0;
+        for (int n = 0; n < w->nneeds_all; n++) w->need_share[grp(w, n) * L + l] += w->lane_tmp[n];
+    }
+}
+
+/* B_t, or with a pipeline (section 11) what does not depend on
+ * mitigations: the requests' baseline, the capacity (-1 unlimited),
+ * assess_rate x issue_rate */
+static void make_new_plans(const hnb_model *m, const double *const *p, hnb_work *w, int k)
+{
+    (void)k;
+    const int ys = m->years;
     if (m->pipeline.given) {
-        /* section 11, what does not depend on mitigations: the requests'
-         * baseline, the capacity (-1 unlimited), assess_rate x issue_rate */
         const hnb_pipeline *pl = &m->pipeline;
         double rq[L];
         for (int l = 0; l < L; l++) {
@@ -546,134 +565,186 @@ static void prepare(const hnb_model *m, const double *const *p, hnb_work *w)
                 w->pl_cap[t * L + l] = pl->capacity ? p[l][pl->capacity[t]] : -1;
                 w->pl_rate[t * L + l] = slot(p[l], pl->assess_rate[t], 1) * slot(p[l], pl->issue_rate[t], 1);
             }
-    } else if (all || w->redo_base) {
-        double b[L];
-        for (int l = 0; l < L; l++) w->baseline[l] = b[l] = p[l][m->np_count];
-        for (int t = 1; t < ys; t++) {
-            const int g = m->np_growth[t];
-            for (int l = 0; l < L; l++) {
-                b[l] *= 1 + slot(p[l], g, 0);
-                w->baseline[t * L + l] = b[l];
-            }
+        return;
+    }
+    double b[L];
+    for (int l = 0; l < L; l++) w->baseline[l] = b[l] = p[l][m->np_count];
+    for (int t = 1; t < ys; t++) {
+        const int g = m->np_growth[t];
+        for (int l = 0; l < L; l++) {
+            b[l] *= 1 + slot(p[l], g, 0);
+            w->baseline[t * L + l] = b[l];
         }
     }
-    for (int s = 0; s < ns; s++) {
-        const hnb_setting *st = &m->settings[s];
-        const int redo = all ? HNB_REDO_ALL : w->redo_set[s];
-        if (redo & HNB_REDO_UNIT)
-            for (int l = 0; l < L; l++) {
-                double topup = 0;
-                if (st->cost >= 0) {
-                    topup = p[l][st->cost];
-                } else {
-                    spread(&st->band_shares, p[l], tmp, st->nbands);
-                    for (int k = 0; k < st->nbands; k++) topup += tmp[k] * p[l][st->tariff[k]];
-                }
-                /* a need's own top-up where the setting gives one (need_cost) */
-                for (int n = 0; n < nn; n++) {
-                    const int nc_slot = m->nneeds ? m->need_cost[s * m->nneeds + w->rep[n]] : -1;
-                    w->unit_base[(n * ns + s) * L + l] =
-                        slot(p[l], st->place_funding, 0) + (nc_slot >= 0 ? p[l][nc_slot] : topup);
-                }
-            }
-        if (redo & HNB_REDO_INFLATION) {
-            double index[L];
-            for (int l = 0; l < L; l++) index[l] = 1;
-            for (int t = 0; t < ys; t++) {
-                const int g = st->inflation[t];
-                for (int l = 0; l < L; l++) {
-                    if (t > 0) index[l] *= 1 + slot(p[l], g, 0);
-                    w->inflation[(t * ns + s) * L + l] = index[l];
-                }
-            }
+}
+
+/* setting S's place funding plus top-up, by need where need_cost says */
+static void make_unit(const hnb_model *m, const double *const *p, hnb_work *w, int s)
+{
+    const int ns = m->nsettings;
+    const hnb_setting *st = &m->settings[s];
+    double *tmp = w->lane_tmp;
+    for (int l = 0; l < L; l++) {
+        double topup = 0;
+        if (st->cost >= 0) {
+            topup = p[l][st->cost];
+        } else {
+            spread(&st->band_shares, p[l], tmp, st->nbands);
+            for (int k = 0; k < st->nbands; k++) topup += tmp[k] * p[l][st->tariff[k]];
         }
-        if (redo & HNB_REDO_CAPACITY)
-            for (int t = 0; t < ys; t++)
-                for (int l = 0; l < L; l++)
-                    w->capacity[(t * ns + s) * L + l] = st->capacity ? p[l][st->capacity[t]] : -1;
+        for (int n = 0; n < w->nn; n++) {
+            const int nc_slot = m->nneeds ? m->need_cost[s * m->nneeds + w->rep[n]] : -1;
+            w->unit_base[(n * ns + s) * L + l] = slot(p[l], st->place_funding, 0) + (nc_slot >= 0 ? p[l][nc_slot] : topup);
+        }
     }
+}
+
+static void make_inflation(const hnb_model *m, const double *const *p, hnb_work *w, int s)
+{
+    const int ns = m->nsettings, ys = m->years;
+    const hnb_setting *st = &m->settings[s];
+    double index[L];
+    for (int l = 0; l < L; l++) index[l] = 1;
+    for (int t = 0; t < ys; t++) {
+        const int g = st->inflation[t];
+        for (int l = 0; l < L; l++) {
+            if (t > 0) index[l] *= 1 + slot(p[l], g, 0);
+            w->inflation[(t * ns + s) * L + l] = index[l];
+        }
+    }
+}
+
+static void make_capacity(const hnb_model *m, const double *const *p, hnb_work *w, int s)
+{
+    const int ns = m->nsettings, ys = m->years;
+    const hnb_setting *st = &m->settings[s];
+    for (int t = 0; t < ys; t++)
+        for (int l = 0; l < L; l++) w->capacity[(t * ns + s) * L + l] = st->capacity ? p[l][st->capacity[t]] : -1;
+}
+
+static void make_transition_rates(const hnb_model *m, const double *const *p, hnb_work *w, int k)
+{
+    (void)m, (void)k;
     for (int i = 0; i < w->nrules; i++)
         for (int l = 0; l < L; l++) w->trans_rate[i * L + l] = p[l][w->rules[i].rate];
 }
 
-/* ---- which parts depend on varying slots ---- */
+typedef void (*prep_maker)(const hnb_model *, const double *const *, hnb_work *, int);
+static const struct prep_table {
+    prep_maker make;
+    int per;   /* its instances: PER_ONE, one a mitigation, one a setting */
+    int plans; /* only with settings (bottom-up) */
+} prep_list[] = {
+    {make_mitigation, 1, 0}, {make_money, 0, 0},    {make_keep, 0, 1},    {make_population, 0, 1},
+    {make_np_ages, 0, 1},    {make_np_mix, 0, 1},   {make_need_share, 0, 1}, {make_new_plans, 0, 1},
+    {make_unit, 2, 1},       {make_inflation, 2, 1}, {make_capacity, 2, 1}, {make_transition_rates, 0, 1},
+};
+enum { NPREP = sizeof prep_list / sizeof *prep_list };
 
-static int varies_slot(const unsigned char *v, int i)
+static int prep_count(const hnb_model *m, const struct prep_table *t)
 {
-    return i >= 0 && v[i];
+    if (t->plans && !m->bottom_up) return 0;
+    return t->per == 1 ? m->nmit : t->per == 2 ? m->nsettings : 1;
 }
 
-static int varies_path(const unsigned char *v, const hnb_path *path, int ys)
+/* Where the instances of MAKE's table start in w->redo. */
+static int prep_at(const hnb_model *m, prep_maker make)
 {
-    for (int t = 0; t < ys; t++)
-        if (varies_slot(v, path->named[t]) || varies_slot(v, path->growth[t])) return 1;
-    return 0;
+    int at = 0;
+    for (int q = 0; q < NPREP && prep_list[q].make != make; q++) at += prep_count(m, &prep_list[q]);
+    return at;
 }
 
-static int varies_shares(const unsigned char *v, const hnb_shares *s)
+/* The L parameter vectors P[0..L) into the work space, table by table
+ * (after hnb_work_vary(), the tables no varying slot changes are skipped:
+ * every lane already holds them). The lane is the innermost loop, as in the
+ * year loop: the lanes' chains through the years run side by side. */
+static void prepare(const hnb_model *m, const double *const *p, hnb_work *w)
 {
-    for (int i = 0; i < s->n; i++)
-        if (varies_slot(v, s->p[i])) return 1;
-    return 0;
+    const int ys = m->years, all = !w->fixed_ready;
+    for (int q = 0, at = 0; q < NPREP; q++)
+        for (int k = 0, n = prep_count(m, &prep_list[q]); k < n; k++, at++)
+            if (all || w->redo[at]) prep_list[q].make(m, p, w, k);
+    /* savings: the sum of the saving mitigations' amounts, always (cheap) */
+    for (int k = 0; k < ys * L; k++) w->savings[k] = 0;
+    for (int i = 0; i < m->nmit; i++)
+        if (m->mits[i].type == HNB_MIT_SAVING)
+            for (int k = 0; k < ys * L; k++) w->savings[k] += w->amount[i * ys * L + k];
 }
 
+/* ---- which tables depend on varying slots ---- */
+
+/* Every prepared array, as spans of doubles: what a table maker may write. */
+static int prepared_spans(const hnb_model *m, hnb_work *w, double **ptr, size_t *len)
+{
+    const size_t ys = (size_t)m->years, ns = (size_t)(m->nsettings ? m->nsettings : 1);
+    const size_t nn = (size_t)w->nneeds_all, nc = ns * nn, nm = (size_t)m->nmit + 1;
+    const size_t npaths = (size_t)money_paths(m);
+    int n = 0;
+#define SPAN(p, count) (ptr[n] = (p), len[n] = (count), n++)
+    SPAN(&w->keep[0][0], (size_t)A * L);
+    SPAN(&w->cease[0][0], (size_t)A * L);
+    SPAN(&w->np_age[0][0], (size_t)A * L);
+    SPAN(w->pop0, A * nc * L);
+    SPAN(w->np_mix, nc * L);
+    SPAN(w->need_share, nn * L);
+    SPAN(w->baseline, ys * L);
+    SPAN(w->unit_base, nc * L);
+    SPAN(w->inflation, ys * ns * L);
+    SPAN(w->capacity, ys * ns * L);
+    SPAN(w->effect, nm * ys * L);
+    SPAN(w->mit_value, nm * L);
+    SPAN(w->trans_rate, ((size_t)w->nrules + 1) * L);
+    SPAN(w->grant, ys * L);
+    SPAN(w->income, ys * L);
+    SPAN(w->other, ys * L);
+    SPAN(w->amount, nm * ys * L);
+    SPAN(w->paths, npaths * ys * L);
+    SPAN(w->pl_req, ys * L);
+    SPAN(w->pl_cap, ys * L);
+    SPAN(w->pl_rate, ys * L);
+    SPAN(w->pl_sy, (size_t)L);
+    SPAN(w->pl_w0, (size_t)L);
+#undef SPAN
+    return n;
+}
+
+/* A table depends on the varying slots if its maker, run on the central
+ * values with every varying slot moved (each by its own amount, so that a
+ * set of shares does not scale back to itself), writes anything different.
+ * Measured, not declared: a maker that reads a slot is seen to. */
 void hnb_work_vary(hnb_work *w, const hnb_model *m, const double *central,
                    const unsigned char *varies)
 {
-    const int ys = m->years;
     w->fixed_ready = 0;
     const double *lanes_p[L];
     for (int l = 0; l < L; l++) lanes_p[l] = central;
     prepare(m, lanes_p, w);
-    for (int i = 0; i < m->nmit; i++) {
-        const hnb_mitigation *mt = &m->mits[i];
-        int r = varies_slot(varies, mt->delivery) || varies_slot(varies, mt->reduction) ||
-                varies_slot(varies, mt->share) || varies_slot(varies, mt->places) ||
-                varies_slot(varies, mt->rate);
-        for (int k = 0; k < mt->nramp; k++) r |= varies_slot(varies, mt->ramp[k]);
-        if (mt->type == HNB_MIT_SAVING) r |= varies_path(varies, &mt->amount, ys);
-        w->redo_mit[i] = (unsigned char)r;
-    }
-    int r = 0;
-    for (int k = 0; k < money_paths(m); k++) {
-        w->redo_path[k] = (unsigned char)varies_path(varies, money_path(m, k), ys);
-        r |= w->redo_path[k];
-    }
-    for (int t = 0; t < ys; t++) r |= varies_slot(varies, m->transfers[t]);
-    w->redo_money = (unsigned char)r;
-    if (m->bottom_up) {
-        r = 0;
-        for (int a = 0; a < A; a++) r |= varies_slot(varies, m->cease[a]);
-        w->redo_keep = (unsigned char)r;
-        int need_pop = 0, need_mix = 0;
-        for (int k = 0; m->pop_need && k < (m->pop_need_each ? m->nsettings : 1); k++)
-            need_pop |= varies_shares(varies, &m->pop_need[k]);
-        for (int k = 0; m->mix_by_need && k < m->nneeds; k++)
-            need_mix |= varies_shares(varies, &m->mix_by_need[k]);
-        w->redo_pop = !m->pop_csv && (varies_slot(varies, m->pop_total) ||
-                                      varies_shares(varies, &m->pop_mix) ||
-                                      varies_shares(varies, &m->pop_age) || need_pop);
-        w->redo_need = (unsigned char)varies_shares(varies, &m->np_need);
-        w->redo_npage = (unsigned char)varies_shares(varies, &m->np_age);
-        w->redo_npmix = (unsigned char)(varies_shares(varies, &m->np_mix) || need_mix);
-        r = varies_slot(varies, m->np_count);
-        for (int t = 0; t < ys; t++) r |= varies_slot(varies, m->np_growth[t]);
-        w->redo_base = (unsigned char)r;
-        for (int s = 0; s < m->nsettings; s++) {
-            const hnb_setting *st = &m->settings[s];
-            int unit = varies_slot(varies, st->cost) || varies_slot(varies, st->place_funding) ||
-                       varies_shares(varies, &st->band_shares);
-            for (int k = 0; k < m->nneeds; k++) unit |= varies_slot(varies, m->need_cost[s * m->nneeds + k]);
-            for (int k = 0; k < st->nbands; k++) unit |= varies_slot(varies, st->tariff[k]);
-            int infl = 0, cap = 0;
-            for (int t = 0; t < ys; t++) {
-                infl |= varies_slot(varies, st->inflation[t]);
-                cap |= st->capacity && varies_slot(varies, st->capacity[t]);
+    double *moved = malloc(sizeof(double) * ((size_t)m->nparams + 1));
+    if (!moved) abort();
+    for (int i = 0; i < m->nparams; i++)
+        moved[i] = varies[i] ? central[i] * (1.1 + 0.07 * (i % 11)) + 0.013 * (1 + i % 7) : central[i];
+    const double *lanes_m[L];
+    for (int l = 0; l < L; l++) lanes_m[l] = moved;
+    double *ptr[32];
+    size_t len[32], total = 0;
+    const int nspans = prepared_spans(m, w, ptr, len);
+    for (int k = 0; k < nspans; k++) total += len[k];
+    double *before = malloc(sizeof(double) * (total + 1));
+    if (!before) abort();
+    for (int k = 0, at = 0; k < nspans; at += (int)len[k], k++) memcpy(before + at, ptr[k], len[k] * sizeof(double));
+    for (int q = 0, at = 0; q < NPREP; q++)
+        for (int k = 0, n = prep_count(m, &prep_list[q]); k < n; k++, at++) {
+            prep_list[q].make(m, lanes_m, w, k);
+            int differs = 0;
+            for (int s = 0, o = 0; s < nspans; o += (int)len[s], s++) {
+                differs |= memcmp(before + o, ptr[s], len[s] * sizeof(double)) != 0;
+                memcpy(ptr[s], before + o, len[s] * sizeof(double)); /* back to the central values */
             }
-            w->redo_set[s] = (unsigned char)((unit ? HNB_REDO_UNIT : 0) | (infl ? HNB_REDO_INFLATION : 0) |
-                                             (cap ? HNB_REDO_CAPACITY : 0));
+            w->redo[at] = (unsigned char)differs;
         }
-    }
+    free(before);
+    free(moved);
     w->fixed_ready = 1;
 }
 
@@ -687,7 +758,7 @@ static void lanes_prepare(const hnb_model *m, hnb_work *w)
 {
     (void)m;
     /* after hnb_work_vary(), fixed cessation and ages are in every lane */
-    int alike = 1, fixed = w->fixed_ready && !w->redo_keep && !w->redo_npage;
+    int alike = 1, fixed = w->fixed_ready && !w->redo[prep_at(m, make_keep)] && !w->redo[prep_at(m, make_np_ages)];
     for (int a = 0; a < A && alike && !fixed; a++)
         for (int l = 1; l < L; l++)
             alike &= !memcmp(&w->keep[a][l], &w->keep[a][0], sizeof(double)) &&
