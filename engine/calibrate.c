@@ -188,7 +188,10 @@ typedef struct {
     double cease;      /* cessation.rate set, when fitted */
     int cease_fitted, cease_floor; /* floor: exits by age alone exceed the observed */
     double pop, pop_sd; /* the starting stock and the sd of its log (gap > 0) */
-    double count;
+    double count;      /* new plans, or with a pipeline the requests, of year 0 */
+    double issue;      /* with a pipeline and requests observed: the issue rate fitted */
+    int issue_clamped; /* ... or not (above 1): the requests fitted instead */
+    int pipeline;      /* new plans come from a pipeline (SPEC section 11) */
     double *g, *gsd;   /* [years]: growth of each year from 1, its sd */
     int nfrozen;       /* demand mitigations held at their origin effect */
     int ncorr, nkept;  /* correlations written: the trend's, the scenario's kept */
@@ -277,7 +280,7 @@ static int fit_cessation(runner *x, int slot, double target, double *rate, int *
 static int is_trend_path(const char *path)
 {
     static const char *const ours[] = {"new_plans.growth", "new_plans.count", "population.total",
-                                       "cessation.rate"};
+                                       "cessation.rate", "pipeline.requests", "pipeline.issue_rate"};
     for (size_t i = 0; i < sizeof ours / sizeof *ours; i++) {
         size_t n = strlen(ours[i]);
         if (!strncmp(path, ours[i], n) && (path[n] == 0 || path[n] == '.')) return 1;
@@ -419,12 +422,13 @@ static int calibrate_core(const char *file, const hnb_cli *c, const setlist *ext
     int rc = load_with(file, c, extra, NULL, &m0, err);
     if (rc) return rc;
     hnb_mark hm = {h->file, 1, 1};
-    if (m0->pipeline.given) {
-        rc = hnb_err_at(err, (hnb_mark){m0->file, 1, 1},
-                        "%s makes its new plans through a pipeline (SPEC section 11), which "
-                        "calibration does not fit yet: calibrate the scenario without it", file);
-        goto done;
-    }
+    /* With a pipeline (SPEC section 11) the new plans come from requests:
+     * the fit solves the requests and their growth instead of new plans, and
+     * with a history of requests it takes their trend as given and solves
+     * the share of them that become plans (the issue rate). */
+    const int pipe = k->pipeline = m0->pipeline.given;
+    const char *count_path = pipe ? "pipeline.requests.count" : "new_plans.count";
+    const char *growth_path = pipe ? "pipeline.requests.growth" : "new_plans.growth";
     if (!m0->bottom_up) {
         rc = hnb_err_at(err, hm, "%s has no settings, population and new plans: calibration "
                                  "fits the EHCP stock of a bottom-up scenario", file);
@@ -453,13 +457,30 @@ static int calibrate_core(const char *file, const hnb_cli *c, const setlist *ext
         goto done;
     }
     sets_add(&s1, "population.total=1");
-    sets_add(&s1, "new_plans.count=1");
+    sets_add(&s1, "%s=1", count_path);
     if (k->years >= 2) {
         char buf[8192];
         size_t w = (size_t)snprintf(buf, sizeof buf, "{");
         for (int t = 1; t < k->years; t++)
             w += (size_t)snprintf(buf + w, sizeof buf - w, "%s%d: 0", t > 1 ? ", " : "", k->start + t);
-        sets_add(&s1, "new_plans.growth=%s}", buf);
+        sets_add(&s1, "%s=%s}", growth_path, buf);
+    }
+    /* requests observed: their trend gives the requests; the issue rate is fitted */
+    double requests_obs = NAN;
+    if (pipe) {
+        double rs[HNB_TREND_MAXOBS + 1];
+        int nr = 0;
+        for (int y = origin; y >= h->first_year && nr < HNB_TREND_MAXOBS + 1; y--) {
+            double v = series_of(h, y, HNB_H_REQUESTS);
+            if (!(v > 0)) break;
+            nr++;
+        }
+        for (int i = 0; i < nr; i++) rs[i] = series_of(h, origin - nr + 1 + i, HNB_H_REQUESTS);
+        hnb_trend rt;
+        if (nr >= 3 && !hnb_trend_fit(rs, nr, HNB_TREND_Q, &rt)) {
+            requests_obs = exp(hnb_trend_mean(&rt, k->gap));
+            sets_add(&s1, "pipeline.issue_rate=1");
+        }
     }
     int fit_cease = k->nexit >= 2 && k->years >= 2;
     if (fit_cease) sets_add(&s1, "cessation.rate=0");
@@ -478,7 +499,7 @@ static int calibrate_core(const char *file, const hnb_cli *c, const setlist *ext
     hnb_model_central(m1, p);
     for (int i = 0; i < m1->nmit; i++) {
         hnb_mitigation *mi = &m1->mits[i];
-        if (mi->type != HNB_MIT_DEMAND) continue;
+        if (mi->type != HNB_MIT_DEMAND && mi->type != HNB_MIT_REQUESTS) continue;
         k->nfrozen++;
         if (origin < mi->start) {
             mi->start = INT_MAX / 2;
@@ -491,12 +512,14 @@ static int calibrate_core(const char *file, const hnb_cli *c, const setlist *ext
         }
     }
     runner x = {m1, p, hnb_work_create(m1), hnb_result_create(m1)};
-    int spop = m1->pop_total, scount = m1->np_count;
+    int spop = m1->pop_total, scount = pipe ? m1->pipeline.requests : m1->np_count;
+    const int *sgrowth = pipe ? m1->pipeline.growth : m1->np_growth;
+    const int sissue = pipe && !isnan(requests_obs) ? hnb_model_find_param(m1, "pipeline.issue_rate") : -1;
     int scease = fit_cease ? hnb_model_find_param(m1, "cessation.rate") : -1;
     /* 1. exits */
     x.p[spop] = exp(hnb_trend_mean(&k->tr, k->gap));
     x.p[scount] = 0;
-    for (int t = 1; t < k->years; t++) x.p[m1->np_growth[t]] = 0;
+    for (int t = 1; t < k->years; t++) x.p[sgrowth[t]] = 0;
     if (fit_cease && scease >= 0) {
         fit_cessation(&x, scease, k->exit_obs, &k->cease, &k->cease_floor);
         k->cease_fitted = 1;
@@ -509,11 +532,36 @@ static int calibrate_core(const char *file, const hnb_cli *c, const setlist *ext
     if (k->years >= 2) {
         double surv = run(&x)->ehcps[1];
         double t1 = exp(hnb_trend_mean(&k->tr, k->gap + 1));
-        k->count = (t1 - surv) / exp(k->tr.slope);
-        x.p[scount] = k->count;
+        if (!pipe) {
+            k->count = (t1 - surv) / exp(k->tr.slope);
+            x.p[scount] = k->count;
+        } else {
+            /* the stock of year 1 is linear in the requests of year 0 and, with
+             * them given, in the issue rate: solve the one that is free */
+            const int sl = sissue >= 0 ? sissue : scount;
+            if (sissue >= 0) x.p[scount] = requests_obs;
+            x.p[sl] = 0;
+            double e0 = run(&x)->ehcps[1];
+            x.p[sl] = sissue >= 0 ? 0.5 : 1000;
+            double e1 = run(&x)->ehcps[1];
+            x.p[sl] = e1 != e0 ? x.p[sl] * (t1 - e0) / (e1 - e0) : 0;
+            if (sissue >= 0 && !(x.p[sl] >= 0 && x.p[sl] <= 1)) {
+                /* no issue rate in [0, 1] carries the stock on the requests
+                 * observed: the nearest end, and the requests fitted instead */
+                x.p[sl] = x.p[sl] > 1 ? 1 : 0.01;
+                k->issue_clamped = 1;
+                x.p[scount] = 0;
+                e0 = run(&x)->ehcps[1];
+                x.p[scount] = 1000;
+                e1 = run(&x)->ehcps[1];
+                x.p[scount] = e1 != e0 ? 1000 * (t1 - e0) / (e1 - e0) : 0;
+            }
+            if (sissue >= 0) k->issue = x.p[sissue];
+            k->count = x.p[scount];
+        }
         for (int t = 1; t < k->years; t++) {
             double target = exp(hnb_trend_mean(&k->tr, k->gap + t));
-            int sl = m1->np_growth[t];
+            int sl = sgrowth[t];
             x.p[sl] = 0;
             double e0 = run(&x)->ehcps[t];
             x.p[sl] = 0.1;
@@ -535,7 +583,7 @@ static int calibrate_core(const char *file, const hnb_cli *c, const setlist *ext
         const double hstep = 1e-5;
         for (int j = 0; j < d; j++) {
             int var = k0 + j; /* 0: log of the starting stock; t: growth of year t */
-            int sl = var == 0 ? spop : m1->np_growth[var];
+            int sl = var == 0 ? spop : sgrowth[var];
             double keep = x.p[sl], up[64], dn[64];
             double *yu = d <= 64 ? up : xmalloc(sizeof(double) * (size_t)d);
             double *yd = d <= 64 ? dn : xmalloc(sizeof(double) * (size_t)d);
@@ -577,6 +625,7 @@ static int calibrate_core(const char *file, const hnb_cli *c, const setlist *ext
     for (int i = 0; i < s1.n; i++)
         if (strncmp(s1.s[i], "population.total=", 17) &&
             (strncmp(s1.s[i], "new_plans.", 10) || !strncmp(s1.s[i], "new_plans.need_mix=", 19)) &&
+            strncmp(s1.s[i], "pipeline.", 9) &&
             strncmp(s1.s[i], "cessation.", 10) && strncmp(s1.s[i], "monte_carlo.", 12))
             sets_add(&k->sets, "%s", s1.s[i]);
     sets_free(&s1);
@@ -589,7 +638,8 @@ static int calibrate_core(const char *file, const hnb_cli *c, const setlist *ext
     } else {
         sets_add(&k->sets, "population.total=%.10g", k->pop);
     }
-    sets_add(&k->sets, "new_plans.count=%.10g", k->count);
+    sets_add(&k->sets, "%s=%.10g", count_path, k->count);
+    if (sissue >= 0) sets_add(&k->sets, "pipeline.issue_rate=%.10g", k->issue);
     if (k->years >= 2) {
         size_t cap = 256 * (size_t)k->years, w = 0;
         char *buf = xmalloc(cap);
@@ -603,7 +653,7 @@ static int calibrate_core(const char *file, const hnb_cli *c, const setlist *ext
             else
                 w += (size_t)snprintf(buf + w, cap - w, "%s%d: %.10g", t > 1 ? ", " : "", k->start + t, k->g[t]);
         }
-        sets_add(&k->sets, "new_plans.growth=%s}", buf);
+        sets_add(&k->sets, "%s=%s}", growth_path, buf);
         free(buf);
     }
     if (k->cease_fitted) sets_add(&k->sets, "cessation.rate=%.10g", k->cease);
@@ -707,26 +757,33 @@ static void write_yaml(FILE *f, const char *dir, const char *file, const char *n
     snprintf(nm, sizeof nm, "%s (calibrated)", name);
     yaml_str(f, nm);
     fputc('\n', f);
-    static const char *const tops[] = {"population", "new_plans", "cessation", "monte_carlo"};
+    static const char *const tops[] = {"population", "new_plans", "pipeline", "cessation", "monte_carlo"};
     for (size_t ti = 0; ti < sizeof tops / sizeof *tops; ti++) {
         size_t tl = strlen(tops[ti]);
         int opened = 0;
+        int requests_open = 0; /* pipeline.requests.*: one level deeper, written first */
+        for (int pass = 0; pass < 2; pass++)
         for (int i = 0; i < k->sets.n; i++) {
             const char *s = k->sets.s[i];
             if (strncmp(s, tops[ti], tl) || s[tl] != '.') continue;
+            const int deep = !strncmp(s, "pipeline.requests.", 18);
+            if (deep != (pass == 0)) continue;
             const char *eq = strchr(s, '=');
             if (!opened) fprintf(f, "%s:\n", tops[ti]), opened = 1;
-            fprintf(f, "  %.*s:", (int)(eq - s - tl - 1), s + tl + 1);
+            if (deep && !requests_open) fputs("  requests:\n", f), requests_open = 1;
+            const char *key = s + (deep ? 18 : tl + 1);
+            fprintf(f, "%s%.*s:", deep ? "    " : "  ", (int)(eq - key), key);
             const char *v = eq + 1;
-            if (!strncmp(s, "new_plans.growth=", 17) && v[0] == '{') {
+            if ((!strncmp(s, "new_plans.growth=", 17) || !strncmp(s, "pipeline.requests.growth=", 25)) &&
+                v[0] == '{') {
                 /* one year a line: split the flow map at its top-level commas */
-                fputs("\n    ", f);
+                fputs(deep ? "\n      " : "\n    ", f);
                 int depth = 0;
                 for (const char *q = v + 1; *q; q++) {
                     if (*q == '{') depth++;
                     if (*q == '}' && depth-- == 0) break;
                     if (*q == ',' && depth == 0) {
-                        fputs("\n   ", f);
+                        fputs(deep ? "\n     " : "\n   ", f);
                         continue;
                     }
                     fputc(*q, f);
@@ -945,8 +1002,11 @@ static int do_calibrate(const char *file, const hnb_cli *c, const hnb_history *h
         fprintf(f, "trend_growth_a_year,%.10g,%.6g\n", exp(k.tr.slope) - 1, sqrt(k.tr.widen * k.tr.r * k.tr.p));
         fprintf(f, "noise_sd_a_year,%.10g,\n", sqrt(k.tr.r));
         fprintf(f, "population.total,%.10g,%.6g\n", k.pop, k.pop_sd * k.pop);
-        fprintf(f, "new_plans.count,%.10g,\n", k.count);
-        for (int t = 1; t < m->years; t++) fprintf(f, "new_plans.growth.%d,%.10g,%.6g\n", k.start + t, k.g[t], k.gsd[t]);
+        const char *cp = k.pipeline ? "pipeline.requests.count" : "new_plans.count";
+        const char *gp = k.pipeline ? "pipeline.requests.growth" : "new_plans.growth";
+        fprintf(f, "%s,%.10g,\n", cp, k.count);
+        if (k.pipeline && !k.issue_clamped && k.issue > 0) fprintf(f, "pipeline.issue_rate,%.10g,\n", k.issue);
+        for (int t = 1; t < m->years; t++) fprintf(f, "%s.%d,%.10g,%.6g\n", gp, k.start + t, k.g[t], k.gsd[t]);
         if (k.cease_fitted) fprintf(f, "cessation.rate,%.10g,\n", k.cease);
     } else if (!rc) rc = HNB_EFAIL;
     FILE *md = NULL;

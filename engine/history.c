@@ -10,7 +10,7 @@
 #include "hnb/value.h"
 
 const char *const hnb_history_series[HNB_H_SERIES] = {"ehcps", "new_plans", "ceased",
-                                                      "expenditure"};
+                                                      "expenditure", "requests"};
 
 void hnb_history_free(hnb_history *h)
 {
@@ -60,11 +60,12 @@ int hnb_history_load(const char *path, hnb_history *h, hnb_err *err)
                     for (int s = 0; s < HNB_H_SERIES; s++)
                         if (!strcmp(fields[i], hnb_history_series[s])) k = s;
                     if (k < 0) {
-                        static const char *const known[] = {"year",      "setting", "need", "ehcps",
-                                                            "new_plans", "ceased",  "expenditure"};
-                        const char *near = hnb_nearest(fields[i], known, 7);
+                        static const char *const known[] = {"year",      "setting", "need",        "ehcps",
+                                                            "new_plans", "ceased",  "expenditure", "requests"};
+                        const char *near = hnb_nearest(fields[i], known, 8);
                         rc = hnb_err_at(err, mk, "unknown column '%s'%s%s%s (known: year, ehcps, "
-                                                 "setting, need, new_plans, ceased, expenditure)",
+                                                 "setting, need, new_plans, ceased, expenditure, "
+                                                 "requests)",
                                         fields[i], near ? "; did you mean '" : "", near ? near : "",
                                         near ? "'?" : "");
                         break;

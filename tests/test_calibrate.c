@@ -269,3 +269,50 @@ Test(calibrate, a_history_by_need_sets_the_need_mixes)
     cr_assert_eq(sh("%s calibrate %s --history %s -o %s -q --no-charts", getenv("HNB_BIN"), plain, hist, dir), 2, "%s", out);
     cr_assert(strstr(out, "has no `needs`"), "%s", out);
 }
+
+/* A scenario whose new plans come from a pipeline (SPEC section 11), and a
+ * history with requests: the requests are their own trend's (fitted here
+ * independently, 2013-2023, one year on), the issue rate is what carries
+ * the stock trend on them, and the calibrated scenario, run as written,
+ * follows the stock trend as a scenario without a pipeline does. */
+Test(calibrate, a_pipeline_with_requests_observed)
+{
+    double stock[12];
+    history("h-p.csv", stock);
+    char text[4096];
+    size_t w = (size_t)snprintf(text, sizeof text, "year,ehcps,new_plans,requests\n");
+    double req[11];
+    for (int t = 0; t < 12; t++) {
+        if (!t) {
+            w += (size_t)snprintf(text + w, sizeof text - w, "2012,%.6f,,\n", stock[0]);
+            continue;
+        }
+        double nw = stock[t] - 0.9 * stock[t - 1];
+        req[t - 1] = nw / 0.5 * (1 + 0.02 * ((t * 5) % 3 - 1)); /* half become plans, give or take */
+        w += (size_t)snprintf(text + w, sizeof text - w, "%d,%.6f,%.6f,%.6f\n", 2012 + t, stock[t], nw, req[t - 1]);
+    }
+    const char *hist = th_write("h-pipe.csv", text);
+    const char *scen = th_write("s-pipe.yaml",
+                                "hnb: 2\nname: pipe\nstart_year: 2024\nyears: 5\nfunding: {grant: 0}\n"
+                                "settings: [{id: all, cost: 10000}]\n"
+                                "population: {total: 2000, mix: {all: 1}, age_profile: {\"5-15\": 1}}\n"
+                                "new_plans: {age_profile: {\"5-6\": 1}, mix: {all: 1}}\n"
+                                "pipeline: {requests: {count: 500}, assess_rate: 80%, issue_rate: 70%}\n"
+                                "cessation: {rate: 3%}\n");
+    char dir[600], path[700];
+    snprintf(dir, sizeof dir, "%s.cal", hist);
+    cr_assert_eq(sh("%s calibrate %s --history %s -o %s -q --no-charts", getenv("HNB_BIN"), scen, hist, dir), 0, "%s", out);
+    hnb_trend rt;
+    cr_assert_eq(hnb_trend_fit(req, 11, HNB_TREND_Q, &rt), 0);
+    double want = exp(hnb_trend_mean(&rt, 1));
+    cr_assert_float_eq(cal_value(dir, "pipeline.requests.count"), want, 1e-6 * want);
+    double issue = cal_value(dir, "pipeline.issue_rate");
+    cr_assert(issue > 0.5 && issue < 0.75, "about half of requests become plans, 80%% assessed: %g", issue);
+    cr_assert_eq(sh("%s run %s/calibrated.yaml --draws 0 -o %s/run -q --no-charts", getenv("HNB_BIN"), dir, dir), 0, "%s", out);
+    hnb_trend t;
+    cr_assert_eq(hnb_trend_fit(stock, 12, HNB_TREND_Q, &t), 0);
+    snprintf(path, sizeof path, "%s/run/projection.csv", dir);
+    for (int k = 0; k < 5; k++)
+        cr_assert_float_eq(csv_value(path, 2024 + k, NULL, 2), exp(hnb_trend_mean(&t, 1 + k)),
+                           1e-6 * exp(hnb_trend_mean(&t, 1 + k)), "year %d", 2024 + k);
+}

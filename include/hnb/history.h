@@ -2,7 +2,8 @@
  * calibration and backtesting.
  *
  * CSV with a header naming `year` and `ehcps`, and optionally `setting`,
- * `need`, `new_plans`, `ceased`, `expenditure`; one row a year, or a year
+ * `need`, `new_plans`, `ceased`, `expenditure`, `requests` (requests for
+ * assessment, SPEC section 11); one row a year, or a year
  * and setting, or a year and primary need (SPEC section 10). Years are financial years (2024 or "2024/25"). Checked like a
  * scenario: FILE:LINE:COLUMN: message. */
 #ifndef HNB_HISTORY_H
@@ -10,7 +11,7 @@
 
 #include "hnb/err.h"
 
-enum { HNB_H_EHCPS, HNB_H_NEW, HNB_H_CEASED, HNB_H_EXPENDITURE, HNB_H_SERIES };
+enum { HNB_H_EHCPS, HNB_H_NEW, HNB_H_CEASED, HNB_H_EXPENDITURE, HNB_H_REQUESTS, HNB_H_SERIES };
 extern const char *const hnb_history_series[HNB_H_SERIES];
 
 typedef struct {

@@ -2,14 +2,15 @@
 """numpy_model.py: the "user's alternative" for the hnb Monte Carlo benchmark.
 
 A vectorised NumPy/SciPy Monte Carlo of the same equations as the C engine
-(SPEC.md sections 2-7, and of v2 sections 10 and 13), written to be a fair,
+(SPEC.md sections 2-7, and of v2 sections 10-13), written to be a fair,
 competent baseline:
 
   * every draw's numbers come from one uniform per random variable
     (numpy default_rng(seed), one sequential PCG64 stream, draw-major), a
     Gaussian copula over the correlated ids (numpy Cholesky), and inverse
     CDFs (scipy.special ndtri/ndtr/betaincinv and closed forms);
-  * the projection of SPEC sections 4-5 (with section 10's primary need)
+  * the projection of SPEC sections 4-5 (with section 10's primary need,
+    section 11's pipeline and section 12's mitigations on existing plans)
     runs vectorised ACROSS DRAWS, on the (draws, ages=26, settings, needs)
     state of a chunk of draws, held draws-last as N[age, setting, need, draw]
     so that NumPy's inner loops run over contiguous draws (4-8x faster than
@@ -46,9 +47,9 @@ Usage:
 Scope: `extends` chains are merged as SPEC section 7 says (no --set); input
 is assumed valid (the engine validates). monte_carlo.method is ignored: this
 model always draws independent uniforms (`random`). `dfe_category` and
-`attribution` do not change the series and are ignored. Section 12's
-`cessation` and `transition` mitigations are modelled; not here (refused):
-the pipeline (section 11) and its `requests` and `assessment` mitigations.
+`attribution` do not change the series and are ignored. The pipeline
+(section 11) with its `requests` and `assessment` mitigations, and section
+12's `cessation` and `transition` mitigations, are modelled too.
 Values are parsed with tests/ref/hnbref.py (the YAML 1.2 core loader,
 numbers, percentages, money strings, year and age keys).
 """
@@ -371,7 +372,8 @@ def build(doc, P, base_dir):
 
     npd = doc.get('new_plans')
     if npd is not None:
-        m['np_count'] = P.num(npd['count'], NONNEG, 'new_plans.count')
+        m['np_count'] = P.num(npd['count'], NONNEG, 'new_plans.count') \
+            if npd.get('count') is not None else 0.0          # none with a pipeline
         m['np_growth'] = rate(npd.get('growth'), 'new_plans.growth')
         m['np_age'] = age_shares(npd['age_profile'], 'new_plans.age_profile')
         mix = shares(npd['mix'], 'new_plans.mix')
@@ -392,6 +394,24 @@ def build(doc, P, base_dir):
         m['np_count'], m['np_growth'] = 0.0, [0.0] * n
         m['np_age'], m['np_mix'] = np.zeros((AGES, 1)), []
         m['np_need'], m['np_mix_n'] = [1.0] * NN, [[]] * NN
+
+    # SPEC 11: the assessment pipeline makes the new plans (S_t for B_t)
+    pl = doc.get('pipeline')
+    m['pipe'] = None
+    if pl is not None:
+        rq = pl['requests']
+        m['pipe'] = {
+            'count': P.num(rq['count'], NONNEG, 'pipeline.requests.count'),
+            'growth': rate(rq.get('growth'), 'pipeline.requests.growth'),
+            'backlog': P.num(pl['backlog'], NONNEG, 'pipeline.backlog')
+                       if pl.get('backlog') is not None else 0.0,
+            'cap': rate(pl['capacity'], 'pipeline.capacity', NONNEG)
+                   if pl.get('capacity') is not None else None,
+            'assess': rate(pl.get('assess_rate'), 'pipeline.assess_rate', UNIT, 1.0),
+            'issue': rate(pl.get('issue_rate'), 'pipeline.issue_rate', UNIT, 1.0),
+            'same': P.num(pl['same_year'], UNIT, 'pipeline.same_year')
+                    if pl.get('same_year') is not None else 1.0,
+        }
 
     ces = doc.get('cessation') or {}
     crate = P.num(ces['rate'], UNIT, 'cessation.rate') if ces.get('rate') is not None else 0.0
@@ -479,6 +499,10 @@ def build(doc, P, base_dir):
         elif ty == 'capacity':
             mi['setting'] = idx[md['setting']]
             mi['places'] = P.num(md['places'], NONNEG, path + '.places')
+        elif ty == 'requests':                  # SPEC 11: on the pipeline
+            mi['reduction'] = P.num(md['reduction'], UNIT, path + '.reduction')
+        elif ty == 'assessment':
+            mi['capacity'] = P.num(md['capacity'], NONNEG, path + '.capacity')
         elif ty == 'cessation':                 # SPEC 12: on existing plans
             mi['increase'] = P.num(md['increase'], UNIT, path + '.increase')
             mi['ages'] = sorted(a for a in age_list(md.get('ages')) if a < AGES - 1)
@@ -495,6 +519,9 @@ def build(doc, P, base_dir):
         mits.append(mi)
     m['mits'] = mits
     m['trans_mit'] = group(rules)     # the mitigated run's: with transition mitigations
+
+    if any(mi['type'] in ('requests', 'assessment') for mi in mits) and m['pipe'] is None:
+        sys.exit('numpy_model.py: requests and assessment mitigations need a pipeline')
 
     # SPEC 13: the 2026 regime and the DSG's other blocks
     oe = doc.get('override_end')
@@ -552,6 +579,39 @@ def work(S, NN, D):
     return _WORK[(S, NN, D)]
 
 
+def pipeline(m, mitigated):
+    """SPEC 11: the plans that start, S_t for t = 0..n-1 (scalars or (D,)
+    columns), from requests, the backlog, the service's capacity, the
+    assessment and issue rates and the share that starts in the same year;
+    requests and assessment mitigations act from year 0."""
+    pp, n = m['pipe'], m['n']
+    mits = m['mits'] if mitigated else []
+    req = [mi for mi in mits if mi['type'] == 'requests']
+    asm = [mi for mi in mits if mi['type'] == 'assessment']
+    Rb, W, P_prev, S = pp['count'], pp['backlog'], None, []
+    for t in range(n):
+        if t > 0:
+            Rb = Rb * (1.0 + pp['growth'][t])
+        Q = 1.0
+        for mi in req:
+            Q = Q * (1.0 - mi['reduction'] * mi['e'][t])
+        avail = W + Rb * Q
+        if pp['cap'] is None:
+            K = avail
+        else:
+            extra = 0.0
+            for mi in asm:
+                extra = extra + mi['capacity'] * mi['e'][t]
+            K = np.minimum(avail, pp['cap'][t] + extra)
+        W = avail - K                                       # the backlog at the end of t
+        Pt = K * pp['assess'][t] * pp['issue'][t]           # decided plans
+        if P_prev is None:
+            P_prev = Pt                                     # P_{-1} = P_0
+        S.append(pp['same'] * Pt + (1.0 - pp['same']) * P_prev)
+        P_prev = Pt
+    return S
+
+
 def project(m, D, mitigated):
     """Returns (ehcps, placements), each shaped (years, D).
 
@@ -575,6 +635,7 @@ def project(m, D, mitigated):
     keep = m['keep'][:-1, None, None, :]                    # (25, 1, 1, Dx)
     np_age = m['np_age']                                    # (26, Dx)
     B = m['np_count']
+    starts = pipeline(m, mitigated) if m['pipe'] is not None else None
     I = [1.0] * S
     for t in range(n):
         if t > 0:
@@ -616,12 +677,13 @@ def project(m, D, mitigated):
             #    NP_t[n] = B_t * need_share[n] * D_t[n], placed by the need's
             #    setting mix after the mix mitigations that apply to it
             B = B * (1.0 + m['np_growth'][t])
+            base = B if starts is None else starts[t]      # B_t, or S_t with a pipeline
             for j in range(NN):
                 Dm = 1.0
                 for mi in demand:
                     if j in mi['needs']:
                         Dm = Dm * (1.0 - mi['reduction'] * mi['e'][t])
-                NP = B * m['np_need'][j] * Dm
+                NP = base * m['np_need'][j] * Dm
                 mix = list(m['np_mix_n'][j])
                 for mi in mixm:
                     if j in mi['needs']:
@@ -828,8 +890,6 @@ def load_doc(path, chain=()):
 
 def load(path):
     doc = load_doc(path)
-    if doc.get('pipeline') is not None:
-        sys.exit('numpy_model.py: pipeline (SPEC section 11) is not supported')
     P = Params()
     m = build(doc, P, os.path.dirname(os.path.abspath(path)))   # registers the variables
     return doc, P, m
