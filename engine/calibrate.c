@@ -826,9 +826,13 @@ static void usage_cal(FILE *f, int backtest)
               "as written), calibration.md, calibration.csv, forecast.csv and a chart. DIR\n"
               "defaults to out/<scenario>-calibration/.\n"
               "\n"
-              "  FILE is CSV: year,ehcps[,new_plans][,ceased][,expenditure][,setting], one row a\n"
-              "  financial year (2024: the stock at January 2025, new plans of calendar 2024).\n"
-              "  With new_plans, cessation.rate is set from the exits they imply.\n",
+              "  FILE is CSV: year,ehcps[,new_plans][,ceased][,expenditure][,requests][,setting]\n"
+              "  [,need], one row a financial year (2024: the stock at January 2025, new plans\n"
+              "  of calendar 2024), or a year and setting, or a year and primary need.\n"
+              "  With new_plans, cessation.rate is set from the exits they imply. With need,\n"
+              "  the need mixes are the origin's. A scenario with a pipeline: the requests are\n"
+              "  solved (or, with requests in the history, follow their trend and the issue\n"
+              "  rate is solved).\n",
               f);
     else
         fputs("usage: hnb backtest SCENARIO --history FILE [--origins Y1:Y2|Y,Y,...] [--horizon H]\n"

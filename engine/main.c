@@ -217,6 +217,14 @@ static int cmd_check(int argc, char **argv)
             printf(" %s%s", m->settings[s].id, m->settings[s].capacity ? "(capacity)" : "");
         printf("\n  population  %s\n", m->pop_csv ? "from CSV" : "total, mix and age profile");
         printf("  transitions %d\n", m->ntrans);
+        if (m->nneeds) {
+            printf("  needs      ");
+            for (int n = 0; n < m->nneeds; n++) printf(" %s", m->need_ids[n]);
+            printf("\n");
+        }
+        if (m->pipeline.given)
+            printf("  new plans   from the assessment pipeline (requests, backlog%s)\n",
+                   m->pipeline.capacity ? ", capacity" : "");
     }
     printf("  mitigations %d", m->nmit);
     for (int i = 0; i < m->nmit; i++)
@@ -226,6 +234,11 @@ static int cmd_check(int argc, char **argv)
     for (int i = 0; i < m->nparams; i++) ndist += m->params[i].dist.type != HNB_DIST_NONE;
     printf("  values      %d, of which %d uncertain (distributions)\n", m->nparams, ndist);
     if (m->override_end) printf("  override    ends March %d\n", m->override_end);
+    if (m->regime.given)
+        printf("  regime      %s%s\n", m->regime.grant ? "stability grant" : "no stability grant",
+               m->regime.central_share ? ", central support after the override" : "");
+    if (m->dsg.given) printf("  dsg         the other blocks' balance (DSG-wide deficit)\n");
+    if (m->shapley) printf("  attribution Shapley values\n");
     if (m->has_mc)
         printf("  monte carlo %ld draws, seed %lu, %d thresholds, %d correlations\n", m->mc_draws,
                m->mc_seed, m->nthresholds, m->ncorr);
