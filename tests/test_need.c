@@ -402,3 +402,42 @@ Test(need, grouped_needs_give_the_totals_of_the_run_by_need)
     free(p);
     hnb_model_free(m);
 }
+
+/* --set and extends reach need items like any other (SPEC section 7): a
+ * need is a list item with an id, a need mix a mapping. The year-zero case,
+ * a's share set to 0.5 by --set: (a,ms) 300, (b,ms) 300; a third need added
+ * by extends with a share of its own. */
+Test(need, set_and_extends_on_need_items)
+{
+    snprintf(text, sizeof text,
+             HEAD "population: {total: 1000, mix: {ms: 0.6, sp: 0.4}, age_profile: {10: 1}, "
+                  "need_mix: {a: 0.25, b: 0.75}}\n"
+                  "new_plans: {count: 0, age_profile: {5: 1}, mix: {ms: 1}, need_mix: {a: 1}}\n",
+             1, "", "", "");
+    const char *base = th_write("base.yaml", text);
+    const char *sets[2] = {"population.need_mix.a=0.5", "population.need_mix.b=0.5"};
+    hnb_err err;
+    hnb_model *m;
+    cr_assert_eq(hnb_model_load(base, sets, 2, &m, &err), 0, "%s", err.msg);
+    hnb_result *r = th_run(m);
+    NEAR(cohort(m, r, 0, 0, 0), 300, "a,ms");
+    NEAR(cohort(m, r, 0, 1, 0), 300, "b,ms");
+    th_done(m, r);
+    char child[1024];
+    snprintf(child, sizeof child,
+             "extends: %s\nneeds: [{id: c, label: Need C}]\n"
+             "population: {need_mix: {a: 0.2, b: 0.6, c: 0.2}}\n", base);
+    const char *kid = th_write("child.yaml", child);
+    cr_assert_eq(hnb_model_load(kid, NULL, 0, &m, &err), 0, "%s", err.msg);
+    cr_assert_eq(m->nneeds, 3);
+    cr_assert_str_eq(m->need_ids[2], "c");
+    r = th_run(m);
+    /* c: 20% of ms's 600 */
+    NEAR(cohort(m, r, 0, 2, 0), 120, "c,ms");
+    th_done(m, r);
+    /* dropping a need that a mix still names is an error naming it */
+    snprintf(child, sizeof child, "extends: %s\nneeds: [{id: b, drop: true}]\n", base);
+    kid = th_write("child2.yaml", child);
+    cr_assert_neq(hnb_model_load(kid, NULL, 0, &m, &err), 0);
+    cr_assert(strstr(err.msg, "'b' is neither a need nor a setting"), "%s", err.msg);
+}

@@ -1,14 +1,17 @@
 #!/usr/bin/python3
 """hnbref: an independent reference implementation of the deterministic
 projection of SPEC.md (sections 2-5 and 9; of v2, `hnb: 2` files with
-section 13 and section 10's `dfe_category`), written from the text alone.
+section 13 and section 10, primary need), written from the text alone.
 
 Usage: hnbref.py SCENARIO.yaml OUTDIR
 Writes OUTDIR/projection.csv, OUTDIR/placements.csv, OUTDIR/mitigations.csv,
-and for a v2 scenario with settings OUTDIR/dsg_plan.csv.
+for a v2 scenario with settings OUTDIR/dsg_plan.csv, and with `needs`
+OUTDIR/needs.csv.
 
-Not here (v2): needs and the other section 10 keys but dfe_category, the
-pipeline (11), attribution and the cessation/transition mitigations (12).
+Without `needs` the stock is stepped as one need of share 1 (the v1 model).
+
+Not here (v2): the pipeline (11), attribution and the cessation/transition
+mitigations (12).
 
 Not here: `extends`, --set, Monte Carlo, input validation (input is assumed
 valid), summary.md and charts.  Every distribution takes its central value.
@@ -317,6 +320,7 @@ def compile_scenario(path):
         s.infl = c.rate(sd['inflation']) if sd.get('inflation') is not None else infl_default
         s.cap = c.rate(sd['capacity']) if sd.get('capacity') is not None else None
         s.overflow_id = sd.get('overflow')
+        s.need_cost = {str(k): num(v) for k, v in (sd.get('need_cost') or {}).items()}
         s.dfe = sd.get('dfe_category') or 'other'   # section 10: none = `other`
         settings.append(s)
     for s in settings:
@@ -324,30 +328,65 @@ def compile_scenario(path):
     m['settings'] = settings
     S = len(settings)
 
-    # population -> N0[a][s]
-    N0 = [[0.0] * S for _ in range(AGES)]
+    # section 10: needs (without them, one need of share 1)
+    needs_d = doc.get('needs')
+    m['has_needs'] = needs_d is not None
+    if needs_d is not None:
+        m['needs'] = [str(nd['id']) for nd in needs_d]
+    else:
+        m['needs'] = [None]
+    K = len(m['needs'])
+    nidx = {nid: k for k, nid in enumerate(m['needs'])}
+
+    def need_vec(mapping):
+        """A need mix -> list of K shares (a need left out has share 0)."""
+        sh = shares(mapping)
+        return [sh.get(nid, 0.0) for nid in m['needs']]
+
+    for s in settings:
+        s.topup_n = [s.need_cost.get(nid, s.topup) for nid in m['needs']]
+
+    # population -> N0[a][s][n]
+    N0 = [[[0.0] * K for _ in range(S)] for _ in range(AGES)]
     pop = doc.get('population')
     if pop is not None:
         if pop.get('from_csv') is not None:
             cpath = os.path.join(base_dir, pop['from_csv'])
             with open(cpath, newline='', encoding='utf-8') as f:
                 rows = list(csv.reader(f))
+            hdr = [h.strip() for h in rows[0]]
+            with_need = 'need' in hdr
             for row in rows[1:]:
                 if not row or all(not x.strip() for x in row):
                     continue
                 lo, hi = age_key(row[0].strip())
                 si = idx[row[1].strip()]
-                cnt = num(row[2].strip())
+                if with_need:
+                    ki = nidx[row[2].strip()]
+                    cnt = num(row[3].strip())
+                else:
+                    ki = 0
+                    cnt = num(row[2].strip())
                 w = hi - lo + 1
                 for a in range(lo, hi + 1):
-                    N0[a][si] += cnt / w
+                    N0[a][si][ki] += cnt / w
         else:
             total = num(pop['total'])
             ash = age_shares(pop['age_profile'])
             mix = shares(pop['mix'])
+            if m['has_needs']:
+                nm = pop['need_mix']
+                if all(str(k) in idx for k in nm):     # one mix per setting
+                    pnm = {str(k): need_vec(v) for k, v in nm.items()}
+                else:                                  # one common mix
+                    common = need_vec(nm)
+                    pnm = {st.id: common for st in settings}
+            else:
+                pnm = {st.id: [1.0] for st in settings}
             for a in range(AGES):
                 for sid, sh in mix.items():
-                    N0[a][idx[sid]] += total * ash[a] * sh
+                    for k in range(K):
+                        N0[a][idx[sid]][k] += total * ash[a] * sh * pnm[sid][k]
     m['N0'] = N0
 
     npd = doc.get('new_plans')
@@ -357,7 +396,18 @@ def compile_scenario(path):
         m['np_age'] = age_shares(npd['age_profile'])
         mix = shares(npd['mix'])
         m['np_mix'] = [mix.get(s.id, 0.0) for s in settings]
+        if m['has_needs']:
+            m['need_share'] = need_vec(npd['need_mix'])
+            m['mix_by_need'] = [None] * K
+            for nid, mx in (npd.get('mix_by_need') or {}).items():
+                sh = shares(mx)
+                m['mix_by_need'][nidx[str(nid)]] = [sh.get(s.id, 0.0) for s in settings]
+        else:
+            m['need_share'] = [1.0]
+            m['mix_by_need'] = [None]
     else:
+        m['need_share'] = [1.0] * K
+        m['mix_by_need'] = [None] * K
         m['np_count'] = 0.0
         m['np_growth'] = [0.0] * n
         m['np_age'] = [0.0] * AGES
@@ -376,7 +426,8 @@ def compile_scenario(path):
             for k in tr['ages']:
                 lo, hi = age_key(k)
                 ages.update(range(lo, hi + 1))
-        trans.append((ages, idx[tr['from']], idx[tr['to']], num(tr['rate'])))
+        tn = None if tr.get('needs') is None else {nidx[str(x)] for x in tr['needs']}
+        trans.append((ages, idx[tr['from']], idx[tr['to']], num(tr['rate']), tn))
     m['trans'] = trans
 
     fund = doc['funding']
@@ -390,6 +441,8 @@ def compile_scenario(path):
         mi = Mitigation()
         mi.name = str(md['name'])
         mi.type = md['type']
+        # section 10: `need` on demand, mix and unit_cost (None = every need)
+        mi.need = nidx[str(md['need'])] if md.get('need') is not None else None
         start = year_key(md['start']) if md.get('start') is not None else y0
         ramp = [num(x) for x in md['ramp']] if md.get('ramp') is not None else [1.0]
         delivery = num(md['delivery']) if md.get('delivery') is not None else 1.0
@@ -448,58 +501,71 @@ def compile_scenario(path):
 
 def project(m, on):
     """Run the projection with mitigation i active iff on[i].
-    Returns dict of per-year lists."""
+    Returns dict of per-year lists.  The stock is N[a][s][n] (section 10);
+    without needs there is one need of share 1."""
     n = m['n']
     settings = m['settings']
     S = len(settings)
+    K = len(m['needs'])
     mits = m['mits']
 
     def e(i, t):
         return mits[i].e[t] if on[i] else 0.0
 
-    res = {'N': [], 'NP': [], 'u': [], 'plans': [], 'placements': [], 'savings': []}
-    N = [row[:] for row in m['N0']]
+    def applies(mi, k):
+        return mi.need is None or mi.need == k
+
+    res = {'N': [], 'NP': [], 'u': [], 'plans': [], 'plans_n': [], 'cost': [],
+           'placements': [], 'savings': []}
+    N = [[row[:] for row in ra] for ra in m['N0']]
     B = m['np_count']
     I = [1.0] * S
+    ages_named = set()
+    for tr in m['trans']:
+        ages_named |= tr[0]
     for t in range(n):
         if t == 0:
             NP = m['np_count']
         else:
-            # 1. cessation
-            M = [[N[a][s] * (1.0 - m['cease'][a]) for s in range(S)] for a in range(AGES)]
+            # 1. cessation (the same rates for every need)
+            M = [[[x * (1.0 - m['cease'][a]) for x in N[a][s]] for s in range(S)]
+                 for a in range(AGES)]
             # 2. ageing
-            A = [[0.0] * S] + [M[a][:] for a in range(AGES - 1)]
-            # 3. transitions, all rules at one age at once on pre-rule values
-            ages_named = set()
-            for ages, _, _, _ in m['trans']:
-                ages_named |= ages
+            A = [[[0.0] * K for _ in range(S)]] + [M[a] for a in range(AGES - 1)]
+            # 3. transitions: at each age, for each need, the rules that apply
+            #    to it act at once on the pre-rule values
             for a in sorted(ages_named):
-                pre = A[a][:]
-                out = [0.0] * S
-                inn = [0.0] * S
-                for ages, f, to, r in m['trans']:
-                    if a in ages:
-                        out[f] += r * pre[f]
-                        inn[to] += r * pre[f]
-                for s in range(S):
-                    A[a][s] += inn[s] - out[s]
-            # 4. new plans
+                for k in range(K):
+                    pre = [A[a][s][k] for s in range(S)]
+                    out = [0.0] * S
+                    inn = [0.0] * S
+                    for ages, f, to, r, tn in m['trans']:
+                        if a in ages and (tn is None or k in tn):
+                            out[f] += r * pre[f]
+                            inn[to] += r * pre[f]
+                    for s in range(S):
+                        A[a][s][k] += inn[s] - out[s]
+            # 4. new plans, need by need
             B = B * (1.0 + m['np_growth'][t])
-            D = 1.0
-            for i, mi in enumerate(mits):
-                if mi.type == 'demand':
-                    D *= (1.0 - mi.reduction * e(i, t))
-            NP = B * D
-            mix = m['np_mix'][:]
-            for i, mi in enumerate(mits):
-                if mi.type == 'mix':
-                    mv = min(mi.share * e(i, t), mix[mi.frm])
-                    mix[mi.frm] -= mv
-                    mix[mi.to] += mv
-            for a in range(AGES):
-                for s in range(S):
-                    A[a][s] += NP * m['np_age'][a] * mix[s]
-            # 5. capacity, in list order
+            NP = 0.0
+            for k in range(K):
+                D = 1.0
+                for i, mi in enumerate(mits):
+                    if mi.type == 'demand' and applies(mi, k):
+                        D *= (1.0 - mi.reduction * e(i, t))
+                NPk = B * m['need_share'][k] * D
+                NP += NPk
+                base = m['mix_by_need'][k]
+                mix = (base if base is not None else m['np_mix'])[:]
+                for i, mi in enumerate(mits):
+                    if mi.type == 'mix' and applies(mi, k):
+                        mv = min(mi.share * e(i, t), mix[mi.frm])
+                        mix[mi.frm] -= mv
+                        mix[mi.to] += mv
+                for a in range(AGES):
+                    for s in range(S):
+                        A[a][s][k] += NPk * m['np_age'][a] * mix[s]
+            # 5. capacity, in list order; T over ages and needs
             for s, st in enumerate(settings):
                 if st.cap is None:
                     continue
@@ -508,37 +574,46 @@ def project(m, on):
                     if mi.type == 'capacity' and mi.setting == s:
                         cap += mi.places * e(i, t)
                 cap = max(cap, 0.0)
-                T = sum(A[a][s] for a in range(AGES))
+                T = sum(A[a][s][k] for a in range(AGES) for k in range(K))
                 if T > cap and T > 0:
                     f = (T - cap) / T
                     o = st.overflow
                     for a in range(AGES):
-                        mv = A[a][s] * f
-                        A[a][s] -= mv
-                        A[a][o] += mv
+                        for k in range(K):
+                            mv = A[a][s][k] * f
+                            A[a][s][k] -= mv
+                            A[a][o][k] += mv
             N = A
-        # unit costs
+        # unit costs u[s][n]
         u = []
         for s, st in enumerate(settings):
             if t > 0:
                 I[s] = I[s] * (1.0 + st.infl[t])
-            C = 1.0
-            for i, mi in enumerate(mits):
-                if mi.type == 'unit_cost' and mi.setting == s:
-                    C *= (1.0 - mi.reduction * e(i, t))
-            u.append((st.pf + st.topup) * I[s] * C)
-        plans = [sum(N[a][s] for a in range(AGES)) for s in range(S)]
+            us = []
+            for k in range(K):
+                C = 1.0
+                for i, mi in enumerate(mits):
+                    if mi.type == 'unit_cost' and mi.setting == s and applies(mi, k):
+                        C *= (1.0 - mi.reduction * e(i, t))
+                us.append((st.pf + st.topup_n[k]) * I[s] * C)
+            u.append(us)
+        plans_n = [[sum(N[a][s][k] for a in range(AGES)) for k in range(K)]
+                   for s in range(S)]
+        plans = [sum(p) for p in plans_n]
+        cost = [sum(plans_n[s][k] * u[s][k] for k in range(K)) for s in range(S)]
         placements = 0.0
         for s in range(S):
-            placements += plans[s] * u[s]
+            placements += cost[s]
         sav = 0.0
         for i, mi in enumerate(mits):
             if mi.type == 'saving':
                 sav += mi.amount[t] * e(i, t)
-        res['N'].append([row[:] for row in N])
+        res['N'].append([[row[:] for row in ra] for ra in N])
         res['NP'].append(NP)
         res['u'].append(u)
         res['plans'].append(plans)
+        res['plans_n'].append(plans_n)
+        res['cost'].append(cost)
         res['placements'].append(placements)
         res['savings'].append(sav)
     return res
@@ -659,11 +734,34 @@ def main(argv):
         y = m['y0'] + t
         for s, st in enumerate(m['settings']):
             plans = mit['plans'][t][s]
-            u = mit['u'][t][s]
+            if not m['has_needs']:
+                u = mit['u'][t][s][0]
+                cost = plans * u
+            else:
+                # section 10: plans and cost summed over needs; unit cost
+                # cost / plans, or with no plans the average of u[s][n]
+                # weighted by new_plans.need_mix
+                cost = mit['cost'][t][s]
+                if plans != 0:
+                    u = cost / plans
+                else:
+                    u = sum(w * x for w, x in zip(m['need_share'], mit['u'][t][s]))
             rows.append([str(y), label(y), field(st.id), fmt(plans, 3), fmt(u, 2),
-                         fmt(plans * u, 2)])
+                         fmt(cost, 2)])
     write_csv(os.path.join(out, 'placements.csv'),
               ['year', 'label', 'setting', 'plans', 'unit_cost', 'cost'], rows)
+    if m['has_needs']:
+        rows = []
+        for t in range(m['n']):
+            y = m['y0'] + t
+            for s, st in enumerate(m['settings']):
+                for k, nid in enumerate(m['needs']):
+                    p = mit['plans_n'][t][s][k]
+                    u = mit['u'][t][s][k]
+                    rows.append([str(y), label(y), field(st.id), field(nid),
+                                 fmt(p, 3), fmt(u, 2), fmt(p * u, 2)])
+        write_csv(os.path.join(out, 'needs.csv'),
+                  ['year', 'label', 'setting', 'need', 'plans', 'unit_cost', 'cost'], rows)
     rows = []
     for t in range(m['n']):
         y = m['y0'] + t
@@ -681,9 +779,14 @@ def main(argv):
                       if cat == 'all' or st.dfe == cat]
                 N = mit['N'][t]
                 for g, (lo, hi) in AGE_GROUPS:
-                    v = sum(N[a][s] for a in range(lo, hi + 1) for s in ss)
+                    v = sum(x for a in range(lo, hi + 1) for s in ss for x in N[a][s])
                     rows.append([str(y), label(y), cat, 'age', g, fmt(v, 3)])
-                # `need` rows exist only with `needs` (not supported here)
+                if m['has_needs']:
+                    for k, nid in enumerate(m['needs']):
+                        v = sum(N[a][s][k] for a in range(AGES) for s in ss)
+                        rows.append([str(y), label(y), cat, 'need', field(nid), fmt(v, 3)])
+                    v = sum(x for a in range(AGES) for s in ss for x in N[a][s])
+                    rows.append([str(y), label(y), cat, 'need', 'total', fmt(v, 3)])
         write_csv(os.path.join(out, 'dsg_plan.csv'),
                   ['year', 'label', 'category', 'breakdown', 'group', 'plans'], rows)
     return 0
