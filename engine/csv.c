@@ -37,3 +37,29 @@ int hnb_csv_split(char *line, char **fields, int *cols, int max)
         if (!more) return n;
     }
 }
+
+int hnb_csv_getline(FILE *f, char *line, size_t size, int *col)
+{
+    size_t n = 0;
+    int c, any = 0;
+    *col = 0;
+    while ((c = getc(f)) != EOF) {
+        any = 1;
+        if (c == '\n') break;
+        if (c == 0 || (c < 32 && c != '\t' && c != '\r') || c == 127) {
+            *col = (int)n + 1;
+            return HNB_CSV_CONTROL; /* the caller stops here: no need to read on */
+        }
+        if (n + 1 >= size) return HNB_CSV_LONG;
+        line[n++] = (char)c;
+    }
+    if (!any) return 0;
+    if (n && line[n - 1] == '\r') n--; /* CRLF */
+    line[n] = 0;
+    for (size_t i = 0; i < n; i++)
+        if (line[i] == '\r') { /* a lone CR inside the line */
+            *col = (int)i + 1;
+            return HNB_CSV_CONTROL;
+        }
+    return 1;
+}

@@ -28,16 +28,21 @@ int hnb_history_load(const char *path, hnb_history *h, hnb_err *err)
     char line[4096];
     int lineno = 0, rc = HNB_OK, cap = 0;
     int col_of[8], ncols = 0, year_col = -1, setting_col = -1, need_col = -1;
-    while (rc == HNB_OK && fgets(line, sizeof line, f)) {
+    int got, bad_col;
+    while (rc == HNB_OK && (got = hnb_csv_getline(f, line, sizeof line, &bad_col)) != 0) {
         lineno++;
         mk.line = lineno;
         mk.col = 1;
-        size_t len = strlen(line);
-        if (len == sizeof line - 1 && line[len - 1] != '\n') {
+        if (got == HNB_CSV_LONG) {
             rc = hnb_err_at(err, mk, "line too long");
             break;
         }
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
+        if (got == HNB_CSV_CONTROL) {
+            mk.col = bad_col;
+            rc = hnb_err_at(err, mk, "a control character (a NUL byte, say) in the file: is it a CSV?");
+            break;
+        }
+        size_t len = strlen(line);
         if (len == 0 || line[0] == '#') continue;
         char *fields[8];
         int starts[8], nf = hnb_csv_split(line, fields, starts, 8);

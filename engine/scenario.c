@@ -829,19 +829,20 @@ static int parse_csv(ctx *c, const hnb_node *at, const char *path)
     m->pop_csv = xcalloc((size_t)HNB_AGES * (size_t)nc, sizeof(double));
     char line[4096];
     int lineno = 0, rc = HNB_OK, rows = 0;
-    while (rc == HNB_OK && fgets(line, sizeof line, f)) {
+    int got, bad_col;
+    while (rc == HNB_OK && (got = hnb_csv_getline(f, line, sizeof line, &bad_col)) != 0) {
         lineno++;
-        size_t len = strlen(line);
         hnb_mark mk = {fname, lineno, 1};
-        if (len == sizeof line - 1 && line[len - 1] != '\n') {
+        if (got == HNB_CSV_LONG) {
             rc = hnb_err_at(c->err, mk, "line longer than %zu characters", sizeof line - 2);
             break;
         }
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
-        if (memchr(line, 0, len) != NULL || strlen(line) != len) {
-            rc = hnb_err_at(c->err, mk, "a NUL character in the file");
+        if (got == HNB_CSV_CONTROL) {
+            mk.col = bad_col;
+            rc = hnb_err_at(c->err, mk, "a control character (a NUL byte, say) in the file: is it a CSV?");
             break;
         }
+        size_t len = strlen(line);
         char *fld[4];
         int col[4], nf = hnb_csv_split(line, fld, col, 4);
         if (lineno == 1) {

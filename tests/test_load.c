@@ -372,3 +372,34 @@ Test(load, an_age_written_as_a_number_and_as_a_string_adds)
            "funding: {grant: 1m, transfers: {2025: 1m, \"2025\": 2m}}\n",
            "\"2025\"", "named twice");
 }
+
+/* A NUL or another control byte anywhere in a CSV line is an error at its
+ * true line and column, never a silently shortened row (10,ms,1<NUL>0 was
+ * once read as 1); /dev/zero is refused at once. */
+Test(load, control_bytes_in_csv_files)
+{
+    static const char *const bodies[] = {"10,ms,1\0000\n", "10,m\001s,10\n", "\00010,ms,10\n"};
+    static const int cols[] = {8, 5, 1};
+    for (int k = 0; k < 3; k++) {
+        char path[256];
+        snprintf(path, sizeof path, "%s", th_write("ctl.csv", ""));
+        FILE *f = fopen(path, "wb");
+        cr_assert_not_null(f);
+        fputs("age,setting,count\n", f);
+        fwrite(bodies[k], 1, strlen(bodies[k]) + (k == 0 ? 2 : k == 2 ? 11 : 0), f);
+        fclose(f);
+        char text[512];
+        snprintf(text, sizeof text,
+                 "hnb: 1\nname: t\nstart_year: 2025\nyears: 1\nfunding: {grant: 1m}\n"
+                 "settings: [{id: ms, cost: 1}]\npopulation: {from_csv: %s}\n"
+                 "new_plans: {count: 0, age_profile: {5: 1}, mix: {ms: 1}}\n",
+                 path);
+        hnb_err err;
+        cr_assert_null(th_load(text, &err), "case %d", k);
+        cr_assert_eq(err.line, 2, "case %d: line %d", k, err.line);
+        cr_assert_eq(err.col, cols[k], "case %d: column %d", k, err.col);
+        cr_assert(strstr(err.msg, "control character"), "%s", err.msg);
+    }
+    cr_assert_eq(th_sh("timeout 10 %s/build/hnb calibrate scenarios/leicestershire-2025.yaml --history /dev/zero -q -o /tmp/hnb-zero", th_root()), 2, "%s", th_out);
+    cr_assert(strstr(th_out, "/dev/zero:1:1: a control character"), "%s", th_out);
+}

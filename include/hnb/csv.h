@@ -11,4 +11,15 @@
  * skipped. */
 int hnb_csv_split(char *line, char **fields, int *cols, int max);
 
+#include <stdio.h>
+
+/* One line of F into LINE (SIZE bytes), without its end ("\n" or "\r\n"),
+ * as a string. Returns 1, 0 at the end of the file, HNB_CSV_LONG when the
+ * line does not fit, or HNB_CSV_CONTROL when it holds a NUL or another
+ * control character other than a tab, with *COL its 1-based column: a NUL
+ * would otherwise cut the line short without a word. After a bad line the
+ * reader stops (so /dev/zero is refused at once, not read for ever). */
+enum { HNB_CSV_LONG = -1, HNB_CSV_CONTROL = -2 };
+int hnb_csv_getline(FILE *f, char *line, size_t size, int *col);
+
 #endif
