@@ -153,7 +153,9 @@ int hnb_run_write(const hnb_run *run, const hnb_run_opts *o, const char *dir, hn
     }
     if (!rc) {
         char tmp[4200], final[4200];
-        snprintf(tmp, sizeof tmp, "%s/.workbook.xlsx.tmp", dir);
+        /* a name of this process's own: two runs into one directory must not
+         * write one temporary file */
+        snprintf(tmp, sizeof tmp, "%s/.workbook.xlsx.%ld.tmp", dir, (long)getpid());
         snprintf(final, sizeof final, "%s/workbook.xlsx", dir);
         if (hnb_write_workbook(tmp, m, p, r, mc) != 0 || rename(tmp, final) != 0) {
             unlink(tmp);
