@@ -42,10 +42,13 @@ timed() {
   if [ -x /usr/bin/time ]; then
     /usr/bin/time -v "$@" >"$out/cmd.out" 2>"$out/time"
     secs_of "$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$out/time")" >"$out/wall"
+    # CPU seconds, user + system: the work done, whatever the number of cores
+    awk -F': ' '/User time \(seconds\)/ { u = $2 } /System time \(seconds\)/ { s = $2 } END { print u + s }' "$out/time" >"$out/cpu"
   else
     start=$(date +%s.%N)
     "$@" >"$out/cmd.out"
     echo "$(date +%s.%N) - $start" | bc >"$out/wall"
+    echo "" >"$out/cpu"
   fi
 }
 
@@ -56,7 +59,7 @@ fi
 np=tests/bench/numpy_model.py
 
 # One hnb run: the fastest so far kept ($secs, $out/stdout), peak memory the largest.
-secs= peak=0 all=
+secs= peak=0 all= cpu=
 hnb_run() {
   rm -rf "$out/run"
   timed "$hnb" run "$scenario" --draws "$draws" --threads "$threads" --no-charts -o "$out/run"
@@ -68,6 +71,7 @@ hnb_run() {
   all="$all $s"
   if [ -z "$secs" ] || less "$s" "$secs"; then
     secs=$s
+    cpu=$(cat "$out/cpu")
     cp "$out/cmd.out" "$out/stdout"
   fi
 }
@@ -82,6 +86,7 @@ np_run() {
   if [ ! -f "$file.wall" ] || less "$s" "$(cat "$file.wall")"; then
     cp "$out/cmd.out" "$file"
     echo "$s" >"$file.wall"
+    cp "$out/cpu" "$file.cpu"
   fi
 }
 
@@ -105,6 +110,7 @@ echo "draws:        $draws"
 echo "threads:      $threads"
 echo "wall:         ${secs} s, the fastest of$all s (whole run: load, projection, Monte Carlo, statistics, tables)"
 echo "draws/s:      $(awk -v d="$draws" -v s="$secs" 'BEGIN { printf "%.0f", d / s }')  ($us us a draw, wall)"
+[ -n "$cpu" ] && echo "CPU:          $cpu s user + system ($(per_draw "$cpu" "$draws") us a draw, core for core)"
 [ -n "$mc" ] && echo "Monte Carlo:  ${mc} s of it ($(per_draw "$mc" "$draws") us a draw)"
 if [ "$peak" -gt 0 ]; then
   echo "peak memory:  $(awk -v k="$peak" 'BEGIN { printf "%.0f MB", k / 1024 }') (the largest of the runs)"
@@ -124,7 +130,12 @@ compare() {
   file=$1 what=$2
   npw=$(cat "$file.wall") nps=$(np_stage "$file")
   echo "$what:"
-  echo "  whole process:     hnb $us us a draw, NumPy $(per_draw "$npw" "$npdraws") us: hnb is $(ratio "$(per_draw "$npw" "$npdraws")" "$us")x faster"
+  echo "  whole process:     hnb $us us a draw, NumPy $(per_draw "$npw" "$npdraws") us: hnb is $(ratio "$(per_draw "$npw" "$npdraws")" "$us")x faster (wall)"
+  npc=$(cat "$file.cpu" 2>/dev/null || true)
+  if [ -n "$cpu" ] && [ -n "$npc" ]; then
+    hc=$(per_draw "$cpu" "$draws") nc=$(per_draw "$npc" "$npdraws")
+    echo "  CPU, core for core: hnb $hc us a draw, NumPy $nc us: hnb is $(ratio "$nc" "$hc")x faster"
+  fi
   if [ -n "$mc" ] && [ -n "$nps" ]; then
     hm=$(per_draw "$mc" "$draws") nm=$(per_draw "$nps" "$npdraws")
     echo "  Monte Carlo stage: hnb $hm us a draw, NumPy $nm us: hnb is $(ratio "$nm" "$hm")x faster"
