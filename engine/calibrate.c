@@ -570,6 +570,33 @@ static int calibrate_core(const char *file, const hnb_cli *c, const setlist *ext
             x.p[sl] = e1 != e0 ? 0.1 * (target - e0) / (e1 - e0) : 0;
             k->g[t] = x.p[sl];
         }
+        if (pipe) {
+            /* Requests are a lever on the stock only while the pipeline passes
+             * them on: a capacity that binds, or a backlog and a same-year
+             * share that lag them, can leave no requests path that follows the
+             * trend, and the solve then swings wildly. Refuse that plainly. */
+            const hnb_result *r = run(&x);
+            int bad = -1;
+            for (int t = 1; t < k->years && bad < 0; t++) {
+                double target = exp(hnb_trend_mean(&k->tr, k->gap + t));
+                if (fabs(r->ehcps[t] / target - 1) > 0.005 || fabs(k->g[t]) > 0.5) bad = t;
+            }
+            if (bad >= 0) {
+                rc = hnb_err_at(err, (hnb_mark){m0->file, 1, 1},
+                                "%s: no path of requests carries the EHCP trend through the "
+                                "pipeline in %d (it would need requests to grow by %.0f%% that "
+                                "year): the pipeline's capacity, backlog or same_year share "
+                                "decide the new plans more than the requests do. Calibrate with "
+                                "capacity lifted (--set pipeline.capacity=~), no backlog "
+                                "(--set pipeline.backlog=0) and same_year 1, or without the pipeline",
+                                file, k->start + bad, 100 * k->g[bad]);
+                free(x.p);
+                hnb_work_free(x.w);
+                hnb_result_free(x.r);
+                sets_free(&s1);
+                goto done;
+            }
+        }
     } else {
         k->count = x.p[scount] = m0->np_count >= 0 ? m0->params[m0->np_count].central : 0;
     }
@@ -1052,8 +1079,21 @@ static int do_calibrate(const char *file, const hnb_cli *c, const hnb_history *h
             fprintf(g, "%d demand mitigation%s held at the effect in force in %s while fitting: "
                        "the history already shows it, so only what comes later counts as a saving.\n\n",
                     k.nfrozen, k.nfrozen == 1 ? " was" : "s were", la);
-        fputs("| Year | EHCPs | P10 | P90 | New plans | Growth of new plans | sd |\n"
-              "|---|---:|---:|---:|---:|---:|---:|\n", g);
+        if (k.pipeline) {
+            fprintf(g, "New plans come from requests for assessment (the pipeline): the requests of "
+                       "%d/%02d are %.0f", k.start, (k.start + 1) % 100, k.count);
+            if (k.issue > 0 && !k.issue_clamped)
+                fprintf(g, ", from their own trend in the history, and the share of assessed "
+                           "requests that become plans (the issue rate) is fitted to %.1f%% so "
+                           "that they carry the EHCP trend",
+                        100 * k.issue);
+            else
+                fputs(", fitted so that they carry the EHCP trend at the scenario's rates", g);
+            fputs("; each year's growth of requests is solved as new plans' would be.\n\n", g);
+        }
+        fprintf(g, "| Year | EHCPs | P10 | P90 | New plans | Growth of %s | sd |\n"
+                   "|---|---:|---:|---:|---:|---:|---:|\n",
+                k.pipeline ? "requests" : "new plans");
         for (int t = 0; t < m->years; t++) {
             char l[8];
             hnb_year_label(k.start + t, l);

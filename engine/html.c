@@ -287,10 +287,15 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
     }
     double total_mit = 0;
     for (int t = 0; t < ys; t++) total_mit += r->mitigations[t];
-    if (m->nmit)
+    if (m->nmit && !m->regime.central_share)
         fprintf(f, "<li>Planned mitigations are worth £%sm over the period; without them the "
                    "deficit would be £%sm higher by %s.</li>\n",
                 hnb_fmt_m(a, total_mit), hnb_fmt_m(b, total_mit), l1);
+    else if (m->nmit) /* central support would meet part of what they save */
+        fprintf(f, "<li>Planned mitigations are worth £%sm over the period, before central "
+                   "support: after the override, part of what they save would otherwise be met "
+                   "centrally, so the deficit would rise by less than that without them.</li>\n",
+                hnb_fmt_m(a, total_mit));
     if (m->dsg.given)
         fprintf(f, "<li>Across the whole Dedicated Schools Grant (the other blocks' balance "
                    "included) the deficit is £%sm at the end of %s.</li>\n",
@@ -302,11 +307,24 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
             char ly[8], odds[64];
             hnb_year_label(x->year, ly);
             hnb_odds_words(odds, sizeof odds, x->probability);
-            odds[0] = (char)(odds[0] - 'a' + 'A');
-            fprintf(f, "<li>%s (%.0f%%) that more than <b>£%sm</b> is left with the council %s%s.</li>\n",
-                    odds, 100 * x->probability, hnb_fmt_m(a, x->threshold),
-                    m->override_end && x->year == m->override_end - 1 ? "when the override ends, at the end of " : "at the end of ",
-                    ly);
+            const char *when = m->override_end && x->year == m->override_end - 1
+                                   ? "when the override ends, at the end of "
+                                   : "at the end of ";
+            char nd[HNB_NUM_BUF];
+            hnb_fmt_count(nd, sizeof nd, (double)mc->draws);
+            if (x->probability <= 0)
+                fprintf(f, "<li>In none of the %s draws is more than <b>£%sm</b> left with the "
+                           "council %s%s.</li>\n",
+                        nd, hnb_fmt_m(a, x->threshold), when, ly);
+            else if (x->probability >= 1)
+                fprintf(f, "<li>In every one of the %s draws, more than <b>£%sm</b> is left with "
+                           "the council %s%s.</li>\n",
+                        nd, hnb_fmt_m(a, x->threshold), when, ly);
+            else {
+                odds[0] = (char)(odds[0] - 'a' + 'A');
+                fprintf(f, "<li>%s (%.1f%%) that more than <b>£%sm</b> is left with the council %s%s.</li>\n",
+                        odds, 100 * x->probability, hnb_fmt_m(a, x->threshold), when, ly);
+            }
         }
     }
     if (mc) {
@@ -428,13 +446,21 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
         fputs("</tbody></table>\n", f);
     }
     if (m->regime.given || m->dsg.given) {
-        fputs("<h3>The deficit regime and the DSG (£m)</h3>\n", f);
+        fprintf(f, "<h3>%s (£m)</h3>\n",
+                m->regime.given && m->dsg.given ? "The deficit regime and the DSG"
+                : m->regime.given              ? "The deficit regime"
+                                               : "The DSG");
+        static const char *const titles[] = {"Stability grant", "Central support", "Other DSG blocks (balance)",
+                                             "DSG-wide deficit"};
         const char *rh[1 + HNB_NCOLUMNS] = {"Year"};
         int cols[HNB_NCOLUMNS], nrc = 0;
-        for (int k = 0; k < HNB_NCOLUMNS; k++)
-            if (hnb_columns[k].when != HNB_COL_ALWAYS && hnb_column_present(m, k)) {
-                cols[nrc] = k;
-                rh[1 + nrc++] = hnb_columns[k].name;
+        for (int k = 0, j = 0; k < HNB_NCOLUMNS; k++)
+            if (hnb_columns[k].when != HNB_COL_ALWAYS) {
+                if (hnb_column_present(m, k)) {
+                    cols[nrc] = k;
+                    rh[1 + nrc++] = titles[j];
+                }
+                j++;
             }
         table_start(f, rh, 1 + nrc);
         for (int t = 0; t < ys; t++) {

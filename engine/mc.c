@@ -923,11 +923,23 @@ char *hnb_mc_summary(const hnb_model *m, const hnb_mc *mc, const hnb_result *cen
                     snprintf(when, sizeof when, "when the override ends (end of %s)", label);
                 else
                     snprintf(when, sizeof when, "at the end of %s", label);
-                odds[0] = (char)(odds[0] - 'a' + 'A');
-                sb_printf(&b, "- %s (%.1f%%) that more than £%sm is left with the council %s, net "
-                              "of the stability grant%s.\n",
-                          odds, x->probability * 100, hnb_fmt_m(a, x->threshold), when,
-                          rg->central_share && x->year >= m->override_end ? " and central support" : "");
+                const char *net = rg->central_share && x->year >= m->override_end ? " and central support" : "";
+                char nd[HNB_NUM_BUF];
+                hnb_fmt_count(nd, sizeof nd, (double)mc->draws);
+                if (x->probability <= 0) /* all or none of the draws: say so, not "no chance" */
+                    sb_printf(&b, "- In none of the %s draws is more than £%sm left with the council "
+                                  "%s, net of the stability grant%s.\n",
+                              nd, hnb_fmt_m(a, x->threshold), when, net);
+                else if (x->probability >= 1)
+                    sb_printf(&b, "- In every one of the %s draws, more than £%sm is left with the "
+                                  "council %s, net of the stability grant%s.\n",
+                              nd, hnb_fmt_m(a, x->threshold), when, net);
+                else {
+                    odds[0] = (char)(odds[0] - 'a' + 'A');
+                    sb_printf(&b, "- %s (%.1f%%) that more than £%sm is left with the council %s, net "
+                                  "of the stability grant%s.\n",
+                              odds, x->probability * 100, hnb_fmt_m(a, x->threshold), when, net);
+                }
             }
         }
     }

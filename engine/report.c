@@ -407,6 +407,24 @@ int hnb_budget_columns(const hnb_model *m, const hnb_result *r, hnb_budget_col c
     return n;
 }
 
+/* How many mitigations are not savings (their split can depend on order). */
+static int nonsaving(const hnb_model *m)
+{
+    int k = 0;
+    for (int i = 0; i < m->nmit; i++) k += m->mits[i].type != HNB_MIT_SAVING;
+    return k;
+}
+
+/* Whether any year's central share is a distribution. */
+static int central_drawn(const hnb_model *m)
+{
+    for (int t = 0; m->regime.central_share && t < m->years; t++) {
+        const int s = m->regime.central_share[t];
+        if (s >= 0 && m->params[s].dist.type != HNB_DIST_NONE) return 1;
+    }
+    return 0;
+}
+
 /* The 2026 regime in words (SPEC section 13): what the grant is measured
  * on, what it pays, and what is met centrally after the override. */
 static void write_regime(FILE *f, const hnb_model *m, const double *p, const hnb_result *r)
@@ -422,14 +440,25 @@ static void write_regime(FILE *f, const hnb_model *m, const double *p, const hnb
         fprintf(f, "- High Needs Stability Grant: %s of the eligible deficit at the end of %s, "
                    "paid in %s",
                 a, lc, lp);
-        if (received < 1) {
+        const int drawn = g->received >= 0 && m->params[g->received].dist.type != HNB_DIST_NONE;
+        if (received <= 0) {
+            fprintf(f, "; the local SEND reform plan is assumed not approved, so none is received");
+        } else if (received < 1) {
             fmt_pct(b, sizeof b, received);
-            fprintf(f, ", times %s for the chance that the local SEND reform plan is approved", b);
+            if (drawn)
+                fprintf(f, "; the reform plan is approved with probability %s, and this central "
+                           "run carries the expected grant (the Monte Carlo draws it paid or not)",
+                        b);
+            else
+                fprintf(f, ", times %s (received)", b);
         }
         if (tc >= m->years)
             fprintf(f, ". The cutoff lies after this projection's horizon: no grant is counted.\n");
-        else if (tp < 0 || tp >= m->years)
-            fprintf(f, ". It is paid outside this projection's horizon: no grant is counted.\n");
+        else if (tp < 0)
+            fprintf(f, ". It was paid before this projection starts: the deficit brought forward is "
+                       "taken as net of it.\n");
+        else if (tp >= m->years)
+            fprintf(f, ". It is paid after this projection's horizon: no grant is counted.\n");
         else {
             fmt_m(b, sizeof b, r->stability_grant[tp]);
             fmt_m(c, sizeof c, r->eligible_deficit);
@@ -444,9 +473,9 @@ static void write_regime(FILE *f, const hnb_model *m, const double *p, const hnb
         hnb_year_label(m->override_end, lo);
         double total = 0;
         for (int t = 0; t < r->years; t++) total += r->central_funding[t];
-        fprintf(f, "- After the override: from %s, the share of each year's annual gap met "
-                   "centrally: ",
-                lo);
+        fprintf(f, "- After the override: from %s, the share of each year's positive annual gap "
+                   "met centrally%s: ",
+                lo, central_drawn(m) ? " (central value; uncertain, drawn in the Monte Carlo)" : "");
         int t0 = m->override_end - m->start_year;
         if (t0 < 0) t0 = 0;
         if (t0 >= m->years) {
@@ -462,7 +491,9 @@ static void write_regime(FILE *f, const hnb_model *m, const double *p, const hnb
                 first = 0;
             }
             fmt_m(b, sizeof b, total);
-            fprintf(f, "; £%sm over the horizon.\n", b);
+            fprintf(f, "; £%sm met centrally over the horizon, which the cumulative deficit does not "
+                       "carry.\n",
+                    b);
         }
     }
     if (!g->grant && !g->central_share) fprintf(f, "- Neither a stability grant nor central support is assumed.\n");
@@ -552,9 +583,13 @@ int hnb_write_summary(FILE *f, const hnb_model *m, const double *p, const hnb_re
         } else if (rg) {
             /* SPEC section 13: the exposure is read net of the grant */
             fmt_m(a, sizeof a, exposure);
-            fprintf(f, "The statutory override ends at the end of %s. The deficit left with the "
-                       "council then, net of the stability grant: **£%sm**",
+            fprintf(f, "The statutory override ends at the end of %s. The High Needs deficit left "
+                       "with the council then, net of the stability grant: **£%sm**",
                     ly, a);
+            if (m->dsg.given && t >= 0) {
+                fmt_m(c, sizeof c, r->dsg_deficit[t]);
+                fprintf(f, " (DSG-wide, with the other blocks' balance: £%sm)", c);
+            }
             if (m->reserves >= 0 && p[m->reserves] > 0) {
                 fmt_m(b, sizeof b, p[m->reserves]);
                 fmt_pct(c, sizeof c, exposure / p[m->reserves]);
@@ -595,6 +630,20 @@ int hnb_write_summary(FILE *f, const hnb_model *m, const double *p, const hnb_re
             hnb_fmt_count(u, sizeof u, p1 > 0 ? c1 / p1 : 0);
             fprintf(f, "| %s | %s | %s | %s | %s |\n", m->need_labels[n], a, b, c, u);
         }
+        double p0 = 0, p1 = 0, c1 = 0;
+        for (int k = 0; k < nc; k++) {
+            p0 += r->plans_need[k];
+            p1 += r->plans_need[(size_t)(ys - 1) * nc + k];
+            c1 += r->cost_need[(size_t)(ys - 1) * nc + k];
+        }
+        hnb_fmt_count(a, sizeof a, p0);
+        hnb_fmt_count(b, sizeof b, p1);
+        fmt_m(c, sizeof c, c1);
+        char u[64];
+        hnb_fmt_count(u, sizeof u, p1 > 0 ? c1 / p1 : 0);
+        fprintf(f, "| **All needs** | **%s** | **%s** | **%s** | **%s** |\n\nEach need is rounded "
+                   "on its own, so the needs may not add to the total in the last figure.\n",
+                a, b, c, u);
     }
 
     if (m->pipeline.given) {
@@ -610,8 +659,10 @@ int hnb_write_summary(FILE *f, const hnb_model *m, const double *p, const hnb_re
             for (int k = 0; k < 6; k++) hnb_fmt_count(x[k], sizeof x[k], v[k]);
             fprintf(f, "| %s | %s | %s | %s | %s | %s | %s |\n", label, x[0], x[1], x[2], x[3], x[4], x[5]);
         }
-        fprintf(f, "\nNew plans in %s are the plans decided that start that year; the year's plans "
-                   "were already given, so they add nothing to it.\n",
+        fprintf(f, "\nPlans decided become new plans partly in the same year (`same_year`) and "
+                   "partly the next; new plans are then lowered by any demand mitigations. The "
+                   "plans of %s are the scenario's starting stock, so that year's new plans are "
+                   "shown but not added to it.\n",
                 l0);
     }
 
@@ -671,16 +722,17 @@ int hnb_write_summary(FILE *f, const hnb_model *m, const double *p, const hnb_re
             hnb_year_label(m->mits[i].start, ls);
             double total = 0;
             for (int t = 0; t < r->years; t++) total += r->contribution[t * m->nmit + i];
-            fmt_m(a, sizeof a, total);
-            fprintf(f, "%s %s (%s, from %s, £%sm over the horizon)", i ? ";" : "",
-                    m->mits[i].name, hnb_mit_type_name(m->mits[i].type), ls, a);
+            fmt_m(a, sizeof a, fabs(total));
+            fprintf(f, "%s %s (%s, from %s, %s£%sm over the horizon%s)", i ? ";" : "",
+                    m->mits[i].name, hnb_mit_type_name(m->mits[i].type), ls, total < -0.05e6 ? "-" : "", a,
+                    total < -0.05e6 ? ": it adds to spending" : "");
         }
         fprintf(f, ".\n");
         if (r->shapley)
             fprintf(f, "- Each mitigation's contribution is its Shapley value: its marginal effect "
                        "averaged over every order in which the mitigations could be switched on, "
                        "so it does not depend on the order of the list (attribution: shapley).\n");
-        else if (m->version >= 2)
+        else if (m->version >= 2 && nonsaving(m) > 1)
             fprintf(f, "- Each mitigation's contribution is its marginal effect when the mitigations "
                        "are switched on one at a time in listed order: where mitigations overlap, "
                        "one listed earlier is credited with the overlap, so the split depends on "

@@ -220,7 +220,7 @@ static int range_ok(hnb_range r, double x)
 
 static const char *range_what(hnb_range r)
 {
-    return r == HNB_RANGE_UNIT ? "between 0 and 1" : "not negative";
+    return r == HNB_RANGE_UNIT ? "between 0 and 1" : "0 or more (not negative)";
 }
 
 static int add_param(ctx *c, const char *name, const char *path, const hnb_node *at,
