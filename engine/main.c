@@ -53,8 +53,11 @@ static void usage_run(FILE *f)
 {
     fputs("usage: hnb run SCENARIO [-o DIR] [--set PATH=VALUE]... [--no-charts]\n"
           "               [--draws N] [--seed S] [--threads T] [--method random|lhs|sobol]\n"
+          "               [--attribution ordered|shapley]\n"
           "\n"
-          "Project SCENARIO and write projection.csv, placements.csv, mitigations.csv\n"
+          "Project SCENARIO and write projection.csv, placements.csv, mitigations.csv,\n"
+          "report.html and workbook.xlsx (and with a v2 scenario dsg_plan.csv, and\n"
+          "needs.csv with needs, pipeline.csv with a pipeline; docs/v2.md, docs/regime.md)\n"
           "and summary.md into DIR (default out/<scenario file name>/).\n"
           "\n"
           "  -o, --output DIR       output directory\n"

@@ -259,7 +259,8 @@ int hnb_plot_run(const hnb_model *m, const double *p, const hnb_result *r, const
         /* with section 13's keys, two more columns: the grant and the
          * DSG-wide deficit (NaN without dsg) */
         const int v2 = m->regime.given || m->dsg.given;
-        fprintf(f, "year,label,annual_gap,cumulative_deficit%s\n", v2 ? ",stability_grant,dsg_deficit" : "");
+        fprintf(f, "year,label,annual_gap,cumulative_deficit%s\n",
+                v2 ? ",stability_grant,dsg_deficit,central_funding" : "");
         for (int t = 0; t < ys; t++) {
             char l[8];
             hnb_year_label(m->start_year + t, l);
@@ -273,6 +274,8 @@ int hnb_plot_run(const hnb_model *m, const double *p, const hnb_result *r, const
                 fputc(',', f);
                 if (m->dsg.given) put_m(f, r->dsg_deficit[t]);
                 else fputs("NaN", f);
+                fputc(',', f);
+                put_m(f, r->central_funding[t]);
             }
             fputc('\n', f);
         }
@@ -288,6 +291,7 @@ int hnb_plot_run(const hnb_model *m, const double *p, const hnb_result *r, const
             }
         }
         hnb_plot_var(extra, sizeof extra, "regime", m->regime.grant ? "1" : "");
+        hnb_plot_var(extra, sizeof extra, "central", m->regime.central_share ? "1" : "");
         hnb_plot_var(extra, sizeof extra, "dsg", m->dsg.given ? "1" : "");
         hnb_plot_var(extra, sizeof extra, "override_label", over_label);
         hnb_plot_var(extra, sizeof extra, "override_note", over_note);

@@ -1433,6 +1433,12 @@ static int parse_mitigation(ctx *c, const hnb_node *n, int idx)
             return fail(c, ty, "%s: an assessment mitigation adds to the pipeline's capacity, and "
                                "the pipeline has none (it concludes every request it has)",
                         path);
+        if (mt->start <= m->start_year)
+            hnb_warn_at(ty->mark,
+                        "%s: an assessment push in %d concludes requests whose plans mostly start in "
+                        "%d, and that year's plans are the scenario's starting stock (SPEC section "
+                        "11): its cost shows less than it will; start it in %d to see it",
+                        path, m->start_year, m->start_year, m->start_year + 1);
         snprintf(sub, sizeof sub, "%s.capacity", path);
         return num(c, hnb_map_get(n, "capacity"), sub, HNB_KIND_COUNT, HNB_RANGE_NONNEG, &mt->places);
     case HNB_MIT_TRANSITION:
@@ -2138,7 +2144,7 @@ int hnb_model_shapley_ok(const hnb_model *m, hnb_err *err)
     int k = 0;
     for (int i = 0; i < m->nmit; i++) k += m->mits[i].type != HNB_MIT_SAVING;
     if (k <= HNB_SHAPLEY_MAX) return HNB_OK;
-    return hnb_err_at(err, (hnb_mark){m->file, 1, 1},
+    return hnb_err_at(err, (hnb_mark){"--attribution", 1, 1},
                       "attribution: shapley is computed exactly, over every subset of the "
                       "mitigations that are not savings: at most %d of them, and the scenario has %d",
                       HNB_SHAPLEY_MAX, k);

@@ -24,6 +24,8 @@
 #                   it is paid, with its amount
 #   dsg             optional: '1' when the scenario has the DSG's other
 #                   blocks: the DSG-wide deficit drawn as a dashed line
+#   central         optional: '1' when the scenario has central support after
+#                   the override: each year's support drawn as a bar below zero
 #
 # Data: comma-separated, one header line, then one row a year:
 #   year,label,annual_gap,cumulative_deficit
@@ -33,6 +35,7 @@
 # and, with regime or dsg, two more columns:
 #   stability_grant   the grant received that year, £m (0 in other years)
 #   dsg_deficit       the DSG-wide deficit, £m (NaN without dsg)
+#   central_funding   the share of the year's gap met centrally, £m
 #
 # Restyling: change the values under "Style" below (colours, font, widths,
 # wording) and re-run; no recompiling. Colours are from the Okabe-Ito palette
@@ -50,6 +53,7 @@ colour_reserves = '#D55E00'   # line: usable reserves (vermillion)
 colour_override = '#555555'   # dashed line: end of the override (grey)
 colour_grant    = '#009E73'   # bar below zero: the stability grant (bluish green)
 colour_dsg      = '#CC79A7'   # dashed line: the DSG-wide deficit (reddish purple)
+colour_central  = '#56B4E9'   # bar below zero: central support (sky blue)
 colour_grid     = '#CFCFCF'
 colour_text     = '#222222'
 bar_width       = 0.65        # of a year
@@ -61,6 +65,7 @@ text_deficit    = 'Cumulative deficit'
 text_reserves   = 'Usable reserves £%sm'   # %s is replaced by the figure
 text_grant      = 'High Needs Stability Grant (reduces the deficit)'
 text_dsg        = 'DSG-wide deficit (all blocks)'
+text_central    = 'Central support after the override (reduces the deficit)'
 text_y_axis     = '£m'
 text_x_axis     = 'Financial year'
 
@@ -162,13 +167,16 @@ if (!exists("regime")) { regime = '' }
 if (!exists("dsg")) { dsg = '' }
 has_grant = (regime eq '1') ? 1 : 0
 has_dsg = (dsg eq '1') ? 1 : 0
+if (!exists("central")) { central = '' }
+has_central = (central eq '1') ? 1 : 0
 # (an unused title still widens the legend's columns: blank it)
 if (!has_grant) { text_grant = '' }
 if (!has_dsg) { text_dsg = '' }
+if (!has_central) { text_central = '' }
 
 # ----- Plot ------------------------------------------------------------------
 set style fill solid 0.85 border lc rgb '#7A5200'
-if (!has_grant && !has_dsg) {
+if (!has_grant && !has_dsg && !has_central) {
 plot datafile using 1:3:(bar_width):xticlabels(year_tick($0)) with boxes lc rgb colour_gap title text_gap, \
      '' using 1:4 with linespoints lw line_width pt 7 ps point_size * marker lc rgb colour_deficit title text_deficit, \
      for [k = 1:has_reserves] reserves_value with lines dt (28*dash, 10*dash, 6*dash, 10*dash) lw 2 lc rgb colour_reserves title reserves_title, \
@@ -181,6 +189,7 @@ plot datafile using 1:3:(bar_width):xticlabels(year_tick($0)) with boxes lc rgb 
      '' using 1:4 with linespoints lw line_width pt 7 ps point_size * marker lc rgb colour_deficit title text_deficit, \
      for [k = 1:has_grant] '' using 1:($5 > 0 ? -$5 : NaN):(bar_width) with boxes fs solid 0.7 border lc rgb '#00664A' lc rgb colour_grant title text_grant, \
      for [k = 1:has_grant] '' using 1:($5 > 0 ? -$5 : NaN):(money($5)) with labels center offset 0, -0.9 tc rgb colour_grant notitle, \
+     for [k = 1:has_central] '' using 1:($7 > 0 ? -$7 : NaN):(bar_width * 0.6) with boxes fs solid 0.7 border lc rgb '#2A6F97' lc rgb colour_central title text_central, \
      for [k = 1:has_dsg] '' using 1:6 with linespoints dt (12*dash, 8*dash) lw 2 pt 6 ps point_size * marker lc rgb colour_dsg title text_dsg, \
      for [k = 1:has_reserves] reserves_value with lines dt (28*dash, 10*dash, 6*dash, 10*dash) lw 2 lc rgb colour_reserves title reserves_title, \
      for [k = 1:show_end_value] '' using 1:($0 == n_years - 1 ? $4 : NaN):(money($4)) \
