@@ -12,14 +12,18 @@
 #include "hnb/plot.h"
 #include "hnb/report.h"
 
-static const char *const titles[] = {"Expenditure", "Grant and income", "Planned mitigations",
-                                     "Annual funding gap", "Cumulative deficit"};
-enum { NLINES = 5 };
+/* The budget-paper lines; with the 2026 regime or the DSG (SPEC section 13)
+ * in any scenario, its lines after them. */
+static const char *const titles[] = {"Expenditure",     "Grant and income", "Planned mitigations",
+                                     "Annual funding gap", "Cumulative deficit", "Stability grant",
+                                     "Central support", "DSG-wide deficit"};
+enum { NLINES = 5, NALL = 8 };
 
 static const double *line_of(const hnb_result *r, int k)
 {
-    const double *v[NLINES] = {r->expenditure, r->income, r->mitigations, r->annual_gap,
-                               r->cumulative_deficit};
+    const double *v[NALL] = {r->expenditure,        r->income,          r->mitigations,
+                             r->annual_gap,         r->cumulative_deficit, r->stability_grant,
+                             r->central_funding,    r->dsg_deficit};
     return v[k];
 }
 
@@ -147,10 +151,19 @@ int hnb_cmd_compare(int argc, char **argv)
                 !(h = hnb_outset_open(o, "compare.html", &err))))
         rc = HNB_EFAIL;
     if (!rc) {
+        /* the regime's and the DSG's lines, when any scenario has them */
+        int any_regime = 0, any_dsg = 0;
+        for (int i = 0; i < n; i++) {
+            any_regime |= runs[i].model->regime.given;
+            any_dsg |= runs[i].model->dsg.given;
+        }
+        int lines[NALL], nlines = 0;
+        for (int k = 0; k < NALL; k++)
+            if (k < NLINES || (k < 7 && any_regime) || (k == 7 && any_dsg)) lines[nlines++] = k;
         /* CSV: long form, one row a scenario and year */
-        fputs("scenario,year,label,expenditure,income,mitigations,annual_gap,cumulative_deficit,"
-              "cumulative_deficit_vs_first,p10,p50,p90\n",
-              f);
+        fprintf(f, "scenario,year,label,expenditure,income,mitigations,annual_gap,cumulative_deficit,"
+                   "cumulative_deficit_vs_first,p10,p50,p90%s%s\n",
+                any_regime ? ",stability_grant,central_funding" : "", any_dsg ? ",dsg_deficit" : "");
         for (int i = 0; i < n; i++) {
             const hnb_model *m = runs[i].model;
             for (int t = 0; t < m->years; t++) {
@@ -175,6 +188,10 @@ int hnb_cmd_compare(int argc, char **argv)
                         hnb_fmt_fixed(b, sizeof b, hnb_mc_pct(runs[i].mc, HNB_MC_CUMULATIVE, t)[q], 2);
                         fputs(b, f);
                     }
+                }
+                for (int j = NLINES; j < nlines; j++) {
+                    hnb_fmt_fixed(b, sizeof b, line_of(runs[i].result, lines[j])[t], 2);
+                    fprintf(f, ",%s", b);
                 }
                 fputc('\n', f);
             }
@@ -213,7 +230,8 @@ int hnb_cmd_compare(int argc, char **argv)
             }
             fputs("\n![Cumulative deficit by scenario](charts/compare.png)\n", md);
         }
-        for (int k = 0; k < NLINES; k++) {
+        for (int j = 0; j < nlines; j++) {
+            const int k = lines[j];
             fprintf(md, "\n## %s (£m)\n\n| Year |", titles[k]);
             fprintf(h, "<h2>%s (£m)</h2>\n<table><tr><th>Year</th>", titles[k]);
             for (int i = 0; i < n; i++) {
