@@ -122,7 +122,7 @@ bench: bench-deps
 	@$(MAKE) --no-print-directory $(BUILD)/hnb
 	@sh tests/bench.sh $(BUILD)/hnb
 	@echo
-	@SCENARIO=scenarios/leicestershire-2026.yaml sh tests/bench.sh $(BUILD)/hnb
+	@SCENARIO=scenarios/leicestershire-2026.yaml sh tests/bench.sh $(BUILD)/hnb 1000000 100000
 
 # Forecast skill across England's councils (issue 13's targets; exit 1 when
 # missed): every council with a full SEN2 series, rolling origins, baselines.
