@@ -52,7 +52,7 @@ int hnb_run_model(const hnb_model *m, const hnb_run_opts *o, hnb_run *run, hnb_e
     if (!run->params) abort();
     hnb_model_central(m, run->params);
     const int shapley = o->attribution >= 0 ? o->attribution : m->shapley;
-    if (shapley && (rc = hnb_model_shapley_ok(m, err))) {
+    if (shapley && (rc = hnb_model_shapley_ok(m, o->attribution < 0, err))) {
         free(run->params);
         run->params = NULL;
         return rc;

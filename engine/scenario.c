@@ -1907,15 +1907,9 @@ static int compile(ctx *c, const hnb_node *root)
         if (!strcmp(a, "shapley")) m->shapley = 1;
         else if (strcmp(a, "ordered"))
             return fail(c, n, "attribution: expected ordered or shapley, found '%s'", a);
-        if (m->shapley && hnb_model_shapley_ok(m, c->err)) {
-            int k = 0;
-            for (int i = 0; i < m->nmit; i++) k += m->mits[i].type != HNB_MIT_SAVING;
-            return fail(c, n,
-                        "attribution: shapley is computed exactly, over every subset of the "
-                        "mitigations that are not savings: at most %d of them, and the scenario "
-                        "has %d",
-                        HNB_SHAPLEY_MAX, k);
-        }
+        /* the limit of 16 is checked when a run computes it: --attribution
+         * ordered overrides the file (SPEC section 12) */
+        m->attribution_mark = n->mark;
     }
     if ((n = hnb_map_get(root, "regime")) && (rc = parse_regime(c, n))) return rc;
     m->dsg.opening = -1;
@@ -2139,12 +2133,12 @@ int hnb_model_set(hnb_model *m, int slot, double x, hnb_err *err)
     return HNB_OK;
 }
 
-int hnb_model_shapley_ok(const hnb_model *m, hnb_err *err)
+int hnb_model_shapley_ok(const hnb_model *m, int from_file, hnb_err *err)
 {
     int k = 0;
     for (int i = 0; i < m->nmit; i++) k += m->mits[i].type != HNB_MIT_SAVING;
     if (k <= HNB_SHAPLEY_MAX) return HNB_OK;
-    return hnb_err_at(err, (hnb_mark){"--attribution", 1, 1},
+    return hnb_err_at(err, from_file ? m->attribution_mark : (hnb_mark){"--attribution", 1, 1},
                       "attribution: shapley is computed exactly, over every subset of the "
                       "mitigations that are not savings: at most %d of them, and the scenario has %d",
                       HNB_SHAPLEY_MAX, k);

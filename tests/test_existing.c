@@ -186,3 +186,23 @@ Test(existing, shapley_does_not_depend_on_the_order)
     contributions(THREE(M3, M1, M2), "", c, names);
     NEAR(c[2], 0, "three listed first");
 }
+
+/* Shapley is exact over 2^k subsets: at most 16 mitigations that are not
+ * savings. The limit holds when a run computes it, so --attribution
+ * ordered overrides a file that asks for Shapley (SPEC section 12). */
+Test(existing, the_shapley_limit_and_the_override)
+{
+    char mits[4096];
+    size_t w = 0;
+    for (int k = 0; k < 17; k++)
+        w += (size_t)snprintf(mits + w, sizeof mits - w, "  - {name: d%d, type: demand, reduction: 1%%}\n", k);
+    hnb_model *m = load(mits, "attribution: shapley\n");
+    hnb_model_free(m);
+    const char *path = th_write("seventeen.yaml", text);
+    cr_assert_eq(th_sh("%s/build/hnb run %s -o %s/out-17 -q --no-charts", th_root(), path, th_root()), 2, "%s", th_out);
+    cr_assert(strstr(th_out, "seventeen.yaml:9:14:") && strstr(th_out, "at most 16"), "%s", th_out);
+    cr_assert_eq(th_sh("%s/build/hnb run %s -o %s/out-17 -q --no-charts --attribution ordered", th_root(), path, th_root()), 0, "%s", th_out);
+    cr_assert_eq(th_sh("%s/build/hnb run %s -o %s/out-17 -q --no-charts --attribution shapley --set attribution=ordered", th_root(), path, th_root()), 2, "%s", th_out);
+    cr_assert(strstr(th_out, "--attribution:1:1:"), "%s", th_out);
+    th_sh("rm -rf %s/out-17", th_root());
+}

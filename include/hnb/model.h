@@ -198,6 +198,7 @@ typedef struct hnb_model {
     hnb_regime regime;
     hnb_dsg dsg;
     int shapley; /* attribution: shapley (SPEC section 12); 0 ordered */
+    hnb_mark attribution_mark; /* where the file says it (for the limit's error) */
     hnb_pipeline pipeline;
 
     int has_mc;
@@ -243,7 +244,7 @@ int hnb_model_set(hnb_model *m, int slot, double x, hnb_err *err);
 /* Shapley attribution is exact over 2^k subsets: at most this many
  * mitigations that are not savings. HNB_OK, or why not. */
 #define HNB_SHAPLEY_MAX 16
-int hnb_model_shapley_ok(const hnb_model *m, hnb_err *err);
+int hnb_model_shapley_ok(const hnb_model *m, int from_file, hnb_err *err);
 /* The slot of a parameter by id or path, or -1. */
 int hnb_model_find_param(const hnb_model *m, const char *name);
 

@@ -1,17 +1,18 @@
 #!/usr/bin/python3
 """hnbref: an independent reference implementation of the deterministic
 projection of SPEC.md (sections 2-5 and 9; of v2, `hnb: 2` files with
-section 13 and section 10, primary need), written from the text alone.
+sections 10 to 13), written from the text alone.
 
-Usage: hnbref.py SCENARIO.yaml OUTDIR
+Usage: hnbref.py SCENARIO.yaml OUTDIR [--attribution ordered|shapley]
 Writes OUTDIR/projection.csv, OUTDIR/placements.csv, OUTDIR/mitigations.csv,
-for a v2 scenario with settings OUTDIR/dsg_plan.csv, and with `needs`
-OUTDIR/needs.csv.
+for a v2 scenario with settings OUTDIR/dsg_plan.csv, with `needs`
+OUTDIR/needs.csv and with `pipeline` OUTDIR/pipeline.csv.
 
 Without `needs` the stock is stepped as one need of share 1 (the v1 model).
 
-Not here (v2): the pipeline (11), attribution and the cessation/transition
-mitigations (12).
+Sections 11 (the pipeline; `requests` and `assessment` mitigations) and 12
+(`cessation` and `transition` mitigations; ordered or exact Shapley
+attribution, the file's `attribution` or the --attribution option) are here.
 
 Not here: `extends`, --set, Monte Carlo, input validation (input is assumed
 valid), summary.md and charts.  Every distribution takes its central value.
@@ -285,6 +286,17 @@ class Setting:
     pass
 
 
+def age_list(v):
+    """A transition's `ages` (ages or bands; absent = every age) -> a set."""
+    if v is None:
+        return set(range(AGES))
+    ages = set()
+    for k in v:
+        lo, hi = age_key(k)
+        ages.update(range(lo, hi + 1))
+    return ages
+
+
 class Mitigation:
     pass
 
@@ -391,7 +403,8 @@ def compile_scenario(path):
 
     npd = doc.get('new_plans')
     if npd is not None:
-        m['np_count'] = num(npd['count'])
+        # with a pipeline (section 11) count and growth are absent
+        m['np_count'] = num(npd['count']) if npd.get('count') is not None else 0.0
         m['np_growth'] = c.rate(npd.get('growth'), 0.0)
         m['np_age'] = age_shares(npd['age_profile'])
         mix = shares(npd['mix'])
@@ -413,19 +426,30 @@ def compile_scenario(path):
         m['np_age'] = [0.0] * AGES
         m['np_mix'] = []
 
+    # section 11: the pipeline
+    pl = doc.get('pipeline')
+    m['pipeline'] = None
+    if pl is not None:
+        rq = pl['requests']
+        m['pipeline'] = {
+            'count': num(rq['count']),
+            'growth': c.rate(rq.get('growth'), 0.0),
+            'backlog': num(pl['backlog']) if pl.get('backlog') is not None else 0.0,
+            'capacity': c.rate(pl['capacity']) if pl.get('capacity') is not None else None,
+            'assess': c.rate(pl.get('assess_rate'), 1.0),
+            'issue': c.rate(pl.get('issue_rate'), 1.0),
+            'same_year': num(pl['same_year']) if pl.get('same_year') is not None else 1.0,
+        }
+    # section 12: attribution (the command line overrides it in main)
+    m['attribution'] = str(doc.get('attribution') or 'ordered')
+
     ces = doc.get('cessation') or {}
     rate = num(ces['rate']) if ces.get('rate') is not None else 0.0
     m['cease'] = age_rates(ces.get('by_age') or {}, rate)
 
     trans = []
     for tr in doc.get('transitions') or []:
-        if tr.get('ages') is None:
-            ages = set(range(AGES))
-        else:
-            ages = set()
-            for k in tr['ages']:
-                lo, hi = age_key(k)
-                ages.update(range(lo, hi + 1))
+        ages = age_list(tr.get('ages'))
         tn = None if tr.get('needs') is None else {nidx[str(x)] for x in tr['needs']}
         trans.append((ages, idx[tr['from']], idx[tr['to']], num(tr['rate']), tn))
     m['trans'] = trans
@@ -467,6 +491,24 @@ def compile_scenario(path):
         elif mi.type == 'capacity':
             mi.setting = idx[md['setting']]
             mi.places = num(md['places'])
+        elif mi.type == 'requests':        # section 11
+            mi.reduction = num(md['reduction'])
+        elif mi.type == 'assessment':      # section 11
+            mi.capacity = num(md['capacity'])
+        elif mi.type == 'cessation':       # section 12
+            mi.increase = num(md['increase'])
+            mi.ages = age_list(md.get('ages'))
+            mi.settings = None if md.get('settings') is None else \
+                {idx[str(x)] for x in md['settings']}
+            mi.needs = None if md.get('needs') is None else \
+                {nidx[str(x)] for x in md['needs']}
+        elif mi.type == 'transition':      # section 12
+            mi.frm = idx[md['from']]
+            mi.to = idx[md['to']]
+            mi.rate = num(md['rate'])
+            mi.ages = age_list(md.get('ages'))
+            mi.needs = None if md.get('needs') is None else \
+                {nidx[str(x)] for x in md['needs']}
         else:
             raise ValueError('unknown mitigation type %r' % mi.type)
         mits.append(mi)
@@ -499,6 +541,41 @@ def compile_scenario(path):
 # ---------------------------------------------------------------------------
 # The projection (section 4)
 
+def pipeline(m, on):
+    """Section 11: the request-to-plan pipeline with mitigation i active iff
+    on[i].  Per-year lists R (received), K (concluded), W (backlog at the end
+    of the year), P (decided) and S (plans that start)."""
+    pl = m['pipeline']
+    mits = m['mits']
+    out = {'R': [], 'K': [], 'W': [], 'P': [], 'S': []}
+    Rb = pl['count']
+    W = pl['backlog']
+    for t in range(m['n']):
+        if t > 0:
+            Rb = Rb * (1.0 + pl['growth'][t])
+        Q = 1.0
+        extra = 0.0
+        for i, mi in enumerate(mits):
+            et = mi.e[t] if on[i] else 0.0
+            if mi.type == 'requests':
+                Q *= (1.0 - mi.reduction * et)
+            elif mi.type == 'assessment':
+                extra += mi.capacity * et
+        R = Rb * Q
+        avail = W + R
+        if pl['capacity'] is None:
+            K = avail
+        else:
+            K = min(avail, pl['capacity'][t] + extra)
+        W = avail - K
+        P = K * pl['assess'][t] * pl['issue'][t]
+        Pprev = out['P'][-1] if t > 0 else P
+        Sv = pl['same_year'] * P + (1.0 - pl['same_year']) * Pprev
+        for k, v in (('R', R), ('K', K), ('W', W), ('P', P), ('S', Sv)):
+            out[k].append(v)
+    return out
+
+
 def project(m, on):
     """Run the projection with mitigation i active iff on[i].
     Returns dict of per-year lists.  The stock is N[a][s][n] (section 10);
@@ -523,13 +600,38 @@ def project(m, on):
     ages_named = set()
     for tr in m['trans']:
         ages_named |= tr[0]
+    for mi in mits:                    # section 12: transition mitigations
+        if mi.type == 'transition':
+            ages_named |= mi.ages
+    pipe = pipeline(m, on) if m['pipeline'] is not None else None
+    res['pipe'] = pipe
     for t in range(n):
         if t == 0:
-            NP = m['np_count']
+            # section 11: with a pipeline, new_plans_0 = S_0 (reported only)
+            NP = m['np_count'] if pipe is None else pipe['S'][0]
         else:
-            # 1. cessation (the same rates for every need)
+            # 1. cessation (the same rates for every need); section 12:
+            #    cessation mitigations raise the rate of the plans they apply
+            #    to (age a during year t-1) to min(1, cease[a] + sum inc * e_t)
             M = [[[x * (1.0 - m['cease'][a]) for x in N[a][s]] for s in range(S)]
                  for a in range(AGES)]
+            cms = [(i, mi) for i, mi in enumerate(mits)
+                   if mi.type == 'cessation' and on[i]]
+            if cms:
+                for a in range(AGES):
+                    for s in range(S):
+                        for k in range(K):
+                            extra = 0.0
+                            hit = False
+                            for i, mi in cms:
+                                if a in mi.ages and \
+                                        (mi.settings is None or s in mi.settings) and \
+                                        (mi.needs is None or k in mi.needs):
+                                    extra += mi.increase * e(i, t)
+                                    hit = True
+                            if hit:
+                                r = min(1.0, m['cease'][a] + extra)
+                                M[a][s][k] = N[a][s][k] * (1.0 - r)
             # 2. ageing
             A = [[[0.0] * K for _ in range(S)]] + [M[a] for a in range(AGES - 1)]
             # 3. transitions: at each age, for each need, the rules that apply
@@ -543,10 +645,19 @@ def project(m, on):
                         if a in ages and (tn is None or k in tn):
                             out[f] += r * pre[f]
                             inn[to] += r * pre[f]
+                    # section 12: transition mitigations, rate * e_t, at once
+                    for i, mi in enumerate(mits):
+                        if mi.type == 'transition' and a in mi.ages and \
+                                (mi.needs is None or k in mi.needs):
+                            r = mi.rate * e(i, t)
+                            out[mi.frm] += r * pre[mi.frm]
+                            inn[mi.to] += r * pre[mi.frm]
                     for s in range(S):
                         A[a][s][k] += inn[s] - out[s]
-            # 4. new plans, need by need
+            # 4. new plans, need by need (section 11: S_t in place of B_t)
             B = B * (1.0 + m['np_growth'][t])
+            if pipe is not None:
+                B = pipe['S'][t]
             NP = 0.0
             for k in range(K):
                 D = 1.0
@@ -651,8 +762,44 @@ def write_csv(path, header, rows):
 
 def compute(m):
     nm = len(m['mits'])
-    runs = [project(m, [j < i for j in range(nm)]) for i in range(nm + 1)]
-    un, mit = runs[0], runs[nm]
+    if m['attribution'] == 'shapley':
+        # section 12: exact Shapley values over the m non-saving mitigations;
+        # f(S) = placements_t with exactly the mitigations of S on (the
+        # savings' on/off changes no placement)
+        J = [i for i, mi in enumerate(m['mits']) if mi.type != 'saving']
+        mm = len(J)
+        if mm > 16:
+            raise ValueError('shapley with more than 16 non-saving mitigations')
+        f = []
+        for mask in range(1 << mm):
+            on = [True] * nm
+            for b, i in enumerate(J):
+                on[i] = bool(mask >> b & 1)
+            f.append(project(m, on))
+        un, mit = f[0], f[(1 << mm) - 1]
+        fact = [1.0]
+        for q in range(1, mm + 1):
+            fact.append(fact[-1] * q)
+        w = [fact[q] * fact[mm - q - 1] / fact[mm] for q in range(mm)]
+        pc = [bin(x).count('1') for x in range(1 << mm)]
+        contrib = [[0.0] * nm for _ in range(m['n'])]
+        for b, i in enumerate(J):
+            bit = 1 << b
+            for mask in range(1 << mm):
+                if mask & bit:
+                    continue
+                wq = w[pc[mask]]
+                fa, fb = f[mask]['placements'], f[mask | bit]['placements']
+                for t in range(m['n']):
+                    contrib[t][i] += wq * (fa[t] - fb[t])
+        for i, mi in enumerate(m['mits']):
+            if mi.type == 'saving':
+                for t in range(m['n']):
+                    contrib[t][i] = mi.amount[t] * mi.e[t]
+        runs = None
+    else:
+        runs = [project(m, [j < i for j in range(nm)]) for i in range(nm + 1)]
+        un, mit = runs[0], runs[nm]
     n, y0 = m['n'], m['y0']
     proj = []
     cum = m['opening']
@@ -689,6 +836,8 @@ def compute(m):
                          expenditure=expenditure, mitigations=mitig, income=income,
                          grant=m['grant'][t], gap=gap, cum=cum, sg=sgt, cf=cf,
                          O=O, dsgdef=dsgdef))
+    if runs is None:
+        return proj, mit, contrib, un
     contrib = []
     for t in range(n):
         row = []
@@ -698,15 +847,26 @@ def compute(m):
                 c += mi.amount[t] * mi.e[t]
             row.append(c)
         contrib.append(row)
-    return proj, mit, contrib
+    return proj, mit, contrib, un
 
 
 def main(argv):
+    argv = list(argv)
+    attribution = None
+    if '--attribution' in argv:
+        j = argv.index('--attribution')
+        attribution = argv[j + 1]
+        del argv[j:j + 2]
+        if attribution not in ('ordered', 'shapley'):
+            sys.stderr.write('--attribution: ordered or shapley\n')
+            return 2
     if len(argv) != 3:
-        sys.stderr.write('usage: hnbref.py SCENARIO.yaml OUTDIR\n')
+        sys.stderr.write('usage: hnbref.py SCENARIO.yaml OUTDIR [--attribution ordered|shapley]\n')
         return 1
     m = compile_scenario(argv[1])
-    proj, mit, contrib = compute(m)
+    if attribution is not None:
+        m['attribution'] = attribution      # the command line overrides the file
+    proj, mit, contrib, un = compute(m)
     out = argv[2]
     os.makedirs(out, exist_ok=True)
     rows = []
@@ -770,6 +930,19 @@ def main(argv):
                          fmt(contrib[t][i], 2)])
     write_csv(os.path.join(out, 'mitigations.csv'),
               ['year', 'label', 'mitigation', 'type', 'contribution'], rows)
+    if m['pipeline'] is not None:
+        # section 9/11: pipeline.csv, the mitigated run but the last column;
+        # new_plans as projection.csv's (S_0 in year 0, then S_t * D_t)
+        rows = []
+        pm = mit['pipe']
+        for t in range(m['n']):
+            y = m['y0'] + t
+            rows.append([str(y), label(y), fmt(pm['R'][t], 3), fmt(pm['K'][t], 3),
+                         fmt(pm['W'][t], 3), fmt(pm['P'][t], 3),
+                         fmt(mit['NP'][t], 3), fmt(un['NP'][t], 3)])
+        write_csv(os.path.join(out, 'pipeline.csv'),
+                  ['year', 'label', 'requests', 'concluded', 'backlog', 'decided',
+                   'new_plans', 'new_plans_unmitigated'], rows)
     if m['version'] >= 2 and m['settings']:
         rows = []
         for t in range(m['n']):
