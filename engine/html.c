@@ -303,28 +303,11 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
     if (mc && m->regime.given) {
         /* in the words a committee asks in: the chance of being left with more than X */
         for (int k = 0; k < mc->nexceed; k++) {
-            const hnb_mc_exceedance *x = &mc->exceed[k];
-            char ly[8], odds[64];
-            hnb_year_label(x->year, ly);
-            hnb_odds_words(odds, sizeof odds, x->probability);
-            const char *when = m->override_end && x->year == m->override_end - 1
-                                   ? "when the override ends, at the end of "
-                                   : "at the end of ";
-            char nd[HNB_NUM_BUF];
-            hnb_fmt_count(nd, sizeof nd, (double)mc->draws);
-            if (x->probability <= 0)
-                fprintf(f, "<li>In none of the %s draws is more than <b>£%sm</b> left with the "
-                           "council %s%s.</li>\n",
-                        nd, hnb_fmt_m(a, x->threshold), when, ly);
-            else if (x->probability >= 1)
-                fprintf(f, "<li>In every one of the %s draws, more than <b>£%sm</b> is left with "
-                           "the council %s%s.</li>\n",
-                        nd, hnb_fmt_m(a, x->threshold), when, ly);
-            else {
-                odds[0] = (char)(odds[0] - 'a' + 'A');
-                fprintf(f, "<li>%s (%.1f%%) that more than <b>£%sm</b> is left with the council %s%s.</li>\n",
-                        odds, 100 * x->probability, hnb_fmt_m(a, x->threshold), when, ly);
-            }
+            char line[512];
+            hnb_left_with_council(line, sizeof line, m, mc, &mc->exceed[k]);
+            fputs("<li>", f);
+            hnb_html_escape(f, line);
+            fputs("</li>\n", f);
         }
     }
     if (mc) {

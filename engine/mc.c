@@ -875,6 +875,35 @@ void hnb_odds_words(char *b, size_t n, double p)
         snprintf(b, n, "a certainty");
 }
 
+void hnb_left_with_council(char *out, size_t n, const hnb_model *m, const hnb_mc *mc,
+                           const hnb_mc_exceedance *x)
+{
+    char label[8], odds[64], when[128], a[HNB_NUM_BUF], nd[HNB_NUM_BUF];
+    hnb_year_label(x->year, label);
+    hnb_odds_words(odds, sizeof odds, x->probability);
+    if (m->override_end && x->year == m->override_end - 1)
+        snprintf(when, sizeof when, "when the override ends (end of %s)", label);
+    else
+        snprintf(when, sizeof when, "at the end of %s", label);
+    const char *net = m->regime.central_share && x->year >= m->override_end ? " and central support" : "";
+    hnb_fmt_count(nd, sizeof nd, (double)mc->draws);
+    hnb_fmt_m(a, x->threshold);
+    if (x->probability <= 0) /* all or none of the draws: say so, not "no chance" */
+        snprintf(out, n, "In none of the %s draws is more than £%sm left with the council %s, net of "
+                         "the stability grant%s.",
+                 nd, a, when, net);
+    else if (x->probability >= 1)
+        snprintf(out, n, "In every one of the %s draws, more than £%sm is left with the council %s, "
+                         "net of the stability grant%s.",
+                 nd, a, when, net);
+    else {
+        odds[0] = (char)(odds[0] - 'a' + 'A');
+        snprintf(out, n, "%s (%.1f%%) that more than £%sm is left with the council %s, net of the "
+                         "stability grant%s.",
+                 odds, x->probability * 100, a, when, net);
+    }
+}
+
 char *hnb_mc_summary(const hnb_model *m, const hnb_mc *mc, const hnb_result *central)
 {
     sbuf b = {0};
@@ -915,31 +944,9 @@ char *hnb_mc_summary(const hnb_model *m, const hnb_mc *mc, const hnb_result *cen
             sb_printf(&b, "\n### How likely is the council to be left with more than each "
                           "threshold?\n\n");
             for (int k = 0; k < mc->nexceed; k++) {
-                const hnb_mc_exceedance *x = &mc->exceed[k];
-                char label[8], odds[64], when[128];
-                hnb_year_label(x->year, label);
-                hnb_odds_words(odds, sizeof odds, x->probability);
-                if (m->override_end && x->year == m->override_end - 1)
-                    snprintf(when, sizeof when, "when the override ends (end of %s)", label);
-                else
-                    snprintf(when, sizeof when, "at the end of %s", label);
-                const char *net = rg->central_share && x->year >= m->override_end ? " and central support" : "";
-                char nd[HNB_NUM_BUF];
-                hnb_fmt_count(nd, sizeof nd, (double)mc->draws);
-                if (x->probability <= 0) /* all or none of the draws: say so, not "no chance" */
-                    sb_printf(&b, "- In none of the %s draws is more than £%sm left with the council "
-                                  "%s, net of the stability grant%s.\n",
-                              nd, hnb_fmt_m(a, x->threshold), when, net);
-                else if (x->probability >= 1)
-                    sb_printf(&b, "- In every one of the %s draws, more than £%sm is left with the "
-                                  "council %s, net of the stability grant%s.\n",
-                              nd, hnb_fmt_m(a, x->threshold), when, net);
-                else {
-                    odds[0] = (char)(odds[0] - 'a' + 'A');
-                    sb_printf(&b, "- %s (%.1f%%) that more than £%sm is left with the council %s, net "
-                                  "of the stability grant%s.\n",
-                              odds, x->probability * 100, hnb_fmt_m(a, x->threshold), when, net);
-                }
+                char line[512];
+                hnb_left_with_council(line, sizeof line, m, mc, &mc->exceed[k]);
+                sb_printf(&b, "- %s\n", line);
             }
         }
     }

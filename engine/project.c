@@ -841,6 +841,9 @@ HNB_CLONES static void tables_apply(const hnb_model *m, hnb_work *w, int i)
     const v4 one = {1, 1, 1, 1};
     /* the needs it acts on (section 10: without `need`, every need) */
     const int n0 = mt->need >= 0 ? grp(w, mt->need) : 0, n1 = mt->need >= 0 ? n0 + 1 : nn;
+    int tm = 0; /* a transition mitigation's ordinal among them */
+    if (mt->type == HNB_MIT_TRANSITION)
+        while (w->tm_mit[tm] != i) tm++;
     for (int t = 0; t < ys; t++) {
         const double *e = &w->effect[(i * ys + t) * L];
         switch (mt->type) {
@@ -875,12 +878,9 @@ HNB_CLONES static void tables_apply(const hnb_model *m, hnb_work *w, int i)
         case HNB_MIT_ASSESSMENT: /* concluded-request capacity plus capacity * e_t */
             FOR_H V(&w->run_extra[t * L], h) += V(v, h) * V(e, h);
             break;
-        case HNB_MIT_TRANSITION: { /* its rule acts with rate * e_t (trans_eff holds the rate) */
-            int j = 0;
-            while (w->tm_mit[j] != i) j++;
-            FOR_H V(&w->run_ton[(t * w->ntm + j) * L], h) = V(e, h);
+        case HNB_MIT_TRANSITION: /* its rule acts with rate * e_t (trans_eff holds the rate) */
+            FOR_H V(&w->run_ton[(t * w->ntm + tm) * L], h) = V(e, h);
             break;
-        }
         case HNB_MIT_CESSATION:
             /* cease[a] + increase * e_t for its ages, settings and needs; e_t acts on the
              * move into year t, from the ages of year t - 1 (section 12) */

@@ -182,6 +182,25 @@ int hnb_write_projection(FILE *f, const hnb_model *m, const hnb_result *r)
     return ferror(f) ? HNB_EFAIL : HNB_OK;
 }
 
+/* year,label,setting[,need],plans,unit_cost,cost: placements.csv and needs.csv */
+static void put_cost_row(FILE *f, int year, const char *label, const char *setting, const char *need,
+                         double plans, double unit, double cost)
+{
+    fprintf(f, "%d,%s,", year, label);
+    hnb_csv_field(f, setting);
+    fputc(',', f);
+    if (need) {
+        hnb_csv_field(f, need);
+        fputc(',', f);
+    }
+    put_num(f, plans, 3);
+    fputc(',', f);
+    put_num(f, unit, 2);
+    fputc(',', f);
+    put_num(f, cost, 2);
+    fputc('\n', f);
+}
+
 int hnb_write_placements(FILE *f, const hnb_model *m, const hnb_result *r)
 {
     fputs("year,label,setting,plans,unit_cost,cost\n", f);
@@ -190,15 +209,8 @@ int hnb_write_placements(FILE *f, const hnb_model *m, const hnb_result *r)
         hnb_result_label(m, t, label);
         for (int s = 0; s < m->nsettings; s++) {
             int k = t * m->nsettings + s;
-            fprintf(f, "%d,%s,", m->start_year + t, label);
-            hnb_csv_field(f, m->settings[s].id);
-            fputc(',', f);
-            put_num(f, r->plans[k], 3);
-            fputc(',', f);
-            put_num(f, r->unit_cost[k], 2);
-            fputc(',', f);
-            put_num(f, r->cost[k], 2);
-            fputc('\n', f);
+            put_cost_row(f, m->start_year + t, label, m->settings[s].id, NULL, r->plans[k],
+                         r->unit_cost[k], r->cost[k]);
         }
     }
     return ferror(f) ? HNB_EFAIL : HNB_OK;
@@ -321,17 +333,8 @@ int hnb_write_needs(FILE *f, const hnb_model *m, const hnb_result *r)
         for (int s = 0; s < ns; s++)
             for (int n = 0; n < m->nneeds; n++) {
                 const size_t k = (size_t)t * nc + n * ns + s;
-                fprintf(f, "%d,%s,", m->start_year + t, label);
-                hnb_csv_field(f, m->settings[s].id);
-                fputc(',', f);
-                hnb_csv_field(f, m->need_ids[n]);
-                fputc(',', f);
-                put_num(f, r->plans_need[k], 3);
-                fputc(',', f);
-                put_num(f, r->unit_need[k], 2);
-                fputc(',', f);
-                put_num(f, r->cost_need[k], 2);
-                fputc('\n', f);
+                put_cost_row(f, m->start_year + t, label, m->settings[s].id, m->need_ids[n],
+                             r->plans_need[k], r->unit_need[k], r->cost_need[k]);
             }
     }
     return ferror(f) ? HNB_EFAIL : HNB_OK;

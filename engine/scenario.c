@@ -1123,34 +1123,34 @@ static int ages_list(ctx *c, const hnb_node *ages, const char *sub, unsigned cha
     return HNB_OK;
 }
 
-/* A list of setting ids as flags OUT[nsettings]. */
-static int setting_list(ctx *c, const hnb_node *n, const char *path, unsigned char **out)
+/* A list of ids as flags OUT[count]: settings (WANT want_setting) or needs
+ * (want_need); WHAT names them in the message for an empty list. */
+typedef int (*id_lookup)(ctx *, const hnb_node *, const char *, int *);
+static int id_list(ctx *c, const hnb_node *n, const char *path, id_lookup want, int count,
+                   const char *what, unsigned char **out)
 {
     int rc = want_seq(c, n, path);
     if (rc) return rc;
-    if (n->n == 0) return fail(c, n, "%s: expected at least one setting (or leave it out: every setting)", path);
-    *out = xcalloc((size_t)c->m->nsettings, 1);
+    if (n->n == 0)
+        return fail(c, n, "%s: expected at least one %s (or leave it out: every %s)", path, what, what);
+    *out = xcalloc((size_t)count, 1);
     for (size_t i = 0; i < n->n; i++) {
-        int s;
-        if ((rc = want_setting(c, n->vals[i], path, &s))) return rc;
-        (*out)[s] = 1;
+        int k;
+        if ((rc = want(c, n->vals[i], path, &k))) return rc;
+        (*out)[k] = 1;
     }
     return HNB_OK;
 }
 
-/* A list of need ids (a rule's `needs`) as flags OUT[nneeds]. */
+static int setting_list(ctx *c, const hnb_node *n, const char *path, unsigned char **out)
+{
+    return id_list(c, n, path, want_setting, c->m->nsettings, "setting", out);
+}
+
+/* A rule's `needs` as flags OUT[nneeds]. */
 static int need_list(ctx *c, const hnb_node *n, const char *path, unsigned char **out)
 {
-    int rc = want_seq(c, n, path);
-    if (rc) return rc;
-    if (n->n == 0) return fail(c, n, "%s: expected at least one need (or leave it out: every need)", path);
-    *out = xcalloc((size_t)c->m->nneeds, 1);
-    for (size_t i = 0; i < n->n; i++) {
-        int k;
-        if ((rc = want_need(c, n->vals[i], path, &k))) return rc;
-        (*out)[k] = 1;
-    }
-    return HNB_OK;
+    return id_list(c, n, path, want_need, c->m->nneeds, "need", out);
 }
 
 static int parse_transitions(ctx *c, const hnb_node *n)

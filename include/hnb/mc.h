@@ -94,6 +94,11 @@ void hnb_mc_free(hnb_mc *mc);
 int hnb_mc_share(const hnb_model *m, const hnb_mc_opts *o, int column, int t, const char *op,
                  double value, double *share, hnb_err *err);
 
+/* Threshold X as a committee asks it (SPEC section 13): "A 1 in 10 chance
+ * (10.0%) that more than £40.0m is left with the council when the override
+ * ends ..., net of the stability grant." into OUT. */
+void hnb_left_with_council(char *out, size_t n, const hnb_model *m, const hnb_mc *mc,
+                           const hnb_mc_exceedance *x);
 /* P as words a committee reads ("a 1 in 4 chance") into B. */
 void hnb_odds_words(char *b, size_t n, double p);
 int hnb_write_montecarlo(FILE *f, const hnb_model *m, const hnb_mc *mc);
