@@ -20,6 +20,7 @@
 #include "hnb/csv.h"
 #include "hnb/html.h"
 #include "hnb/report.h"
+#include "hnb/mem.h"
 
 #define ROW_FIELDS 18
 static const char *const row_header =
@@ -37,10 +38,10 @@ static void sl_add(strlist *l, const char *s)
     if (l->n == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 16;
         l->v = realloc(l->v, (size_t)l->cap * sizeof *l->v);
-        if (!l->v) abort();
+        if (!l->v) hnb_oom();
     }
     l->v[l->n] = strdup(s);
-    if (!l->v[l->n]) abort();
+    if (!l->v[l->n]) hnb_oom();
     l->n++;
 }
 
@@ -162,9 +163,10 @@ static void write_row(FILE *f, const char *name, const char *file, const char *o
     fputc('\n', f);
 }
 
-/* Child: run FILE into DIR and leave its row in ROWFILE. Exit 0, 1 or 2. */
-static int run_one(const char *name, const char *file, const char *dir, const char *rowfile,
-                   const hnb_run_opts *o)
+/* Child: run FILE into DIR (in the batch's stage; SHOWN: where it will be)
+ * and leave its row in ROWFILE. Exit 0, 1 or 2. */
+static int run_one(const char *name, const char *file, const char *dir, const char *shown,
+                   const char *rowfile, const hnb_run_opts *o)
 {
     hnb_err err = {0};
     hnb_run run;
@@ -173,11 +175,20 @@ static int run_one(const char *name, const char *file, const char *dir, const ch
         rc = hnb_run_write(&run, o, dir, &err);
         if (rc) hnb_run_free(&run);
     }
+    if (rc) {
+        /* the error names the directory the user will look in */
+        char msg[HNB_ERR_MSG];
+        snprintf(msg, sizeof msg, "%s", err.msg);
+        char *at = strstr(msg, dir);
+        if (at)
+            snprintf(err.msg, sizeof err.msg, "%.*s%s%s", (int)(at - msg), msg, shown,
+                     at + strlen(dir));
+    }
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", rowfile);
     FILE *f = fopen(tmp, "w");
     if (f) {
-        write_row(f, name, file, dir, rc == HNB_OK ? &run : NULL, &err);
+        write_row(f, name, file, shown, rc == HNB_OK ? &run : NULL, &err);
         fclose(f);
         rename(tmp, rowfile);
     }
@@ -198,14 +209,14 @@ static char *slurp(const char *path)
     if (!f) return NULL;
     size_t cap = 4096, n = 0;
     char *b = malloc(cap);
-    if (!b) abort();
+    if (!b) hnb_oom();
     size_t got;
     while ((got = fread(b + n, 1, cap - n - 1, f)) > 0) {
         n += got;
         if (n + 1 == cap) {
             cap *= 2;
             b = realloc(b, cap);
-            if (!b) abort();
+            if (!b) hnb_oom();
         }
     }
     fclose(f);
@@ -224,11 +235,10 @@ static void m1(FILE *f, const char *pounds)
     fputs(b, f);
 }
 
-/* batch.csv (ROWS joined) and index.html into OUT. */
-static int write_index(const char *out, const char *rows, hnb_err *err)
+/* batch.csv (ROWS joined) and index.html into O, then O committed: the
+ * batch's directory, its scenarios' directories with it, swapped in whole. */
+static int write_index(hnb_outset *o, const char *rows, hnb_err *err)
 {
-    hnb_outset *o = hnb_outset_create(out, err);
-    if (!o) return HNB_EFAIL;
     FILE *f = hnb_outset_open(o, "batch.csv", err);
     int rc = f ? HNB_OK : HNB_EFAIL;
     if (f) fprintf(f, "%s\n%s", row_header, rows);
@@ -249,7 +259,7 @@ static int write_index(const char *out, const char *rows, hnb_err *err)
             const char *nl = strchr(p, '\n');
             size_t len = nl ? (size_t)(nl - p) : strlen(p);
             char *line = strndup(p, len), *fld[ROW_FIELDS];
-            if (!line) abort();
+            if (!line) hnb_oom();
             int n = hnb_csv_split(line, fld, NULL, ROW_FIELDS);
             p += len + (nl ? 1 : 0);
             if (n > ROW_FIELDS) n = ROW_FIELDS;
@@ -291,7 +301,6 @@ static int write_index(const char *out, const char *rows, hnb_err *err)
         fputs("</table>\n</body></html>\n", h);
     }
     if (!rc) rc = hnb_outset_commit(o, err);
-    hnb_outset_free(o);
     return rc;
 }
 
@@ -368,7 +377,7 @@ int hnb_cmd_batch(int argc, char **argv)
     if (merge) {
         size_t cap = 4096, n = 0;
         char *all = malloc(cap);
-        if (!all) abort();
+        if (!all) hnb_oom();
         all[0] = 0;
         for (int i = optind; i < argc; i++) {
             char path[4200];
@@ -387,13 +396,15 @@ int hnb_cmd_batch(int argc, char **argv)
             if (n + len + 1 > cap) {
                 cap = (n + len + 1) * 2;
                 all = realloc(all, cap);
-                if (!all) abort();
+                if (!all) hnb_oom();
             }
             memcpy(all + n, body, len + 1);
             n += len;
             free(text);
         }
-        int rc = write_index(c.outdir, all, &err);
+        hnb_outset *o = hnb_outset_create(c.outdir, &err);
+        int rc = o ? write_index(o, all, &err) : HNB_EFAIL;
+        hnb_outset_free(o);
         free(all);
         hnb_cli_free(&c);
         if (rc) return hnb_cli_report(&err);
@@ -406,14 +417,19 @@ int hnb_cmd_batch(int argc, char **argv)
             sl_free(&files);
             goto bad;
         }
-    if (hnb_mkdirs(c.outdir, &err)) {
+    /* the whole batch is written into a stage and swapped in at the end
+     * (outdir.h): an interrupted batch leaves the previous one */
+    hnb_outset *out = hnb_outset_create(c.outdir, &err);
+    if (!out) {
         sl_free(&files);
         hnb_cli_free(&c);
         return hnb_cli_report(&err);
     }
+    const char *wdir = hnb_outset_dir(out);
     char rowdir[4200];
-    snprintf(rowdir, sizeof rowdir, "%s/.rows", c.outdir);
+    snprintf(rowdir, sizeof rowdir, "%s/.rows", wdir);
     if (hnb_mkdirs(rowdir, &err)) {
+        hnb_outset_free(out);
         sl_free(&files);
         hnb_cli_free(&c);
         return hnb_cli_report(&err);
@@ -444,18 +460,19 @@ int hnb_cmd_batch(int argc, char **argv)
     if (c.run.threads == 0) c.run.threads = nproc / jobs > 0 ? nproc / jobs : 1;
     int running = 0, failed = 0, worst = 0, next = 0, finished = 0;
     pid_t *pids = calloc((size_t)mine.n + 1, sizeof(pid_t));
-    if (!pids) abort();
+    if (!pids) hnb_oom();
     while (finished < mine.n) {
         while (running < jobs && next < mine.n) {
-            char dir[4200], row[4300];
-            snprintf(dir, sizeof dir, "%s/%s", c.outdir, mynames.v[next]);
+            char dir[4200], shown[4200], row[4300];
+            snprintf(dir, sizeof dir, "%s/%s", wdir, mynames.v[next]);
+            snprintf(shown, sizeof shown, "%s/%s", c.outdir, mynames.v[next]);
             snprintf(row, sizeof row, "%s/%05d.csv", rowdir, next);
             fflush(NULL);
             pid_t pid = fork();
-            if (pid == 0) _exit(run_one(mynames.v[next], mine.v[next], dir, row, &c.run));
+            if (pid == 0) _exit(run_one(mynames.v[next], mine.v[next], dir, shown, row, &c.run));
             if (pid < 0) {
                 /* no process to spare: run it here */
-                int st = run_one(mynames.v[next], mine.v[next], dir, row, &c.run);
+                int st = run_one(mynames.v[next], mine.v[next], dir, shown, row, &c.run);
                 finished++;
                 if (st) failed++, worst = st > worst ? st : worst;
             } else {
@@ -480,7 +497,7 @@ int hnb_cmd_batch(int argc, char **argv)
     /* gather the rows in list order */
     size_t cap = 4096, n = 0;
     char *all = malloc(cap);
-    if (!all) abort();
+    if (!all) hnb_oom();
     all[0] = 0;
     for (int i = 0; i < mine.n; i++) {
         char row[4300];
@@ -496,7 +513,7 @@ int hnb_cmd_batch(int argc, char **argv)
         if (n + len + 1 > cap) {
             cap = (n + len + 1) * 2;
             all = realloc(all, cap);
-            if (!all) abort();
+            if (!all) hnb_oom();
         }
         memcpy(all + n, text, len + 1);
         n += len;
@@ -504,7 +521,8 @@ int hnb_cmd_batch(int argc, char **argv)
         unlink(row);
     }
     rmdir(rowdir);
-    int rc = write_index(c.outdir, all, &err);
+    int rc = write_index(out, all, &err);
+    hnb_outset_free(out);
     free(all);
     free(pids);
     sl_free(&files);

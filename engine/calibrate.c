@@ -52,14 +52,12 @@
 #include "hnb/project.h"
 #include "hnb/report.h"
 #include "hnb/runner.h"
+#include "hnb/mem.h"
 
 static void *xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
-    if (!p) {
-        fputs("hnb: not enough memory\n", stderr);
-        exit(1);
-    }
+    if (!p) hnb_oom();
     return p;
 }
 
@@ -81,7 +79,7 @@ static void sets_add(setlist *l, const char *fmt, ...)
     if (l->n == l->cap) {
         l->cap = l->cap ? 2 * l->cap : 16;
         char **ns = realloc(l->s, sizeof(char *) * (size_t)l->cap);
-        if (!ns) xmalloc(SIZE_MAX); /* reports and exits */
+        if (!ns) hnb_oom();
         l->s = ns;
     }
     char *s = xmalloc((size_t)need + 1);
@@ -301,7 +299,7 @@ static int history_needs(const hnb_history *h, int origin, const hnb_model *m, s
                           "the history gives EHCPs by need, and %s has no `needs` to fit them to",
                           m->file);
     double *v = calloc((size_t)m->nneeds, sizeof(double));
-    if (!v) abort();
+    if (!v) hnb_oom();
     int rc = HNB_OK;
     for (int series = HNB_H_EHCPS; series <= HNB_H_NEW && !rc; series++) {
         int year = origin;
@@ -330,7 +328,7 @@ static int history_needs(const hnb_history *h, int origin, const hnb_model *m, s
         char *buf = NULL;
         size_t len = 0;
         FILE *f = open_memstream(&buf, &len);
-        if (!f) abort();
+        if (!f) hnb_oom();
         for (int k = 0; k < m->nneeds; k++) fprintf(f, "%s%s: %.10g", k ? ", " : "{", m->need_ids[k], v[k] / sum);
         fputc('}', f);
         fclose(f);
@@ -528,7 +526,7 @@ static int calibrate_core(const char *file, const hnb_cli *c, const setlist *ext
     k->pop = x.p[spop];
     k->g = calloc((size_t)k->years + 1, sizeof(double));
     k->gsd = calloc((size_t)k->years + 1, sizeof(double));
-    if (!k->g || !k->gsd) xmalloc(SIZE_MAX);
+    if (!k->g || !k->gsd) hnb_oom();
     if (k->years >= 2) {
         double surv = run(&x)->ehcps[1];
         double t1 = exp(hnb_trend_mean(&k->tr, k->gap + 1));
@@ -764,11 +762,13 @@ static void yaml_str(FILE *f, const char *s)
 
 /* The assignments K->sets as YAML: each "top.key=VALUE" under its top key,
  * the growth map one year a line. */
-static void write_yaml(FILE *f, const char *dir, const char *file, const char *name,
-                       const hnb_history *h, const calib *k)
+/* WDIR: the directory written (a stage beside DIR, so the relative path
+ * from it is the one from DIR); DIR: the one named to the user. */
+static void write_yaml(FILE *f, const char *wdir, const char *dir, const char *file,
+                       const char *name, const hnb_history *h, const calib *k)
 {
     char rel[PATH_MAX];
-    relpath(dir, file, rel, sizeof rel);
+    relpath(wdir, file, rel, sizeof rel);
     fprintf(f, "# Calibrated by `hnb calibrate` against %s, the EHCP stock of %d to %d.\n"
                "# The stock is forecast by its own local linear trend (current trend %+.2f%% a year,\n"
                "# year-to-year noise %.2f%%), from the last observed year; new plans and cessation\n"
@@ -963,13 +963,16 @@ static int do_calibrate(const char *file, const hnb_cli *c, const hnb_history *h
     /* calibrated.yaml, loaded back: it must give the same stock */
     char *yaml = NULL;
     size_t ylen = 0;
-    rc = hnb_mkdirs(dir, err); /* first: relpath() needs it to exist */
+    /* first: relpath() needs the directory to exist */
+    hnb_outset *o = hnb_outset_create(dir, err);
+    if (!o) rc = HNB_EFAIL;
+    const char *wdir = o ? hnb_outset_dir(o) : dir;
     FILE *mf = open_memstream(&yaml, &ylen);
-    if (!mf) xmalloc(SIZE_MAX);
-    write_yaml(mf, dir, file, m->name, h, &k);
+    if (!mf) hnb_oom();
+    write_yaml(mf, wdir, dir, file, m->name, h, &k);
     fclose(mf);
     char check[4200];
-    snprintf(check, sizeof check, "%s/.calibrated-check-%ld.yaml", dir, (long)getpid());
+    snprintf(check, sizeof check, "%s/.calibrated-check.yaml", wdir);
     if (!rc) {
         FILE *cf = fopen(check, "w");
         if (!cf || fputs(yaml, cf) < 0 || fclose(cf)) rc = hnb_err_fail(err, "%s: cannot write", check);
@@ -993,8 +996,6 @@ static int do_calibrate(const char *file, const hnb_cli *c, const hnb_history *h
         }
     }
     unlink(check);
-    hnb_outset *o = rc ? NULL : hnb_outset_create(dir, err);
-    if (!rc && !o) rc = HNB_EFAIL;
     FILE *f;
     if (!rc && (f = hnb_outset_open(o, "calibrated.yaml", err))) fputs(yaml, f);
     else if (!rc) rc = HNB_EFAIL;
@@ -1002,7 +1003,7 @@ static int do_calibrate(const char *file, const hnb_cli *c, const hnb_history *h
     char *chart_text = NULL;
     size_t chart_len = 0;
     FILE *cd = open_memstream(&chart_text, &chart_len);
-    if (!cd) xmalloc(SIZE_MAX);
+    if (!cd) hnb_oom();
     fputs("year,label,observed,forecast,p10,p90\n", cd);
     if (!rc && (f = hnb_outset_open(o, "forecast.csv", err))) {
         fputs("year,label,observed,forecast,p10,p90\n", f);
@@ -1108,14 +1109,14 @@ static int do_calibrate(const char *file, const hnb_cli *c, const hnb_history *h
                    "How well this method has forecast the past: hnb backtest.\n",
                 dir, k.ncorr, k.nkept ? ", and the scenario's own" : "");
     }
-    if (!rc) rc = hnb_outset_commit(o, err);
-    hnb_outset_free(o);
     if (!rc) {
         char title[700], extra[64];
         snprintf(title, sizeof title, "%s: EHCPs observed and forecast (P10-P90)", m->name);
         snprintf(extra, sizeof extra, "last_fit=%d", k.origin);
-        chart(dir, "forecast.gp", "forecast", chart_text, title, extra, c->run.charts, err);
+        chart(wdir, "forecast.gp", "forecast", chart_text, title, extra, c->run.charts, err);
     }
+    if (!rc) rc = hnb_outset_commit(o, err);
+    hnb_outset_free(o);
     free(chart_text);
     free(yaml);
     runner_free(&cx);
@@ -1320,14 +1321,12 @@ static int do_backtest(const char *file, const hnb_cli *c, const hnb_history *h,
             fputc('\n', g);
         }
     }
-    if (!rc) rc = hnb_outset_commit(o, err);
-    hnb_outset_free(o);
     if (!rc && nrows) {
         /* chart: median error by horizon, each method */
         char *text = NULL;
         size_t len = 0;
         FILE *cd = open_memstream(&text, &len);
-        if (!cd) xmalloc(SIZE_MAX);
+        if (!cd) hnb_oom();
         fputs("horizon,hnb,last_value,linear_trend_5y,compound_growth_3y\n", cd);
         double *e = xmalloc(sizeof(double) * (size_t)(nrows + 1));
         for (int hz = 1; hz <= horizon; hz++) {
@@ -1347,9 +1346,11 @@ static int do_backtest(const char *file, const hnb_cli *c, const hnb_history *h,
         fclose(cd);
         char title[700];
         snprintf(title, sizeof title, "%s: median forecast error by years ahead", file);
-        chart(dir, "backtest.gp", "backtest", text, title, "", c->run.charts, err);
+        chart(hnb_outset_dir(o), "backtest.gp", "backtest", text, title, "", c->run.charts, err);
         free(text);
     }
+    if (!rc) rc = hnb_outset_commit(o, err);
+    hnb_outset_free(o);
     free(rows);
     return rc;
 }

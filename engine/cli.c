@@ -2,6 +2,7 @@
 #include "hnb/cli.h"
 
 #include "hnb/plot.h"
+#include "hnb/mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +45,7 @@ int hnb_cli_option(hnb_cli *c, int opt, const char *arg, const char *cmd)
         return 1;
     case 's': {
         const char **n = realloc(c->sets, (size_t)(c->nsets + 1) * sizeof *n);
-        if (!n) abort();
+        if (!n) hnb_oom();
         c->sets = n;
         c->sets[c->nsets++] = arg;
         c->run.sets = c->sets;

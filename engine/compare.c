@@ -102,7 +102,7 @@ int hnb_cmd_compare(int argc, char **argv)
     char svg[4400] = "";
     if (!rc && c.run.charts && hnb_plot_dir()) {
         char cdir[4200], data[4300], base[4300], script[4400], extra[64];
-        snprintf(cdir, sizeof cdir, "%s/charts", dir);
+        snprintf(cdir, sizeof cdir, "%s/charts", hnb_outset_dir(o));
         if (hnb_mkdirs(cdir, &err) == HNB_OK) {
             snprintf(data, sizeof data, "%s/compare.csv", cdir);
             FILE *g = fopen(data, "w");

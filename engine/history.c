@@ -8,6 +8,7 @@
 
 #include "hnb/csv.h"
 #include "hnb/value.h"
+#include "hnb/mem.h"
 
 const char *const hnb_history_series[HNB_H_SERIES] = {"ehcps", "new_plans", "ceased",
                                                       "expenditure", "requests"};
@@ -97,7 +98,7 @@ int hnb_history_load(const char *path, hnb_history *h, hnb_err *err)
         if (h->nrows == cap) {
             cap = cap ? cap * 2 : 32;
             h->rows = realloc(h->rows, (size_t)cap * sizeof *h->rows);
-            if (!h->rows) abort();
+            if (!h->rows) hnb_oom();
         }
         hnb_history_row *r = &h->rows[h->nrows];
         memset(r, 0, sizeof *r);

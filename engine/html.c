@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hnb/report.h"
+#include "hnb/mem.h"
 
 /* ---- sources: the comments beside a value in the scenario ---- */
 
@@ -34,7 +35,7 @@ static const file_lines *lines_of(const char *file)
         if (fl->n == cap) {
             cap = cap ? cap * 2 : 256;
             fl->lines = realloc(fl->lines, (size_t)cap * sizeof *fl->lines);
-            if (!fl->lines) abort();
+            if (!fl->lines) hnb_oom();
         }
         buf[strcspn(buf, "\r\n")] = 0;
         fl->lines[fl->n++] = strdup(buf);

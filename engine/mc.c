@@ -67,7 +67,7 @@ static hnb_work *draw_work(const hnb_model *m, const hnb_sampler *s, const doubl
 {
     hnb_work *w = hnb_work_create(m);
     unsigned char *varies = calloc((size_t)m->nparams + 1, 1);
-    if (!varies) abort();
+    if (!varies) hnb_oom();
     for (int k = 0; k < hnb_sampler_nvars(s); k++) varies[hnb_sampler_slot(s, k)] = 1;
     hnb_work_vary(w, m, central, varies);
     free(varies);
@@ -211,10 +211,10 @@ static void *worker(void *arg)
     kit k = {0};
     k.x = malloc(sizeof(double) * (size_t)ns * HNB_LANES);
     k.blk = malloc(sizeof(double) * (size_t)ns * BLOCK);
-    if (!k.x || !k.blk) abort();
+    if (!k.x || !k.blk) hnb_oom();
     for (int l = 0; l < HNB_LANES; l++) {
         k.pv[l] = malloc(sizeof(double) * (size_t)(m->nparams + 1));
-        if (!k.pv[l]) abort();
+        if (!k.pv[l]) hnb_oom();
         hnb_model_central(m, k.pv[l]);
     }
     k.w = draw_work(m, j->s, k.pv[0]);
@@ -356,7 +356,7 @@ static void run_task(pool *pl, int i, worker_mem *wm)
     hnb_mc *mc = pl->mc;
     const int ys = mc->years, nseries = mc->nmetrics * ys;
     const size_t rn = (size_t)pl->rank_n;
-    if ((i == 0 || i > nseries) && !wm->ranks && !(wm->ranks = hnb_mem_big(sizeof(double) * 5 * rn + 1))) abort();
+    if ((i == 0 || i > nseries) && !wm->ranks && !(wm->ranks = hnb_mem_big(sizeof(double) * 5 * rn + 1))) hnb_oom();
     if (i == 0) {
         hnb_stats_ranks(pl->ycum, rn, pl->rank_y, (uint64_t *)(wm->ranks + rn));
         atomic_store(&pl->rank_y_ready, 1);
@@ -427,7 +427,7 @@ static int run_phase(const job *proto, long a, long b, int threads, hnb_qs_tally
     job *jobs = calloc((size_t)threads, sizeof *jobs);
     pthread_t *tid = calloc((size_t)threads, sizeof *tid);
     long *counts = calloc((size_t)threads * nover + 1, sizeof *counts);
-    if (!jobs || !tid || !counts) abort();
+    if (!jobs || !tid || !counts) hnb_oom();
     /* Blocks are claimed as threads free up, except for Sobol: GSL's
      * generator cannot jump, so each thread takes one run of blocks. */
     atomic_long next = b0;
@@ -513,7 +513,7 @@ static int check_figures(const hnb_model *m, const hnb_mc *mc, hnb_err *err)
 static hnb_mc *mc_create(const hnb_model *m, long n, int threads, const hnb_mc_opts *o)
 {
     hnb_mc *mc = calloc(1, sizeof *mc);
-    if (!mc) abort();
+    if (!mc) hnb_oom();
     const int ys = m->years;
     mc->draws = n;
     mc->years = ys;
@@ -527,7 +527,7 @@ static hnb_mc *mc_create(const hnb_model *m, long n, int threads, const hnb_mc_o
     mc->se_p50 = calloc((size_t)ys, sizeof(double));
     mc->se_p90 = calloc((size_t)ys, sizeof(double));
     mc->rank_draws = n < RANK_DRAWS ? n : RANK_DRAWS;
-    if (!mc->mean || !mc->pct || !mc->se_p50 || !mc->se_p90) abort();
+    if (!mc->mean || !mc->pct || !mc->se_p50 || !mc->se_p90) hnb_oom();
     return mc;
 }
 
@@ -571,7 +571,7 @@ static int mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_sampler *s, long
         /* the windows, a series a task on every thread; then the pilot's
          * own values through them */
         plan = hnb_qs_plan_alloc(nseries, (size_t)n1, (size_t)n, idx, WANTED);
-        if (!plan) abort();
+        if (!plan) hnb_oom();
         pool wp = {.n1 = n1, .pilot = pilot, .build = plan, .windows = 1, .oom = 0};
         run_pool(&wp, nseries, threads);
         tally[ntally] = hnb_qs_tally_create(plan, (size_t)n1);
@@ -624,7 +624,7 @@ static int mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_sampler *s, long
         mc->mean[k] = sum / (double)n;
     }
     mc->exceed = calloc((size_t)m->nthresholds * 2 + 1, sizeof *mc->exceed);
-    if (!mc->exceed) abort();
+    if (!mc->exceed) hnb_oom();
     for (int h = 0; h < m->nthresholds; h++) {
         if (ov >= -1 && ov < ys)
             mc->exceed[mc->nexceed++] = (hnb_mc_exceedance){
@@ -649,7 +649,7 @@ static int mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_sampler *s, long
     mc->ndrivers = nv;
     mc->drivers = calloc((size_t)nv + 1, sizeof *mc->drivers);
     double *rank_y = hnb_mem_big(sizeof(double) * (size_t)rn + 1), *corr = calloc((size_t)nv + 1, sizeof(double));
-    if (!mc->drivers || !rank_y || !corr) abort();
+    if (!mc->drivers || !rank_y || !corr) hnb_oom();
     /* tasks: the horizon's ranks, the series' percentiles, each variable's ranks */
     pool pl = {.mc = mc, .n = n, .n1 = n1, .pilot = plan ? NULL : pilot, .plan = plan,
                .tally = tally, .ntally = ntally, .missed = 0, .oom = 0, .xdraw = xdraw, .ycum = ycum,
@@ -670,7 +670,7 @@ static int mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_sampler *s, long
     double *p = malloc(sizeof(double) * (size_t)(m->nparams + 1));
     hnb_work *w = hnb_work_create(m);
     hnb_result *r = hnb_result_create(m);
-    if (!p) abort();
+    if (!p) hnb_oom();
     for (int k = 0; k < nv; k++) {
         hnb_mc_driver *d = &mc->drivers[k];
         d->slot = hnb_sampler_slot(s, k);
@@ -840,7 +840,7 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
         }
         b->cap = (b->cap + (size_t)w + 1) * 2;
         b->s = realloc(b->s, b->cap);
-        if (!b->s) abort();
+        if (!b->s) hnb_oom();
     }
 }
 
@@ -1023,7 +1023,7 @@ static void *share_worker(void *arg)
     hnb_result *r[HNB_LANES];
     for (int l = 0; l < HNB_LANES; l++) {
         pv[l] = malloc(sizeof(double) * (size_t)(m->nparams + 1));
-        if (!pv[l]) abort();
+        if (!pv[l]) hnb_oom();
         hnb_model_central(m, pv[l]);
         r[l] = hnb_result_create(m);
     }

@@ -5,6 +5,7 @@
  * anchored node; every node made counts against HNB_MAX_NODES, so the
  * "billion laughs" shape fails fast with a clear message. */
 #include "hnb/node.h"
+#include "hnb/mem.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -22,8 +23,7 @@ static void *xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
     if (!p) {
-        fputs("hnb: out of memory\n", stderr);
-        abort();
+        hnb_oom();
     }
     return p;
 }
@@ -32,8 +32,7 @@ static void *xrealloc(void *p, size_t n)
 {
     p = realloc(p, n ? n : 1);
     if (!p) {
-        fputs("hnb: out of memory\n", stderr);
-        abort();
+        hnb_oom();
     }
     return p;
 }
@@ -62,7 +61,7 @@ const char *hnb_srcs_add(hnb_srcs *s, const char *name)
         s->names = xrealloc(s->names, s->cap * sizeof *s->names);
     }
     s->names[s->n] = strdup(name);
-    if (!s->names[s->n]) abort();
+    if (!s->names[s->n]) hnb_oom();
     return s->names[s->n++];
 }
 
@@ -282,7 +281,7 @@ static int add_anchor(builder *b, const yaml_char_t *name, hnb_node *n)
         b->anchors = xrealloc(b->anchors, b->capanchors * sizeof *b->anchors);
     }
     b->anchors[b->nanchors].name = strdup((const char *)name);
-    if (!b->anchors[b->nanchors].name) abort();
+    if (!b->anchors[b->nanchors].name) hnb_oom();
     b->anchors[b->nanchors].node = n;
     b->anchors[b->nanchors].complete = n->type == HNB_SCALAR;
     b->nanchors++;

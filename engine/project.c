@@ -19,6 +19,7 @@
  * with its ages. Without needs there is one need, a cohort is a setting,
  * and every sum and product is the one v1 computed, in the same order. */
 #include "hnb/project.h"
+#include "hnb/mem.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -121,7 +122,7 @@ static const hnb_path *money_path(const hnb_model *m, int k)
 static void *zalloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size);
-    if (!p) abort();
+    if (!p) hnb_oom();
     return p;
 }
 
@@ -721,7 +722,7 @@ void hnb_work_vary(hnb_work *w, const hnb_model *m, const double *central,
     for (int l = 0; l < L; l++) lanes_p[l] = central;
     prepare(m, lanes_p, w);
     double *moved = malloc(sizeof(double) * ((size_t)m->nparams + 1));
-    if (!moved) abort();
+    if (!moved) hnb_oom();
     for (int i = 0; i < m->nparams; i++)
         moved[i] = varies[i] ? central[i] * (1.1 + 0.07 * (i % 11)) + 0.013 * (1 + i % 7) : central[i];
     const double *lanes_m[L];
@@ -731,7 +732,7 @@ void hnb_work_vary(hnb_work *w, const hnb_model *m, const double *central,
     const int nspans = prepared_spans(m, w, ptr, len);
     for (int k = 0; k < nspans; k++) total += len[k];
     double *before = malloc(sizeof(double) * (total + 1));
-    if (!before) abort();
+    if (!before) hnb_oom();
     for (int k = 0, at = 0; k < nspans; at += (int)len[k], k++) memcpy(before + at, ptr[k], len[k] * sizeof(double));
     for (int q = 0, at = 0; q < NPREP; q++)
         for (int k = 0, n = prep_count(m, &prep_list[q]); k < n; k++, at++) {

@@ -196,10 +196,10 @@ hnb_qs_plan *hnb_qs_plan_alloc(int nseries, size_t npilot, size_t n, const size_
     if (nranks > HNB_QS_MAX_RANKS || nranks < 1 || npilot < 1 || n <= npilot || nseries < 1)
         return NULL;
     hnb_qs_plan *p = calloc(1, sizeof *p);
-    if (!p) abort();
+    if (!p) hnb_oom();
     p->ns = nseries;
     p->s = calloc((size_t)nseries + 1, sizeof *p->s);
-    if (!p->s) abort();
+    if (!p->s) hnb_oom();
     p->npilot = npilot;
     p->n = n;
     p->nranks = nranks;
@@ -218,7 +218,7 @@ hnb_qs_plan *hnb_qs_plan_create(const double *pilot, size_t npilot, int nseries,
     hnb_qs_plan *p = hnb_qs_plan_alloc(nseries, npilot, n, ranks, nranks);
     if (!p) return NULL;
     double *vals = malloc(sizeof(double) * (npilot + 1)); /* the caller's pilot stays as it is */
-    if (!vals) abort();
+    if (!vals) hnb_oom();
     for (int s = 0; s < nseries; s++) {
         memcpy(vals, pilot + (size_t)s * npilot, sizeof(double) * npilot);
         hnb_qs_plan_series(p, s, vals);
@@ -255,15 +255,15 @@ static int add_arena(hnb_qs_tally *t, double *arena, size_t n)
 hnb_qs_tally *hnb_qs_tally_create_in(const hnb_qs_plan *p, size_t expect, double *mem, size_t nmem)
 {
     hnb_qs_tally *t = calloc(1, sizeof *t);
-    if (!t) abort();
+    if (!t) hnb_oom();
     t->ns = p->ns;
     t->count = calloc((size_t)p->ns * REGIONS + 1, sizeof *t->count);
     t->chunk = calloc((size_t)p->ns + 1, sizeof *t->chunk);
     t->nchunk = calloc((size_t)p->ns + 1, sizeof *t->nchunk);
     t->room = calloc((size_t)p->ns + 1, sizeof *t->room);
     t->len = calloc((size_t)p->ns + 1, sizeof *t->len);
-    if (!t->count || !t->chunk || !t->nchunk || !t->room || !t->len) abort();
-    if (pthread_mutex_init(&t->lock, NULL) != 0) abort();
+    if (!t->count || !t->chunk || !t->nchunk || !t->room || !t->len) hnb_oom();
+    if (pthread_mutex_init(&t->lock, NULL) != 0) hnb_oom();
     /* the values the windows will keep, a tenth more, and a part-filled
      * chunk a series: the first arena, and half that for each after */
     double kept = 0;

@@ -1,5 +1,7 @@
 /* report.c - CSV and Markdown outputs (SPEC section 9). */
 #include "hnb/report.h"
+#include "hnb/mem.h"
+#include "hnb/outdir.h"
 
 #include <errno.h>
 #include <math.h>
@@ -60,24 +62,36 @@ int hnb_mkdirs(const char *dir, hnb_err *err)
     return HNB_OK;
 }
 
-typedef struct {
-    char *final, *tmp;
-    FILE *f;
-} outfile;
-
 struct hnb_outset {
-    char *dir;
-    outfile *files;
+    hnb_stage *stage;
+    char *dir;   /* the stage's path */
+    char *final; /* the directory asked for */
+    FILE **files;
+    char **names;
     int n, cap;
 };
 
 hnb_outset *hnb_outset_create(const char *dir, hnb_err *err)
 {
-    if (hnb_mkdirs(dir, err)) return NULL;
+    hnb_stage *st = hnb_stage_begin(dir, err);
+    if (!st) return NULL;
     hnb_outset *o = calloc(1, sizeof *o);
-    if (!o) abort();
-    o->dir = strdup(dir);
+    if (!o) hnb_oom();
+    o->stage = st;
+    o->dir = strdup(hnb_stage_dir(st));
+    o->final = strdup(dir);
+    if (!o->dir || !o->final) hnb_oom();
     return o;
+}
+
+const char *hnb_outset_dir(const hnb_outset *o)
+{
+    return o->dir;
+}
+
+const char *hnb_outset_final(const hnb_outset *o)
+{
+    return o->final;
 }
 
 FILE *hnb_outset_open(hnb_outset *o, const char *name, hnb_err *err)
@@ -85,73 +99,61 @@ FILE *hnb_outset_open(hnb_outset *o, const char *name, hnb_err *err)
     if (o->n == o->cap) {
         o->cap = o->cap ? o->cap * 2 : 8;
         o->files = realloc(o->files, (size_t)o->cap * sizeof *o->files);
-        if (!o->files) abort();
+        o->names = realloc(o->names, (size_t)o->cap * sizeof *o->names);
+        if (!o->files || !o->names) hnb_oom();
     }
-    outfile *of = &o->files[o->n];
-    size_t len = strlen(o->dir) + strlen(name) + 32;
-    of->final = malloc(len);
-    of->tmp = malloc(len);
-    if (!of->final || !of->tmp) abort();
-    snprintf(of->final, len, "%s/%s", o->dir, name);
-    snprintf(of->tmp, len, "%s/.%s.XXXXXX", o->dir, name);
-    int fd = mkstemp(of->tmp);
-    if (fd < 0) {
-        hnb_err_fail(err, "%s: cannot write: %s", of->final, strerror(errno));
-        free(of->final);
-        free(of->tmp);
+    size_t len = strlen(o->dir) + strlen(name) + 2;
+    char *path = malloc(len);
+    if (!path) hnb_oom();
+    snprintf(path, len, "%s/%s", o->dir, name);
+    FILE *f = fopen(path, "w");
+    free(path);
+    if (!f) {
+        hnb_err_fail(err, "%s/%s: cannot write: %s", o->final, name, strerror(errno));
         return NULL;
     }
-    fchmod(fd, 0644);
-    of->f = fdopen(fd, "w");
-    if (!of->f) {
-        close(fd);
-        unlink(of->tmp);
-        free(of->final);
-        free(of->tmp);
-        hnb_err_fail(err, "cannot open a stream");
-        return NULL;
-    }
+    o->files[o->n] = f;
+    o->names[o->n] = strdup(name);
+    if (!o->names[o->n]) hnb_oom();
     o->n++;
-    return of->f;
+    return f;
 }
 
 int hnb_outset_commit(hnb_outset *o, hnb_err *err)
 {
     int rc = HNB_OK;
     for (int i = 0; i < o->n; i++) {
-        outfile *of = &o->files[i];
-        if (!of->f) continue;
-        int bad = ferror(of->f) | (fflush(of->f) != 0) | (fsync(fileno(of->f)) != 0 && errno != EINVAL);
-        bad |= fclose(of->f) != 0;
-        of->f = NULL;
-        if (bad && rc == HNB_OK) rc = hnb_err_fail(err, "%s: write failed", of->final);
+        FILE *f = o->files[i];
+        if (!f) continue;
+        /* the reason: a failed write earlier left its errno (ENOSPC,
+         * EDQUOT, EIO) and later writes to the stream fail alike */
+        int e = errno, bad = ferror(f);
+        if (!bad && fflush(f) != 0) bad = 1, e = errno;
+        if (!bad && fsync(fileno(f)) != 0 && errno != EINVAL) bad = 1, e = errno;
+        if (fclose(f) != 0 && !bad) bad = 1, e = errno;
+        o->files[i] = NULL;
+        if (bad && rc == HNB_OK)
+            rc = hnb_err_fail(err, "%s/%s: write failed: %s", o->final, o->names[i],
+                              strerror(e ? e : EIO));
     }
-    if (rc != HNB_OK) return rc;
-    for (int i = 0; i < o->n; i++) {
-        outfile *of = &o->files[i];
-        if (rename(of->tmp, of->final) != 0)
-            return hnb_err_fail(err, "%s: cannot rename into place: %s", of->final,
-                                strerror(errno));
-        free(of->tmp);
-        of->tmp = NULL;
-    }
-    return HNB_OK;
+    if (rc == HNB_OK) rc = hnb_stage_commit(o->stage, err);
+    else hnb_stage_abort(o->stage);
+    o->stage = NULL;
+    return rc;
 }
 
 void hnb_outset_free(hnb_outset *o)
 {
     if (!o) return;
     for (int i = 0; i < o->n; i++) {
-        outfile *of = &o->files[i];
-        if (of->f) fclose(of->f);
-        if (of->tmp) {
-            unlink(of->tmp);
-            free(of->tmp);
-        }
-        free(of->final);
+        if (o->files[i]) fclose(o->files[i]);
+        free(o->names[i]);
     }
+    hnb_stage_abort(o->stage);
     free(o->files);
+    free(o->names);
     free(o->dir);
+    free(o->final);
     free(o);
 }
 
@@ -507,9 +509,9 @@ char *hnb_regime_text(const hnb_model *m, const double *p, const hnb_result *r)
     char *s = NULL;
     size_t n = 0;
     FILE *f = open_memstream(&s, &n);
-    if (!f) abort();
+    if (!f) hnb_oom();
     write_regime(f, m, p, r);
-    if (fclose(f) != 0 || !s) abort();
+    if (fclose(f) != 0 || !s) hnb_oom();
     return s;
 }
 

@@ -2,6 +2,7 @@
 #include "hnb/runner.h"
 
 #include <libgen.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "hnb/html.h"
 #include "hnb/plot.h"
 #include "hnb/report.h"
+#include "hnb/mem.h"
 
 void hnb_run_opts_init(hnb_run_opts *o)
 {
@@ -49,7 +51,7 @@ int hnb_run_model(const hnb_model *m, const hnb_run_opts *o, hnb_run *run, hnb_e
     memset(run, 0, sizeof *run);
     run->model = (hnb_model *)m;
     run->params = malloc(sizeof(double) * (size_t)(m->nparams + 1));
-    if (!run->params) abort();
+    if (!run->params) hnb_oom();
     hnb_model_central(m, run->params);
     const int shapley = o->attribution >= 0 ? o->attribution : m->shapley;
     if (shapley && (rc = hnb_model_shapley_ok(m, o->attribution < 0, err))) {
@@ -102,21 +104,24 @@ double hnb_run_deficit_at(const hnb_run *run, int year, int *known)
     return 0;
 }
 
-int hnb_run_write(const hnb_run *run, const hnb_run_opts *o, const char *dir, hnb_err *err)
+int hnb_run_write(const hnb_run *run, const hnb_run_opts *o, const char *final, hnb_err *err)
 {
     const hnb_model *m = run->model;
     const hnb_result *r = run->result;
     const hnb_mc *mc = run->mc;
     const double *p = run->params;
-    hnb_outset *out = hnb_outset_create(dir, err);
+    /* one directory, replaced whole at the commit (report.h) */
+    hnb_outset *out = hnb_outset_create(final, err);
     if (!out) return HNB_EFAIL;
+    const char *dir = hnb_outset_dir(out);
     int rc = HNB_OK;
     FILE *f;
 #define WRITE(name, call)                                                                      \
     do {                                                                                       \
         if (rc) break;                                                                         \
         if ((f = hnb_outset_open(out, name, err)) == NULL) rc = HNB_EFAIL;                     \
-        else if (call) rc = hnb_err_fail(err, "%s/%s: write failed", dir, name);               \
+        else if (call) rc = hnb_err_fail(err, "%s/%s: write failed: %s", final, name,          \
+                                         strerror(errno));                                     \
     } while (0)
     WRITE("projection.csv", hnb_write_projection(f, m, r));
     WRITE("placements.csv", hnb_write_placements(f, m, r));
@@ -132,35 +137,23 @@ int hnb_run_write(const hnb_run *run, const hnb_run_opts *o, const char *dir, hn
     char *extra = mc ? hnb_mc_summary(m, mc, r) : NULL;
     WRITE("summary.md", hnb_write_summary(f, m, p, r, extra));
     free(extra);
-#undef WRITE
-    if (!rc) rc = hnb_outset_commit(out, err);
-    hnb_outset_free(out);
-    /* Charts after the tables are in place: a chart that fails is a
-     * warning, never a lost table. */
+    /* A chart that fails is a warning, never a lost table. The report
+     * inlines the charts, so they come first. */
     if (!rc && o && o->charts) hnb_plot_run(m, p, r, mc, dir, o->charts);
-    /* The report inlines the charts; the workbook is libxlsxwriter's own
-     * file, written to a temporary name and renamed like the rest. */
     if (!rc) {
         char charts[4200];
         snprintf(charts, sizeof charts, "%s/charts", dir);
-        hnb_outset *rep = hnb_outset_create(dir, err);
-        FILE *h = rep ? hnb_outset_open(rep, "report.html", err) : NULL;
-        if (!h) rc = HNB_EFAIL;
-        else if (hnb_write_report_html(h, m, p, r, mc, o && o->charts ? charts : NULL))
-            rc = hnb_err_fail(err, "%s/report.html: write failed", dir);
-        if (!rc) rc = hnb_outset_commit(rep, err);
-        hnb_outset_free(rep);
+        WRITE("report.html", hnb_write_report_html(f, m, p, r, mc, o && o->charts ? charts : NULL));
     }
+#undef WRITE
+    /* the workbook is libxlsxwriter's own file */
     if (!rc) {
-        char tmp[4200], final[4200];
-        /* a name of this process's own: two runs into one directory must not
-         * write one temporary file */
-        snprintf(tmp, sizeof tmp, "%s/.workbook.xlsx.%ld.tmp", dir, (long)getpid());
-        snprintf(final, sizeof final, "%s/workbook.xlsx", dir);
-        if (hnb_write_workbook(tmp, m, p, r, mc) != 0 || rename(tmp, final) != 0) {
-            unlink(tmp);
-            rc = hnb_err_fail(err, "%s: cannot write the workbook", final);
-        }
+        char path[4200];
+        snprintf(path, sizeof path, "%s/workbook.xlsx", dir);
+        if (hnb_write_workbook(path, m, p, r, mc) != 0)
+            rc = hnb_err_fail(err, "%s/workbook.xlsx: cannot write the workbook", final);
     }
+    if (!rc) rc = hnb_outset_commit(out, err);
+    hnb_outset_free(out);
     return rc;
 }

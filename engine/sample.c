@@ -1,5 +1,6 @@
 /* sample.c - draws for Monte Carlo: uniforms, copula, inverse CDFs. */
 #include "hnb/sample.h"
+#include "hnb/mem.h"
 
 #include <float.h>
 #include <gsl/gsl_cdf.h>
@@ -182,7 +183,7 @@ static void pert_build(pert_table *t, const hnb_dist *d)
     t->x = malloc(sizeof(double) * (PERT_NODES + 1));
     t->dx = malloc(sizeof(double) * (PERT_NODES + 1));
     t->ok = calloc(PERT_NODES, 1);
-    if (!t->x || !t->dx || !t->ok) abort();
+    if (!t->x || !t->dx || !t->ok) hnb_oom();
     for (int j = 0; j <= PERT_NODES; j++) {
         t->x[j] = gsl_cdf_beta_Pinv((double)j / PERT_NODES, t->alpha, t->beta);
         double pdf = gsl_ran_beta_pdf(t->x[j], t->alpha, t->beta);
@@ -210,7 +211,7 @@ static int copula_factor(const hnb_model *m, const int *slot, int n, int **cvar,
     *cvar = calloc((size_t)n + 1, sizeof(int));
     *nc = 0;
     *chol = NULL;
-    if (!*cvar) abort();
+    if (!*cvar) hnb_oom();
     for (int k = 0; k < n; k++) {
         int member = 0;
         for (int c = 0; c < m->ncorr && !member; c++)
@@ -220,7 +221,7 @@ static int copula_factor(const hnb_model *m, const int *slot, int n, int **cvar,
     int q = *nc;
     if (q == 0) return HNB_OK;
     gsl_matrix *a = gsl_matrix_alloc((size_t)q, (size_t)q);
-    if (!a) abort();
+    if (!a) hnb_oom();
     gsl_matrix_set_identity(a);
     for (int c = 0; c < m->ncorr; c++) {
         int ja = -1, jb = -1;
@@ -231,9 +232,7 @@ static int copula_factor(const hnb_model *m, const int *slot, int n, int **cvar,
         gsl_matrix_set(a, (size_t)ja, (size_t)jb, m->corr[c].rho);
         gsl_matrix_set(a, (size_t)jb, (size_t)ja, m->corr[c].rho);
     }
-    gsl_error_handler_t *old = gsl_set_error_handler_off();
-    int status = gsl_linalg_cholesky_decomp1(a);
-    gsl_set_error_handler(old);
+    int status = gsl_linalg_cholesky_decomp1(a); /* GSL's handler: mem.c */
     if (status != GSL_SUCCESS) {
         char ids[600];
         size_t w = 0;
@@ -248,7 +247,7 @@ static int copula_factor(const hnb_model *m, const int *slot, int n, int **cvar,
                           ids);
     }
     *chol = calloc((size_t)q * (size_t)q, sizeof(double));
-    if (!*chol) abort();
+    if (!*chol) hnb_oom();
     for (int i = 0; i < q; i++)
         for (int j = 0; j <= i; j++) (*chol)[i * q + j] = gsl_matrix_get(a, (size_t)i, (size_t)j);
     gsl_matrix_free(a);
@@ -260,7 +259,7 @@ int hnb_sampler_check_correlations(const hnb_model *m, hnb_err *err)
     if (m->ncorr == 0) return HNB_OK;
     int *slot = calloc((size_t)m->nparams + 1, sizeof(int)), n = 0, *cvar, nc;
     double *chol;
-    if (!slot) abort();
+    if (!slot) hnb_oom();
     for (int i = 0; i < m->nparams; i++)
         if (m->params[i].dist.type != HNB_DIST_NONE) slot[n++] = i;
     int rc = copula_factor(m, slot, n, &cvar, &nc, &chol, err);
@@ -274,14 +273,14 @@ int hnb_sampler_create(const hnb_model *m, hnb_method method, long draws, unsign
                        hnb_sampler **out, hnb_err *err)
 {
     hnb_sampler *s = calloc(1, sizeof *s);
-    if (!s) abort();
+    if (!s) hnb_oom();
     s->m = m;
     s->method = method;
     s->draws = draws;
     s->seed = seed;
     s->slot = calloc((size_t)m->nparams + 1, sizeof(int));
     s->pert = calloc((size_t)m->nparams + 1, sizeof(pert_table));
-    if (!s->slot || !s->pert) abort();
+    if (!s->slot || !s->pert) hnb_oom();
     for (int i = 0; i < m->nparams; i++)
         if (m->params[i].dist.type != HNB_DIST_NONE) s->slot[s->n++] = i;
     *out = NULL;
@@ -289,7 +288,7 @@ int hnb_sampler_create(const hnb_model *m, hnb_method method, long draws, unsign
     s->c1 = calloc((size_t)s->n + 1, sizeof(double));
     s->c2 = calloc((size_t)s->n + 1, sizeof(double));
     s->direct = calloc((size_t)s->n + 1, 1);
-    if (!s->c1 || !s->c2 || !s->direct) abort();
+    if (!s->c1 || !s->c2 || !s->direct) hnb_oom();
     for (int k = 0; k < s->n; k++) {
         const hnb_dist *d = &m->params[s->slot[k]].dist;
         if (d->type == HNB_DIST_PERT) pert_build(&s->pert[k], d);
@@ -314,7 +313,7 @@ int hnb_sampler_create(const hnb_model *m, hnb_method method, long draws, unsign
                                 d->type == HNB_DIST_LOGNORMAL;
     }
     s->kind = calloc((size_t)s->n + 1, 1);
-    if (!s->kind) abort();
+    if (!s->kind) hnb_oom();
     for (int k = 0; k < s->n; k++) {
         const hnb_dist *d = &m->params[s->slot[k]].dist;
         s->kind[k] = s->direct[k] ? KIND_DIRECT
@@ -336,13 +335,13 @@ int hnb_sampler_create(const hnb_model *m, hnb_method method, long draws, unsign
                               n);
         }
         s->shift = calloc((size_t)s->n + 1, sizeof(double));
-        if (!s->shift) abort();
+        if (!s->shift) hnb_oom();
         for (int k = 0; k < s->n; k++)
             s->shift[k] = (double)(mix64(seed * 0x100000001B3ull + (uint64_t)k + 7) >> 11) * 0x1p-53;
     }
     if (method == HNB_METHOD_LHS) {
         s->perm_key = calloc((size_t)s->n + 1, sizeof(uint32_t));
-        if (!s->perm_key) abort();
+        if (!s->perm_key) hnb_oom();
         for (int k = 0; k < s->n; k++)
             s->perm_key[k] = (uint32_t)mix64(seed ^ (0xA5A5A5A5ull + (uint64_t)k * 0x9E37ull));
     }
@@ -389,10 +388,10 @@ int hnb_sampler_slot(const hnb_sampler *s, int k)
 hnb_stream *hnb_stream_create(const hnb_sampler *s)
 {
     hnb_stream *st = calloc(1, sizeof *st);
-    if (!st) abort();
+    if (!st) hnb_oom();
     for (int l = 0; l < LANES; l++) {
         st->rng[l] = gsl_rng_alloc(gsl_rng_taus2);
-        if (!st->rng[l]) abort();
+        if (!st->rng[l]) hnb_oom();
     }
     if (s->method == HNB_METHOD_SOBOL && s->n > 0) st->qrng = gsl_qrng_alloc(gsl_qrng_sobol, (unsigned)s->n);
     size_t n = (size_t)s->n + 1;
@@ -400,7 +399,7 @@ hnb_stream *hnb_stream_create(const hnb_sampler *s)
     st->u = calloc(n * LANES, sizeof(double));
     st->z = calloc(n * LANES, sizeof(double));
     st->cz = calloc(n * LANES, sizeof(double));
-    if (!st->point || !st->u || !st->z || !st->cz) abort();
+    if (!st->point || !st->u || !st->z || !st->cz) hnb_oom();
     return st;
 }
 

@@ -19,6 +19,7 @@
 #include "hnb/merge.h"
 #include "hnb/model.h"
 #include "hnb/sample.h"
+#include "hnb/mem.h"
 
 typedef struct {
     hnb_model *m;
@@ -33,8 +34,7 @@ static void *xcalloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);
     if (!p) {
-        fputs("hnb: out of memory\n", stderr);
-        abort();
+        hnb_oom();
     }
     return p;
 }
@@ -42,7 +42,7 @@ static void *xcalloc(size_t n, size_t size)
 static char *xstrdup(const char *s)
 {
     char *d = strdup(s ? s : "");
-    if (!d) abort();
+    if (!d) hnb_oom();
     return d;
 }
 
@@ -230,7 +230,7 @@ static int add_param(ctx *c, const char *name, const char *path, const hnb_node 
     if (m->nparams == m->capparams) {
         m->capparams = m->capparams ? m->capparams * 2 : 64;
         m->params = realloc(m->params, (size_t)m->capparams * sizeof *m->params);
-        if (!m->params) abort();
+        if (!m->params) hnb_oom();
     }
     hnb_param *p = &m->params[m->nparams];
     memset(p, 0, sizeof *p);
@@ -572,7 +572,7 @@ static void shares_add(hnb_shares *s, int p, int lo, int hi)
     s->p = realloc(s->p, (size_t)(s->n + 1) * sizeof(int));
     s->lo = realloc(s->lo, (size_t)(s->n + 1) * sizeof(int));
     s->hi = realloc(s->hi, (size_t)(s->n + 1) * sizeof(int));
-    if (!s->p || !s->lo || !s->hi) abort();
+    if (!s->p || !s->lo || !s->hi) hnb_oom();
     s->p[s->n] = p;
     s->lo[s->n] = lo;
     s->hi[s->n] = hi;
@@ -1929,7 +1929,7 @@ static void idlist_add(idlist *l, const char *s)
     if (l->n == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 16;
         l->v = realloc(l->v, (size_t)l->cap * sizeof *l->v);
-        if (!l->v) abort();
+        if (!l->v) hnb_oom();
     }
     l->v[l->n++] = xstrdup(s);
 }

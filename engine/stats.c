@@ -1,5 +1,6 @@
 /* stats.c - multi-select for exact percentiles, and ranks by radix sort. */
 #include "hnb/stats.h"
+#include "hnb/mem.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -108,7 +109,7 @@ static int histogram_select(const double *x, size_t n, const size_t *want, int k
      * (x - lo) * scale lies in [0, nbins] (a bin index before the cast). */
     if (!(scale > 0 && isfinite(scale) && isfinite(hi - lo))) return 0;
     size_t *count = calloc(nbins + 1, sizeof *count);
-    if (!count) abort();
+    if (!count) hnb_oom();
     for (size_t i = 0; i < n; i++) {
         long b = (long)((x[i] - lo) * scale);
         count[b < nbins ? b : nbins - 1]++;
@@ -122,7 +123,7 @@ static int histogram_select(const double *x, size_t n, const size_t *want, int k
     start[nbins] = sum;
     int bin_of[64];
     unsigned char *need = calloc(nbins, 1);
-    if (!need) abort();
+    if (!need) hnb_oom();
     size_t gathered = 0;
     for (int j = 0; j < k; j++) {
         int b = 0, l = 0, r = nbins - 1;
@@ -143,7 +144,7 @@ static int histogram_select(const double *x, size_t n, const size_t *want, int k
     }
     double *buf = malloc(sizeof(double) * (gathered + 1));
     size_t *off = calloc(nbins, sizeof *off);
-    if (!buf || !off) abort();
+    if (!buf || !off) hnb_oom();
     size_t at = 0;
     for (int b = 0; b < nbins; b++)
         if (need[b]) {
@@ -151,7 +152,7 @@ static int histogram_select(const double *x, size_t n, const size_t *want, int k
             at += count[b];
         }
     size_t *fill = calloc(nbins, sizeof *fill);
-    if (!fill) abort();
+    if (!fill) hnb_oom();
     for (size_t i = 0; i < n; i++) {
         long b = (long)((x[i] - lo) * scale);
         if (b >= nbins) b = nbins - 1;

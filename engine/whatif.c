@@ -19,6 +19,7 @@
 #include "hnb/cli.h"
 #include "hnb/plot.h"
 #include "hnb/report.h"
+#include "hnb/mem.h"
 
 /* ---- values and grids ---- */
 
@@ -65,7 +66,7 @@ static int run_at(const char *file, const hnb_cli *c, const char *const *paths, 
     int n = c->nsets + nx;
     const char **sets = calloc((size_t)n + 1, sizeof *sets);
     char(*buf)[600] = calloc((size_t)nx + 1, sizeof *buf);
-    if (!sets || !buf) abort();
+    if (!sets || !buf) hnb_oom();
     for (int i = 0; i < c->nsets; i++) sets[i] = c->sets[i];
     for (int k = 0; k < nx; k++) {
         snprintf(buf[k], sizeof buf[k], "%s=%.17g", paths[k], x[k]);
@@ -151,7 +152,7 @@ static int whatif_model(whatif *wi, double x, hnb_model **out, hnb_err *err)
     }
     char buf[600];
     const char **all = calloc((size_t)wi->c->nsets + 2, sizeof *all);
-    if (!all) abort();
+    if (!all) hnb_oom();
     for (int i = 0; i < wi->c->nsets; i++) all[i] = wi->c->sets[i];
     snprintf(buf, sizeof buf, "%s=%.17g", wi->paths[0], x);
     all[wi->c->nsets] = buf;
@@ -324,7 +325,7 @@ static int figure(solve_ctx *sc, double x, double *out)
     }
     if (!sc->t->prob) {
         double *p = malloc(sizeof(double) * (size_t)(m->nparams + 1));
-        if (!p) abort();
+        if (!p) hnb_oom();
         hnb_model_central(m, p);
         hnb_work *w = hnb_work_create(m);
         hnb_result *r = hnb_result_create(m);
@@ -563,7 +564,6 @@ int hnb_cmd_solve(int argc, char **argv)
     /* Brent on f(x) = figure(x) - goal, bracketed by [lo, hi] */
     brent_ctx bc = {&sc, goal};
     gsl_function F = {brent_f, &bc};
-    gsl_error_handler_t *old = gsl_set_error_handler_off();
     gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
     double root = (lo + hi) / 2;
     int status = GSL_CONTINUE;
@@ -583,7 +583,6 @@ int hnb_cmd_solve(int argc, char **argv)
         }
     }
     gsl_root_fsolver_free(s);
-    gsl_set_error_handler(old);
     if (sc.failed) {
         whatif_close(&wi);
         hnb_cli_free(&c);
@@ -702,7 +701,7 @@ int hnb_cmd_sweep(int argc, char **argv)
     const char *file = argv[optind];
     int n0 = v[0].steps, n1 = nv == 2 ? v[1].steps : 1;
     sweep_point *pts = calloc((size_t)n0 * n1, sizeof *pts);
-    if (!pts) abort();
+    if (!pts) hnb_oom();
     const char *paths[2] = {v[0].path, nv == 2 ? v[1].path : NULL};
     hnb_err err = {0};
     char name[512] = "", l_over[8] = "", l_hor[8] = "";
@@ -853,12 +852,10 @@ int hnb_cmd_sweep(int argc, char **argv)
             }
         }
     }
-    if (!rc) rc = hnb_outset_commit(o, &err);
-    hnb_outset_free(o);
     /* the chart: lines over one value, a heat map over two */
     if (!rc && c.run.charts && hnb_plot_dir()) {
         char cdir[4200], data[4300], base[4300], script[4400], extra[2048] = "";
-        snprintf(cdir, sizeof cdir, "%s/charts", dir);
+        snprintf(cdir, sizeof cdir, "%s/charts", hnb_outset_dir(o));
         snprintf(data, sizeof data, "%s/sweep.csv", cdir);
         FILE *g = hnb_mkdirs(cdir, &err) == HNB_OK ? fopen(data, "w") : NULL;
         if (g) {
@@ -888,6 +885,8 @@ int hnb_cmd_sweep(int argc, char **argv)
             hnb_plot_draw(script, data, base, title, extra, c.run.charts);
         }
     }
+    if (!rc) rc = hnb_outset_commit(o, &err);
+    hnb_outset_free(o);
     if (!rc && !c.quiet) {
         printf("%s over %d point%s (%d failed): %s/sweep.csv, %s/sweep.md\n", name, n0 * n1,
                n0 * n1 == 1 ? "" : "s", failures, dir, dir);

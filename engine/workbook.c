@@ -8,6 +8,7 @@
 
 #include "hnb/html.h"
 #include "hnb/report.h"
+#include "hnb/mem.h"
 
 typedef struct {
     lxw_format *head, *money, *count, *m1, *title, *pct, *text;
@@ -199,7 +200,7 @@ int hnb_write_workbook(const char *path, const hnb_model *m, const double *p, co
                 /* the plan's need rows under the age rows */
                 const int nn = m->nneeds;
                 double *nt = calloc((size_t)(HNB_DFE_N + 1) * (size_t)(nn + 1), sizeof(double));
-                if (!nt) abort();
+                if (!nt) hnb_oom();
                 hnb_dsg_plan_needs(m, r, t, nt);
                 for (int n = 0; n <= nn; n++, row++) {
                     worksheet_write_string(ws, row, 0, n < nn ? m->need_labels[n] : "total (by need)",

@@ -1,5 +1,6 @@
 /* helpers.c - see helpers.h. */
 #include "helpers.h"
+#include "hnb/outdir.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,14 +30,21 @@ const char *th_root(void)
     return r ? r : ".";
 }
 
+static char tmp_dir[256];
+
+static void remove_tmpdir(void)
+{
+    if (tmp_dir[0]) hnb_remove_tree(tmp_dir);
+}
+
 static const char *tmpdir(void)
 {
-    static char dir[256];
-    if (!dir[0]) {
-        snprintf(dir, sizeof dir, "/tmp/hnb-test-%d", (int)getpid());
-        mkdir(dir, 0700);
+    if (!tmp_dir[0]) {
+        snprintf(tmp_dir, sizeof tmp_dir, "/tmp/hnb-test-%d", (int)getpid());
+        mkdir(tmp_dir, 0700);
+        atexit(remove_tmpdir);
     }
-    return dir;
+    return tmp_dir;
 }
 
 const char *th_write(const char *name, const char *text)

@@ -1,9 +1,16 @@
-/* mem.h - big working arrays: the Monte Carlo's kept values, pilot draws
- * and rank keys, tens of megabytes written once through. */
+/* mem.h - memory: running out of it, and big working arrays (the Monte
+ * Carlo's kept values, pilot draws and rank keys, tens of megabytes written
+ * once through). */
 #ifndef HNB_MEM_H
 #define HNB_MEM_H
 
 #include <stddef.h>
+
+/* Out of memory, anywhere: every allocation the engine makes is checked and
+ * ends here. Print "hnb: not enough memory", remove this process's half-
+ * written output directories (outdir.h) and exit with status 1. A run that
+ * cannot finish leaves what was there before, never a part of itself. */
+_Noreturn void hnb_oom(void);
 
 /* malloc(N), and then, for arrays of megabytes, a request
  * that the kernel back them with huge pages. Free with free(). Touching a

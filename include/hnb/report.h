@@ -1,8 +1,6 @@
-/* report.h - the tables of SPEC section 9, written atomically.
- *
- * Every file is written to a temporary name in the output directory and
- * renamed into place only when all of them are complete, so a failure never
- * leaves a half-written output. */
+/* report.h - the tables of SPEC section 9, and output directories written
+ * all or nothing (hnb_outset, over outdir.h): a failure never leaves a
+ * half-written output. */
 #ifndef HNB_REPORT_H
 #define HNB_REPORT_H
 
@@ -22,14 +20,23 @@ void hnb_fmt_count(char *b, size_t n, double x);
 const char *hnb_fmt_m(char *b, double pounds);
 /* Write FIELD to F as a CSV field: quoted only if it holds a comma or quote. */
 void hnb_csv_field(FILE *f, const char *field);
-/* A set of output files being written; committed together. */
+/* An output directory being written, replaced whole when committed
+ * (outdir.h): the files are written into a stage beside DIR, and DIR is
+ * swapped for the stage only when every one of them is complete. Until then
+ * DIR holds the previous result, untouched. */
 typedef struct hnb_outset hnb_outset;
 hnb_outset *hnb_outset_create(const char *dir, hnb_err *err);
-/* Open NAME for writing (to a temporary file); NULL on failure (err set). */
+/* Open NAME (a file in the directory) for writing; NULL on failure (err
+ * set, naming DIR's path, not the stage's). */
 FILE *hnb_outset_open(hnb_outset *o, const char *name, hnb_err *err);
-/* Close and rename every file into place. Returns HNB_OK or HNB_EFAIL. */
+/* Where to write anything else (charts/, the workbook): the stage. */
+const char *hnb_outset_dir(const hnb_outset *o);
+/* The directory asked for, for messages. */
+const char *hnb_outset_final(const hnb_outset *o);
+/* Close every file, check it was written, and swap the directory in.
+ * HNB_OK, or HNB_EFAIL with the stage removed and DIR as it was. */
 int hnb_outset_commit(hnb_outset *o, hnb_err *err);
-/* Remove every temporary file (after a failure) and free. */
+/* Free; without a commit, remove the stage (a failure: nothing written). */
 void hnb_outset_free(hnb_outset *o);
 
 /* mkdir -p */
