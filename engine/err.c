@@ -6,6 +6,57 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The length of the valid UTF-8 character at S, or 0. */
+static int utf8_len(const unsigned char *s)
+{
+    int n = s[0] < 0x80 ? 1 : s[0] >= 0xC2 && s[0] < 0xE0 ? 2 : s[0] >= 0xE0 && s[0] < 0xF0 ? 3
+          : s[0] >= 0xF0 && s[0] < 0xF5 ? 4 : 0;
+    for (int i = 1; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80) return 0;
+    if (n == 3 && ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] >= 0xA0))) return 0;
+    if (n == 4 && ((s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] >= 0x90))) return 0;
+    return n;
+}
+
+/* Messages quote input (a key, a field, a file name); input can hold
+ * anything, and none of it may reach a terminal raw: a control byte or a
+ * byte that is not UTF-8 is written \xNN. In place, within SIZE. */
+static void printable(char *s, size_t size)
+{
+    char out[HNB_ERR_MSG * 2];
+    size_t w = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p && w + 5 < sizeof out) {
+        int n = utf8_len(p);
+        if (n == 1 && (*p < 0x20 || *p == 0x7F)) n = 0;
+        if (n == 0) {
+            w += (size_t)snprintf(out + w, sizeof out - w, "\\x%02X", *p);
+            p++;
+            continue;
+        }
+        memcpy(out + w, p, (size_t)n);
+        w += (size_t)n;
+        p += n;
+    }
+    out[w] = 0;
+    if (w >= size) w = size - 1; /* cut at a character's start */
+    while (w > 0 && ((unsigned char)out[w] & 0xC0) == 0x80) w--;
+    memcpy(s, out, w);
+    s[w] = 0;
+}
+
+static hnb_text_fn rewrite_fn;
+
+void hnb_err_set_rewrite(hnb_text_fn fn)
+{
+    rewrite_fn = fn;
+}
+
+static void rewrite(char *s, size_t size)
+{
+    if (rewrite_fn) rewrite_fn(s, size);
+}
+
 int hnb_err_vat(hnb_err *e, hnb_mark mark, const char *fmt, va_list ap)
 {
     if (!e) return HNB_EINPUT;
@@ -13,6 +64,10 @@ int hnb_err_vat(hnb_err *e, hnb_mark mark, const char *fmt, va_list ap)
     e->line = mark.line;
     e->col = mark.col;
     vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    rewrite(e->file, sizeof e->file);
+    rewrite(e->msg, sizeof e->msg);
+    printable(e->file, sizeof e->file);
+    printable(e->msg, sizeof e->msg);
     return HNB_EINPUT;
 }
 
@@ -34,6 +89,8 @@ int hnb_err_fail(hnb_err *e, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(e->msg, sizeof e->msg, fmt, ap);
     va_end(ap);
+    rewrite(e->msg, sizeof e->msg);
+    printable(e->msg, sizeof e->msg);
     return HNB_EFAIL;
 }
 
@@ -73,6 +130,8 @@ void hnb_warn_at(hnb_mark mark, const char *fmt, ...)
         snprintf(text, sizeof text, "%s:%d:%d: warning: %s", mark.file, mark.line, mark.col, msg);
     else
         snprintf(text, sizeof text, "warning: %s", msg);
+    rewrite(text, sizeof text);
+    printable(text, sizeof text);
     warn_fn(warn_ud, text);
 }
 

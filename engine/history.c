@@ -24,8 +24,9 @@ int hnb_history_load(const char *path, hnb_history *h, hnb_err *err)
     memset(h, 0, sizeof *h);
     snprintf(h->file, sizeof h->file, "%s", path);
     hnb_mark mk = {h->file, 0, 0};
-    FILE *f = fopen(path, "r");
-    if (!f) return hnb_err_at(err, mk, "cannot open: %s", strerror(errno));
+    const char *why;
+    FILE *f = hnb_open_input(path, &why);
+    if (!f) return hnb_err_at(err, mk, "cannot open: %s", why);
     char line[4096];
     int lineno = 0, rc = HNB_OK, cap = 0;
     int col_of[8], ncols = 0, year_col = -1, setting_col = -1, need_col = -1;
@@ -122,6 +123,11 @@ int hnb_history_load(const char *path, hnb_history *h, hnb_err *err)
                                     kind == HNB_KIND_MONEY ? "an amount" : "a number", why);
                 else if (v < 0)
                     rc = hnb_err_at(err, mk, "%s: must not be negative", hnb_history_series[col_of[i]]);
+                else if (!(v <= (kind == HNB_KIND_MONEY ? 1e12 : 1e7)))
+                    /* an absurd value would fit to NaN and infinities, not fail */
+                    rc = hnb_err_at(err, mk, "%s: %g is beyond any council's (at most %s)",
+                                    hnb_history_series[col_of[i]], v,
+                                    kind == HNB_KIND_MONEY ? "£1,000,000m" : "10,000,000");
                 else {
                     r->v[col_of[i]] = v;
                     r->has[col_of[i]] = 1;

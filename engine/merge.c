@@ -1,5 +1,6 @@
 /* merge.c - extends: chains and --set overrides (SPEC section 7). */
 #include "hnb/merge.h"
+#include "hnb/mem.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -182,8 +183,23 @@ int hnb_merge_into(hnb_node *base, const hnb_node *over, hnb_err *err)
 
 #define MAX_CHAIN 32
 
-static int load_chain(hnb_srcs *srcs, const char *path, char chain[][PATH_MAX], int depth,
-                      hnb_node **out, hnb_err *err)
+/* 1 if DOC (a mapping) has a scenario key, or no key at all. */
+static int looks_like_scenario(const hnb_node *doc, const char *const *keys)
+{
+    int any = 0;
+    for (size_t i = 0; i < doc->n; i++) {
+        const char *k = doc->keys[i]->str;
+        if (!strcmp(k, "extends")) return 1;
+        any = 1;
+        for (const char *const *q = keys; *q; q++)
+            if (!strcmp(k, *q)) return 1;
+    }
+    return !any;
+}
+
+static int load_chain(hnb_srcs *srcs, const char *path, const char *const *keys,
+                      char chain[][PATH_MAX], int depth, const hnb_node *from, hnb_node **out,
+                      hnb_err *err)
 {
     hnb_node *doc;
     int rc = hnb_node_load_file(srcs, path, &doc, err);
@@ -191,6 +207,19 @@ static int load_chain(hnb_srcs *srcs, const char *path, char chain[][PATH_MAX], 
     if (doc->type != HNB_MAP) {
         rc = hnb_err_at(err, doc->mark, "a scenario must be a mapping of keys, found %s",
                         hnb_node_type_name(doc));
+        hnb_node_free(doc);
+        return rc;
+    }
+    if (keys && !looks_like_scenario(doc, keys)) {
+        /* say where it was reached from, and quote nothing of it */
+        if (from)
+            rc = hnb_err_at(err, from->mark, "extends: '%s' is not a scenario: none of its keys "
+                                             "is a scenario's",
+                            from->str);
+        else
+            rc = hnb_err_at(err, (hnb_mark){doc->mark.file, 0, 0},
+                            "not a scenario: none of its keys is a scenario's (hnb, name, "
+                            "settings, ...)");
         hnb_node_free(doc);
         return rc;
     }
@@ -245,7 +274,7 @@ static int load_chain(hnb_srcs *srcs, const char *path, char chain[][PATH_MAX], 
     }
     snprintf(chain[depth + 1], PATH_MAX, "%s", real);
     hnb_node *base;
-    rc = load_chain(srcs, target, chain, depth + 1, &base, err);
+    rc = load_chain(srcs, target, keys, chain, depth + 1, ext, &base, err);
     if (rc) {
         hnb_node_free(doc);
         return rc;
@@ -261,12 +290,13 @@ static int load_chain(hnb_srcs *srcs, const char *path, char chain[][PATH_MAX], 
     return HNB_OK;
 }
 
-int hnb_merge_load(hnb_srcs *srcs, const char *path, hnb_node **out, hnb_err *err)
+int hnb_merge_load(hnb_srcs *srcs, const char *path, const char *const *keys, hnb_node **out,
+                   hnb_err *err)
 {
     char(*c)[PATH_MAX] = malloc(sizeof(char[MAX_CHAIN][PATH_MAX]));
-    if (!c) return hnb_err_fail(err, "out of memory");
+    if (!c) hnb_oom();
     if (!realpath(path, c[0])) snprintf(c[0], PATH_MAX, "%s", path);
-    int rc = load_chain(srcs, path, c, 0, out, err);
+    int rc = load_chain(srcs, path, keys, c, 0, NULL, out, err);
     free(c);
     return rc;
 }
@@ -305,7 +335,7 @@ int hnb_merge_set(hnb_srcs *srcs, hnb_node *root, const char *assignment, hnb_er
                           assignment);
     size_t plen = (size_t)(eq - assignment);
     char *path = malloc(plen + 1);
-    if (!path) return hnb_err_fail(err, "out of memory");
+    if (!path) hnb_oom();
     memcpy(path, assignment, plen);
     path[plen] = 0;
 

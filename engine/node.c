@@ -5,6 +5,7 @@
  * anchored node; every node made counts against HNB_MAX_NODES, so the
  * "billion laughs" shape fails fast with a clear message. */
 #include "hnb/node.h"
+#include "hnb/csv.h"
 #include "hnb/mem.h"
 
 #include <errno.h>
@@ -202,9 +203,20 @@ typedef struct {
     int complete;
 } anchor;
 
+/* The keys of one open mapping, hashed once it is big enough that a scan
+ * per key would make loading quadratic (250,000 keys: minutes). Slots hold
+ * an index into the map's keys, plus one; 0 is empty. */
+typedef struct {
+    const hnb_node *owner; /* the map hashed; NULL: none yet */
+    size_t *slot, cap, count;
+} keyset;
+
+#define KEYSET_FROM 16 /* below this many keys, a scan is cheaper */
+
 typedef struct {
     hnb_srcs *srcs;
     const char *file;
+    keyset keys[HNB_MAX_DEPTH + 1];
     hnb_node *stack[HNB_MAX_DEPTH + 1];
     hnb_node *pending_key[HNB_MAX_DEPTH + 1]; /* a map's key awaiting its value */
     int depth;
@@ -237,6 +249,47 @@ static int key_equal(const hnb_node *a, const hnb_node *b)
     return 0;
 }
 
+/* FNV-1a of a key's bytes: keys key_equal() calls equal have equal bytes. */
+static size_t key_hash(const hnb_node *k)
+{
+    size_t h = 1469598103934665603u;
+    for (size_t i = 0; i < k->len; i++) h = (h ^ (unsigned char)k->str[i]) * 1099511628211u;
+    return h;
+}
+
+static void keyset_put(keyset *ks, const hnb_node *p, size_t i)
+{
+    size_t mask = ks->cap - 1, h = key_hash(p->keys[i]) & mask;
+    while (ks->slot[h]) h = (h + 1) & mask;
+    ks->slot[h] = i + 1;
+}
+
+/* The key of P's that N repeats, or NULL. */
+static const hnb_node *find_key(keyset *ks, const hnb_node *p, const hnb_node *n)
+{
+    if (p->n < KEYSET_FROM) {
+        for (size_t i = 0; i < p->n; i++)
+            if (key_equal(p->keys[i], n)) return p->keys[i];
+        return NULL;
+    }
+    if (ks->owner != p) ks->owner = p, ks->count = 0;
+    /* at most half full: grow, and hash every key again */
+    if (2 * (p->n + 1) > ks->cap) {
+        size_t cap = ks->cap ? ks->cap : 64;
+        while (2 * (p->n + 1) > cap) cap *= 2;
+        free(ks->slot);
+        ks->slot = xmalloc(cap * sizeof *ks->slot);
+        ks->cap = cap;
+        ks->count = 0;
+    }
+    if (ks->count == 0) memset(ks->slot, 0, ks->cap * sizeof *ks->slot);
+    for (; ks->count < p->n; ks->count++) keyset_put(ks, p, ks->count);
+    size_t mask = ks->cap - 1;
+    for (size_t h = key_hash(n) & mask; ks->slot[h]; h = (h + 1) & mask)
+        if (key_equal(p->keys[ks->slot[h] - 1], n)) return p->keys[ks->slot[h] - 1];
+    return NULL;
+}
+
 /* Attach a finished node N (a scalar, an alias copy, or a just-opened
  * collection) to the current parent. */
 static int attach(builder *b, hnb_node *n)
@@ -258,13 +311,13 @@ static int attach(builder *b, hnb_node *n)
             hnb_node_free(n);
             return r;
         }
-        for (size_t i = 0; i < p->n; i++)
-            if (key_equal(p->keys[i], n)) {
-                int r = hnb_err_at(b->err, n->mark, "duplicate key '%s' (first at line %d)",
-                                   n->str, p->keys[i]->mark.line);
-                hnb_node_free(n);
-                return r;
-            }
+        const hnb_node *first = find_key(&b->keys[b->depth - 1], p, n);
+        if (first) {
+            int r = hnb_err_at(b->err, n->mark, "duplicate key '%s' (first at line %d)", n->str,
+                               first->mark.line);
+            hnb_node_free(n);
+            return r;
+        }
         *pk = n;
         return HNB_OK;
     }
@@ -331,6 +384,7 @@ static int on_event(builder *b, yaml_event_t *ev)
         add_anchor(b, anc, n);
         b->stack[b->depth] = n;
         b->pending_key[b->depth] = NULL;
+        b->keys[b->depth].owner = NULL; /* a new map may reuse a freed one's address */
         b->depth++;
         return HNB_OK;
     }
@@ -365,6 +419,47 @@ static int on_event(builder *b, yaml_event_t *ev)
     }
 }
 
+/* libyaml's error as FILE:LINE:COLUMN. The reader's (bad UTF-8, a control
+ * character) carry a byte offset, not a mark: count lines and characters up
+ * to it, or every such error would be at 1:1. */
+static int yaml_problem(const yaml_parser_t *p, const char *file, const char *text, size_t len,
+                        hnb_err *err)
+{
+    if (p->error == YAML_MEMORY_ERROR) hnb_oom();
+    const char *problem = p->problem ? p->problem : "malformed input";
+    if (p->error == YAML_READER_ERROR) {
+        size_t off = p->problem_offset < len ? p->problem_offset : len;
+        int utf8 = strstr(problem, "UTF-8") != NULL;
+        /* a bad sequence is reported at its bad byte: point at its start */
+        if (utf8 && off < len && ((unsigned char)text[off] & 0xC0) != 0xC0)
+            for (size_t k = 1; k <= 3 && k <= off; k++)
+                if (((unsigned char)text[off - k] & 0xC0) == 0xC0) {
+                    off -= k;
+                    break;
+                }
+        int line = 1, col = 1;
+        for (size_t i = 0; i < off; i++) {
+            if (text[i] == '\n') line++, col = 1;
+            else if (((unsigned char)text[i] & 0xC0) != 0x80) col++; /* a character's first byte */
+        }
+        hnb_mark mk = {file, line, col};
+        if (utf8 && off < len)
+            return hnb_err_at(err, mk, "the byte 0x%02X is not UTF-8: save the file as UTF-8 "
+                                       "(this looks like Latin-1 or Windows-1252)",
+                              (unsigned)(unsigned char)text[off]);
+        if (p->problem_value >= 0 && off < len)
+            return hnb_err_at(err, mk, "%s (the byte 0x%02X): a scenario is UTF-8 text",
+                              problem, (unsigned)(unsigned char)text[off]);
+        return hnb_err_at(err, mk, "%s: a scenario is UTF-8 text", problem);
+    }
+    hnb_mark mk = {file, (int)p->problem_mark.line + 1, (int)p->problem_mark.column + 1};
+    size_t at = p->problem_mark.index;
+    if (at < len && text[at] == '\t')
+        return hnb_err_at(err, mk, "a tab: YAML indents with spaces, never tabs");
+    return hnb_err_at(err, mk, "YAML syntax: %s%s%s", problem, p->context ? " " : "",
+                      p->context ? p->context : "");
+}
+
 int hnb_node_parse(hnb_srcs *srcs, const char *file, const char *text, size_t len,
                    hnb_node **out, hnb_err *err)
 {
@@ -384,11 +479,7 @@ int hnb_node_parse(hnb_srcs *srcs, const char *file, const char *text, size_t le
     while (!done && rc == HNB_OK) {
         yaml_event_t ev;
         if (!yaml_parser_parse(&parser, &ev)) {
-            hnb_mark mk = {b.file, (int)parser.problem_mark.line + 1,
-                           (int)parser.problem_mark.column + 1};
-            rc = hnb_err_at(err, mk, "YAML syntax: %s%s%s",
-                            parser.problem ? parser.problem : "malformed input",
-                            parser.context ? " " : "", parser.context ? parser.context : "");
+            rc = yaml_problem(&parser, b.file, text, len, err);
             break;
         }
         if (ev.type == YAML_DOCUMENT_START_EVENT && ++docs > 1)
@@ -401,6 +492,7 @@ int hnb_node_parse(hnb_srcs *srcs, const char *file, const char *text, size_t le
         yaml_event_delete(&ev);
     }
     yaml_parser_delete(&parser);
+    for (int i = 0; i <= HNB_MAX_DEPTH; i++) free(b.keys[i].slot);
     for (size_t i = 0; i < b.nanchors; i++) free(b.anchors[i].name);
     free(b.anchors);
     /* pending keys belong to no node yet */
@@ -422,13 +514,9 @@ int hnb_node_load_file(hnb_srcs *srcs, const char *path, hnb_node **out, hnb_err
 {
     if (!*path) return hnb_err_at(err, (hnb_mark){"''", 0, 0}, "the file name is empty");
     hnb_mark mk = {hnb_srcs_add(srcs, path), 0, 0};
-    FILE *f = fopen(path, "rb");
-    if (!f) return hnb_err_at(err, mk, "cannot open: %s", strerror(errno));
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(f);
-        return hnb_err_at(err, mk, "not a regular file");
-    }
+    const char *why;
+    FILE *f = hnb_open_input(path, &why);
+    if (!f) return hnb_err_at(err, mk, "cannot open: %s", why);
     size_t cap = 65536, len = 0;
     char *buf = xmalloc(cap);
     for (;;) {

@@ -41,6 +41,7 @@ struct hnb_stage {
 #define LIVE 16
 static struct {
     char path[PATHMAX];
+    char final[PATHMAX];
     volatile pid_t owner; /* 0: free */
 } live[LIVE];
 
@@ -224,6 +225,34 @@ static void sweep_stale(const char *parent, const char *name)
     closedir(d);
 }
 
+static void replace_all(char *text, size_t size, const char *from, const char *to)
+{
+    size_t nf = strlen(from), nt = strlen(to);
+    char *p;
+    while (nf && (p = strstr(text, from)) != NULL) {
+        size_t tail = strlen(p + nf);
+        if ((size_t)(p - text) + nt + tail + 1 > size) return;
+        memmove(p + nt, p + nf, tail + 1);
+        memcpy(p, to, nt);
+        text = p + nt;
+    }
+}
+
+/* Messages name the directory asked for, not the stage: every live stage
+ * (a batch's run's stage sits inside the batch's), innermost first. */
+static void show_final(char *text, size_t size)
+{
+    for (int pass = 0; pass < 4; pass++) {
+        int changed = 0;
+        for (int i = 0; i < LIVE; i++)
+            if (live[i].owner && strstr(text, live[i].path)) {
+                replace_all(text, size, live[i].path, live[i].final);
+                changed = 1;
+            }
+        if (!changed) break;
+    }
+}
+
 hnb_stage *hnb_stage_begin(const char *dir, hnb_err *err)
 {
     char path[PATHMAX];
@@ -300,8 +329,10 @@ hnb_stage *hnb_stage_begin(const char *dir, hnb_err *err)
     }
     if (s->slot >= 0) {
         memcpy(live[s->slot].path, s->stage, sizeof s->stage);
+        memcpy(live[s->slot].final, s->final, sizeof s->final);
         live[s->slot].owner = getpid();
     }
+    hnb_err_set_rewrite(show_final);
     /* mkdtemp makes it private; an output directory is as mkdir makes it */
     mode_t um = umask(0);
     umask(um);
@@ -375,22 +406,3 @@ int hnb_stage_commit(hnb_stage *s, hnb_err *err)
     return HNB_OK;
 }
 
-static void replace_all(char *text, size_t size, const char *from, const char *to)
-{
-    size_t nf = strlen(from), nt = strlen(to);
-    char *p;
-    while (nf && (p = strstr(text, from)) != NULL) {
-        size_t tail = strlen(p + nf);
-        if ((size_t)(p - text) + nt + tail + 1 > size) return;
-        memmove(p + nt, p + nf, tail + 1);
-        memcpy(p, to, nt);
-        text = p + nt;
-    }
-}
-
-void hnb_stage_fix_err(const hnb_stage *s, hnb_err *err)
-{
-    if (!s || !err) return;
-    replace_all(err->msg, sizeof err->msg, s->stage, s->final);
-    replace_all(err->file, sizeof err->file, s->stage, s->final);
-}

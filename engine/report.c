@@ -28,8 +28,30 @@ const char *hnb_fmt_m(char *b, double pounds)
     return b;
 }
 
+/* 1 if S would be read by a spreadsheet as a formula: it starts with = + -
+ * @ (or a tab or carriage return before one) and is not a plain number.
+ * "=HYPERLINK(...)" as a mitigation's name must stay a name (OWASP, "CSV
+ * injection"). */
+static int formula_like(const char *s)
+{
+    if (!strchr("=+-@\t\r", s[0]) || !s[0]) return 0;
+    char *end;
+    strtod(s, &end);
+    return end == s || *end;
+}
+
 void hnb_csv_field(FILE *f, const char *s)
 {
+    if (formula_like(s)) {
+        /* a leading apostrophe: the cell shows the text, as typed */
+        fputs("\"'", f);
+        for (; *s; s++) {
+            if (*s == '"') fputc('"', f);
+            fputc(*s, f);
+        }
+        fputc('"', f);
+        return;
+    }
     if (!strpbrk(s, ",\"\n\r")) {
         fputs(s, f);
         return;

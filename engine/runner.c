@@ -11,6 +11,7 @@
 #include "hnb/html.h"
 #include "hnb/plot.h"
 #include "hnb/report.h"
+#include "hnb/sample.h"
 #include "hnb/mem.h"
 
 void hnb_run_opts_init(hnb_run_opts *o)
@@ -45,6 +46,81 @@ int hnb_run_compute(const char *file, const hnb_run_opts *o, hnb_run *run, hnb_e
     return rc;
 }
 
+/* 1 if the projection of M at P stays within what hnb reports. */
+static int in_range(const hnb_model *m, const double *p, hnb_work *w, hnb_result *r)
+{
+    hnb_err e = {0};
+    hnb_project(m, p, w, r, HNB_PROJECT_DETAIL);
+    return hnb_result_check(m, r, &e) == HNB_OK;
+}
+
+/* ERR says a projection went beyond range, at the scenario's first line:
+ * find the value that sends it there and put the error at that value. For
+ * the projection at P, the first value (in file order) that alone, set to
+ * 0, brings it back; for the Monte Carlo (P central, DRAWS > 0), the first
+ * distribution that alone, at the most extreme quantile DRAWS draws reach,
+ * sends it out. Left as it was when no one value explains it. */
+static void blame(const hnb_model *m, const double *p, long draws, int method,
+                  unsigned long seed, hnb_err *err)
+{
+    if (!(err->line == 1 && err->col == 1 && m->file && !strcmp(err->file, m->file))) return;
+    double *q = malloc(sizeof(double) * (size_t)(m->nparams + 1));
+    if (!q) hnb_oom();
+    hnb_work *w = hnb_work_create(m);
+    hnb_result *r = hnb_result_create(m);
+    const hnb_param *who = NULL;
+    double at = 0;
+    hnb_sampler *s = NULL;
+    hnb_err e2 = {0};
+    if (draws > 0 && hnb_sampler_create(m, (hnb_method)method, draws, seed, &s, &e2) != HNB_OK)
+        s = NULL;
+    if (draws <= 0) {
+        /* a value in the wrong unit first (hnb_param_doubt), else the
+         * first in the file */
+        int doubted = 0;
+        char why[700];
+        for (int i = 0; i < m->nparams; i++) {
+            int d = hnb_param_doubt(&m->params[i], p[i], why, sizeof why);
+            if (p[i] == 0 || (who && (doubted > d || (doubted == d &&
+                                                      m->params[i].mark.line >= who->mark.line))))
+                continue;
+            memcpy(q, p, sizeof(double) * (size_t)m->nparams);
+            q[i] = 0;
+            if (in_range(m, q, w, r)) who = &m->params[i], at = p[i], doubted = d;
+        }
+    } else if (s) {
+        const double u[2] = {0.5 / (double)draws, 1 - 0.5 / (double)draws};
+        for (int k = 0; k < hnb_sampler_nvars(s); k++) {
+            int i = hnb_sampler_slot(s, k);
+            if (who && m->params[i].mark.line >= who->mark.line) continue;
+            for (int j = 0; j < 2; j++) {
+                memcpy(q, p, sizeof(double) * (size_t)m->nparams);
+                q[i] = hnb_sampler_quantile(s, k, u[j]);
+                if (!in_range(m, q, w, r)) {
+                    who = &m->params[i], at = q[i];
+                    break;
+                }
+            }
+        }
+    }
+    if (who) {
+        char msg[HNB_ERR_MSG];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        hnb_mark mk = who->mark;
+        if (draws <= 0)
+            hnb_err_at(err, mk, "%s = %g sends the projection out of range: %s", who->path, at,
+                       msg);
+        else
+            hnb_err_at(err, mk, "%s reaches %g in the draws, which sends the projection out of "
+                                "range: %s",
+                       who->path, at, msg);
+    }
+    hnb_sampler_free(s);
+    hnb_result_free(r);
+    hnb_work_free(w);
+    free(q);
+}
+
 int hnb_run_model(const hnb_model *m, const hnb_run_opts *o, hnb_run *run, hnb_err *err)
 {
     int rc;
@@ -65,6 +141,7 @@ int hnb_run_model(const hnb_model *m, const hnb_run_opts *o, hnb_run *run, hnb_e
     hnb_work_free(w);
     rc = hnb_result_check(m, run->result, err);
     if (rc) {
+        blame(m, run->params, 0, 0, 0, err);
         hnb_run_free(run);
         return rc;
     }
@@ -77,6 +154,7 @@ int hnb_run_model(const hnb_model *m, const hnb_run_opts *o, hnb_run *run, hnb_e
                           o->progress, 0};
         rc = hnb_mc_run(m, &mo, &run->mc, err);
         if (rc) {
+            blame(m, run->params, mo.draws, (int)mo.method, mo.seed, err);
             hnb_run_free(run);
             return rc;
         }
@@ -150,8 +228,9 @@ int hnb_run_write(const hnb_run *run, const hnb_run_opts *o, const char *final, 
     if (!rc) {
         char path[4200];
         snprintf(path, sizeof path, "%s/workbook.xlsx", dir);
-        if (hnb_write_workbook(path, m, p, r, mc) != 0)
-            rc = hnb_err_fail(err, "%s/workbook.xlsx: cannot write the workbook", final);
+        const char *why = "";
+        if (hnb_write_workbook(path, m, p, r, mc, &why) != 0)
+            rc = hnb_err_fail(err, "%s/workbook.xlsx: cannot write the workbook: %s", final, why);
     }
     if (!rc) rc = hnb_outset_commit(out, err);
     hnb_outset_free(out);

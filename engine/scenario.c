@@ -814,14 +814,9 @@ static int parse_csv(ctx *c, const hnb_node *at, const char *path)
         snprintf(tmp, sizeof tmp, "%s", at->mark.file);
         snprintf(full, sizeof full, "%s/%s", dirname(tmp), path);
     }
-    FILE *f = fopen(full, "rb");
-    if (!f)
-        return fail(c, at, "population.from_csv: cannot open '%s': %s", full, strerror(errno));
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(f);
-        return fail(c, at, "population.from_csv: '%s' is not a regular file", full);
-    }
+    const char *why;
+    FILE *f = hnb_open_input(full, &why);
+    if (!f) return fail(c, at, "population.from_csv: cannot open '%s': %s", full, why);
     const char *fname = hnb_srcs_add(m->srcs, full);
     /* with needs the file has a `need` column (SPEC section 10) */
     const int nf_want = m->nneeds ? 4 : 3, nc = hnb_model_cohorts(m);
@@ -1764,14 +1759,17 @@ static int check_transition_mitigations(ctx *c, const hnb_node *list)
     return HNB_OK;
 }
 
+/* A scenario's top-level keys (SPEC sections 2-13). */
+static const char *const scenario_keys[] = {
+    "hnb",       "name",        "authority",   "start_year",        "years",
+    "opening_deficit", "override_end", "reserves", "settings",    "costs",
+    "population", "new_plans",  "cessation",   "transitions",       "funding",
+    "other_expenditure", "mitigations", "monte_carlo", "regime", "dsg", "needs", "attribution",
+    "pipeline", NULL};
+
 static int compile(ctx *c, const hnb_node *root)
 {
-    static const char *const keys[] = {
-        "hnb",       "name",        "authority",   "start_year",        "years",
-        "opening_deficit", "override_end", "reserves", "settings",    "costs",
-        "population", "new_plans",  "cessation",   "transitions",       "funding",
-        "other_expenditure", "mitigations", "monte_carlo", "regime", "dsg", "needs", "attribution",
-        "pipeline", NULL};
+    const char *const *keys = scenario_keys;
     hnb_model *m = c->m;
     int rc = want_map(c, root, "the scenario");
     if (rc) return rc;
@@ -1982,7 +1980,7 @@ int hnb_model_load(const char *path, const char *const *sets, int nsets, hnb_mod
     hnb_srcs *srcs = hnb_srcs_create();
     hnb_node *root;
     *out = NULL;
-    int rc = hnb_merge_load(srcs, path, &root, err);
+    int rc = hnb_merge_load(srcs, path, scenario_keys, &root, err);
     if (rc) {
         hnb_srcs_free(srcs);
         return rc;
@@ -2003,6 +2001,13 @@ int hnb_model_load(const char *path, const char *const *sets, int nsets, hnb_mod
         }
         rc = compile_with(srcs, path, root, gone.v, gone.n, out, err);
         idlist_free(&gone);
+        /* a value almost certainly in the wrong unit: said, not refused */
+        for (int i = 0; rc == HNB_OK && i < (*out)->nparams; i++) {
+            const hnb_param *q = &(*out)->params[i];
+            char why[700];
+            if (q->dist.type == HNB_DIST_NONE && hnb_param_doubt(q, q->central, why, sizeof why))
+                hnb_warn_at(q->mark, "%s", why);
+        }
     } else {
         hnb_srcs_free(srcs);
     }
@@ -2103,6 +2108,67 @@ static int in_shares(const hnb_shares *s, int slot)
 {
     for (int i = 0; s && i < s->n; i++)
         if (s->p[i] == slot) return 1;
+    return 0;
+}
+
+/* The key a value is written under: its path's last name that is not a
+ * year, an age or by_year ("mitigations.X.amount.by_year.2025": amount). */
+static void value_key(const char *path, char *key, size_t n)
+{
+    const char *end = path + strlen(path);
+    key[0] = 0;
+    while (end > path) {
+        const char *dot = end;
+        while (dot > path && dot[-1] != '.') dot--;
+        size_t len = (size_t)(end - dot);
+        int skip = len == 0 || !strncmp(dot, "by_year", len) || !strncmp(dot, "by_age", len) ||
+                   strspn(dot, "0123456789/") >= len;
+        if (!skip) {
+            snprintf(key, n, "%.*s", (int)(len < n ? len : n - 1), dot);
+            return;
+        }
+        end = dot > path ? dot - 1 : path;
+    }
+}
+
+static int key_in(const char *k, const char *const *list)
+{
+    for (; *list; list++)
+        if (!strcmp(k, *list)) return 1;
+    return 0;
+}
+
+int hnb_param_doubt(const hnb_param *p, double v, char *why, size_t n)
+{
+    static const char *const rates[] = {"growth", "inflation", NULL};
+    static const char *const totals[] = {"opening_deficit", "reserves", "grant", "amount",
+                                         "stability_grant", "opening", "in_year", "transfers",
+                                         NULL};
+    static const char *const unit[] = {"cost", "place_funding", "need_cost", NULL};
+    static const char *const counts[] = {"total", "count", "capacity", "backlog", "requests",
+                                         NULL};
+    char k[64];
+    value_key(p->path, k, sizeof k);
+    double a = fabs(v);
+    if (key_in(k, rates) && a >= 1) {
+        snprintf(why, n, "%s = %g is %.0f%% a year: for %g%% write %g%% (or %g)", p->path, v,
+                 100 * v, v, v, v / 100);
+        return 1;
+    }
+    if (key_in(k, totals) && a > 0 && a < 1000) {
+        snprintf(why, n, "%s = %g is £%g: if you meant £%gm, write %gm", p->path, v, v, v, v);
+        return 1;
+    }
+    if (key_in(k, unit) && a > 0 && a < 100) {
+        snprintf(why, n, "%s = %g is £%g per plan a year: if you meant £%gk, write %gk", p->path,
+                 v, v, v, v);
+        return 1;
+    }
+    if (key_in(k, counts) && a > 2e6) {
+        snprintf(why, n, "%s = %g is more plans than England has (about 640,000 in 2025)",
+                 p->path, v);
+        return 1;
+    }
     return 0;
 }
 

@@ -101,6 +101,14 @@ static int whatif_open(whatif *wi, const char *file, const hnb_cli *c, const cha
     hnb_cli quiet = *c;
     quiet.run.draws = 0;
     int rc = run_at(file, &quiet, paths, x0, nx, &run, err);
+    if (rc == HNB_EINPUT && !strcmp(err->file, "--set")) {
+        /* the user's own --set load: then the fault is a --vary path's */
+        hnb_model *m = NULL;
+        hnb_err e2 = {0};
+        if (hnb_model_load(file, (const char *const *)c->sets, c->nsets, &m, &e2) == HNB_OK)
+            snprintf(err->file, sizeof err->file, "--vary");
+        hnb_model_free(m);
+    }
     if (rc) return rc;
     int ok = 1;
     for (int k = 0; k < nx; k++) {

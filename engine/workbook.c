@@ -1,9 +1,12 @@
 /* workbook.c - workbook.xlsx through libxlsxwriter: a Summary sheet with the
  * budget-paper table in £m and native charts, and a sheet for every table. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <string.h>
+#include <unistd.h>
 #include <xlsxwriter.h>
 
 #include "hnb/html.h"
@@ -21,11 +24,14 @@ static void header(lxw_worksheet *ws, const formats *fm, const char *const *cols
 }
 
 int hnb_write_workbook(const char *path, const hnb_model *m, const double *p, const hnb_result *r,
-                       const hnb_mc *mc)
+                       const hnb_mc *mc, const char **why)
 {
     lxw_workbook_options opt = {.constant_memory = LXW_FALSE, .tmpdir = NULL};
     lxw_workbook *wb = workbook_new_opt(path, &opt);
-    if (!wb) return -1;
+    if (!wb) {
+        if (why) *why = "cannot start the workbook";
+        return -1;
+    }
     /* A fixed creation date, so the same scenario gives the same bytes (the
      * library's default is the time of the run): SOURCE_DATE_EPOCH when set,
      * else 1 April of the scenario's first year, the day its projection
@@ -338,5 +344,22 @@ int hnb_write_workbook(const char *path, const hnb_model *m, const double *p, co
             worksheet_set_column(ws, 0, 3, 16, NULL);
         }
     }
-    return workbook_close(wb) == LXW_NO_ERROR ? 0 : -1;
+    /* libxlsxwriter prints its own "[ERROR]" lines; the caller says what
+     * went wrong, once, in hnb's words: its stderr is closed meanwhile */
+    fflush(stderr);
+    int saved = dup(2), null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (saved >= 0 && null >= 0) dup2(null, 2);
+    errno = 0;
+    lxw_error e = workbook_close(wb);
+    int sys = errno;
+    if (saved >= 0 && null >= 0) dup2(saved, 2);
+    if (saved >= 0) close(saved);
+    if (null >= 0) close(null);
+    if (e == LXW_NO_ERROR) return 0;
+    /* a full disk or a permission is errno's; the rest the library's */
+    if (why) *why = sys && (e == LXW_ERROR_CREATING_XLSX_FILE || e == LXW_ERROR_CREATING_TMPFILE ||
+                            e == LXW_ERROR_ZIP_FILE_OPERATION || e == LXW_ERROR_ZIP_CLOSE)
+                        ? strerror(sys)
+                        : lxw_strerror(e);
+    return -1;
 }

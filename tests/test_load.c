@@ -242,6 +242,48 @@ Test(load, monte_carlo_block)
                      "(no error)");
 }
 
+/* The reader's errors (encoding, control characters) carry a byte offset,
+ * not a mark: they are placed at their own line and column, not at 1:1. */
+Test(load, encoding_errors_at_their_place)
+{
+    /* line 5 is `foo: "ab\x01c"`: f=1 o o : space " a b, so \x01 is column 9 */
+    cr_assert_str_eq(th_error("hnb: 1\nname: x\n  # ok\nyears: 3\nfoo: \"ab\x01" "c\"\n"),
+                     "5:9: control characters are not allowed (the byte 0x01): a scenario is "
+                     "UTF-8 text");
+    /* Latin-1 e-acute (0xE9) in `name: "caf\xe9"`: n a m e : space " c a f, so column 11;
+     * the bad byte libyaml reports is the quote after it, the sequence starts here */
+    cr_assert_str_eq(th_error("hnb: 1\nname: \"caf\xe9\"\n"),
+                     "2:11: the byte 0xE9 is not UTF-8: save the file as UTF-8 (this looks like "
+                     "Latin-1 or Windows-1252)");
+    /* a tab in indentation: said in words, at the tab */
+    cr_assert_str_eq(th_error("hnb: 1\nsettings:\n\tspecial: {}\n"),
+                     "3:1: a tab: YAML indents with spaces, never tabs");
+    /* a control byte quoted in a message reaches the terminal escaped: the
+     * key holds ESC [ 3 1 m */
+    const char *e = th_error("hnb: 1\nname: x\n\"k\\e[31m\": 1\n");
+    cr_assert(strstr(e, "unknown key 'k\\x1B[31m'") != NULL, "%s", e);
+}
+
+/* A file none of whose keys is a scenario's is refused without quoting it:
+ * extends: /etc/shadow once printed the file's first line. */
+Test(load, extends_a_file_that_is_not_a_scenario)
+{
+    const char *other = th_write("secret.yaml", "root: x:0:0:secret-value\n");
+    char text[600];
+    snprintf(text, sizeof text, "hnb: 1\nextends: %s\nname: x\n", other);
+    const char *e = th_error(text);
+    /* at the extends: value, line 2, column 10 */
+    cr_assert(strncmp(e, "2:10: extends: '", 16) == 0, "%s", e);
+    cr_assert(strstr(e, "is not a scenario: none of its keys is a scenario's") != NULL, "%s", e);
+    cr_assert(strstr(e, "secret-value") == NULL, "the file is not quoted: %s", e);
+    /* given directly: said of the file, at no line */
+    hnb_err err;
+    hnb_model *m = NULL;
+    cr_assert_eq(hnb_model_load(other, NULL, 0, &m, &err), HNB_EINPUT);
+    cr_assert_eq(err.line, 0);
+    cr_assert(strstr(err.msg, "secret-value") == NULL, "%s", err.msg);
+}
+
 /* For syntax errors the position is libyaml's: check that one is given. */
 static void expect_syntax(const char *text, const char *needle)
 {
@@ -255,7 +297,7 @@ Test(load, malformed_yaml)
 {
     expect_syntax("hnb: 1\nname: [unclosed\n", "YAML syntax");
     expect_syntax("hnb: 1\n  bad: indent\n", "YAML syntax");
-    expect_syntax("\x01\x02\x03\xff\xfe", "YAML syntax");
+    expect_syntax("\x01\x02\x03\xff\xfe", "control characters are not allowed");
     expect_syntax("hnb: 1\nname: \"unterminated\n", "YAML syntax");
     expect("- a\n- b\n", "", "must be a mapping");
     expect("a: *nothing\n", "*nothing", "unknown alias");
@@ -400,6 +442,7 @@ Test(load, control_bytes_in_csv_files)
         cr_assert_eq(err.col, cols[k], "case %d: column %d", k, err.col);
         cr_assert(strstr(err.msg, "control character"), "%s", err.msg);
     }
+    /* a device is refused before anything is read from it */
     cr_assert_eq(th_sh("timeout 10 %s/build/hnb calibrate scenarios/leicestershire-2025.yaml --history /dev/zero -q -o /tmp/hnb-zero", th_root()), 2, "%s", th_out);
-    cr_assert(strstr(th_out, "/dev/zero:1:1: a control character"), "%s", th_out);
+    cr_assert(strstr(th_out, "/dev/zero: cannot open: not a regular file"), "%s", th_out);
 }

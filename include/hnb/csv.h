@@ -22,4 +22,10 @@ int hnb_csv_split(char *line, char **fields, int *cols, int max);
 enum { HNB_CSV_LONG = -1, HNB_CSV_CONTROL = -2 };
 int hnb_csv_getline(FILE *f, char *line, size_t size, int *col);
 
+/* Open PATH for reading if it is a regular file; NULL otherwise, with *WHY
+ * the reason in words. A FIFO, a device (/dev/zero, a terminal) or a
+ * directory is refused before anything is read from it: fopen() of a FIFO
+ * blocks until a writer comes, and a device never ends. */
+FILE *hnb_open_input(const char *path, const char **why);
+
 #endif

@@ -7,6 +7,7 @@
 #define HNB_ERR_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 /* A position in a source file: 1-based line and column; line 0 = unknown. */
 typedef struct {
@@ -42,6 +43,11 @@ void hnb_err_format(const hnb_err *e, char *buf, int size);
 typedef void (*hnb_warn_fn)(void *ud, const char *text);
 void hnb_warn_set_handler(hnb_warn_fn fn, void *ud);
 void hnb_warn_at(hnb_mark mark, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A rewrite every error and warning goes through before it is kept or
+ * shown (outdir.c: the directory the user asked for, not its stage). */
+typedef void (*hnb_text_fn)(char *text, size_t size);
+void hnb_err_set_rewrite(hnb_text_fn fn);
 
 /* Edit distance for "did you mean" suggestions. */
 int hnb_edit_distance(const char *a, const char *b);

@@ -15,10 +15,10 @@
 int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hnb_result *r,
                           const hnb_mc *mc, const char *charts);
 
-/* Write workbook.xlsx at PATH (written whole by libxlsxwriter; the caller
- * renames it into place). Returns 0 on success. */
+/* Write workbook.xlsx at PATH (written whole by libxlsxwriter, into the
+ * run's stage). Returns 0, or -1 with *WHY (may be NULL) the reason. */
 int hnb_write_workbook(const char *path, const hnb_model *m, const double *p, const hnb_result *r,
-                       const hnb_mc *mc);
+                       const hnb_mc *mc, const char **why);
 
 /* Write S to F with &, <, > and " escaped. */
 void hnb_html_escape(FILE *f, const char *s);

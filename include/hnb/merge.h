@@ -7,7 +7,11 @@
 #include "hnb/node.h"
 
 /* Load PATH and everything it extends, merged. Returns HNB_OK and *out. */
-int hnb_merge_load(hnb_srcs *srcs, const char *path, hnb_node **out, hnb_err *err);
+/* KEYS (NULL-terminated): a scenario's top-level keys. A file none of whose
+ * keys is one of them is not a scenario, and is refused without quoting it
+ * (extends: /etc/shadow must not print the file's first line). */
+int hnb_merge_load(hnb_srcs *srcs, const char *path, const char *const *keys, hnb_node **out,
+                   hnb_err *err);
 
 /* Merge OVER onto BASE in place (BASE is modified; OVER is only read). */
 int hnb_merge_into(hnb_node *base, const hnb_node *over, hnb_err *err);

@@ -238,6 +238,11 @@ void hnb_model_central(const hnb_model *m, double *p);
  * whose rates out must sum to at most 1) or a distribution. Other values
  * are varied by reloading with --set, which runs every check. */
 int hnb_model_settable(const hnb_model *m, int slot);
+/* 1 if V, as P's value, is almost certainly in the wrong unit (a growth of
+ * 15 meant as 15%, an opening deficit of 18.4 meant as £18.4m, a unit cost
+ * in thousands, more plans than England has), with WHY saying so in words;
+ * else 0. */
+int hnb_param_doubt(const hnb_param *p, double v, char *why, size_t n);
 /* Set SLOT's central value to X: HNB_OK, or HNB_EINPUT at the value's mark
  * when X is outside its range (as the loader would say). */
 int hnb_model_set(hnb_model *m, int slot, double x, hnb_err *err);

@@ -35,10 +35,6 @@ int hnb_stage_commit(hnb_stage *s, hnb_err *err);
 /* Remove the stage and free S (NULL: nothing). */
 void hnb_stage_abort(hnb_stage *s);
 
-/* Rewrite the stage's path to DIR's in ERR's message and file, so errors
- * name the directory the user asked for. */
-void hnb_stage_fix_err(const hnb_stage *s, hnb_err *err);
-
 /* Remove every stage this process has begun and not finished. Safe in a
  * signal handler and when out of memory: it allocates nothing. */
 void hnb_stage_emergency(void);
