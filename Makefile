@@ -6,6 +6,8 @@
 #                   SANITIZE=thread: the engine's threads under ThreadSanitizer,
 #                   tests/tsan.sh)
 #   make bench      benchmarks
+#   make faults     the fault-injection suite: out of memory, a full disk, kills,
+#                   concurrent runs, control bytes, FIFOs (tests/faults.py)
 #   make fuzz       libFuzzer target for the scenario loader (FUZZ_SECONDS=60)
 #   make install    install build/hnb into $(PREFIX)/bin
 
@@ -46,7 +48,7 @@ DEFAULT_SCENARIO ?= scenarios/leicestershire-2026.yaml
 # the forecast benchmark's: the scenario its published figures were measured on
 FORECAST_SCENARIO ?= scenarios/leicestershire-2025.yaml
 
-.PHONY: all run test bench bench-forecast bench-deps fuzz install clean deps check-deps
+.PHONY: all run test bench bench-forecast bench-deps faults fuzz install clean deps check-deps
 
 all: $(BUILD)/hnb
 
@@ -130,6 +132,13 @@ SEN2_LA ?= ../shared/data/sen2-la.csv
 bench-forecast: deps
 	@$(MAKE) --no-print-directory $(BUILD)/hnb
 	python3 tests/forecast/bench.py $(BUILD)/hnb $(SEN2_LA) $(FORECAST_SCENARIO) out/bench-forecast
+
+# The fault-injection suite (issue 19): a few minutes; FAULTS_ARGS=--quick for
+# a smaller sample. The full-disk trials mount a small tmpfs when run as
+# root, else use a file-size limit.
+faults: deps
+	@$(MAKE) --no-print-directory $(BUILD)/hnb
+	python3 tests/faults.py $(BUILD)/hnb $(FAULTS_ARGS)
 
 # --- fuzzing (clang's libFuzzer) -------------------------------------------------
 FUZZ_SECONDS ?= 60

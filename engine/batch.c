@@ -206,6 +206,7 @@ static int run_one(const char *name, const char *file, const char *dir, const ch
 static char *slurp(const char *path)
 {
     FILE *f = fopen(path, "rb");
+    if (!f && errno == ENOMEM) hnb_oom();
     if (!f) return NULL;
     size_t cap = 4096, n = 0;
     char *b = malloc(cap);
@@ -507,7 +508,7 @@ int hnb_cmd_batch(int argc, char **argv)
         if (!text) {
             snprintf(fallback, sizeof fallback, "%s,%s,%s/%s,error,the run stopped without a result,,,,,,,,,,,,,\n",
                      mynames.v[i], mine.v[i], c.outdir, mynames.v[i]);
-            text = strdup(fallback);
+            if (!(text = strdup(fallback))) hnb_oom();
         }
         size_t len = strlen(text);
         if (n + len + 1 > cap) {

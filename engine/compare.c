@@ -3,6 +3,7 @@
  * The budget-paper lines of every scenario by year, with the difference
  * from the first, in CSV, Markdown and HTML. Each scenario is computed by
  * the same runner as `hnb run`. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "hnb/html.h"
 #include "hnb/plot.h"
 #include "hnb/report.h"
+#include "hnb/mem.h"
 
 /* The budget-paper lines; with the 2026 regime or the DSG (SPEC section 13)
  * in any scenario, its lines after them. */
@@ -215,6 +217,7 @@ int hnb_cmd_compare(int argc, char **argv)
         fputs("</ol>\n", h);
         if (svg[0]) { /* inline, so the page stands alone */
             FILE *in = fopen(svg, "r");
+            if (!in && errno == ENOMEM) hnb_oom();
             if (in) {
                 char buf[8192];
                 int started = 0;

@@ -1,5 +1,6 @@
 /* csv.c - reading CSV lines (RFC 4180 quoting, one line at a time). */
 #include "hnb/csv.h"
+#include "hnb/mem.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,7 @@ FILE *hnb_open_input(const char *path, const char **why)
 {
     /* O_NONBLOCK: opening a FIFO without a writer returns at once */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOMEM) hnb_oom();
     if (fd < 0) {
         *why = strerror(errno);
         return NULL;
@@ -25,6 +27,7 @@ FILE *hnb_open_input(const char *path, const char **why)
     int fl = fcntl(fd, F_GETFL);
     if (fl >= 0) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
     FILE *f = fdopen(fd, "rb");
+    if (!f && errno == ENOMEM) hnb_oom();
     if (!f) {
         *why = strerror(errno);
         close(fd);

@@ -2,6 +2,7 @@
  * every table, and the assumptions with their sources. */
 #include "hnb/html.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@ static const file_lines *lines_of(const char *file)
         if (!strcmp(cache[i].path, file)) return &cache[i];
     if (ncache == 8) return NULL;
     FILE *f = fopen(file, "r");
+    if (!f && errno == ENOMEM) hnb_oom();
     if (!f) return NULL;
     file_lines *fl = &cache[ncache++];
     snprintf(fl->path, sizeof fl->path, "%s", file);
@@ -38,7 +40,7 @@ static const file_lines *lines_of(const char *file)
             if (!fl->lines) hnb_oom();
         }
         buf[strcspn(buf, "\r\n")] = 0;
-        fl->lines[fl->n++] = strdup(buf);
+        if (!(fl->lines[fl->n++] = strdup(buf))) hnb_oom();
     }
     fclose(f);
     return fl;
@@ -110,6 +112,7 @@ void hnb_html_escape(FILE *f, const char *s)
 static char *slurp(const char *path, size_t *len)
 {
     FILE *in = fopen(path, "rb");
+    if (!in && errno == ENOMEM) hnb_oom();
     if (!in) return NULL;
     size_t cap = 1 << 16, n = 0;
     char *b = malloc(cap);
@@ -117,9 +120,10 @@ static char *slurp(const char *path, size_t *len)
         n += fread(b + n, 1, cap - n - 1, in);
         if (n < cap - 1) break;
         char *nb = realloc(b, cap *= 2);
-        if (!nb) free(b);
+        if (!nb) hnb_oom();
         b = nb;
     }
+    if (!b) hnb_oom();
     if (ferror(in)) {
         free(b);
         b = NULL;

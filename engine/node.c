@@ -472,7 +472,7 @@ int hnb_node_parse(hnb_srcs *srcs, const char *file, const char *text, size_t le
     *out = NULL;
 
     yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser)) return hnb_err_fail(err, "cannot start the YAML parser");
+    if (!yaml_parser_initialize(&parser)) hnb_oom(); /* its one failure */
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 
     int rc = HNB_OK, docs = 0, done = 0;

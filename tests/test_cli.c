@@ -192,3 +192,84 @@ Test(cli, monte_carlo_options_are_checked)
     cr_assert(strstr(out, "expected random, lhs or sobol") != NULL, "%s", out);
     cr_assert_eq(hnb("run scenarios/leicester-city-2025.yaml --threads 0"), 2);
 }
+
+/* Output directories are replaced whole (issue 19, outdir.h). */
+Test(cli, outputs_replaced_whole)
+{
+    char dir[600], args[1400], f[700];
+    snprintf(dir, sizeof dir, "%s/out-whole", th_root());
+    snprintf(args, sizeof args, "rm -rf %s %s/.out-whole.hnb-*", dir, th_root());
+    cr_assert_eq(system(args), 0);
+    /* with draws: montecarlo.csv; then without: it must not survive */
+    snprintf(args, sizeof args, "run scenarios/leicestershire-2025.yaml -o %s --draws 200 -q --no-charts", dir);
+    cr_assert_eq(hnb(args), 0, "%s", out);
+    snprintf(f, sizeof f, "%s/montecarlo.csv", dir);
+    cr_assert(exists(f));
+    snprintf(f, sizeof f, "%s/.hnb-output", dir);
+    cr_assert(exists(f), "the directory carries hnb's marker");
+    snprintf(args, sizeof args, "run scenarios/leicestershire-2025.yaml -o %s --draws 0 -q --no-charts", dir);
+    cr_assert_eq(hnb(args), 0, "%s", out);
+    snprintf(f, sizeof f, "%s/montecarlo.csv", dir);
+    cr_assert(!exists(f), "a file of the older run survived");
+    snprintf(f, sizeof f, "%s/projection.csv", dir);
+    cr_assert(exists(f));
+
+    /* a stage left by a killed run (its pid is no longer running: pid 1's
+     * children aside, 2^22 is above Linux's pid_max) goes with the next run */
+    snprintf(args, sizeof args, "mkdir -p %s/.out-whole.hnb-4194999-AbCdEf/charts", th_root());
+    cr_assert_eq(system(args), 0);
+    snprintf(args, sizeof args, "run scenarios/leicestershire-2025.yaml -o %s -q --no-charts", dir);
+    cr_assert_eq(hnb(args), 0, "%s", out);
+    snprintf(f, sizeof f, "%s/.out-whole.hnb-4194999-AbCdEf", th_root());
+    cr_assert(!exists(f), "the stale stage was removed");
+
+    /* a directory holding a file hnb did not write is refused, not emptied */
+    snprintf(args, sizeof args, "rm -rf %s && mkdir -p %s && echo mine > %s/notes.txt", dir, dir, dir);
+    cr_assert_eq(system(args), 0);
+    snprintf(args, sizeof args, "run scenarios/leicestershire-2025.yaml -o %s -q --no-charts", dir);
+    cr_assert_eq(hnb(args), 1, "%s", out);
+    cr_assert(strstr(out, "out-whole: holds files hnb did not write") != NULL, "%s", out);
+    snprintf(f, sizeof f, "%s/notes.txt", dir);
+    cr_assert(exists(f), "the user's file is still there");
+    snprintf(f, sizeof f, "%s/projection.csv", dir);
+    cr_assert(!exists(f));
+    /* and '.' is never replaced */
+    cr_assert_eq(hnb("run scenarios/leicestershire-2025.yaml -o . -q --no-charts"), 1, "%s", out);
+    cr_assert(strstr(out, "give the outputs a directory of their own") != NULL, "%s", out);
+    snprintf(args, sizeof args, "rm -rf %s", dir);
+    cr_assert_eq(system(args), 0);
+}
+
+/* A failed run leaves the previous result as it was and nothing beside it
+ * (failures midway, a full disk, a kill, are the fault suite's:
+ * tests/faults.py). */
+Test(cli, failure_keeps_the_previous_result)
+{
+    char dir[600], args[1400], f[700];
+    snprintf(dir, sizeof dir, "%s/out-keep", th_root());
+    snprintf(args, sizeof args, "rm -rf %s", dir);
+    cr_assert_eq(system(args), 0);
+    snprintf(args, sizeof args, "run scenarios/leicestershire-2025.yaml -o %s -q --no-charts --set opening_deficit=1m", dir);
+    cr_assert_eq(hnb(args), 0, "%s", out);
+    snprintf(f, sizeof f, "%s/projection.csv", dir);
+    FILE *p = fopen(f, "r");
+    cr_assert_not_null(p);
+    char before[4096];
+    size_t n = fread(before, 1, sizeof before - 1, p);
+    before[n] = 0;
+    fclose(p);
+    /* a bad run (exit 2) into it changes nothing */
+    snprintf(args, sizeof args, "run scenarios/leicestershire-2025.yaml -o %s -q --no-charts --set years=0", dir);
+    cr_assert_eq(hnb(args), 2, "%s", out);
+    p = fopen(f, "r");
+    cr_assert_not_null(p);
+    char after[4096];
+    n = fread(after, 1, sizeof after - 1, p);
+    after[n] = 0;
+    fclose(p);
+    cr_assert_str_eq(before, after);
+    snprintf(args, sizeof args, "ls -a %s | grep -c '^\\.out-keep\\.' > /dev/null && exit 1 || exit 0", th_root());
+    cr_assert_eq(system(args), 0, "nothing is left beside it");
+    snprintf(args, sizeof args, "rm -rf %s", dir);
+    cr_assert_eq(system(args), 0);
+}
