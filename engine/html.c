@@ -190,6 +190,27 @@ static void table_start(FILE *f, const char *const *heads, int n)
     fputs("</tr></thead><tbody>\n", f);
 }
 
+/* A markdown list of report.c's ("- item\n", **bold**) as <li> items. */
+static void md_items(FILE *f, const char *text)
+{
+    int bold = 0;
+    for (const char *s = text; *s; s++) {
+        if (s[0] == '-' && s[1] == ' ' && (s == text || s[-1] == '\n')) {
+            fputs("<li>", f);
+            s++;
+        } else if (s[0] == '*' && s[1] == '*') {
+            fputs(bold ? "</b>" : "<b>", f);
+            bold = !bold;
+            s++;
+        } else if (*s == '\n') {
+            fputs("</li>\n", f);
+        } else {
+            char one[2] = {*s, 0};
+            hnb_html_escape(f, one);
+        }
+    }
+}
+
 int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hnb_result *r,
                           const hnb_mc *mc, const char *charts)
 {
@@ -226,8 +247,13 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
     hnb_html_escape(f, m->file);
     fputs("</code>.</p>\n", f);
 
-    /* key messages */
+    /* key messages: first what a committee should quote (report.c) */
     fputs("<h2>Key messages</h2>\n<div class=\"messages\"><ul>\n", f);
+    char *head = hnb_headline(m, r, mc);
+    if (head) {
+        md_items(f, head);
+        free(head);
+    }
     double reserves = m->reserves >= 0 ? p[m->reserves] : 0;
     if (m->override_end) {
         int t = m->override_end - 1 - m->start_year;
@@ -337,8 +363,12 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
             fputs("<li>The assumptions that move the deficit most: ", f);
             for (int k = 0; k < top; k++) {
                 fputs(k ? (k == top - 1 ? " and " : ", ") : "", f);
+                char desc[400];
+                hnb_param_describe(m, &m->params[mc->drivers[k].slot], desc, sizeof desc);
+                if (k && desc[0] >= 'A' && desc[0] <= 'Z' && desc[1] >= 'a' && desc[1] <= 'z')
+                    desc[0] = (char)(desc[0] - 'A' + 'a');
                 fputs("<b>", f);
-                hnb_html_escape(f, mc->drivers[k].name);
+                hnb_html_escape(f, desc);
                 fprintf(f, "</b> (£%sm between its P10 and P90)", hnb_fmt_m(a, fabs(mc->drivers[k].swing)));
             }
             fputs(".</li>\n", f);
@@ -369,22 +399,7 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
         fputs("<p>The cumulative deficit is net of the stability grant and of the support met "
               "centrally; neither changes the annual gap.</p>\n<h2>The 2026 deficit regime</h2>\n<ul>\n",
               f);
-        int bold = 0;
-        for (const char *s = text; *s; s++) {
-            if (s[0] == '-' && s[1] == ' ' && (s == text || s[-1] == '\n')) {
-                fputs("<li>", f);
-                s++;
-            } else if (s[0] == '*' && s[1] == '*') {
-                fputs(bold ? "</b>" : "<b>", f);
-                bold = !bold;
-                s++;
-            } else if (*s == '\n') {
-                fputs("</li>\n", f);
-            } else {
-                char one[2] = {*s, 0};
-                hnb_html_escape(f, one);
-            }
-        }
+        md_items(f, text);
         fputs("</ul>\n", f);
         free(text);
     }

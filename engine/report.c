@@ -24,7 +24,18 @@ void hnb_fmt_fixed(char *buf, size_t size, double x, int decimals)
 
 const char *hnb_fmt_m(char *b, double pounds)
 {
-    hnb_fmt_fixed(b, HNB_NUM_BUF, pounds / 1e6, 1);
+    /* UK form: thousands separated, one decimal ("1,095.0") */
+    char raw[HNB_NUM_BUF];
+    hnb_fmt_fixed(raw, sizeof raw, pounds / 1e6, 1);
+    const char *dot = strchr(raw, '.');
+    size_t whole = dot ? (size_t)(dot - raw) : strlen(raw), k = 0, start = raw[0] == '-';
+    for (size_t i = 0; i < start; i++) b[k++] = raw[i];
+    for (size_t i = start; i < whole && k + 2 < HNB_NUM_BUF; i++) {
+        b[k++] = raw[i];
+        size_t left = whole - i - 1;
+        if (left > 0 && left % 3 == 0) b[k++] = ',';
+    }
+    snprintf(b + k, HNB_NUM_BUF - k, "%s", raw + whole);
     return b;
 }
 
@@ -537,8 +548,116 @@ char *hnb_regime_text(const hnb_model *m, const double *p, const hnb_result *r)
     return s;
 }
 
+/* Where X sits among the draws of metric ID in year T, as a percentile:
+ * linear between the kept ones (P5 ... P95); -1 below P5, 101 above P95. */
+static double percentile_of(const hnb_mc *mc, int id, int t, double x)
+{
+    const double *q = hnb_mc_pct(mc, id, t);
+    if (x < q[0]) return -1;
+    if (x > q[HNB_MC_NQ - 1]) return 101;
+    for (int k = 0; k + 1 < HNB_MC_NQ; k++)
+        if (x <= q[k + 1]) {
+            double w = q[k + 1] > q[k] ? (x - q[k]) / (q[k + 1] - q[k]) : 0;
+            return 100 * (hnb_mc_quantiles[k] + w * (hnb_mc_quantiles[k + 1] - hnb_mc_quantiles[k]));
+        }
+    return 101;
+}
+
+/* "the 38th" */
+static const char *ordinal(char *b, size_t n, int k)
+{
+    const char *suf = (k % 100 >= 11 && k % 100 <= 13) ? "th"
+                      : k % 10 == 1                   ? "st"
+                      : k % 10 == 2                   ? "nd"
+                      : k % 10 == 3                   ? "rd"
+                                                      : "th";
+    snprintf(b, n, "%d%s", k, suf);
+    return b;
+}
+
+char *hnb_headline(const hnb_model *m, const hnb_result *r, const hnb_mc *mc)
+{
+    if (!mc) return NULL;
+    char *s = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&s, &len);
+    if (!f) hnb_oom();
+    const int t = m->years - 1;
+    char l1[8], a[64], b[64], c[64], d[64];
+    hnb_year_label(m->start_year + t, l1);
+    const double *q = hnb_mc_pct(mc, HNB_MC_CUMULATIVE, t);
+    const double central = r->cumulative_deficit[t];
+    /* draws that all end alike (uncertain values that do not reach the
+     * deficit, or none): nothing to place the central case in */
+    const int flat = !(q[HNB_Q95] - q[HNB_Q5] > 1e-6 * fmax(1, fabs(central)));
+    fprintf(f, "- **Central case: £%sm** cumulative deficit at the end of %s, with every value "
+               "at its most likely value. **Monte Carlo median: £%sm**; ",
+            hnb_fmt_m(a, central), l1, hnb_fmt_m(b, q[HNB_Q50]));
+    if (flat) fputs("the uncertain values do not move it.\n", f);
+    else fprintf(f, "8 draws in 10 end between £%sm and £%sm.\n", hnb_fmt_m(c, q[HNB_Q10]),
+                 hnb_fmt_m(d, q[HNB_Q90]));
+    if (m->override_end) {
+        int to = m->override_end - 1 - m->start_year;
+        if (to >= 0 && to < t) {
+            char lo[8];
+            hnb_year_label(m->override_end - 1, lo);
+            const double *qo = hnb_mc_pct(mc, HNB_MC_CUMULATIVE, to);
+            fprintf(f, "- When the override ends (end of %s): central case £%sm, median £%sm "
+                       "(P10 £%sm, P90 £%sm).\n",
+                    lo, hnb_fmt_m(a, r->cumulative_deficit[to]), hnb_fmt_m(b, qo[HNB_Q50]),
+                    hnb_fmt_m(c, qo[HNB_Q10]), hnb_fmt_m(d, qo[HNB_Q90]));
+        }
+    }
+    /* where the central case sits, and why: the uncertain values whose most
+     * likely value lies near one end of their range */
+    double pc = percentile_of(mc, HNB_MC_CUMULATIVE, t, central);
+    int up = central < q[HNB_Q50]; /* the draws lean to the costly side */
+    char where[96], o[16];
+    if (pc < 0) snprintf(where, sizeof where, "below the 5th percentile of the draws");
+    else if (pc > 100) snprintf(where, sizeof where, "above the 95th percentile of the draws");
+    else snprintf(where, sizeof where, "at about the %s percentile of the draws",
+                  ordinal(o, sizeof o, (int)lround(pc)));
+    if (flat) {
+        /* said above */
+    } else if (pc >= 45 && pc <= 55) {
+        fprintf(f, "- The central case sits near the middle of the draws (%s).\n", where);
+    } else {
+        char desc[3][400];
+        int nn = 0;
+        for (int k = 0; k < mc->ndrivers && nn < 3; k++) {
+            const hnb_mc_driver *x = &mc->drivers[k];
+            if (!(x->high > x->low) || x->at_high == x->at_low) continue;
+            double pos = (m->params[x->slot].central - x->low) / (x->high - x->low);
+            int favourable_low = x->at_high > x->at_low; /* a low value means less deficit */
+            int leans_up = favourable_low ? pos < 0.4 : pos > 0.6;
+            int leans_down = favourable_low ? pos > 0.6 : pos < 0.4;
+            if (!(up ? leans_up : leans_down)) continue;
+            hnb_param_describe(m, &m->params[x->slot], desc[nn], 400);
+            /* mid-sentence: "cost inflation", but "EHCPs ..." kept */
+            if (desc[nn][0] >= 'A' && desc[nn][0] <= 'Z' && desc[nn][1] >= 'a' && desc[nn][1] <= 'z')
+                desc[nn][0] = (char)(desc[nn][0] - 'A' + 'a');
+            nn++;
+        }
+        fprintf(f, "- The central case sits %s: it takes each uncertain value at its most likely "
+                   "value, and ",
+                where);
+        if (nn == 0) {
+            fputs("some of their ranges are lopsided", f);
+        } else {
+            fputs("the most likely values of ", f);
+            for (int k = 0; k < nn; k++)
+                fprintf(f, "%s%s", k == 0 ? "" : k == nn - 1 ? " and " : ", ", desc[k]);
+            fprintf(f, " lie near the %s end of their ranges", up ? "favourable" : "costly");
+        }
+        fprintf(f, ", so more draws fall on the %s side.%s\n", up ? "costly" : "favourable",
+                up ? " Plan for the range, not the central case alone." : "");
+    }
+    if (fclose(f) != 0 || !s) hnb_oom();
+    return s;
+}
+
 int hnb_write_summary(FILE *f, const hnb_model *m, const double *p, const hnb_result *r,
-                      const char *extra)
+                      const hnb_mc *mc, const char *extra)
 {
     char a[64], b[64], c[64], l0[8], l1[8];
     hnb_year_label(m->start_year, l0);
@@ -546,6 +665,11 @@ int hnb_write_summary(FILE *f, const hnb_model *m, const double *p, const hnb_re
     fprintf(f, "# %s\n\n", m->name);
     if (m->authority) fprintf(f, "%s. ", m->authority);
     fprintf(f, "High Needs Block projection, %s to %s.\n\n", l0, l1);
+    char *head = hnb_headline(m, r, mc);
+    if (head) {
+        fprintf(f, "## The central case and the range\n\n%s\n", head);
+        free(head);
+    }
 
     const int rg = m->regime.given, dg = m->dsg.given;
     hnb_budget_col col[HNB_BUDGET_MAX];

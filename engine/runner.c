@@ -213,7 +213,7 @@ int hnb_run_write(const hnb_run *run, const hnb_run_opts *o, const char *final, 
         if (m->nthresholds > 0) WRITE("exceedance.csv", hnb_write_exceedance(f, m, mc));
     }
     char *extra = mc ? hnb_mc_summary(m, mc, r) : NULL;
-    WRITE("summary.md", hnb_write_summary(f, m, p, r, extra));
+    WRITE("summary.md", hnb_write_summary(f, m, p, r, mc, extra));
     free(extra);
     /* A chart that fails is a warning, never a lost table. The report
      * inlines the charts, so they come first. */

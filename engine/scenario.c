@@ -2172,6 +2172,126 @@ int hnb_param_doubt(const hnb_param *p, double v, char *why, size_t n)
     return 0;
 }
 
+/* ---- values in words ---------------------------------------------------- */
+
+/* What a value is, for committee text: a path pattern ('*' one name, which
+ * becomes the setting's or need's label, or the item's name) and its words.
+ * The first that matches wins; unmatched paths are spelled out. */
+static const struct {
+    const char *pattern, *words;
+} described[] = {
+    {"opening_deficit", "Deficit brought forward"},
+    {"reserves", "Usable reserves"},
+    {"override_end", "End of the statutory override"},
+    {"costs.inflation", "Cost inflation"},
+    {"settings.*.cost", "Cost per plan in %s"},
+    {"settings.*.inflation", "Cost inflation in %s"},
+    {"settings.*.capacity", "Places in %s"},
+    {"settings.*.place_funding", "Place funding per plan in %s"},
+    {"settings.*.need_cost.*", "Cost per plan in %s for %s"},
+    {"population.total", "EHCPs at the start"},
+    {"population.mix.*", "Share of EHCPs in %s"},
+    {"population.age_profile.*", "Share of EHCPs aged %s"},
+    {"population.need_mix.*.*", "Share of %s's EHCPs with %s"},
+    {"new_plans.count", "New plans in the first year"},
+    {"new_plans.growth", "Growth in new plans"},
+    {"new_plans.mix.*", "Share of new plans in %s"},
+    {"new_plans.age_profile.*", "Share of new plans aged %s"},
+    {"new_plans.need_mix.*", "Share of new plans with %s"},
+    {"cessation.rate", "Plans ending each year"},
+    {"cessation.by_age.*", "Plans ending each year at age %s"},
+    {"funding.grant", "HNB grant"},
+    {"funding.grant.growth", "Growth in the HNB grant"},
+    {"funding.growth", "Growth in the HNB grant"},
+    {"funding.transfers", "Transfers from other blocks"},
+    {"mitigations.*.delivery", "Share of \"%s\" delivered"},
+    {"mitigations.*.amount", "Saving from \"%s\""},
+    {"mitigations.*.amount.growth", "Growth in the saving from \"%s\""},
+    {"mitigations.*.reduction", "Reduction from \"%s\""},
+    {"mitigations.*.share", "Share moved by \"%s\""},
+    {"mitigations.*.places", "Places added by \"%s\""},
+    {"mitigations.*.ramp.*", "Share of \"%s\" delivered in its year %s"},
+    {"other_expenditure.*.base", "Spending on \"%s\""},
+    {"other_expenditure.*.growth", "Growth in \"%s\""},
+    {"other_expenditure.*", "Spending on \"%s\""},
+    {"pipeline.requests.count", "Requests for assessment in the first year"},
+    {"pipeline.requests.growth", "Growth in requests for assessment"},
+    {"pipeline.assess_rate", "Share of requests assessed"},
+    {"pipeline.issue_rate", "Share of assessments that lead to a plan"},
+    {"pipeline.backlog", "Assessments waiting at the start"},
+    {"pipeline.capacity", "Assessments the service can conclude a year"},
+    {"pipeline.same_year", "Share of plans issued in the year decided"},
+    {"regime.stability_grant.rate", "Stability grant: share of the eligible deficit"},
+    {"regime.after_override.central_share", "Share of the annual gap met centrally after the override"},
+    {"dsg.opening", "Other DSG blocks' balance brought forward"},
+    {"dsg.in_year", "Other DSG blocks' balance each year"},
+};
+
+/* The label of ID among the settings or needs, else ID. */
+static const char *label_of(const hnb_model *m, const char *id)
+{
+    for (int s = 0; s < m->nsettings; s++)
+        if (!strcmp(m->settings[s].id, id)) return m->settings[s].label ? m->settings[s].label : id;
+    for (int n = 0; n < m->nneeds; n++)
+        if (!strcmp(m->need_ids[n], id)) return m->need_labels[n] ? m->need_labels[n] : id;
+    return id;
+}
+
+void hnb_param_describe(const hnb_model *m, const hnb_param *p, char *out, size_t n)
+{
+    /* the path's names; a year at the end is said as "2026/27" */
+    char buf[1024], *seg[16];
+    int ns = 0;
+    snprintf(buf, sizeof buf, "%s", p->path);
+    for (char *q = buf, *dot; ns < 16 && q; q = dot ? dot + 1 : NULL) {
+        dot = strchr(q, '.');
+        if (dot) *dot = 0;
+        seg[ns++] = q;
+    }
+    char year[16] = "";
+    if (ns > 1 && strlen(seg[ns - 1]) == 4 && strspn(seg[ns - 1], "0123456789") == 4) {
+        int y = atoi(seg[ns - 1]);
+        snprintf(year, sizeof year, " in %d/%02d", y, (y + 1) % 100);
+        ns--;
+    }
+    if (ns > 1 && !strcmp(seg[ns - 1], "by_year")) ns--;
+    for (size_t i = 0; i < sizeof described / sizeof *described; i++) {
+        char pat[128], *ps[16];
+        int np = 0;
+        snprintf(pat, sizeof pat, "%s", described[i].pattern);
+        for (char *q = pat, *dot; np < 16 && q; q = dot ? dot + 1 : NULL) {
+            dot = strchr(q, '.');
+            if (dot) *dot = 0;
+            ps[np++] = q;
+        }
+        if (np != ns) continue;
+        const char *fill[2] = {"", ""};
+        int nf = 0, ok = 1;
+        for (int k = 0; k < np && ok; k++) {
+            if (!strcmp(ps[k], "*")) {
+                if (nf < 2) fill[nf++] = label_of(m, seg[k]);
+            } else {
+                ok = !strcmp(ps[k], seg[k]);
+            }
+        }
+        if (!ok) continue;
+        char words[700];
+        snprintf(words, sizeof words, described[i].words, fill[0], fill[1]);
+        snprintf(out, n, "%s%s", words, year);
+        return;
+    }
+    /* spelled out: "some_key.other" as "Some key, other" */
+    size_t w = 0;
+    for (int k = 0; k < ns && w + 2 < n; k++) {
+        if (k) w += (size_t)snprintf(out + w, n - w, ", ");
+        for (const char *c = label_of(m, seg[k]); *c && w + 1 < n; c++)
+            out[w++] = *c == '_' ? ' ' : *c;
+        out[w] = 0;
+    }
+    if (w > 0 && out[0] >= 'a' && out[0] <= 'z') out[0] = (char)(out[0] - 'a' + 'A');
+    snprintf(out + w, n - w, "%s", year);
+}
+
 int hnb_model_settable(const hnb_model *m, int slot)
 {
     if (slot < 0 || slot >= m->nparams || m->params[slot].dist.type != HNB_DIST_NONE) return 0;

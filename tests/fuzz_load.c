@@ -97,7 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 hnb_write_placements(f, m, r);
                 hnb_write_mitigations(f, m, r);
                 char *extra = mc ? hnb_mc_summary(m, mc, r) : NULL;
-                hnb_write_summary(f, m, p, r, extra);
+                hnb_write_summary(f, m, p, r, mc, extra);
                 free(extra);
                 if (mc) {
                     hnb_write_montecarlo(f, m, mc);

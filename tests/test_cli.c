@@ -196,7 +196,7 @@ Test(cli, monte_carlo_options_are_checked)
 /* Output directories are replaced whole (issue 19, outdir.h). */
 Test(cli, outputs_replaced_whole)
 {
-    char dir[600], args[1400], f[700];
+    char dir[600], args[2400], f[700];
     snprintf(dir, sizeof dir, "%s/out-whole", th_root());
     snprintf(args, sizeof args, "rm -rf %s %s/.out-whole.hnb-*", dir, th_root());
     cr_assert_eq(system(args), 0);
@@ -245,7 +245,7 @@ Test(cli, outputs_replaced_whole)
  * tests/faults.py). */
 Test(cli, failure_keeps_the_previous_result)
 {
-    char dir[600], args[1400], f[700];
+    char dir[600], args[2400], f[700];
     snprintf(dir, sizeof dir, "%s/out-keep", th_root());
     snprintf(args, sizeof args, "rm -rf %s", dir);
     cr_assert_eq(system(args), 0);

@@ -110,3 +110,74 @@ Test(report, source_comments)
     hnb_source_comment(f, 5, buf, sizeof buf);
     cr_assert_str_eq(buf, "");
 }
+
+/* The headline (issue 17): the central case and the Monte Carlo median side
+ * by side, where the central case sits and why. A top-down scenario: £12m
+ * spent and £10m of grant a year, so £2m of gap a year; two years; the
+ * opening deficit triangular(0, 0, £10m), its most likely value 0.
+ *   central case at the end of 2026/27: 0 + 2 + 2 = £4.0m
+ *   median of triangular(0, 0, c): c (1 - sqrt(1/2)) = 10 x 0.29289 = £2.93m,
+ *   so the median deficit is 4 + 2.93 = £6.9m
+ *   the central case is the draws' minimum: below the 5th percentile
+ *   P10 and P90 of the opening deficit: c (1 - sqrt(0.9)) = £0.51m and
+ *   c (1 - sqrt(0.1)) = £6.84m; its central value 0 lies below P10, at the
+ *   favourable (low) end, so the draws lean to the costly side. */
+Test(report, headline_central_case_and_median)
+{
+    const char *path = th_write("headline.yaml",
+                                "hnb: 1\nname: headline\nstart_year: 2025\nyears: 2\n"
+                                "funding: {grant: 10m}\n"
+                                "other_expenditure: [{name: Spending, base: 12m}]\n"
+                                "opening_deficit: {dist: triangular, min: 0, mode: 0, max: 10m}\n");
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s.out", path);
+    cr_assert_eq(sh("%s/build/hnb run %s -o %s -q --no-charts --draws 20000 --method lhs", th_root(),
+                    path, dir),
+                 0, "%s", out);
+    char f[700];
+    snprintf(f, sizeof f, "%s/summary.md", dir);
+    char *md = slurp(f);
+    cr_assert_not_null(md);
+    cr_assert(strstr(md, "**Central case: £4.0m** cumulative deficit at the end of 2026/27") != NULL,
+              "%s", md);
+    cr_assert(strstr(md, "**Monte Carlo median: £6.9m**") != NULL, "%s", md);
+    cr_assert(strstr(md, "The central case sits below the 5th percentile of the draws") != NULL, "%s",
+              md);
+    cr_assert(strstr(md, "the most likely values of deficit brought forward lie near the favourable "
+                         "end of their ranges, so more draws fall on the costly side") != NULL,
+              "%s", md);
+    snprintf(f, sizeof f, "%s/report.html", dir);
+    char *html = slurp(f);
+    cr_assert(strstr(html, "<li><b>Central case: £4.0m</b>") != NULL);
+    free(md);
+    free(html);
+    sh("rm -rf %s", dir);
+}
+
+/* Values in words for committee text (hnb_param_describe). */
+Test(report, values_in_words)
+{
+    hnb_err err;
+    hnb_model *m = th_load("hnb: 1\nname: x\nstart_year: 2025\nyears: 2\nfunding: {grant: 1m}\n"
+                           "settings: [{id: ms, label: Mainstream top-up, cost: 1000}, {id: sp, cost: 2000}]\n"
+                           "population: {total: 100, mix: {ms: 0.5, sp: 0.5}, age_profile: {5: 1}}\n"
+                           "new_plans: {count: 10, growth: {2026: 5%}, age_profile: {5: 1}, mix: {ms: 1}}\n"
+                           "mitigations: [{name: Banding, type: unit_cost, setting: ms, reduction: 5%, "
+                           "start: 2025, delivery: {dist: pert, min: 0.3, mode: 0.8, max: 1}}]\n",
+                           &err);
+    cr_assert_not_null(m, "%s", err.msg);
+    const char *want[][2] = {{"settings.ms.cost", "Cost per plan in Mainstream top-up"},
+                             {"settings.sp.cost", "Cost per plan in sp"},
+                             {"new_plans.growth.2026", "Growth in new plans in 2026/27"},
+                             {"mitigations.Banding.delivery", "Share of \"Banding\" delivered"},
+                             {"population.mix.ms", "Share of EHCPs in Mainstream top-up"},
+                             {"population.total", "EHCPs at the start"}};
+    for (size_t k = 0; k < sizeof want / sizeof *want; k++) {
+        int i = hnb_model_find_param(m, want[k][0]);
+        cr_assert(i >= 0, "%s", want[k][0]);
+        char d[400];
+        hnb_param_describe(m, &m->params[i], d, sizeof d);
+        cr_assert_str_eq(d, want[k][1]);
+    }
+    hnb_model_free(m);
+}

@@ -243,6 +243,11 @@ int hnb_model_settable(const hnb_model *m, int slot);
  * in thousands, more plans than England has), with WHY saying so in words;
  * else 0. */
 int hnb_param_doubt(const hnb_param *p, double v, char *why, size_t n);
+/* What P is, in words for a committee ("Cost per plan in Independent
+ * special schools", "Growth in new plans in 2026/27"), from its path, with
+ * settings' and needs' labels; it starts with a capital letter of hnb's own
+ * words, so a sentence may lower it. */
+void hnb_param_describe(const hnb_model *m, const hnb_param *p, char *out, size_t n);
 /* Set SLOT's central value to X: HNB_OK, or HNB_EINPUT at the value's mark
  * when X is outside its range (as the loader would say). */
 int hnb_model_set(hnb_model *m, int slot, double x, hnb_err *err);

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 
+#include "hnb/mc.h"
 #include "hnb/model.h"
 #include "hnb/project.h"
 
@@ -75,9 +76,16 @@ int hnb_budget_columns(const hnb_model *m, const hnb_result *r, hnb_budget_col c
  * figures), for summary.md and the HTML report (malloc'd; caller frees). */
 char *hnb_regime_text(const hnb_model *m, const double *p, const hnb_result *r);
 
-/* The budget-paper summary (SPEC section 9). EXTRA, if non-NULL, is
- * appended (the Monte Carlo section). */
+/* What a committee should quote first, with draws (NULL without): the
+ * central case and the Monte Carlo median side by side, where the central
+ * case sits among the draws and, in one sentence, why (the uncertain values
+ * whose most likely value lies near one end of their range). A markdown
+ * list, malloc'd. */
+char *hnb_headline(const hnb_model *m, const hnb_result *r, const hnb_mc *mc);
+
+/* The budget-paper summary (SPEC section 9), led by the headline when MC
+ * is given. EXTRA, if non-NULL, is appended (the Monte Carlo section). */
 int hnb_write_summary(FILE *f, const hnb_model *m, const double *p, const hnb_result *r,
-                      const char *extra);
+                      const hnb_mc *mc, const char *extra);
 
 #endif
