@@ -111,6 +111,7 @@ test: deps
 	@$(MAKE) --no-print-directory $(BUILD)/hnb $(BUILD)/test_hnb
 	HNB_BIN=$(abspath $(BUILD)/hnb) HNB_ROOT=$(CURDIR) ASAN_OPTIONS=detect_leaks=1 \
 	  $(BUILD)/test_hnb --jobs=2 $(TEST_ARGS)
+	python3 tests/docs_examples.py $(BUILD)/hnb
 endif
 
 # The NumPy comparison and peak memory need python3-numpy, python3-scipy and time.

@@ -619,25 +619,23 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
 
     /* assumptions */
     fputs("<h2>Assumptions and their sources</h2>\n<p>Every value of the scenario, with the "
-          "comment the scenario gives beside it.</p>\n",
+          "comment the scenario gives beside it and, in small type, where it is written.</p>\n",
           f);
     static const char *const ah[] = {"Value", "Central", "Uncertainty", "Source or note"};
     table_start(f, ah, 4);
     for (int i = 0; i < m->nparams; i++) {
         const hnb_param *pr = &m->params[i];
-        char src[1024];
+        char src[1024], desc[400], v[HNB_NUM_BUF], dist[400];
         hnb_source_comment(pr->mark.file, pr->mark.line, src, sizeof src);
+        hnb_param_describe(m, pr, desc, sizeof desc);
+        hnb_fmt_dist(dist, sizeof dist, pr);
         fputs("<tr><td>", f);
+        hnb_html_escape(f, desc);
+        fputs("<br><small><code>", f);
         hnb_html_escape(f, pr->path);
-        fprintf(f, "</td><td class=n>%.6g</td><td>", pr->central);
-        if (pr->dist.type != HNB_DIST_NONE) {
-            hnb_html_escape(f, hnb_dist_name(pr->dist.type));
-            if (pr->has_id) {
-                fputs(" (", f);
-                hnb_html_escape(f, pr->name);
-                fputs(")", f);
-            }
-        }
+        fprintf(f, "</code> line %d</small></td><td class=n>%s</td><td>", pr->mark.line,
+                hnb_fmt_value(v, sizeof v, pr->kind, pr->central));
+        hnb_html_escape(f, dist);
         fputs("</td><td>", f);
         hnb_html_escape(f, src);
         fputs("</td></tr>\n", f);

@@ -45,7 +45,7 @@ static void usage(FILE *f)
           "  -V, --version    show the version\n"
           "\n"
           "exit status: 0 success, 2 bad input, 1 any other failure.\n"
-          "The scenario format is described in README.md.\n",
+          "The scenario format, every key with examples: docs/scenario.md.\n",
           f);
 }
 

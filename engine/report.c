@@ -39,6 +39,71 @@ const char *hnb_fmt_m(char *b, double pounds)
     return b;
 }
 
+const char *hnb_fmt_value(char *b, size_t n, hnb_kind kind, double v)
+{
+    char t[HNB_NUM_BUF];
+    if (kind == HNB_KIND_RATE) {
+        /* a rate as a percentage, to 2 decimals with trailing zeros off */
+        snprintf(t, sizeof t, "%.2f", 100 * v);
+        char *e = t + strlen(t);
+        while (e > t && e[-1] == '0') *--e = 0;
+        if (e > t && e[-1] == '.') *--e = 0;
+        snprintf(b, n, "%s%%", strcmp(t, "-0") ? t : "0");
+    } else if (kind == HNB_KIND_MONEY && fabs(v) >= 1e6) {
+        snprintf(b, n, "%s£%sm", v < 0 ? "-" : "", hnb_fmt_m(t, fabs(v)));
+    } else if (v == floor(v) && fabs(v) < 1e15) {
+        hnb_fmt_count(t, sizeof t, fabs(v));
+        snprintf(b, n, "%s%s%s", v < 0 ? "-" : "", kind == HNB_KIND_MONEY ? "£" : "", t);
+    } else {
+        snprintf(b, n, "%s%.*f", kind == HNB_KIND_MONEY ? "£" : "",
+                 kind == HNB_KIND_MONEY ? 2 : 3, v);
+    }
+    return b;
+}
+
+void hnb_fmt_dist(char *b, size_t n, const hnb_param *p)
+{
+    char x[3][HNB_NUM_BUF];
+    const hnb_dist *d = &p->dist;
+    switch (d->type) {
+    case HNB_DIST_NORMAL:
+        snprintf(b, n, "normal: mean %s, standard deviation %s", hnb_fmt_value(x[0], 64, p->kind, d->mean),
+                 hnb_fmt_value(x[1], 64, p->kind, d->sd));
+        break;
+    case HNB_DIST_LOGNORMAL:
+        snprintf(b, n, "lognormal: median %s, sigma %.3g", hnb_fmt_value(x[0], 64, p->kind, d->median),
+                 d->sigma);
+        break;
+    case HNB_DIST_UNIFORM:
+        snprintf(b, n, "uniform: %s to %s", hnb_fmt_value(x[0], 64, p->kind, d->min),
+                 hnb_fmt_value(x[1], 64, p->kind, d->max));
+        break;
+    case HNB_DIST_TRIANGULAR:
+    case HNB_DIST_PERT:
+        snprintf(b, n, "%s: min %s, most likely %s, max %s",
+                 d->type == HNB_DIST_PERT ? "PERT" : "triangular",
+                 hnb_fmt_value(x[0], 64, p->kind, d->min), hnb_fmt_value(x[1], 64, p->kind, d->mode),
+                 hnb_fmt_value(x[2], 64, p->kind, d->max));
+        break;
+    case HNB_DIST_BERNOULLI:
+        snprintf(b, n, "yes with probability %s", hnb_fmt_value(x[0], 64, HNB_KIND_RATE, d->p));
+        break;
+    default:
+        b[0] = 0;
+        return;
+    }
+    if (d->type == HNB_DIST_NORMAL && (d->has_min || d->has_max)) {
+        size_t w = strlen(b);
+        snprintf(b + w, n - w, ", kept within %s to %s",
+                 d->has_min ? hnb_fmt_value(x[0], 64, p->kind, d->min) : "-",
+                 d->has_max ? hnb_fmt_value(x[1], 64, p->kind, d->max) : "-");
+    }
+    if (p->has_id) {
+        size_t w = strlen(b);
+        snprintf(b + w, n - w, " (id %s)", p->name);
+    }
+}
+
 /* 1 if S would be read by a spreadsheet as a formula: it starts with = + -
  * @ (or a tab or carriage return before one) and is not a plain number.
  * "=HYPERLINK(...)" as a mitigation's name must stay a name (OWASP, "CSV

@@ -224,7 +224,7 @@ static const char *range_what(hnb_range r)
 }
 
 static int add_param(ctx *c, const char *name, const char *path, const hnb_node *at,
-                     double central, const hnb_dist *d, hnb_range r, int has_id)
+                     double central, const hnb_dist *d, hnb_range r, hnb_kind kind, int has_id)
 {
     hnb_model *m = c->m;
     if (m->nparams == m->capparams) {
@@ -240,6 +240,7 @@ static int add_param(ctx *c, const char *name, const char *path, const hnb_node 
     p->central = central;
     if (d) p->dist = *d;
     p->range = r;
+    p->kind = kind;
     p->has_id = has_id;
     return m->nparams++;
 }
@@ -373,7 +374,7 @@ static int parse_dist(ctx *c, const hnb_node *n, const char *path, hnb_kind kind
         name = idn->str;
         has_id = 1;
     }
-    *slot = add_param(c, name, path, n, central, &d, r, has_id);
+    *slot = add_param(c, name, path, n, central, &d, r, kind, has_id);
     return HNB_OK;
 }
 
@@ -386,7 +387,7 @@ static int num(ctx *c, const hnb_node *n, const char *path, hnb_kind kind, hnb_r
     if (rc) return rc;
     if (!range_ok(r, x))
         return fail(c, n, "%s: must be %s, found %g", path, range_what(r), x);
-    *slot = add_param(c, path, path, n, x, NULL, r, 0);
+    *slot = add_param(c, path, path, n, x, NULL, r, kind, 0);
     return HNB_OK;
 }
 
@@ -2121,8 +2122,9 @@ static void value_key(const char *path, char *key, size_t n)
         const char *dot = end;
         while (dot > path && dot[-1] != '.') dot--;
         size_t len = (size_t)(end - dot);
-        int skip = len == 0 || !strncmp(dot, "by_year", len) || !strncmp(dot, "by_age", len) ||
-                   strspn(dot, "0123456789/") >= len;
+        int skip = len == 0 || (len == 7 && !strncmp(dot, "by_year", len)) ||
+                   (len == 6 && !strncmp(dot, "by_age", len)) ||
+                   (len == 4 && !strncmp(dot, "base", len)) || strspn(dot, "0123456789/") >= len;
         if (!skip) {
             snprintf(key, n, "%.*s", (int)(len < n ? len : n - 1), dot);
             return;
@@ -2142,20 +2144,22 @@ int hnb_param_doubt(const hnb_param *p, double v, char *why, size_t n)
 {
     static const char *const rates[] = {"growth", "inflation", NULL};
     static const char *const totals[] = {"opening_deficit", "reserves", "grant", "amount",
-                                         "stability_grant", "opening", "in_year", "transfers",
-                                         NULL};
-    static const char *const unit[] = {"cost", "place_funding", "need_cost", NULL};
-    static const char *const counts[] = {"total", "count", "capacity", "backlog", "requests",
-                                         NULL};
+                                         "opening", "in_year", "transfers", NULL};
+    static const char *const unit[] = {"cost", "place_funding", "need_cost", "tariff", NULL};
+    static const char *const counts[] = {"total", "count", "capacity", "backlog", NULL};
     char k[64];
     value_key(p->path, k, sizeof k);
+    /* settings.X.need_cost.NEED: a unit cost, whatever the need is called */
+    if (strstr(p->path, ".need_cost.")) snprintf(k, sizeof k, "need_cost");
     double a = fabs(v);
     if (key_in(k, rates) && a >= 1) {
         snprintf(why, n, "%s = %g is %.0f%% a year: for %g%% write %g%% (or %g)", p->path, v,
                  100 * v, v, v, v / 100);
         return 1;
     }
-    if (key_in(k, totals) && a > 0 && a < 1000) {
+    /* money that is not per plan: a total a year, a balance, a saving */
+    if ((key_in(k, totals) || (p->kind == HNB_KIND_MONEY && !key_in(k, unit))) && a > 0 &&
+        a < 1000) {
         snprintf(why, n, "%s = %g is £%g: if you meant £%gm, write %gm", p->path, v, v, v, v);
         return 1;
     }
@@ -2189,10 +2193,12 @@ static const struct {
     {"settings.*.capacity", "Places in %s"},
     {"settings.*.place_funding", "Place funding per plan in %s"},
     {"settings.*.need_cost.*", "Cost per plan in %s for %s"},
+    {"settings.*.bands.*.share", "Share of plans in %s in band %s"},
+    {"settings.*.bands.*.tariff", "Tariff in %s, band %s"},
     {"population.total", "EHCPs at the start"},
     {"population.mix.*", "Share of EHCPs in %s"},
     {"population.age_profile.*", "Share of EHCPs aged %s"},
-    {"population.need_mix.*.*", "Share of %s's EHCPs with %s"},
+    {"population.need_mix.*.*", "Share of EHCPs in %s with %s"},
     {"new_plans.count", "New plans in the first year"},
     {"new_plans.growth", "Growth in new plans"},
     {"new_plans.mix.*", "Share of new plans in %s"},

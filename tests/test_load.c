@@ -446,3 +446,30 @@ Test(load, control_bytes_in_csv_files)
     cr_assert_eq(th_sh("timeout 10 %s/build/hnb calibrate scenarios/leicestershire-2025.yaml --history /dev/zero -q -o /tmp/hnb-zero", th_root()), 2, "%s", th_out);
     cr_assert(strstr(th_out, "/dev/zero: cannot open: not a regular file"), "%s", th_out);
 }
+
+/* Values almost certainly in the wrong unit are said, with their place, and
+ * not refused (issue 17). Each message is worked from the value: 18.4 read
+ * as pounds is £18.4, 15 read as a rate is 1,500% a year. */
+Test(load, plausibility_warnings)
+{
+    hnb_err err;
+    hnb_model *m = th_load("hnb: 1\nname: t\nstart_year: 2025\nyears: 2\n"
+                           "funding: {grant: {base: 117.5, growth: 3%}}\n"
+                           "other_expenditure: [{name: x, base: 9.5m, growth: 15}]\n"
+                           "opening_deficit: 18.4\n",
+                           &err);
+    cr_assert_not_null(m, "%s", err.msg);
+    const char *w = th_warnings();
+    /* line 7 `opening_deficit: 18.4`: the value starts in column 18 */
+    cr_assert(strstr(w, ":7:18: warning: opening_deficit = 18.4 is £18.4: if you meant £18.4m, "
+                        "write 18.4m") != NULL, "%s", w);
+    /* line 5 `funding: {grant: {base: 117.5, ...`: column 25 */
+    cr_assert(strstr(w, ":5:25: warning: funding.grant.base = 117.5 is £117.5") != NULL, "%s", w);
+    /* line 6: growth 15 is 1500% a year */
+    cr_assert(strstr(w, ":6:51: warning: other_expenditure.x.growth = 15 is 1500% a year: for 15% "
+                        "write 15% (or 0.15)") != NULL, "%s", w);
+    /* 9.5m and 3% are fine: nothing said of them */
+    cr_assert(strstr(w, "other_expenditure.x.base") == NULL, "%s", w);
+    cr_assert(strstr(w, "funding.grant.growth") == NULL, "%s", w);
+    hnb_model_free(m);
+}

@@ -24,6 +24,7 @@ typedef struct {
     double central; /* the value, or the distribution's central value */
     hnb_dist dist;  /* type HNB_DIST_NONE for a fixed value */
     hnb_range range;
+    hnb_kind kind; /* a count, a rate or money: how reports write it */
     int has_id; /* name is a user-given id */
 } hnb_param;
 

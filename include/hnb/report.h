@@ -19,6 +19,12 @@ void hnb_fmt_fixed(char *buf, size_t size, double x, int decimals);
 void hnb_fmt_count(char *b, size_t n, double x);
 /* POUNDS as £m to one decimal ("145.5") into B, HNB_NUM_BUF bytes; returns B. */
 const char *hnb_fmt_m(char *b, double pounds);
+/* V as a finance officer writes it: a rate as "2.59%", money as "£65.0m" or
+ * "£8,000", a count as "8,213". Returns B. */
+const char *hnb_fmt_value(char *b, size_t n, hnb_kind kind, double v);
+/* P's distribution in words with its parameters ("PERT: min 30%, most
+ * likely 80%, max 100% (id ehcna_delivery)"); "" for a fixed value. */
+void hnb_fmt_dist(char *b, size_t n, const hnb_param *p);
 /* Write FIELD to F as a CSV field: quoted only if it holds a comma or quote. */
 void hnb_csv_field(FILE *f, const char *field);
 /* An output directory being written, replaced whole when committed
