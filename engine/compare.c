@@ -56,6 +56,49 @@ static void put_m(FILE *f, double x)
     fputs(b, f);
 }
 
+/* Column names for scenarios: what tells them apart. The words all the
+ * names begin with are dropped ("Leicestershire HNB MTFS 2025 (published
+ * plan)" and "Leicestershire HNB MTFS 2025 with no mitigations delivered"
+ * become "published plan" and "with no mitigations delivered"); where that
+ * leaves a name empty, or names that are the same, the whole name (and its
+ * place in the list) is kept. OUT[i] is malloc'd. */
+static void short_names(const char *const *names, int n, char **out)
+{
+    size_t common = 0;
+    if (n > 1) {
+        /* the longest run of whole words every name starts with */
+        for (size_t k = 0;; k++) {
+            char c = names[0][k];
+            int same = 1;
+            for (int i = 1; i < n && same; i++) same = names[i][k] == c;
+            if (!same || !c) {
+                if (!same || !c) break;
+            }
+            if (c == ' ') common = k + 1;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        const char *s = names[i] + common;
+        while (*s == ' ' || *s == '(' || *s == '-' || *s == ',') s++;
+        size_t len = strlen(s);
+        while (len && (s[len - 1] == ')' || s[len - 1] == ' ')) len--;
+        if (!len) s = names[i], len = strlen(s);
+        out[i] = malloc(len + 16);
+        if (!out[i]) hnb_oom();
+        snprintf(out[i], len + 16, "%.*s", (int)len, s);
+    }
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < i; j++)
+            if (!strcmp(out[i], out[j])) {
+                free(out[i]);
+                size_t len = strlen(names[i]) + 16;
+                out[i] = malloc(len);
+                if (!out[i]) hnb_oom();
+                snprintf(out[i], len, "%d. %s", i + 1, names[i]);
+                break;
+            }
+}
+
 int hnb_cmd_compare(int argc, char **argv)
 {
     static const struct option longs[] = {{"help", no_argument, 0, 'h'}, HNB_CLI_LONGS, {0, 0, 0, 0}};
@@ -201,11 +244,16 @@ int hnb_cmd_compare(int argc, char **argv)
         /* Markdown and HTML: a table a budget line; scenarios as columns */
         fputs("# Scenarios compared\n\n", md);
         fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Scenarios "
-              "compared</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:70em}"
-              "table{border-collapse:collapse;margin-bottom:1.5em}td,th{border:1px solid #999;"
-              "padding:3px 8px}td{text-align:right}th{background:#eee}</style></head><body>\n"
-              "<h1>Scenarios compared</h1>\n<ol>\n",
+              "compared</title>\n<style>\n",
               h);
+        fputs(hnb_html_style, h);
+        fputs("</style></head><body>\n<h1>Scenarios compared</h1>\n<ol>\n", h);
+        /* columns named by what tells the scenarios apart */
+        const char **names = calloc((size_t)n + 1, sizeof *names);
+        char **shorts = calloc((size_t)n + 1, sizeof *shorts);
+        if (!names || !shorts) hnb_oom();
+        for (int i = 0; i < n; i++) names[i] = runs[i].model->name;
+        short_names(names, n, shorts);
         for (int i = 0; i < n; i++) {
             fprintf(md, "%d. **%s** (`%s`)\n", i + 1, runs[i].model->name, argv[optind + i]);
             fputs("<li><b>", h);
@@ -238,12 +286,18 @@ int hnb_cmd_compare(int argc, char **argv)
             fprintf(md, "\n## %s (£m)\n\n| Year |", titles[k]);
             fprintf(h, "<h2>%s (£m)</h2>\n<table><tr><th>Year</th>", titles[k]);
             for (int i = 0; i < n; i++) {
-                fprintf(md, " %d |", i + 1);
-                fprintf(h, "<th>%d</th>", i + 1);
+                fprintf(md, " %s |", shorts[i]);
+                fputs("<th>", h);
+                hnb_html_escape(h, shorts[i]);
+                fputs("</th>", h);
             }
             for (int i = 1; i < n; i++) {
-                fprintf(md, " %d − 1 |", i + 1);
-                fprintf(h, "<th>%d &minus; 1</th>", i + 1);
+                fprintf(md, " %s, change from %s |", shorts[i], shorts[0]);
+                fputs("<th>", h);
+                hnb_html_escape(h, shorts[i]);
+                fputs(": change from ", h);
+                hnb_html_escape(h, shorts[0]);
+                fputs("</th>", h);
             }
             fputs("\n|---|", md);
             for (int i = 0; i < 2 * n - 1; i++) fputs("---:|", md);
@@ -258,7 +312,7 @@ int hnb_cmd_compare(int argc, char **argv)
                     int ok;
                     double v = value_at(&runs[i], k, y, &ok);
                     fputc(' ', md);
-                    fputs("<td>", h);
+                    fputs("<td class=n>", h);
                     if (ok) put_m(md, v), put_m(h, v);
                     fputs(" |", md);
                     fputs("</td>", h);
@@ -269,7 +323,7 @@ int hnb_cmd_compare(int argc, char **argv)
                     int ok;
                     double v = value_at(&runs[i], k, y, &ok);
                     fputc(' ', md);
-                    fputs("<td>", h);
+                    fputs("<td class=n>", h);
                     if (ok && ok0) put_m(md, v - v0), put_m(h, v - v0);
                     fputs(" |", md);
                     fputs("</td>", h);
@@ -283,7 +337,7 @@ int hnb_cmd_compare(int argc, char **argv)
         for (int i = 0; i < n; i++) any_mc |= runs[i].mc != NULL;
         if (any_mc) {
             fputs("\n## Cumulative deficit, P10 - P90 (£m)\n\n| Year |", md);
-            for (int i = 0; i < n; i++) fprintf(md, " %d |", i + 1);
+            for (int i = 0; i < n; i++) fprintf(md, " %s |", shorts[i]);
             fputs("\n|---|", md);
             for (int i = 0; i < n; i++) fputs("---:|", md);
             fputc('\n', md);
@@ -307,6 +361,9 @@ int hnb_cmd_compare(int argc, char **argv)
             }
         }
         fputs("</body></html>\n", h);
+        for (int i = 0; i < n; i++) free(shorts[i]);
+        free(shorts);
+        free(names);
         rc = hnb_outset_commit(o, &err);
     }
     hnb_outset_free(o);

@@ -190,6 +190,23 @@ static void table_start(FILE *f, const char *const *heads, int n)
     fputs("</tr></thead><tbody>\n", f);
 }
 
+/* One style for every page hnb writes (report, compare, batch index), so
+ * that they read as one set of papers. */
+const char *const hnb_html_style =
+    "body{font-family:'DejaVu Sans',Arial,sans-serif;color:#222;max-width:60em;margin:2em auto;"
+    "padding:0 1em;line-height:1.45}\n"
+    "h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:2px solid #0072B2;padding-bottom:.2em;"
+    "margin-top:2em}\n"
+    ".lead{color:#555}.messages{background:#f3f7fb;border-left:5px solid #0072B2;padding:.6em 1.2em}\n"
+    "table{border-collapse:collapse;margin:.8em 0;font-size:.9em}th,td{border:1px solid #bbb;"
+    "padding:3px 8px}th{background:#e8eef4;text-align:left}td.n{text-align:right;"
+    "font-variant-numeric:tabular-nums}tr.error td{background:#fde2e2}\n"
+    "figure{margin:1em 0}figure svg{width:100%;height:auto}figcaption{font-size:.85em;color:#555}\n"
+    ".prn{display:none}\n"
+    "@media print{.scr{display:none}.prn{display:block;width:100%;height:auto}\n"
+    "@page{size:A4;margin:15mm}body{max-width:none;margin:0;font-size:10pt}"
+    "h2{page-break-after:avoid}table,figure{page-break-inside:avoid}a{color:inherit}}\n";
+
 /* A markdown list of report.c's ("- item\n", **bold**) as <li> items. */
 static void md_items(FILE *f, const char *text)
 {
@@ -221,22 +238,9 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
     hnb_year_label(m->start_year + ys - 1, l1);
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", f);
     hnb_html_escape(f, m->name);
-    fputs("</title>\n<style>\n"
-          "body{font-family:'DejaVu Sans',Arial,sans-serif;color:#222;max-width:60em;margin:2em auto;"
-          "padding:0 1em;line-height:1.45}\n"
-          "h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:2px solid #0072B2;padding-bottom:.2em;"
-          "margin-top:2em}\n"
-          ".lead{color:#555}.messages{background:#f3f7fb;border-left:5px solid #0072B2;padding:.6em 1.2em}\n"
-          "table{border-collapse:collapse;margin:.8em 0;font-size:.9em}th,td{border:1px solid #bbb;"
-          "padding:3px 8px}th{background:#e8eef4;text-align:left}td.n{text-align:right;"
-          "font-variant-numeric:tabular-nums}\n"
-          "figure{margin:1em 0}figure svg{width:100%;height:auto}figcaption{font-size:.85em;color:#555}\n"
-          ".prn{display:none}\n"
-          "@media print{.scr{display:none}.prn{display:block;width:100%;height:auto}\n"
-          "@page{size:A4;margin:15mm}body{max-width:none;margin:0;font-size:10pt}"
-          "h2{page-break-after:avoid}table,figure{page-break-inside:avoid}a{color:inherit}}\n"
-          "</style></head><body>\n<h1>",
-          f);
+    fputs("</title>\n<style>\n", f);
+    fputs(hnb_html_style, f);
+    fputs("</style></head><body>\n<h1>", f);
     hnb_html_escape(f, m->name);
     fputs("</h1>\n<p class=\"lead\">", f);
     if (m->authority) {

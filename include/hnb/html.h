@@ -20,6 +20,9 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
 int hnb_write_workbook(const char *path, const hnb_model *m, const double *p, const hnb_result *r,
                        const hnb_mc *mc, const char **why);
 
+/* The CSS of every page hnb writes. */
+extern const char *const hnb_html_style;
+
 /* Write S to F with &, <, > and " escaped. */
 void hnb_html_escape(FILE *f, const char *s);
 
