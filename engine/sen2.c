@@ -508,12 +508,16 @@ static int contains_nocase(const char *hay, const char *needle)
 
 int hnb_sen2_find(const hnb_sen2 *s, const char *q, int *index, hnb_err *err)
 {
-    for (int i = 0; i < s->nla; i++)
-        if (!strcasecmp(q, s->las[i].old_code) || !strcasecmp(q, s->las[i].new_code) ||
-            (s->new2[i][0] && !strcasecmp(q, s->new2[i])) || !strcasecmp(q, s->las[i].name)) {
-            *index = i;
-            return HNB_OK;
-        }
+    /* a name two councils share (Dorset before and after 2019): the current one */
+    int latest = hnb_sen2_latest(s);
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < s->nla; i++)
+            if ((pass || s->las[i].last_jan == latest) &&
+                (!strcasecmp(q, s->las[i].old_code) || !strcasecmp(q, s->las[i].new_code) ||
+                 (s->new2[i][0] && !strcasecmp(q, s->new2[i])) || !strcasecmp(q, s->las[i].name))) {
+                *index = i;
+                return HNB_OK;
+            }
     /* the nearest five names or codes */
     int best[5], bd[5], nb = 0;
     for (int i = 0; i < s->nla; i++) {
@@ -1094,6 +1098,7 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m, hn
             any |= c->stock_set[yi][st].status != HNB_SEN2_MISSING;
             sum += c->stock_set[yi][st].v;
         }
+        if (c->y0 + yi + 1 == c->la.last_jan) continue; /* the latest: an error below, not a note */
         if (any && given && c->stock[yi].status == HNB_SEN2_OK && fabs(sum - c->stock[yi].v) > 0.5) {
             note(c, "%s:%d: the mapping places %.0f of the %.0f plans at January %d: that year's plans by "
                     "setting are left out of the history", c->stock[yi].file, c->stock[yi].line, sum,
@@ -1140,7 +1145,7 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m, hn
         int nsup = 0, which = -1;
         for (int st = 0; st < m->nsettings; st++) {
             known += c->mix[st].v;
-            if (c->mix[st].status != HNB_SEN2_OK) nsup++, which = st;
+            if (c->mix[st].status == HNB_SEN2_SUPPRESSED) nsup++, which = st;
         }
         if (nsup == 1 && c->total.v >= known) {
             note(c, "%s:%d: %s plans at January %d are suppressed ('x') in %s: taken as the total less the other settings, %.0f",
@@ -1150,7 +1155,7 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m, hn
             note(c, "%d settings' plans at January %d are suppressed: their share of the total is split "
                     "evenly between them", nsup, c->jan);
             for (int st = 0; st < m->nsettings; st++)
-                if (c->mix[st].status != HNB_SEN2_OK) c->mix[st].v += (c->total.v - known) / nsup;
+                if (c->mix[st].status == HNB_SEN2_SUPPRESSED) c->mix[st].v += (c->total.v - known) / nsup;
         } else if (fabs(known - c->total.v) > 0.5) {
             x.rc = hnb_err_at(err, m->file[0] ? (hnb_mark){m->file, 1, 1} : (hnb_mark){c->total.file, c->total.line, 1},
                               "the placement mapping places %.0f of %s's %.0f plans at January %d (%s line %d): a "
