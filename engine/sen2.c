@@ -21,18 +21,26 @@
 #include "hnb/node.h"
 #include "hnb/value.h"
 
-const char *const hnb_sen2_need_ids[HNB_SEN2_NEEDS] = {"asd", "semh", "slcn", "mld", "sld", "pmld", "spld",
-                                                       "hi",  "vi",   "msi",  "pd",  "other", "nsa"};
+const char *const hnb_sen2_need_ids[HNB_SEN2_NEEDS] = {
+    "asd", "semh", "slcn", "mld", "sld", "pmld", "spld", "hi", "vi", "msi", "pd", "other", "nsa"};
 const char *const hnb_sen2_need_labels[HNB_SEN2_NEEDS] = {
-    "Autistic spectrum disorder", "Social, emotional and mental health",
-    "Speech, language and communication needs", "Moderate learning difficulty",
-    "Severe learning difficulty", "Profound and multiple learning difficulty",
-    "Specific learning difficulty", "Hearing impairment", "Vision impairment",
-    "Multi-sensory impairment", "Physical disability", "Other difficulty",
+    "Autistic spectrum disorder",
+    "Social, emotional and mental health",
+    "Speech, language and communication needs",
+    "Moderate learning difficulty",
+    "Severe learning difficulty",
+    "Profound and multiple learning difficulty",
+    "Specific learning difficulty",
+    "Hearing impairment",
+    "Vision impairment",
+    "Multi-sensory impairment",
+    "Physical disability",
+    "Other difficulty",
     "Primary need not recorded"};
 static const char *const need_cols[HNB_SEN2_NEEDS] = {
-    "number_asd", "number_semh", "number_slcn", "number_mld", "number_sld", "number_pmld", "number_spld",
-    "number_hi",  "number_vi",   "number_msi",  "number_pd",  "number_oth", "number_need_unknown"};
+    "number_asd",  "number_semh", "number_slcn",        "number_mld", "number_sld",
+    "number_pmld", "number_spld", "number_hi",          "number_vi",  "number_msi",
+    "number_pd",   "number_oth",  "number_need_unknown"};
 
 /* The shipped mapping: the four settings of scenarios/leicestershire-2026.yaml
  * (its population comment gives the same sums). Unit costs are the
@@ -53,7 +61,8 @@ const char hnb_sen2_default_map[] =
     "    dfe_category: special\n"
     "    cost: \"£25,450\"\n"
     "    columns: [special_la_maintained, special_academy_free]\n"
-    "    establishments: [Special - LA maintained, Special - Academy/free, Special - Academy, Special - Free "
+    "    establishments: [Special - LA maintained, Special - Academy/free, Special - Academy, "
+    "Special - Free "
     "school, Hospital School]\n"
     "  - id: independent\n"
     "    label: Independent and non-maintained special schools\n"
@@ -71,14 +80,26 @@ const char hnb_sen2_default_map[] =
 
 /* ---- the files of a release ---- */
 
-enum { T_STOCK, T_NEW, T_REQ, T_ASSESS, T_TIME, T_CEASED, T_NEED_STOCK, T_NEED_NEW, T_STOCK_PLACE,
-       T_NEW_PLACE, T_MI, NT };
+enum {
+    T_STOCK,
+    T_NEW,
+    T_REQ,
+    T_ASSESS,
+    T_TIME,
+    T_CEASED,
+    T_NEED_STOCK,
+    T_NEED_NEW,
+    T_STOCK_PLACE,
+    T_NEW_PLACE,
+    T_MI,
+    NT
+};
 enum { LAYOUT_2022 = 2022, LAYOUT_2025 = 2025 };
 
 typedef struct {
-    const char *name;            /* the file name in data/ */
-    const char *need[12];        /* value columns required, NULL-ended */
-    const char *topics[3];       /* breakdown_topic values kept (none: every row) */
+    const char *name;      /* the file name in data/ */
+    const char *need[12];  /* value columns required, NULL-ended */
+    const char *topics[3]; /* breakdown_topic values kept (none: every row) */
     int required;
 } filespec;
 
@@ -86,30 +107,50 @@ static const filespec spec2025[NT] = {
     [T_STOCK] = {"caseload.csv", {"ehcplans"}, {"All EHC plans", "Child or young persons age"}, 1},
     [T_NEW] = {"newplans.csv", {"new_ehc_plans"}, {"New EHC plans", "Age when plan started"}, 1},
     [T_REQ] = {"requests.csv",
-               {"requests_received_in_year", "requests_decided_to_assess", "requests_decided_not_to_assess"},
-               {"All requests for EHC needs assessments"}, 0},
-    [T_ASSESS] = {"assessments.csv", {"assess_issued", "assess_not_issued"}, {"All EHC needs assessments"}, 0},
-    [T_TIME] = {"timeliness_20_week.csv", {"plans_issued_den", "plans_issued_within_20_weeks"},
-                {"All EHC plans issued"}, 0},
-    [T_CEASED] = {"ceased_plans.csv", {"total_ceased"}, {"All ceased EHC plans", "Age plan ceased"}, 0},
+               {"requests_received_in_year", "requests_decided_to_assess",
+                "requests_decided_not_to_assess"},
+               {"All requests for EHC needs assessments"},
+               0},
+    [T_ASSESS] = {"assessments.csv",
+                  {"assess_issued", "assess_not_issued"},
+                  {"All EHC needs assessments"},
+                  0},
+    [T_TIME] = {"timeliness_20_week.csv",
+                {"plans_issued_den", "plans_issued_within_20_weeks"},
+                {"All EHC plans issued"},
+                0},
+    [T_CEASED] = {"ceased_plans.csv",
+                  {"total_ceased"},
+                  {"All ceased EHC plans", "Age plan ceased"},
+                  0},
     [T_NEED_STOCK] = {"sen_needs_all_plans.csv",
-                      {"ehc_plans", "number_asd", "number_semh", "number_slcn", "number_oth", "number_need_unknown"},
-                      {"All EHC plans", "Type of placement"}, 0},
+                      {"ehc_plans", "number_asd", "number_semh", "number_slcn", "number_oth",
+                       "number_need_unknown"},
+                      {"All EHC plans", "Type of placement"},
+                      0},
     [T_NEED_NEW] = {"sen_need_newplans.csv",
-                    {"ehc_plans", "number_asd", "number_semh", "number_slcn", "number_oth", "number_need_unknown"},
-                    {"All EHC plans"}, 0},
+                    {"ehc_plans", "number_asd", "number_semh", "number_slcn", "number_oth",
+                     "number_need_unknown"},
+                    {"All EHC plans"},
+                    0},
 };
 static const filespec spec2022[NT] = {
     [T_STOCK] = {"sen2_age_caseload.csv", {"characteristic_age", "Total_all"}, {0}, 1},
     [T_NEW] = {"sen2_age_new_plans.csv", {"characteristic_age", "Total_new_all"}, {0}, 1},
-    [T_STOCK_PLACE] = {"sen2_estab_caseload.csv", {"establishment_type", "establishment_group", "Total_all"}, {0}, 1},
-    [T_NEW_PLACE] = {"sen2_estab_new_plans.csv", {"establishment_type", "establishment_group", "Total_new_all"}, {0}, 1},
+    [T_STOCK_PLACE] = {"sen2_estab_caseload.csv",
+                       {"establishment_type", "establishment_group", "Total_all"},
+                       {0},
+                       1},
+    [T_NEW_PLACE] = {"sen2_estab_new_plans.csv",
+                     {"establishment_type", "establishment_group", "Total_new_all"},
+                     {0},
+                     1},
     [T_MI] = {"sen2_mi.csv", {"InreqEHC", "TotIncExcEHC", "IncExc20weekEHC"}, {0}, 0},
 };
 
 typedef struct {
     int line;
-    char *buf;  /* the line, split in place */
+    char *buf; /* the line, split in place */
     char **f;
     char key[16]; /* old LA code, region code, or E92000001 */
 } trow;
@@ -167,7 +208,8 @@ static void table_free(table *t)
         free(t->rows[i].f);
     }
     free(t->rows);
-    for (int i = 0; i < t->ncols; i++) free(t->cols[i]);
+    for (int i = 0; i < t->ncols; i++)
+        free(t->cols[i]);
     free(t->cols);
     free(t->path);
     free(t);
@@ -229,11 +271,14 @@ static int table_load(const char *path, const filespec *spec, table **out, hnb_e
             t->ncols = nf;
             t->cols = malloc(sizeof(char *) * (size_t)nf);
             if (!t->cols) abort();
-            for (int i = 0; i < nf; i++) t->cols[i] = xstrdup(fields[i]);
+            for (int i = 0; i < nf; i++)
+                t->cols[i] = xstrdup(fields[i]);
             free(buf), free(fields);
-            static const char *const keys[] = {"time_period", "geographic_level", "region_code", "region_name",
-                                               "new_la_code", "old_la_code",      "la_name"};
-            int *slot[] = {&t->c_time, &t->c_level, &t->c_region_code, &t->c_region, &t->c_new, &t->c_old, &t->c_name};
+            static const char *const keys[] = {"time_period", "geographic_level", "region_code",
+                                               "region_name", "new_la_code",      "old_la_code",
+                                               "la_name"};
+            int *slot[] = {&t->c_time, &t->c_level, &t->c_region_code, &t->c_region,
+                           &t->c_new,  &t->c_old,   &t->c_name};
             for (int k = 0; k < 7 && !rc; k++)
                 if ((*slot[k] = col_of(t, keys[k])) < 0)
                     rc = hnb_err_at(err, (hnb_mark){t->path, 1, 1},
@@ -241,13 +286,15 @@ static int table_load(const char *path, const filespec *spec, table **out, hnb_e
             t->c_topic = col_of(t, "breakdown_topic");
             t->c_break = col_of(t, "breakdown");
             if (!rc && spec->topics[0] && (t->c_topic < 0 || t->c_break < 0))
-                rc = hnb_err_at(err, (hnb_mark){t->path, 1, 1},
-                                "no column 'breakdown_topic': this is %s of the reporting year 2022 "
-                                "layout (or another release), not the layout its name belongs to",
-                                spec->name);
+                rc =
+                    hnb_err_at(err, (hnb_mark){t->path, 1, 1},
+                               "no column 'breakdown_topic': this is %s of the reporting year 2022 "
+                               "layout (or another release), not the layout its name belongs to",
+                               spec->name);
             for (int k = 0; !rc && k < 12 && spec->need[k]; k++)
                 if (col_of(t, spec->need[k]) < 0) {
-                    const char *near = hnb_nearest(spec->need[k], (const char *const *)t->cols, t->ncols);
+                    const char *near =
+                        hnb_nearest(spec->need[k], (const char *const *)t->cols, t->ncols);
                     rc = hnb_err_at(err, (hnb_mark){t->path, 1, 1},
                                     "no column '%s'%s%s%s: a file from another release? (hnb reads "
                                     "the layouts of reporting years 2022 and 2025; docs/sen2.md)",
@@ -259,16 +306,19 @@ static int table_load(const char *path, const filespec *spec, table **out, hnb_e
         }
         if (nf != t->ncols) {
             mk.col = nf > 0 ? starts[nf - 1] : 1;
-            rc = hnb_err_at(err, mk, "expected %d fields as the header has, found %d: is the file cut short?",
-                            t->ncols, nf);
+            rc = hnb_err_at(
+                err, mk, "expected %d fields as the header has, found %d: is the file cut short?",
+                t->ncols, nf);
             free(buf), free(fields);
             break;
         }
         const char *level = fields[t->c_level];
-        int keep = !strcmp(level, "Local authority") || !strcmp(level, "Regional") || !strcmp(level, "National");
+        int keep = !strcmp(level, "Local authority") || !strcmp(level, "Regional") ||
+                   !strcmp(level, "National");
         if (keep && spec->topics[0]) {
             keep = 0;
-            for (int k = 0; k < 3 && spec->topics[k]; k++) keep |= !strcmp(fields[t->c_topic], spec->topics[k]);
+            for (int k = 0; k < 3 && spec->topics[k]; k++)
+                keep |= !strcmp(fields[t->c_topic], spec->topics[k]);
         }
         if (!keep) {
             free(buf), free(fields);
@@ -282,7 +332,9 @@ static int table_load(const char *path, const filespec *spec, table **out, hnb_e
         r->line = lineno;
         r->buf = buf;
         r->f = fields;
-        const char *key = level[0] == 'N' ? "E92000001" : level[0] == 'R' ? fields[t->c_region_code] : fields[t->c_old];
+        const char *key = level[0] == 'N'   ? "E92000001"
+                          : level[0] == 'R' ? fields[t->c_region_code]
+                                            : fields[t->c_old];
         snprintf(r->key, sizeof r->key, "%s", key);
     }
     if (!rc && ferror(f)) rc = hnb_err_at(err, (hnb_mark){t->path, 0, 0}, "read error");
@@ -306,11 +358,14 @@ static void rows_of(const table *t, const char *key, int *lo, int *hi)
     int a = 0, b = t->nrows;
     while (a < b) {
         int m = (a + b) / 2;
-        if (strcmp(t->rows[m].key, key) < 0) a = m + 1;
-        else b = m;
+        if (strcmp(t->rows[m].key, key) < 0)
+            a = m + 1;
+        else
+            b = m;
     }
     *lo = a;
-    while (a < t->nrows && !strcmp(t->rows[a].key, key)) a++;
+    while (a < t->nrows && !strcmp(t->rows[a].key, key))
+        a++;
     *hi = a;
 }
 
@@ -334,7 +389,8 @@ static int file_exists(const char *p)
 
 static void release_free(release *r)
 {
-    for (int k = 0; k < NT; k++) table_free(r->t[k]);
+    for (int k = 0; k < NT; k++)
+        table_free(r->t[k]);
     free(r->dir);
 }
 
@@ -356,13 +412,15 @@ static int release_load(const char *dir, release *r, hnb_err *err)
     (void)in_data;
     snprintf(p, sizeof p, "%s/caseload.csv", base);
     const filespec *spec;
-    if (file_exists(p)) r->layout = LAYOUT_2025, spec = spec2025;
+    if (file_exists(p))
+        r->layout = LAYOUT_2025, spec = spec2025;
     else {
         snprintf(p, sizeof p, "%s/sen2_age_caseload.csv", base);
         if (!file_exists(p))
-            return hnb_err_at(err, (hnb_mark){r->dir, 0, 0},
-                              "not an unpacked SEN2 release: no data/caseload.csv (reporting year 2025 "
-                              "layout) or data/sen2_age_caseload.csv (2022 layout)");
+            return hnb_err_at(
+                err, (hnb_mark){r->dir, 0, 0},
+                "not an unpacked SEN2 release: no data/caseload.csv (reporting year 2025 "
+                "layout) or data/sen2_age_caseload.csv (2022 layout)");
         r->layout = LAYOUT_2022, spec = spec2022;
     }
     for (int k = 0; k < NT; k++) {
@@ -370,8 +428,10 @@ static int release_load(const char *dir, release *r, hnb_err *err)
         snprintf(p, sizeof p, "%s/%s", base, spec[k].name);
         if (!file_exists(p)) {
             if (spec[k].required)
-                return hnb_err_at(err, (hnb_mark){r->dir, 0, 0}, "the release has no %s (its other files are "
-                                                               "there): is the folder complete?", spec[k].name);
+                return hnb_err_at(err, (hnb_mark){r->dir, 0, 0},
+                                  "the release has no %s (its other files are "
+                                  "there): is the folder complete?",
+                                  spec[k].name);
             continue;
         }
         int rc = table_load(p, &spec[k], &r->t[k], err);
@@ -382,13 +442,17 @@ static int release_load(const char *dir, release *r, hnb_err *err)
     for (int i = 0; i < t->nrows; i++) {
         int y = period_year(t->rows[i].f[t->c_time]);
         if (!y) {
-            hnb_mark mk = {t->path, t->rows[i].line, (int)(t->rows[i].f[t->c_time] - t->rows[i].buf) + 1};
-            return hnb_err_at(err, mk, "time_period: expected a year like 2024 or 202425, found '%s'",
+            hnb_mark mk = {t->path, t->rows[i].line,
+                           (int)(t->rows[i].f[t->c_time] - t->rows[i].buf) + 1};
+            return hnb_err_at(err, mk,
+                              "time_period: expected a year like 2024 or 202425, found '%s'",
                               t->rows[i].f[t->c_time]);
         }
         if (y > r->latest_jan) r->latest_jan = y;
     }
-    if (!r->latest_jan) return hnb_err_at(err, (hnb_mark){t->path, 1, 1}, "no rows for England, a region or a council");
+    if (!r->latest_jan)
+        return hnb_err_at(err, (hnb_mark){t->path, 1, 1},
+                          "no rows for England, a region or a council");
     return HNB_OK;
 }
 
@@ -402,9 +466,18 @@ static const struct {
     const char *pred[3], *succ[3];
     const char *what;
 } changes[] = {
-    {{"928"}, {"940", "941"}, "Northamptonshire (928) was replaced on 1 April 2021 by North Northamptonshire (940) and West Northamptonshire (941)"},
-    {{"909"}, {"942", "943"}, "Cumbria (909) was replaced on 1 April 2023 by Cumberland (942) and Westmorland and Furness (943)"},
-    {{"835", "836", "837"}, {"838", "839"}, "Dorset (835), Poole (836) and Bournemouth (837) were replaced on 1 April 2019 by Dorset (838) and Bournemouth, Christchurch and Poole (839)"},
+    {{"928"},
+     {"940", "941"},
+     "Northamptonshire (928) was replaced on 1 April 2021 by North Northamptonshire (940) and West "
+     "Northamptonshire (941)"},
+    {{"909"},
+     {"942", "943"},
+     "Cumbria (909) was replaced on 1 April 2023 by Cumberland (942) and Westmorland and Furness "
+     "(943)"},
+    {{"835", "836", "837"},
+     {"838", "839"},
+     "Dorset (835), Poole (836) and Bournemouth (837) were replaced on 1 April 2019 by Dorset "
+     "(838) and Bournemouth, Christchurch and Poole (839)"},
 };
 #define NCHANGES (int)(sizeof changes / sizeof *changes)
 
@@ -441,10 +514,12 @@ int hnb_sen2_open(const char *const *dirs, int ndirs, hnb_sen2 **out, hnb_err *e
         rc = release_load(dirs[i], &s->rel[i], err);
         s->nrel = i + 1;
         for (int j = 0; j < i && !rc; j++)
-            if (s->rel[j].latest_jan == s->rel[i].latest_jan && s->rel[j].layout == s->rel[i].layout)
-                rc = hnb_err_at(err, (hnb_mark){s->rel[i].dir, 0, 0},
-                                "the same release as %s (plans at January %d): give each release once",
-                                s->rel[j].dir, s->rel[i].latest_jan);
+            if (s->rel[j].latest_jan == s->rel[i].latest_jan &&
+                s->rel[j].layout == s->rel[i].layout)
+                rc = hnb_err_at(
+                    err, (hnb_mark){s->rel[i].dir, 0, 0},
+                    "the same release as %s (plans at January %d): give each release once",
+                    s->rel[j].dir, s->rel[i].latest_jan);
     }
     if (rc) {
         hnb_sen2_free(s);
@@ -458,7 +533,8 @@ int hnb_sen2_open(const char *const *dirs, int ndirs, hnb_sen2 **out, hnb_err *e
             char **f = t->rows[i].f;
             if (strcmp(f[t->c_level], "Local authority") || !f[t->c_old][0]) continue;
             int y = period_year(f[t->c_time]), k = 0;
-            while (k < s->nla && strcmp(s->las[k].old_code, f[t->c_old])) k++;
+            while (k < s->nla && strcmp(s->las[k].old_code, f[t->c_old]))
+                k++;
             if (k == s->nla) {
                 s->las = xrealloc(s->las, sizeof *s->las * (size_t)(s->nla + 1));
                 s->new2 = xrealloc(s->new2, sizeof *s->new2 * (size_t)(s->nla + 1));
@@ -486,16 +562,26 @@ int hnb_sen2_open(const char *const *dirs, int ndirs, hnb_sen2 **out, hnb_err *e
 void hnb_sen2_free(hnb_sen2 *s)
 {
     if (!s) return;
-    for (int i = 0; i < s->nrel; i++) release_free(&s->rel[i]);
+    for (int i = 0; i < s->nrel; i++)
+        release_free(&s->rel[i]);
     free(s->rel);
     free(s->las);
     free(s->new2);
     free(s);
 }
 
-int hnb_sen2_count(const hnb_sen2 *s) { return s->nla; }
-const hnb_sen2_la *hnb_sen2_at(const hnb_sen2 *s, int i) { return &s->las[i]; }
-int hnb_sen2_latest(const hnb_sen2 *s) { return s->rel[s->nrel - 1].latest_jan; }
+int hnb_sen2_count(const hnb_sen2 *s)
+{
+    return s->nla;
+}
+const hnb_sen2_la *hnb_sen2_at(const hnb_sen2 *s, int i)
+{
+    return &s->las[i];
+}
+int hnb_sen2_latest(const hnb_sen2 *s)
+{
+    return s->rel[s->nrel - 1].latest_jan;
+}
 
 static int contains_nocase(const char *hay, const char *needle)
 {
@@ -522,18 +608,26 @@ int hnb_sen2_find(const hnb_sen2 *s, const char *q, int *index, hnb_err *err)
     int best[5], bd[5], nb = 0;
     for (int i = 0; i < s->nla; i++) {
         int d = hnb_edit_distance(q, s->las[i].name);
-        int d2 = hnb_edit_distance(q, s->las[i].old_code), d3 = hnb_edit_distance(q, s->las[i].new_code);
+        int d2 = hnb_edit_distance(q, s->las[i].old_code),
+            d3 = hnb_edit_distance(q, s->las[i].new_code);
         if (d2 < d) d = d2;
         if (d3 < d) d = d3;
         if (contains_nocase(s->las[i].name, q)) d = 0;
         int k;
-        if (nb < 5) k = nb++;
-        else if (d < bd[4]) k = 4;
-        else continue;
+        if (nb < 5)
+            k = nb++;
+        else if (d < bd[4])
+            k = 4;
+        else
+            continue;
         best[k] = i, bd[k] = d;
         while (k > 0 && bd[k] < bd[k - 1]) {
-            int t = bd[k]; bd[k] = bd[k - 1]; bd[k - 1] = t;
-            t = best[k]; best[k] = best[k - 1]; best[k - 1] = t;
+            int t = bd[k];
+            bd[k] = bd[k - 1];
+            bd[k - 1] = t;
+            t = best[k];
+            best[k] = best[k - 1];
+            best[k - 1] = t;
             k--;
         }
     }
@@ -541,10 +635,13 @@ int hnb_sen2_find(const hnb_sen2 *s, const char *q, int *index, hnb_err *err)
     size_t w = 0;
     list[0] = 0;
     for (int k = 0; k < nb; k++)
-        w += (size_t)snprintf(list + w, sizeof list - w, "%s%s (%s, %s)", k ? ", " : "", s->las[best[k]].name,
-                              s->las[best[k]].old_code, s->las[best[k]].new_code);
-    return hnb_err_at(err, (hnb_mark){"--la", 0, 0}, "no council '%s' (old code, new code or name) in the "
-                                                    "release; nearest: %s", q, list);
+        w += (size_t)snprintf(list + w, sizeof list - w, "%s%s (%s, %s)", k ? ", " : "",
+                              s->las[best[k]].name, s->las[best[k]].old_code,
+                              s->las[best[k]].new_code);
+    return hnb_err_at(err, (hnb_mark){"--la", 0, 0},
+                      "no council '%s' (old code, new code or name) in the "
+                      "release; nearest: %s",
+                      q, list);
 }
 
 int hnb_sen2_replaced(const hnb_sen2 *s, int i, char *why, size_t n)
@@ -567,8 +664,10 @@ static int map_strings(hnb_node *v, char (*dst)[64], char (*dst96)[96], hnb_mark
         hnb_node *it = v->vals[i];
         if (it->type != HNB_SCALAR || !it->str[0])
             return hnb_err_at(err, it->mark, "%s: expected a name", what);
-        if (dst) snprintf(dst[i], 64, "%s", it->str);
-        else snprintf(dst96[i], 96, "%s", it->str);
+        if (dst)
+            snprintf(dst[i], 64, "%s", it->str);
+        else
+            snprintf(dst96[i], 96, "%s", it->str);
         marks[i] = it->mark;
     }
     *n = (int)v->n;
@@ -585,25 +684,29 @@ int hnb_sen2_map_load(const char *path, hnb_sen2_map *map, hnb_err *err)
         snprintf(map->file, sizeof map->file, "%s", path);
         rc = hnb_node_load_file(srcs, path, &root, err);
     } else {
-        rc = hnb_node_parse(srcs, "(default mapping)", hnb_sen2_default_map, strlen(hnb_sen2_default_map), &root, err);
+        rc = hnb_node_parse(srcs, "(default mapping)", hnb_sen2_default_map,
+                            strlen(hnb_sen2_default_map), &root, err);
     }
     if (rc) goto done;
     const char *file = path ? path : "(default mapping)";
     if (!root || root->type != HNB_MAP) {
-        rc = hnb_err_at(err, root ? root->mark : (hnb_mark){file, 1, 1}, "a mapping file is a mapping with `settings`");
+        rc = hnb_err_at(err, root ? root->mark : (hnb_mark){file, 1, 1},
+                        "a mapping file is a mapping with `settings`");
         goto done;
     }
     for (size_t i = 0; i < root->n && !rc; i++)
         if (strcmp(root->keys[i]->str, "settings"))
-            rc = hnb_err_at(err, root->keys[i]->mark, "unknown key '%s' (known: settings)", root->keys[i]->str);
+            rc = hnb_err_at(err, root->keys[i]->mark, "unknown key '%s' (known: settings)",
+                            root->keys[i]->str);
     hnb_node *set = hnb_map_get(root, "settings");
     if (!rc && (!set || set->type != HNB_SEQ || set->n == 0))
         rc = hnb_err_at(err, set ? set->mark : root->mark, "settings: expected a list of settings");
     if (!rc && set->n > HNB_SEN2_MAXSET)
         rc = hnb_err_at(err, set->mark, "settings: at most %d", HNB_SEN2_MAXSET);
-    static const char *const known[] = {"id", "label", "dfe_category", "cost", "columns", "establishments"};
-    static const char *const cats[] = {"mainstream", "resourced", "special", "independent_special",
-                                       "ap_hospital", "post16", "other"};
+    static const char *const known[] = {"id",   "label",   "dfe_category",
+                                        "cost", "columns", "establishments"};
+    static const char *const cats[] = {"mainstream",  "resourced", "special", "independent_special",
+                                       "ap_hospital", "post16",    "other"};
     for (size_t i = 0; !rc && i < set->n; i++) {
         hnb_node *it = set->vals[i];
         hnb_sen2_setting *st = &map->settings[map->nsettings];
@@ -616,26 +719,34 @@ int hnb_sen2_map_load(const char *path, hnb_sen2_map *map, hnb_err *err)
             const char *key = it->keys[k]->str;
             hnb_node *v = it->vals[k];
             int j = 0;
-            while (j < 6 && strcmp(key, known[j])) j++;
+            while (j < 6 && strcmp(key, known[j]))
+                j++;
             if (j == 6) {
                 const char *near = hnb_nearest(key, known, 6);
-                rc = hnb_err_at(err, it->keys[k]->mark, "unknown key '%s'%s%s%s", key, near ? "; did you mean '" : "",
-                                near ? near : "", near ? "'?" : "");
+                rc = hnb_err_at(err, it->keys[k]->mark, "unknown key '%s'%s%s%s", key,
+                                near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
             } else if (j < 4) {
-                if (v->type != HNB_SCALAR) rc = hnb_err_at(err, v->mark, "%s: expected a value", key);
+                if (v->type != HNB_SCALAR)
+                    rc = hnb_err_at(err, v->mark, "%s: expected a value", key);
                 else if (j == 0) {
                     int ok = v->str[0] != 0 && strlen(v->str) < 64;
-                    for (const char *p = v->str; *p; p++) ok &= isalnum((unsigned char)*p) || *p == '_' || *p == '-';
+                    for (const char *p = v->str; *p; p++)
+                        ok &= isalnum((unsigned char)*p) || *p == '_' || *p == '-';
                     if (!ok) rc = hnb_err_at(err, v->mark, "id: letters, digits, _ and - only");
                     for (int o = 0; o < map->nsettings && !rc; o++)
-                        if (!strcmp(map->settings[o].id, v->str)) rc = hnb_err_at(err, v->mark, "id '%s' is given twice", v->str);
+                        if (!strcmp(map->settings[o].id, v->str))
+                            rc = hnb_err_at(err, v->mark, "id '%s' is given twice", v->str);
                     snprintf(st->id, sizeof st->id, "%s", v->str);
-                } else if (j == 1) snprintf(st->label, sizeof st->label, "%s", v->str);
+                } else if (j == 1)
+                    snprintf(st->label, sizeof st->label, "%s", v->str);
                 else if (j == 2) {
                     int c = 0;
-                    while (c < 7 && strcmp(cats[c], v->str)) c++;
-                    if (c == 7) rc = hnb_err_at(err, v->mark, "dfe_category: one of mainstream, resourced, special, "
-                                                               "independent_special, ap_hospital, post16, other");
+                    while (c < 7 && strcmp(cats[c], v->str))
+                        c++;
+                    if (c == 7)
+                        rc = hnb_err_at(err, v->mark,
+                                        "dfe_category: one of mainstream, resourced, special, "
+                                        "independent_special, ap_hospital, post16, other");
                     snprintf(st->dfe_category, sizeof st->dfe_category, "%s", v->str);
                 } else {
                     double x;
@@ -647,12 +758,16 @@ int hnb_sen2_map_load(const char *path, hnb_sen2_map *map, hnb_err *err)
             } else if (j == 4) {
                 rc = map_strings(v, st->columns, NULL, st->col_mark, &st->ncolumns, "columns", err);
             } else {
-                rc = map_strings(v, NULL, st->estabs, st->estab_mark, &st->nestabs, "establishments", err);
+                rc = map_strings(v, NULL, st->estabs, st->estab_mark, &st->nestabs,
+                                 "establishments", err);
             }
         }
         if (!rc && !st->id[0]) rc = hnb_err_at(err, it->mark, "a setting needs an id");
         if (!rc && !st->ncolumns && !st->nestabs)
-            rc = hnb_err_at(err, it->mark, "setting '%s': give `columns` (2025 layout) or `establishments` (2022 layout)", st->id);
+            rc = hnb_err_at(
+                err, it->mark,
+                "setting '%s': give `columns` (2025 layout) or `establishments` (2022 layout)",
+                st->id);
         if (!st->cost[0]) snprintf(st->cost, sizeof st->cost, "£10,000");
         map->nsettings++;
     }
@@ -663,7 +778,9 @@ done:
         const char *file = path ? map->file : "(default mapping)";
         for (int i = 0; i < map->nsettings; i++) {
             map->settings[i].mark.file = file;
-            for (int k = 0; k < 24; k++) map->settings[i].col_mark[k].file = file, map->settings[i].estab_mark[k].file = file;
+            for (int k = 0; k < 24; k++)
+                map->settings[i].col_mark[k].file = file,
+                map->settings[i].estab_mark[k].file = file;
         }
     }
     hnb_srcs_free(srcs);
@@ -705,9 +822,12 @@ static hnb_sen2_cell cell(ctx *x, const table *t, const trow *r, int col)
     c.line = r->line;
     snprintf(c.cols, sizeof c.cols, "%s", t->cols[col]);
     const char *v = r->f[col];
-    if (!v[0]) c.status = HNB_SEN2_MISSING;
-    else if (!strcmp(v, "x") || !strcmp(v, "c") || !strcmp(v, "low") || !strcmp(v, "u")) c.status = HNB_SEN2_SUPPRESSED;
-    else if (!strcmp(v, "z")) c.status = HNB_SEN2_NA;
+    if (!v[0])
+        c.status = HNB_SEN2_MISSING;
+    else if (!strcmp(v, "x") || !strcmp(v, "c") || !strcmp(v, "low") || !strcmp(v, "u"))
+        c.status = HNB_SEN2_SUPPRESSED;
+    else if (!strcmp(v, "z"))
+        c.status = HNB_SEN2_NA;
     else {
         char *end;
         errno = 0;
@@ -739,7 +859,8 @@ static void cell_add(hnb_sen2_cell *a, const hnb_sen2_cell *b, int first)
         return;
     }
     if (b->status == HNB_SEN2_OK) a->v += b->v;
-    if (b->status == HNB_SEN2_SUPPRESSED || (b->status != HNB_SEN2_OK && a->status == HNB_SEN2_OK)) a->status = b->status;
+    if (b->status == HNB_SEN2_SUPPRESSED || (b->status != HNB_SEN2_OK && a->status == HNB_SEN2_OK))
+        a->status = b->status;
     size_t n = strlen(a->cols);
     size_t m = strlen(b->cols);
     if (n + m + 4 < sizeof a->cols) {
@@ -750,7 +871,8 @@ static void cell_add(hnb_sen2_cell *a, const hnb_sen2_cell *b, int first)
 
 /* Find the row of geography KEY, period TP (as a year), topic and breakdown
  * (NULL: not checked) in T. */
-static const trow *find_row(const table *t, const char *key, int year, const char *topic, const char *brk)
+static const trow *find_row(const table *t, const char *key, int year, const char *topic,
+                            const char *brk)
 {
     if (!t) return NULL;
     int lo, hi;
@@ -774,12 +896,12 @@ static hnb_sen2_cell named(ctx *x, const table *t, const trow *r, const char *co
 
 /* 2022 layout: the rows of a council's establishment table at YEAR that a
  * setting's establishments name (a type, or a group's total row). */
-static hnb_sen2_cell estab_sum(ctx *x, const table *t, const char *key, int year, const hnb_sen2_setting *st,
-                               const char *valcol, int check)
+static hnb_sen2_cell estab_sum(ctx *x, const table *t, const char *key, int year,
+                               const hnb_sen2_setting *st, const char *valcol, int check)
 {
     hnb_sen2_cell sum = missing();
     int lo, hi, first = 1, vc = col_of(t, valcol), ct = col_of(t, "establishment_type"),
-                   cg = col_of(t, "establishment_group");
+                cg = col_of(t, "establishment_group");
     rows_of(t, key, &lo, &hi);
     for (int e = 0; e < st->nestabs; e++) {
         int found = 0;
@@ -811,10 +933,12 @@ static hnb_sen2_cell cols_sum(ctx *x, const table *t, const trow *r, const hnb_s
         int col = col_of(t, st->columns[k]);
         if (col < 0) {
             if (!x->rc) {
-                const char *near = hnb_nearest(st->columns[k], (const char *const *)t->cols, t->ncols);
-                x->rc = hnb_err_at(x->err, st->col_mark[k], "columns: '%s' is not a column of %s%s%s%s",
-                                   st->columns[k], t->path, near ? "; did you mean '" : "", near ? near : "",
-                                   near ? "'?" : "");
+                const char *near =
+                    hnb_nearest(st->columns[k], (const char *const *)t->cols, t->ncols);
+                x->rc =
+                    hnb_err_at(x->err, st->col_mark[k], "columns: '%s' is not a column of %s%s%s%s",
+                               st->columns[k], t->path, near ? "; did you mean '" : "",
+                               near ? near : "", near ? "'?" : "");
             }
             return sum;
         }
@@ -837,7 +961,8 @@ static void report_cell(hnb_sen2_council *c, const hnb_sen2_cell *v, const char 
 static int age_range(const char *b, int *lo, int *hi)
 {
     int a, z;
-    if (!strcasecmp(b, "under 3") || !strcasecmp(b, "age 2 and under") || !strcasecmp(b, "aged 2 and under")) {
+    if (!strcasecmp(b, "under 3") || !strcasecmp(b, "age 2 and under") ||
+        !strcasecmp(b, "aged 2 and under")) {
         *lo = 0, *hi = 2;
         return 1;
     }
@@ -850,7 +975,8 @@ static int age_range(const char *b, int *lo, int *hi)
         return 1;
     }
     char tail;
-    if (sscanf(b, "Age %d to %d%c", &a, &z, &tail) == 2 || sscanf(b, "age %d to %d%c", &a, &z, &tail) == 2) {
+    if (sscanf(b, "Age %d to %d%c", &a, &z, &tail) == 2 ||
+        sscanf(b, "age %d to %d%c", &a, &z, &tail) == 2) {
         if (a < 0 || z > 25 || a > z) return 0;
         *lo = a, *hi = z;
         return 1;
@@ -867,8 +993,9 @@ static int age_range(const char *b, int *lo, int *hi)
  * January Y+1, flows of calendar Y), by the mapping M. Only what the
  * release gives is set. */
 static void year_figures(ctx *x, const release *rel, const char *key, int y, const hnb_sen2_map *m,
-                         hnb_sen2_cell *stock, hnb_sen2_cell *sset, hnb_sen2_cell *newp, hnb_sen2_cell *nset,
-                         hnb_sen2_cell *req, hnb_sen2_cell *ceased, hnb_sen2_cell *issued, hnb_sen2_cell *within)
+                         hnb_sen2_cell *stock, hnb_sen2_cell *sset, hnb_sen2_cell *newp,
+                         hnb_sen2_cell *nset, hnb_sen2_cell *req, hnb_sen2_cell *ceased,
+                         hnb_sen2_cell *issued, hnb_sen2_cell *within)
 {
     int ns = m->nsettings;
     if (rel->layout == LAYOUT_2025) {
@@ -876,19 +1003,22 @@ static void year_figures(ctx *x, const release *rel, const char *key, int y, con
         const trow *r = find_row(t, key, y + 1, "All EHC plans", "All EHC plans");
         if (r) {
             *stock = named(x, t, r, "ehcplans");
-            for (int s = 0; s < ns; s++) sset[s] = cols_sum(x, t, r, &m->settings[s]);
+            for (int s = 0; s < ns; s++)
+                sset[s] = cols_sum(x, t, r, &m->settings[s]);
         }
         t = rel->t[T_NEW];
         r = find_row(t, key, y, "New EHC plans", "New EHC plans");
         if (r) {
             *newp = named(x, t, r, "new_ehc_plans");
-            for (int s = 0; s < ns; s++) nset[s] = cols_sum(x, t, r, &m->settings[s]);
+            for (int s = 0; s < ns; s++)
+                nset[s] = cols_sum(x, t, r, &m->settings[s]);
         }
         t = rel->t[T_REQ];
         if ((r = find_row(t, key, y, "All requests for EHC needs assessments", NULL)))
             *req = named(x, t, r, "requests_received_in_year");
         t = rel->t[T_CEASED];
-        if ((r = find_row(t, key, y, "All ceased EHC plans", NULL))) *ceased = named(x, t, r, "total_ceased");
+        if ((r = find_row(t, key, y, "All ceased EHC plans", NULL)))
+            *ceased = named(x, t, r, "total_ceased");
         t = rel->t[T_TIME];
         if ((r = find_row(t, key, y, "All EHC plans issued", NULL))) {
             *issued = named(x, t, r, "plans_issued_den");
@@ -901,10 +1031,12 @@ static void year_figures(ctx *x, const release *rel, const char *key, int y, con
         int lo, hi;
         rows_of(t, key, &lo, &hi);
         for (int i = lo; i < hi; i++)
-            if (period_year(t->rows[i].f[t->c_time]) == y + 1 && !strcmp(t->rows[i].f[ca], "Total")) {
+            if (period_year(t->rows[i].f[t->c_time]) == y + 1 &&
+                !strcmp(t->rows[i].f[ca], "Total")) {
                 *stock = named(x, t, &t->rows[i], "Total_all");
                 for (int s = 0; s < ns; s++)
-                    sset[s] = estab_sum(x, rel->t[T_STOCK_PLACE], key, y + 1, &m->settings[s], "Total_all", 0);
+                    sset[s] = estab_sum(x, rel->t[T_STOCK_PLACE], key, y + 1, &m->settings[s],
+                                        "Total_all", 0);
             }
         t = rel->t[T_NEW];
         ca = col_of(t, "characteristic_age");
@@ -913,7 +1045,8 @@ static void year_figures(ctx *x, const release *rel, const char *key, int y, con
             if (period_year(t->rows[i].f[t->c_time]) == y && !strcmp(t->rows[i].f[ca], "Total")) {
                 *newp = named(x, t, &t->rows[i], "Total_new_all");
                 for (int s = 0; s < ns; s++)
-                    nset[s] = estab_sum(x, rel->t[T_NEW_PLACE], key, y, &m->settings[s], "Total_new_all", 0);
+                    nset[s] = estab_sum(x, rel->t[T_NEW_PLACE], key, y, &m->settings[s],
+                                        "Total_new_all", 0);
             }
         t = rel->t[T_MI];
         if ((r = find_row(t, key, y, NULL, NULL))) {
@@ -935,7 +1068,8 @@ static void check_map(ctx *x, const release *rel, const hnb_sen2_map *m)
         const hnb_sen2_setting *st = &m->settings[s];
         if (rel->layout == LAYOUT_2025) {
             if (!st->ncolumns)
-                x->rc = hnb_err_at(x->err, st->mark, "setting '%s' has no `columns`, and %s is of the 2025 layout",
+                x->rc = hnb_err_at(x->err, st->mark,
+                                   "setting '%s' has no `columns`, and %s is of the 2025 layout",
                                    st->id, rel->dir);
             for (int t = T_STOCK; t <= T_NEW && !x->rc; t++) {
                 const table *tb = rel->t[t];
@@ -943,19 +1077,25 @@ static void check_map(ctx *x, const release *rel, const hnb_sen2_map *m)
                 (void)dummy;
                 for (int k = 0; k < st->ncolumns && !x->rc; k++)
                     if (col_of(tb, st->columns[k]) < 0) {
-                        const char *near = hnb_nearest(st->columns[k], (const char *const *)tb->cols, tb->ncols);
-                        x->rc = hnb_err_at(x->err, st->col_mark[k], "columns: '%s' is not a column of %s%s%s%s",
+                        const char *near =
+                            hnb_nearest(st->columns[k], (const char *const *)tb->cols, tb->ncols);
+                        x->rc = hnb_err_at(x->err, st->col_mark[k],
+                                           "columns: '%s' is not a column of %s%s%s%s",
                                            st->columns[k], tb->path, near ? "; did you mean '" : "",
                                            near ? near : "", near ? "'?" : "");
                     }
             }
         } else {
             if (!st->nestabs)
-                x->rc = hnb_err_at(x->err, st->mark, "setting '%s' has no `establishments`, and %s is of the 2022 layout",
-                                   st->id, rel->dir);
+                x->rc =
+                    hnb_err_at(x->err, st->mark,
+                               "setting '%s' has no `establishments`, and %s is of the 2022 layout",
+                               st->id, rel->dir);
             else {
                 const table *t = rel->t[T_STOCK_PLACE];
-                if (t->nrows) estab_sum(x, t, t->rows[0].key, period_year(t->rows[0].f[t->c_time]), st, "Total_all", 1);
+                if (t->nrows)
+                    estab_sum(x, t, t->rows[0].key, period_year(t->rows[0].f[t->c_time]), st,
+                              "Total_all", 1);
             }
         }
     }
@@ -978,14 +1118,16 @@ static void apportion(ctx *x, const hnb_sen2_map *m)
     int jan = 0;
     for (int k = 0; k < 3 && changes[ch].succ[k]; k++)
         for (int i = 0; i < s->nla; i++)
-            if (!strcmp(s->las[i].old_code, changes[ch].succ[k]) && s->las[i].first_jan > jan) jan = s->las[i].first_jan;
+            if (!strcmp(s->las[i].old_code, changes[ch].succ[k]) && s->las[i].first_jan > jan)
+                jan = s->las[i].first_jan;
     if (!jan) return;
     double mine = NAN, all = 0;
     hnb_sen2_cell st, dummy[HNB_SEN2_MAXSET], d1, d2[HNB_SEN2_MAXSET], d3, d4, d5, d6;
     for (int k = 0; k < 3 && changes[ch].succ[k]; k++) {
         st = missing();
         for (int r = 0; r < s->nrel; r++)
-            year_figures(x, &s->rel[r], changes[ch].succ[k], jan - 1, m, &st, dummy, &d1, d2, &d3, &d4, &d5, &d6);
+            year_figures(x, &s->rel[r], changes[ch].succ[k], jan - 1, m, &st, dummy, &d1, d2, &d3,
+                         &d4, &d5, &d6);
         if (st.status != HNB_SEN2_OK) return;
         all += st.v;
         if (!strcmp(changes[ch].succ[k], c->la.old_code)) mine = st.v;
@@ -997,12 +1139,15 @@ static void apportion(ctx *x, const hnb_sen2_map *m)
         int y = c->y0 + yi;
         if (y + 1 >= c->la.first_jan) break; /* its own figures from here */
         hnb_sen2_cell sum[4];
-        for (int q = 0; q < 4; q++) sum[q] = missing();
+        for (int q = 0; q < 4; q++)
+            sum[q] = missing();
         int nseen[4] = {0};
         for (int k = 0; k < 3 && changes[ch].pred[k]; k++) {
-            hnb_sen2_cell v[4] = {missing(), missing(), missing(), missing()}, ss[HNB_SEN2_MAXSET], ns_[HNB_SEN2_MAXSET], i1, i2;
+            hnb_sen2_cell v[4] = {missing(), missing(), missing(), missing()}, ss[HNB_SEN2_MAXSET],
+                          ns_[HNB_SEN2_MAXSET], i1, i2;
             for (int r = 0; r < s->nrel; r++)
-                year_figures(x, &s->rel[r], changes[ch].pred[k], y, m, &v[0], ss, &v[1], ns_, &v[2], &v[3], &i1, &i2);
+                year_figures(x, &s->rel[r], changes[ch].pred[k], y, m, &v[0], ss, &v[1], ns_, &v[2],
+                             &v[3], &i1, &i2);
             for (int q = 0; q < 4; q++)
                 if (v[q].status == HNB_SEN2_OK) {
                     cell_add(&sum[q], &v[q], nseen[q] == 0);
@@ -1013,7 +1158,8 @@ static void apportion(ctx *x, const hnb_sen2_map *m)
         int any = 0;
         for (int q = 0; q < 4; q++) {
             int npred = 0;
-            for (int k = 0; k < 3 && changes[ch].pred[k]; k++) npred++;
+            for (int k = 0; k < 3 && changes[ch].pred[k]; k++)
+                npred++;
             if (nseen[q] != npred || dst[q]->status == HNB_SEN2_OK) continue;
             *dst[q] = sum[q];
             dst[q]->v *= share;
@@ -1031,18 +1177,20 @@ static void apportion(ctx *x, const hnb_sen2_map *m)
                  "successors' plans at January %d (%.0f of %.0f = %.4f).",
                  changes[ch].what, first, last, c->la.name, jan, mine, all, share);
     else
-        snprintf(c->history_note, sizeof c->history_note, "%s. The releases read have no predecessor figures before January %d.",
+        snprintf(c->history_note, sizeof c->history_note,
+                 "%s. The releases read have no predecessor figures before January %d.",
                  changes[ch].what, c->la.first_jan);
     note(c, "%s", c->history_note);
 }
 
 static void take(hnb_sen2_cell *dst, const hnb_sen2_cell *v)
 {
-    if (v->status == HNB_SEN2_OK || (v->status != HNB_SEN2_MISSING && dst->status != HNB_SEN2_OK)) *dst = *v;
+    if (v->status == HNB_SEN2_OK || (v->status != HNB_SEN2_MISSING && dst->status != HNB_SEN2_OK))
+        *dst = *v;
 }
 
-int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m, hnb_sen2_council **out,
-                         hnb_err *err)
+int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m,
+                         hnb_sen2_council **out, hnb_err *err)
 {
     *out = NULL;
     hnb_sen2_council *c = calloc(1, sizeof *c);
@@ -1052,7 +1200,8 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m, hn
     c->map = m;
     c->nsettings = m->nsettings;
     const char *key = c->la.old_code;
-    for (int r = 0; r < s->nrel; r++) check_map(&x, &s->rel[r], m);
+    for (int r = 0; r < s->nrel; r++)
+        check_map(&x, &s->rel[r], m);
     /* the history: every year any release gives, newest release last (it wins) */
     int ylo = 9999, yhi = 0;
     for (int r = 0; r < s->nrel; r++)
@@ -1070,17 +1219,23 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m, hn
     c->y0 = ylo;
     c->ny = yhi - ylo + 1;
     for (int yi = 0; yi < c->ny; yi++) {
-        c->stock[yi] = c->newp[yi] = c->requests[yi] = c->ceased[yi] = c->issued[yi] = c->within20[yi] = missing();
-        for (int st = 0; st < m->nsettings; st++) c->stock_set[yi][st] = c->new_set[yi][st] = missing();
+        c->stock[yi] = c->newp[yi] = c->requests[yi] = c->ceased[yi] = c->issued[yi] =
+            c->within20[yi] = missing();
+        for (int st = 0; st < m->nsettings; st++)
+            c->stock_set[yi][st] = c->new_set[yi][st] = missing();
         c->share[yi] = 1;
         for (int r = 0; r < s->nrel && !x.rc; r++) {
             hnb_sen2_cell v[6] = {missing(), missing(), missing(), missing(), missing(), missing()};
             hnb_sen2_cell ss[HNB_SEN2_MAXSET], nn[HNB_SEN2_MAXSET];
-            for (int st = 0; st < m->nsettings; st++) ss[st] = nn[st] = missing();
-            year_figures(&x, &s->rel[r], key, c->y0 + yi, m, &v[0], ss, &v[1], nn, &v[2], &v[3], &v[4], &v[5]);
-            hnb_sen2_cell *dst[6] = {&c->stock[yi], &c->newp[yi], &c->requests[yi], &c->ceased[yi], &c->issued[yi], &c->within20[yi]};
+            for (int st = 0; st < m->nsettings; st++)
+                ss[st] = nn[st] = missing();
+            year_figures(&x, &s->rel[r], key, c->y0 + yi, m, &v[0], ss, &v[1], nn, &v[2], &v[3],
+                         &v[4], &v[5]);
+            hnb_sen2_cell *dst[6] = {&c->stock[yi],  &c->newp[yi],   &c->requests[yi],
+                                     &c->ceased[yi], &c->issued[yi], &c->within20[yi]};
             /* a later release's figure wins, but an 'x' never hides an earlier figure */
-            for (int q = 0; q < 6; q++) take(dst[q], &v[q]);
+            for (int q = 0; q < 6; q++)
+                take(dst[q], &v[q]);
             for (int st = 0; st < m->nsettings; st++) {
                 take(&c->stock_set[yi][st], &ss[st]);
                 take(&c->new_set[yi][st], &nn[st]);
@@ -1099,11 +1254,15 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m, hn
             sum += c->stock_set[yi][st].v;
         }
         if (c->y0 + yi + 1 == c->la.last_jan) continue; /* the latest: an error below, not a note */
-        if (any && given && c->stock[yi].status == HNB_SEN2_OK && fabs(sum - c->stock[yi].v) > 0.5) {
-            note(c, "%s:%d: the mapping places %.0f of the %.0f plans at January %d: that year's plans by "
-                    "setting are left out of the history", c->stock[yi].file, c->stock[yi].line, sum,
-                 c->stock[yi].v, c->y0 + yi + 1);
-            for (int st = 0; st < m->nsettings; st++) c->stock_set[yi][st] = missing();
+        if (any && given && c->stock[yi].status == HNB_SEN2_OK &&
+            fabs(sum - c->stock[yi].v) > 0.5) {
+            note(c,
+                 "%s:%d: the mapping places %.0f of the %.0f plans at January %d: that year's "
+                 "plans by "
+                 "setting are left out of the history",
+                 c->stock[yi].file, c->stock[yi].line, sum, c->stock[yi].v, c->y0 + yi + 1);
+            for (int st = 0; st < m->nsettings; st++)
+                c->stock_set[yi][st] = missing();
         }
     }
     for (int yi = 0; yi < c->ny; yi++) {
@@ -1123,7 +1282,8 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m, hn
     /* the detail of the latest January this council has */
     const release *rel = NULL;
     for (int r = s->nrel - 1; r >= 0 && !rel; r--)
-        if (find_row(s->rel[r].t[T_STOCK], key, c->la.last_jan, s->rel[r].layout == LAYOUT_2025 ? "All EHC plans" : NULL, NULL))
+        if (find_row(s->rel[r].t[T_STOCK], key, c->la.last_jan,
+                     s->rel[r].layout == LAYOUT_2025 ? "All EHC plans" : NULL, NULL))
             rel = &s->rel[r];
     if (!rel) {
         x.rc = hnb_err_at(err, (hnb_mark){0}, "%s: no stock rows in the releases", c->la.name);
@@ -1132,11 +1292,12 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m, hn
     c->jan = c->la.last_jan;
     int yi = c->jan - 1 - c->y0;
     c->total = c->stock[yi];
-    for (int st = 0; st < m->nsettings; st++) c->mix[st] = c->stock_set[yi][st];
+    for (int st = 0; st < m->nsettings; st++)
+        c->mix[st] = c->stock_set[yi][st];
     if (c->total.status != HNB_SEN2_OK) {
         x.rc = hnb_err_at(err, (hnb_mark){c->total.file, c->total.line, 1},
-                          "%s: the EHCP total at January %d is not given ('%s')", c->la.name, c->jan,
-                          c->total.status == HNB_SEN2_SUPPRESSED ? "x" : "z");
+                          "%s: the EHCP total at January %d is not given ('%s')", c->la.name,
+                          c->jan, c->total.status == HNB_SEN2_SUPPRESSED ? "x" : "z");
         goto fail;
     }
     /* a setting suppressed in the total row: the rest of the total */
@@ -1148,19 +1309,29 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m, hn
             if (c->mix[st].status == HNB_SEN2_SUPPRESSED) nsup++, which = st;
         }
         if (nsup == 1 && c->total.v >= known) {
-            note(c, "%s:%d: %s plans at January %d are suppressed ('x') in %s: taken as the total less the other settings, %.0f",
-                 c->mix[which].file, c->mix[which].line, m->settings[which].id, c->jan, c->mix[which].cols, c->total.v - known);
+            note(c,
+                 "%s:%d: %s plans at January %d are suppressed ('x') in %s: taken as the total "
+                 "less the other settings, %.0f",
+                 c->mix[which].file, c->mix[which].line, m->settings[which].id, c->jan,
+                 c->mix[which].cols, c->total.v - known);
             c->mix[which].v += c->total.v - known;
         } else if (nsup > 1) {
-            note(c, "%d settings' plans at January %d are suppressed: their share of the total is split "
-                    "evenly between them", nsup, c->jan);
+            note(c,
+                 "%d settings' plans at January %d are suppressed: their share of the total is "
+                 "split "
+                 "evenly between them",
+                 nsup, c->jan);
             for (int st = 0; st < m->nsettings; st++)
-                if (c->mix[st].status == HNB_SEN2_SUPPRESSED) c->mix[st].v += (c->total.v - known) / nsup;
+                if (c->mix[st].status == HNB_SEN2_SUPPRESSED)
+                    c->mix[st].v += (c->total.v - known) / nsup;
         } else if (fabs(known - c->total.v) > 0.5) {
-            x.rc = hnb_err_at(err, m->file[0] ? (hnb_mark){m->file, 1, 1} : (hnb_mark){c->total.file, c->total.line, 1},
-                              "the placement mapping places %.0f of %s's %.0f plans at January %d (%s line %d): a "
-                              "placement column left out or counted twice?", known, c->la.name, c->total.v, c->jan,
-                              c->total.file, c->total.line);
+            x.rc = hnb_err_at(err,
+                              m->file[0] ? (hnb_mark){m->file, 1, 1}
+                                         : (hnb_mark){c->total.file, c->total.line, 1},
+                              "the placement mapping places %.0f of %s's %.0f plans at January %d "
+                              "(%s line %d): a "
+                              "placement column left out or counted twice?",
+                              known, c->la.name, c->total.v, c->jan, c->total.file, c->total.line);
             goto fail;
         }
     }
@@ -1171,11 +1342,14 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m, hn
         rows_of(t, key, &lo, &hi);
         for (int i = lo; i < hi && c->nages < 32; i++) {
             const trow *r = &t->rows[i];
-            if (period_year(r->f[t->c_time]) != c->jan || strcmp(r->f[t->c_topic], "Child or young persons age")) continue;
+            if (period_year(r->f[t->c_time]) != c->jan ||
+                strcmp(r->f[t->c_topic], "Child or young persons age"))
+                continue;
             int a, z;
             if (!age_range(r->f[t->c_break], &a, &z)) {
                 hnb_sen2_cell v = named(&x, t, r, "ehcplans");
-                note(c, "%s:%d: %.0f plans of age '%s' are left out of the age profile", t->path, r->line, v.v, r->f[t->c_break]);
+                note(c, "%s:%d: %.0f plans of age '%s' are left out of the age profile", t->path,
+                     r->line, v.v, r->f[t->c_break]);
                 continue;
             }
             int n = c->nages++;
@@ -1187,7 +1361,9 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m, hn
                 c->age_set[n][st] = v.status == HNB_SEN2_OK ? v.v : -1 - v.v; /* <0: to fill */
                 if (v.status == HNB_SEN2_SUPPRESSED) {
                     c->nsuppressed++;
-                    note(c, "%s:%d: %s plans of age %s are suppressed ('x') in %s: filled from the setting's total (below)",
+                    note(c,
+                         "%s:%d: %s plans of age %s are suppressed ('x') in %s: filled from the "
+                         "setting's total (below)",
                          t->path, r->line, m->settings[st].id, r->f[t->c_break], v.cols);
                 }
             }
@@ -1197,16 +1373,19 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m, hn
             double given = 0;
             int nfill = 0;
             for (int k = 0; k < c->nages; k++)
-                if (c->age_set[k][st] >= 0) given += c->age_set[k][st];
-                else given += -1 - c->age_set[k][st], nfill++;
+                if (c->age_set[k][st] >= 0)
+                    given += c->age_set[k][st];
+                else
+                    given += -1 - c->age_set[k][st], nfill++;
             for (int k = 0; k < c->nages; k++)
                 if (c->age_set[k][st] < 0) {
                     double part = -1 - c->age_set[k][st];
                     double rest = c->mix[st].v - given;
                     c->age_set[k][st] = part + (rest > 0 ? rest / nfill : 0);
                 }
-            if (nfill) note(c, "%s: %.0f plans filled into %d suppressed age cells", m->settings[st].id,
-                            c->mix[st].v - given > 0 ? c->mix[st].v - given : 0, nfill);
+            if (nfill)
+                note(c, "%s: %.0f plans filled into %d suppressed age cells", m->settings[st].id,
+                     c->mix[st].v - given > 0 ? c->mix[st].v - given : 0, nfill);
         }
     } else {
         c->age_layout2022 = 1;
@@ -1222,18 +1401,28 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m, hn
             c->age[n] = named(&x, t, r, "Total_all");
             report_cell(c, &c->age[n], "plans by age");
             for (int st = 0; st < m->nsettings; st++)
-                c->age_set[n][st] = (c->age[n].status == HNB_SEN2_OK ? c->age[n].v : 0) * c->mix[st].v / c->total.v;
+                c->age_set[n][st] =
+                    (c->age[n].status == HNB_SEN2_OK ? c->age[n].v : 0) * c->mix[st].v / c->total.v;
         }
-        note(c, "the %d release gives ages in bands and no age by placement: each band's plans are spread "
-                "over the settings by the whole council's mix (an assumption)", rel->latest_jan);
+        note(c,
+             "the %d release gives ages in bands and no age by placement: each band's plans are "
+             "spread "
+             "over the settings by the whole council's mix (an assumption)",
+             rel->latest_jan);
     }
     if (x.rc) goto fail;
     /* ages in order (the release lists "age 10" before "age 3") */
     for (int i = 1; i < c->nages; i++)
         for (int j = i; j > 0 && c->age_lo[j] < c->age_lo[j - 1]; j--) {
-            int t = c->age_lo[j]; c->age_lo[j] = c->age_lo[j - 1]; c->age_lo[j - 1] = t;
-            t = c->age_hi[j]; c->age_hi[j] = c->age_hi[j - 1]; c->age_hi[j - 1] = t;
-            hnb_sen2_cell v = c->age[j]; c->age[j] = c->age[j - 1]; c->age[j - 1] = v;
+            int t = c->age_lo[j];
+            c->age_lo[j] = c->age_lo[j - 1];
+            c->age_lo[j - 1] = t;
+            t = c->age_hi[j];
+            c->age_hi[j] = c->age_hi[j - 1];
+            c->age_hi[j - 1] = t;
+            hnb_sen2_cell v = c->age[j];
+            c->age[j] = c->age[j - 1];
+            c->age[j - 1] = v;
             double row[HNB_SEN2_MAXSET];
             memcpy(row, c->age_set[j], sizeof row);
             memcpy(c->age_set[j], c->age_set[j - 1], sizeof row);
@@ -1243,27 +1432,41 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m, hn
     {
         const release *nr = NULL;
         for (int r = s->nrel - 1; r >= 0 && !nr; r--)
-            if (s->rel[r].t[T_NEED_STOCK] && find_row(s->rel[r].t[T_NEED_STOCK], key, c->jan, "All EHC plans", NULL))
+            if (s->rel[r].t[T_NEED_STOCK] &&
+                find_row(s->rel[r].t[T_NEED_STOCK], key, c->jan, "All EHC plans", NULL))
                 nr = &s->rel[r];
         if (nr) {
             static const char *const labels[][2] = {
-                {"Mainstream - total", "mainstream_total"}, {"Mainstream - LA maintained", "mainstream_la_maintained"},
+                {"Mainstream - total", "mainstream_total"},
+                {"Mainstream - LA maintained", "mainstream_la_maintained"},
                 {"Mainstream - LA maintained (SEN unit)", "mainstream_la_maintained_senunit"},
-                {"Mainstream - LA maintained (resourced provision)", "mainstream_la_maintained_resourced_provision"},
-                {"Mainstream - academy", "mainstream_academy"}, {"Mainstream - academy (SEN unit)", "mainstream_academy_senunit"},
-                {"Mainstream - academy (resourced provision)", "mainstream_academy_resourced_provision"},
+                {"Mainstream - LA maintained (resourced provision)",
+                 "mainstream_la_maintained_resourced_provision"},
+                {"Mainstream - academy", "mainstream_academy"},
+                {"Mainstream - academy (SEN unit)", "mainstream_academy_senunit"},
+                {"Mainstream - academy (resourced provision)",
+                 "mainstream_academy_resourced_provision"},
                 {"Mainstream - free school", "mainstream_free_school"},
                 {"Mainstream - free school (SEN unit)", "mainstream_free_school_senunit"},
-                {"Mainstream - free school (resourced provision)", "mainstream_free_school_resourced_provision"},
-                {"Mainstream - independent", "mainstream_independent"}, {"Special - total", "special_total"},
-                {"Special - LA maintained", "special_la_maintained"}, {"Special - Academy/free schools", "special_academy_free"},
-                {"Special - independent", "special_independent"}, {"Special - non-maintained", "special_non_maintained"},
-                {"AP/PRU - total", "ap_pru_total"}, {"AP/PRU - LA maintained", "ap_pru_la_maintained"},
-                {"AP/PRU - academy", "ap_pru_academy"}, {"AP/PRU - free school", "ap_pru_free_school"},
-                {"FE - total", "fe_total"}, {"FE - general FE and tertiary colleges", "general_fe_tertiary_colleges"},
+                {"Mainstream - free school (resourced provision)",
+                 "mainstream_free_school_resourced_provision"},
+                {"Mainstream - independent", "mainstream_independent"},
+                {"Special - total", "special_total"},
+                {"Special - LA maintained", "special_la_maintained"},
+                {"Special - Academy/free schools", "special_academy_free"},
+                {"Special - independent", "special_independent"},
+                {"Special - non-maintained", "special_non_maintained"},
+                {"AP/PRU - total", "ap_pru_total"},
+                {"AP/PRU - LA maintained", "ap_pru_la_maintained"},
+                {"AP/PRU - academy", "ap_pru_academy"},
+                {"AP/PRU - free school", "ap_pru_free_school"},
+                {"FE - total", "fe_total"},
+                {"FE - general FE and tertiary colleges", "general_fe_tertiary_colleges"},
                 {"FE - specialist post-16 institutions", "specialist_post_16_institutions"},
-                {"FE - UKRLP provider", "ukrlp_provider"}, {"Educated elsewhere - total", "ed_elsewhere"},
-                {"Non-maintained early years", "nm_early_years"}, {"Placement not recorded", "placement_unknown"}};
+                {"FE - UKRLP provider", "ukrlp_provider"},
+                {"Educated elsewhere - total", "ed_elsewhere"},
+                {"Non-maintained early years", "nm_early_years"},
+                {"Placement not recorded", "placement_unknown"}};
             const int nlab = (int)(sizeof labels / sizeof *labels);
             const table *t = nr->t[T_NEED_STOCK];
             const trow *all = find_row(t, key, c->jan, "All EHC plans", NULL);
@@ -1278,23 +1481,31 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m, hn
             c->has_need = allsum > 0;
             for (int st = 0; st < m->nsettings && c->has_need; st++) {
                 const hnb_sen2_setting *se = &m->settings[st];
-                size_t w = (size_t)snprintf(c->need_src[st], sizeof c->need_src[st], "%s lines", t->path);
+                size_t w =
+                    (size_t)snprintf(c->need_src[st], sizeof c->need_src[st], "%s lines", t->path);
                 int nlines = 0;
                 for (int k = 0; k < se->ncolumns; k++) {
                     const char *label = NULL;
                     for (int l = 0; l < nlab && !label; l++)
                         if (!strcmp(labels[l][1], se->columns[k])) label = labels[l][0];
-                    const trow *r = label ? find_row(t, key, c->jan, "Type of placement", label) : NULL;
+                    const trow *r =
+                        label ? find_row(t, key, c->jan, "Type of placement", label) : NULL;
                     if (!r) {
                         /* no need row for it: its plans take the council's need mix */
                         double plans = 0;
                         const table *ts = rel->t[T_STOCK];
-                        const trow *rs = rel->layout == LAYOUT_2025 ? find_row(ts, key, c->jan, "All EHC plans", "All EHC plans") : NULL;
+                        const trow *rs =
+                            rel->layout == LAYOUT_2025
+                                ? find_row(ts, key, c->jan, "All EHC plans", "All EHC plans")
+                                : NULL;
                         hnb_sen2_cell pc = named(&x, ts, rs, se->columns[k]);
                         if (pc.status == HNB_SEN2_OK) plans = pc.v;
                         if (plans > 0) {
-                            for (int q = 0; q < HNB_SEN2_NEEDS; q++) c->need[st][q] += plans * allmix[q] / allsum;
-                            note(c, "%s: no need row for '%s' (%.0f plans): they take the council's need mix",
+                            for (int q = 0; q < HNB_SEN2_NEEDS; q++)
+                                c->need[st][q] += plans * allmix[q] / allsum;
+                            note(c,
+                                 "%s: no need row for '%s' (%.0f plans): they take the council's "
+                                 "need mix",
                                  t->path, se->columns[k], plans);
                         }
                         continue;
@@ -1305,12 +1516,15 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m, hn
                         nsup += v.status == HNB_SEN2_SUPPRESSED;
                     }
                     if (w < sizeof c->need_src[st] - 16)
-                        w += (size_t)snprintf(c->need_src[st] + w, sizeof c->need_src[st] - w, "%s%d", nlines++ ? ", " : " ", r->line);
+                        w += (size_t)snprintf(c->need_src[st] + w, sizeof c->need_src[st] - w,
+                                              "%s%d", nlines++ ? ", " : " ", r->line);
                 }
             }
             if (nsup) {
                 c->nsuppressed += nsup;
-                note(c, "%s: %d need cells suppressed ('x') for %s at January %d: the need mixes use the needs given",
+                note(c,
+                     "%s: %d need cells suppressed ('x') for %s at January %d: the need mixes use "
+                     "the needs given",
                      t->path, nsup, c->la.name, c->jan);
             }
         }
@@ -1323,33 +1537,44 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m, hn
         if (c->new_year) {
             int q = c->new_year - c->y0;
             c->new_total = c->newp[q];
-            for (int st = 0; st < m->nsettings; st++) c->new_mix[st] = c->new_set[q][st];
+            for (int st = 0; st < m->nsettings; st++)
+                c->new_mix[st] = c->new_set[q][st];
             const release *nr = NULL;
             for (int r = s->nrel - 1; r >= 0 && !nr; r--) {
                 const table *t = s->rel[r].t[T_NEW];
-                if (s->rel[r].layout == LAYOUT_2025 ? find_row(t, key, c->new_year, "New EHC plans", NULL) != NULL
-                                                    : find_row(t, key, c->new_year, NULL, NULL) != NULL)
+                if (s->rel[r].layout == LAYOUT_2025
+                        ? find_row(t, key, c->new_year, "New EHC plans", NULL) != NULL
+                        : find_row(t, key, c->new_year, NULL, NULL) != NULL)
                     nr = &s->rel[r];
             }
             const table *t = nr->t[T_NEW];
-            int lo, hi, ca = nr->layout == LAYOUT_2025 ? t->c_break : col_of(t, "characteristic_age");
+            int lo, hi,
+                ca = nr->layout == LAYOUT_2025 ? t->c_break : col_of(t, "characteristic_age");
             rows_of(t, key, &lo, &hi);
             for (int i = lo; i < hi && c->nnew_ages < 32; i++) {
                 const trow *r = &t->rows[i];
                 if (period_year(r->f[t->c_time]) != c->new_year) continue;
-                if (nr->layout == LAYOUT_2025 && strcmp(r->f[t->c_topic], "Age when plan started")) continue;
+                if (nr->layout == LAYOUT_2025 && strcmp(r->f[t->c_topic], "Age when plan started"))
+                    continue;
                 int a, z;
                 if (!age_range(r->f[ca], &a, &z)) continue;
                 int n = c->nnew_ages++;
                 ages_into(c, &n, c->new_lo, c->new_hi, a, z);
-                c->new_age[n] = named(&x, t, r, nr->layout == LAYOUT_2025 ? "new_ehc_plans" : "Total_new_all");
+                c->new_age[n] =
+                    named(&x, t, r, nr->layout == LAYOUT_2025 ? "new_ehc_plans" : "Total_new_all");
                 report_cell(c, &c->new_age[n], "new plans by age");
             }
             for (int i = 1; i < c->nnew_ages; i++)
                 for (int j = i; j > 0 && c->new_lo[j] < c->new_lo[j - 1]; j--) {
-                    int t2 = c->new_lo[j]; c->new_lo[j] = c->new_lo[j - 1]; c->new_lo[j - 1] = t2;
-                    t2 = c->new_hi[j]; c->new_hi[j] = c->new_hi[j - 1]; c->new_hi[j - 1] = t2;
-                    hnb_sen2_cell v = c->new_age[j]; c->new_age[j] = c->new_age[j - 1]; c->new_age[j - 1] = v;
+                    int t2 = c->new_lo[j];
+                    c->new_lo[j] = c->new_lo[j - 1];
+                    c->new_lo[j - 1] = t2;
+                    t2 = c->new_hi[j];
+                    c->new_hi[j] = c->new_hi[j - 1];
+                    c->new_hi[j - 1] = t2;
+                    hnb_sen2_cell v = c->new_age[j];
+                    c->new_age[j] = c->new_age[j - 1];
+                    c->new_age[j - 1] = v;
                 }
             for (int r = s->nrel - 1; r >= 0 && !c->has_new_need; r--) {
                 const table *tn = s->rel[r].t[T_NEED_NEW];
@@ -1374,7 +1599,8 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m, hn
         for (int r = s->nrel - 1; r >= 0; r--) {
             const release *rr = &s->rel[r];
             if (rr->layout != LAYOUT_2025) continue;
-            const trow *row = find_row(rr->t[T_REQ], key, c->req_year, "All requests for EHC needs assessments", NULL);
+            const trow *row = find_row(rr->t[T_REQ], key, c->req_year,
+                                       "All requests for EHC needs assessments", NULL);
             if (!row) continue;
             c->to_assess = named(&x, rr->t[T_REQ], row, "requests_decided_to_assess");
             c->not_assess = named(&x, rr->t[T_REQ], row, "requests_decided_not_to_assess");
@@ -1388,7 +1614,8 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m, hn
             break;
         }
     } else {
-        c->to_assess = c->not_assess = c->assess_issued = c->assess_not_issued = c->tl_den = c->tl_within = c->tl_year = missing();
+        c->to_assess = c->not_assess = c->assess_issued = c->assess_not_issued = c->tl_den =
+            c->tl_within = c->tl_year = missing();
     }
     /* cessation by age: calendar jan-1's ceased plans over January jan-1's stock */
     for (int r = s->nrel - 1; r >= 0 && !c->ncease; r--) {
@@ -1408,13 +1635,15 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m, hn
         for (int i = lo; i < hi; i++) {
             const trow *row = &tc->rows[i];
             int a, z;
-            if (period_year(row->f[tc->c_time]) != c->jan - 1 || strcmp(row->f[tc->c_topic], "Age plan ceased") ||
+            if (period_year(row->f[tc->c_time]) != c->jan - 1 ||
+                strcmp(row->f[tc->c_topic], "Age plan ceased") ||
                 !age_range(row->f[tc->c_break], &a, &z))
                 continue;
             hnb_sen2_cell v = named(&x, tc, row, "total_ceased");
             for (int b = 0; b < 6; b++)
                 if (a >= band[b][0] && z <= band[b][1]) {
-                    if (v.status == HNB_SEN2_SUPPRESSED) ok = 0, report_cell(c, &v, "ceased plans by age");
+                    if (v.status == HNB_SEN2_SUPPRESSED)
+                        ok = 0, report_cell(c, &v, "ceased plans by age");
                     c->cease_n[b].v += v.status == HNB_SEN2_OK ? v.v : 0;
                     c->cease_n[b].file = tc->path;
                     if (!c->cease_n[b].line) c->cease_n[b].line = row->line;
@@ -1425,7 +1654,8 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m, hn
         for (int i = lo; i < hi; i++) {
             const trow *row = &ts->rows[i];
             int a, z;
-            if (period_year(row->f[ts->c_time]) != c->jan - 1 || strcmp(row->f[ts->c_topic], "Child or young persons age") ||
+            if (period_year(row->f[ts->c_time]) != c->jan - 1 ||
+                strcmp(row->f[ts->c_topic], "Child or young persons age") ||
                 !age_range(row->f[ts->c_break], &a, &z))
                 continue;
             hnb_sen2_cell v = named(&x, ts, row, "ehcplans");
@@ -1437,7 +1667,8 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m, hn
                     if (!c->cease_stock[b].line) c->cease_stock[b].line = row->line;
                 }
         }
-        for (int b = 0; b < 6; b++) ok &= c->cease_stock[b].v > 0;
+        for (int b = 0; b < 6; b++)
+            ok &= c->cease_stock[b].v > 0;
         if (nrow && ok) c->ncease = 6;
     }
     if (x.rc) goto fail;
@@ -1457,7 +1688,8 @@ void hnb_sen2_council_free(hnb_sen2_council *c)
 
 /* ---- the release's own totals, for the roll-up ---- */
 
-int hnb_sen2_published(const hnb_sen2 *s, const char *geo, const char *measure, int jan, hnb_sen2_cell *out)
+int hnb_sen2_published(const hnb_sen2 *s, const char *geo, const char *measure, int jan,
+                       hnb_sen2_cell *out)
 {
     *out = missing();
     hnb_sen2_map m = {.nsettings = 0};
@@ -1466,8 +1698,12 @@ int hnb_sen2_published(const hnb_sen2 *s, const char *geo, const char *measure, 
     x.err = &e;
     for (int r = 0; r < s->nrel; r++) {
         hnb_sen2_cell v[6] = {missing(), missing(), missing(), missing(), missing(), missing()};
-        year_figures(&x, &s->rel[r], geo, jan - 1, &m, &v[0], NULL, &v[1], NULL, &v[2], &v[3], &v[4], &v[5]);
-        int q = !strcmp(measure, "ehcps") ? 0 : !strcmp(measure, "new_plans") ? 1 : !strcmp(measure, "requests") ? 2 : 3;
+        year_figures(&x, &s->rel[r], geo, jan - 1, &m, &v[0], NULL, &v[1], NULL, &v[2], &v[3],
+                     &v[4], &v[5]);
+        int q = !strcmp(measure, "ehcps")       ? 0
+                : !strcmp(measure, "new_plans") ? 1
+                : !strcmp(measure, "requests")  ? 2
+                                                : 3;
         if (v[q].status != HNB_SEN2_MISSING) *out = v[q];
     }
     return x.rc;
@@ -1481,7 +1717,8 @@ int hnb_sen2_regions(const hnb_sen2 *s, char codes[][16], char names[][64], int 
         char **f = t->rows[i].f;
         if (strcmp(f[t->c_level], "Regional")) continue;
         int k = 0;
-        while (k < n && strcmp(codes[k], f[t->c_region_code])) k++;
+        while (k < n && strcmp(codes[k], f[t->c_region_code]))
+            k++;
         if (k == n && n < max) {
             snprintf(codes[n], 16, "%s", f[t->c_region_code]);
             snprintf(names[n], 64, "%s", f[t->c_region]);

@@ -54,7 +54,8 @@ static void print_notes(const hnb_sen2_council *c, int quiet)
 
 static void write_notes(FILE *f, const hnb_sen2_council *c)
 {
-    fprintf(f, "# Notes on %s (%s, %s) from the SEN2 release\n\n", c->la.name, c->la.old_code, c->la.new_code);
+    fprintf(f, "# Notes on %s (%s, %s) from the SEN2 release\n\n", c->la.name, c->la.old_code,
+            c->la.new_code);
     if (!c->notes) {
         fputs("Nothing to report: no suppressed cells, no split or merge.\n", f);
         return;
@@ -75,14 +76,22 @@ static int write_data(const char *dir, const hnb_sen2_council *c, hnb_err *err)
     if (!o) return HNB_EFAIL;
     int rc = HNB_OK;
     FILE *f;
-    if ((f = hnb_outset_open(o, "history.csv", err))) hnb_sen2_write_history(f, c);
-    else rc = HNB_EFAIL;
-    if (!rc && (f = hnb_outset_open(o, "population.csv", err))) hnb_sen2_write_population(f, c);
-    else if (!rc) rc = HNB_EFAIL;
-    if (!rc && (f = hnb_outset_open(o, "pipeline.csv", err))) hnb_sen2_write_pipeline(f, c);
-    else if (!rc) rc = HNB_EFAIL;
-    if (!rc && (f = hnb_outset_open(o, "notes.md", err))) write_notes(f, c);
-    else if (!rc) rc = HNB_EFAIL;
+    if ((f = hnb_outset_open(o, "history.csv", err)))
+        hnb_sen2_write_history(f, c);
+    else
+        rc = HNB_EFAIL;
+    if (!rc && (f = hnb_outset_open(o, "population.csv", err)))
+        hnb_sen2_write_population(f, c);
+    else if (!rc)
+        rc = HNB_EFAIL;
+    if (!rc && (f = hnb_outset_open(o, "pipeline.csv", err)))
+        hnb_sen2_write_pipeline(f, c);
+    else if (!rc)
+        rc = HNB_EFAIL;
+    if (!rc && (f = hnb_outset_open(o, "notes.md", err)))
+        write_notes(f, c);
+    else if (!rc)
+        rc = HNB_EFAIL;
     if (!rc) rc = hnb_outset_commit(o, err);
     hnb_outset_free(o);
     return rc;
@@ -93,13 +102,15 @@ static void summary_line(FILE *f, const hnb_sen2_council *c)
     char a[32], b[32], r[32];
     hnb_sen2_fmt_count(a, sizeof a, c->total.v);
     hnb_sen2_fmt_count(b, sizeof b, c->new_total.v);
-    fprintf(f, "%s (%s, %s): %s EHCPs at January %d; %s new plans in %d", c->la.name, c->la.old_code,
-            c->la.new_code, a, c->jan, b, c->new_year);
+    fprintf(f, "%s (%s, %s): %s EHCPs at January %d; %s new plans in %d", c->la.name,
+            c->la.old_code, c->la.new_code, a, c->jan, b, c->new_year);
     if (c->req_year) {
         hnb_sen2_fmt_count(r, sizeof r, c->req.v);
         fprintf(f, "; %s requests in %d", r, c->req_year);
-        if (c->tl_den.status == HNB_SEN2_OK && c->tl_den.v > 0 && c->tl_within.status == HNB_SEN2_OK)
-            fprintf(f, "; %.1f%% of plans issued within 20 weeks", 100 * c->tl_within.v / c->tl_den.v);
+        if (c->tl_den.status == HNB_SEN2_OK && c->tl_den.v > 0 &&
+            c->tl_within.status == HNB_SEN2_OK)
+            fprintf(f, "; %.1f%% of plans issued within 20 weeks",
+                    100 * c->tl_within.v / c->tl_den.v);
     }
     if (c->nsuppressed) fprintf(f, "; %d suppressed cells (notes)", c->nsuppressed);
     fputc('\n', f);
@@ -107,7 +118,10 @@ static void summary_line(FILE *f, const hnb_sen2_council *c)
 
 /* ---- the roll-up ---- */
 
-static int rollup(const hnb_sen2 *s, const char *dir, int quiet, hnb_err *err)
+static int rollup_batch(const hnb_sen2 *s, const char *batchdir, hnb_outset *o, char codes[][16],
+                        char names[][64], int nreg, int quiet, hnb_err *err);
+
+static int rollup(const hnb_sen2 *s, const char *dir, const char *batchdir, int quiet, hnb_err *err)
 {
     static const char *const measures[] = {"ehcps", "new_plans", "requests", "ceased"};
     char codes[32][16], names[32][64];
@@ -119,10 +133,13 @@ static int rollup(const hnb_sen2 *s, const char *dir, int quiet, hnb_err *err)
     if (!o) return HNB_EFAIL;
     FILE *f = hnb_outset_open(o, "rollup.csv", err);
     int rc = f ? HNB_OK : HNB_EFAIL, nbad = 0, nchecked = 0;
-    if (f) fputs("geography,code,measure,year,councils,suppressed,sum_of_councils,published,difference\n", f);
+    if (f)
+        fputs("geography,code,measure,year,councils,suppressed,sum_of_councils,published,"
+              "difference\n",
+              f);
     if (!quiet)
-        printf("%-26s %-10s %5s %9s %11s %11s %8s\n", "geography", "measure", "year", "councils", "sum", "published",
-               "diff");
+        printf("%-26s %-10s %5s %9s %11s %11s %8s\n", "geography", "measure", "year", "councils",
+               "sum", "published", "diff");
     for (int g = 0; g <= nreg && !rc; g++)
         for (int q = 0; q < 4 && !rc; q++) {
             int year = q == 0 ? jan : jan - 1; /* January, or the calendar year before it */
@@ -133,25 +150,34 @@ static int rollup(const hnb_sen2 *s, const char *dir, int quiet, hnb_err *err)
                 if (g < nreg && strcmp(la->region_code, codes[g])) continue;
                 hnb_sen2_cell v;
                 if ((rc = hnb_sen2_published(s, la->old_code, measures[q], jan, &v))) break;
-                if (v.status == HNB_SEN2_OK) sum += v.v, n++;
-                else if (v.status == HNB_SEN2_SUPPRESSED) nsup++;
+                if (v.status == HNB_SEN2_OK)
+                    sum += v.v, n++;
+                else if (v.status == HNB_SEN2_SUPPRESSED)
+                    nsup++;
             }
             hnb_sen2_cell pub;
             if (!rc) rc = hnb_sen2_published(s, codes[g], measures[q], jan, &pub);
             if (rc || (n == 0 && pub.status != HNB_SEN2_OK)) continue;
-            fprintf(f, "%s,%s,%s,%d,%d,%d,%.0f,", names[g], codes[g], measures[q], year, n, nsup, sum);
-            if (pub.status == HNB_SEN2_OK) fprintf(f, "%.0f,%.0f\n", pub.v, sum - pub.v);
-            else fputs(",\n", f);
+            fprintf(f, "%s,%s,%s,%d,%d,%d,%.0f,", names[g], codes[g], measures[q], year, n, nsup,
+                    sum);
+            if (pub.status == HNB_SEN2_OK)
+                fprintf(f, "%.0f,%.0f\n", pub.v, sum - pub.v);
+            else
+                fputs(",\n", f);
             if (pub.status == HNB_SEN2_OK) {
                 nchecked++;
                 nbad += fabs(sum - pub.v) > 0.5;
             }
             if (!quiet) {
                 printf("%-26.26s %-10s %5d %9d %11.0f ", names[g], measures[q], year, n, sum);
-                if (pub.status == HNB_SEN2_OK) printf("%11.0f %8.0f%s\n", pub.v, sum - pub.v, nsup ? "  (suppressed councils)" : "");
-                else printf("%11s\n", "-");
+                if (pub.status == HNB_SEN2_OK)
+                    printf("%11.0f %8.0f%s\n", pub.v, sum - pub.v,
+                           nsup ? "  (suppressed councils)" : "");
+                else
+                    printf("%11s\n", "-");
             }
         }
+    if (!rc && batchdir) rc = rollup_batch(s, batchdir, o, codes, names, nreg, quiet, err);
     if (!rc) rc = hnb_outset_commit(o, err);
     hnb_outset_free(o);
     if (!rc && !quiet)
@@ -160,34 +186,164 @@ static int rollup(const hnb_sen2 *s, const char *dir, int quiet, hnb_err *err)
     return rc;
 }
 
+/* The national run's forecasts added up: each ok row of BATCHDIR/batch.csv
+ * is matched to its council by the scenario's name (`hnb init --all` names
+ * it after the council; a calibrated.yaml by its folder, <council>-calibration),
+ * and its projection.csv added into England and its region, year by year. */
+#define RB_YEARS 60
+static int rollup_batch(const hnb_sen2 *s, const char *batchdir, hnb_outset *o, char codes[][16],
+                        char names[][64], int nreg, int quiet, hnb_err *err)
+{
+    enum { M_EHCPS, M_NEW, M_EXP, M_CUM, NM };
+    static const char *const mcols[NM] = {"ehcps", "new_plans", "expenditure",
+                                          "cumulative_deficit"};
+    double(*sum)[RB_YEARS][NM] = calloc((size_t)nreg + 1, sizeof *sum);
+    int(*count)[RB_YEARS] = calloc((size_t)nreg + 1, sizeof *count);
+    if (!sum || !count) abort();
+    char path[4300];
+    snprintf(path, sizeof path, "%s/batch.csv", batchdir);
+    FILE *f = fopen(path, "r");
+    int rc = HNB_OK, lineno = 0, got, bad, matched = 0, unmatched = 0, y0 = 2000;
+    if (!f) rc = hnb_err_at(err, (hnb_mark){path, 0, 0}, "cannot open: %s", strerror(errno));
+    static char line[1 << 16], pline[1 << 16];
+    while (!rc && (got = hnb_csv_getline(f, line, sizeof line, &bad)) != 0) {
+        lineno++;
+        if (got < 0) {
+            rc =
+                hnb_err_at(err, (hnb_mark){path, lineno, bad > 0 ? bad : 1}, "not a batch.csv row");
+            break;
+        }
+        char *fld[20];
+        int nf = hnb_csv_split(line, fld, NULL, 19);
+        if (lineno == 1) {
+            if (nf < 4 || strcmp(fld[0], "scenario") || strcmp(fld[3], "status"))
+                rc =
+                    hnb_err_at(err, (hnb_mark){path, 1, 1}, "not a batch.csv written by hnb batch");
+            continue;
+        }
+        if (nf < 4 || strcmp(fld[3], "ok")) continue;
+        /* the council: the scenario's stem, or its folder's name for calibrated.yaml */
+        char file[4096], stem[4096];
+        snprintf(file, sizeof file, "%s", fld[1]);
+        char *slash = strrchr(file, '/');
+        snprintf(stem, sizeof stem, "%s", slash ? slash + 1 : file);
+        char *dot = strrchr(stem, '.');
+        if (dot) *dot = 0;
+        if (!strcmp(stem, "calibrated") && slash) {
+            *slash = 0;
+            char *up = strrchr(file, '/');
+            snprintf(stem, sizeof stem, "%s", up ? up + 1 : file);
+            size_t n = strlen(stem);
+            if (n > 12 && !strcmp(stem + n - 12, "-calibration")) stem[n - 12] = 0;
+        }
+        int g = -1;
+        for (int i = 0; i < hnb_sen2_count(s) && g < 0; i++) {
+            const hnb_sen2_la *la = hnb_sen2_at(s, i);
+            char sl[256];
+            slug(la->name, sl, sizeof sl);
+            if (la->last_jan != hnb_sen2_latest(s) || strcmp(sl, stem)) continue;
+            g = nreg;
+            for (int r = 0; r < nreg; r++)
+                if (!strcmp(codes[r], la->region_code)) g = r;
+        }
+        if (g < 0) {
+            unmatched++;
+            continue;
+        }
+        matched++;
+        snprintf(path, sizeof path, "%s/projection.csv", fld[2]);
+        FILE *pf = fopen(path, "r");
+        if (!pf) {
+            rc = hnb_err_at(err, (hnb_mark){path, 0, 0}, "cannot open: %s", strerror(errno));
+            break;
+        }
+        int col[NM] = {-1, -1, -1, -1}, pl = 0;
+        while (!rc && (got = hnb_csv_getline(pf, pline, sizeof pline, &bad)) > 0) {
+            char *pv[16];
+            int np = hnb_csv_split(pline, pv, NULL, 15);
+            if (pl++ == 0) {
+                for (int k = 0; k < np; k++)
+                    for (int m = 0; m < NM; m++)
+                        if (!strcmp(pv[k], mcols[m])) col[m] = k;
+                for (int m = 0; m < NM && !rc; m++)
+                    if (col[m] < 0)
+                        rc = hnb_err_at(err, (hnb_mark){path, 1, 1}, "no column '%s'", mcols[m]);
+                continue;
+            }
+            int y = atoi(pv[0]) - y0;
+            if (y < 0 || y >= RB_YEARS || np <= col[M_CUM]) continue;
+            for (int m = 0; m < NM; m++) {
+                sum[g][y][m] += atof(pv[col[m]]);
+                sum[nreg][y][m] += g == nreg ? 0 : atof(pv[col[m]]);
+            }
+            count[g][y]++;
+            if (g != nreg) count[nreg][y]++;
+        }
+        fclose(pf);
+        snprintf(path, sizeof path, "%s/batch.csv", batchdir);
+    }
+    if (f) fclose(f);
+    FILE *out = rc ? NULL : hnb_outset_open(o, "rollup-forecast.csv", err);
+    if (!rc && !out) rc = HNB_EFAIL;
+    if (out) {
+        fputs("geography,code,year,label,councils,ehcps,new_plans,expenditure,cumulative_deficit\n",
+              out);
+        for (int g = 0; g <= nreg; g++)
+            for (int y = 0; y < RB_YEARS; y++) {
+                if (!count[g][y]) continue;
+                fprintf(out, "%s,%s,%d,%d/%02d,%d,%.3f,%.3f,%.2f,%.2f\n", names[g], codes[g],
+                        y0 + y, y0 + y, (y0 + y + 1) % 100, count[g][y], sum[g][y][M_EHCPS],
+                        sum[g][y][M_NEW], sum[g][y][M_EXP], sum[g][y][M_CUM]);
+            }
+        if (!quiet) {
+            int last = -1;
+            for (int y = 0; y < RB_YEARS; y++)
+                if (count[nreg][y]) last = y;
+            if (last >= 0)
+                printf("forecast: %d councils' runs added up (%d not matched to a council); "
+                       "England %d/%02d: "
+                       "%.0f EHCPs, cumulative deficit £%.1fm; rollup-forecast.csv\n",
+                       matched, unmatched, y0 + last, (y0 + last + 1) % 100,
+                       sum[nreg][last][M_EHCPS], sum[nreg][last][M_CUM] / 1e6);
+        }
+    }
+    free(sum);
+    free(count);
+    return rc;
+}
+
 /* ---- hnb sen2 ---- */
 
 static void usage_sen2(FILE *f)
 {
-    fputs("usage: hnb sen2 RELEASE_DIR... --la CODE [--mapping FILE] [-o DIR]\n"
-          "       hnb sen2 RELEASE_DIR... --rollup [-o DIR]\n"
-          "       hnb sen2 --print-mapping\n"
-          "\n"
-          "Read the DfE \"Education, health and care plans\" (SEN2) release, unpacked (each\n"
-          "RELEASE_DIR holds data/caseload.csv, reporting year 2025's layout, or\n"
-          "data/sen2_age_caseload.csv, 2022's; later releases of either shape too), and write\n"
-          "for one council, into DIR (default out/sen2-<council>/):\n"
-          "  history.csv     year,setting,ehcps,new_plans,requests,ceased (hnb calibrate --history)\n"
-          "  population.csv  age,setting[,need],count at the latest January (from_csv)\n"
-          "  pipeline.csv    requests and plans issued within 20 weeks, by year\n"
-          "  notes.md        suppressed cells, splits and merges, gaps\n"
-          "\n"
-          "      --la CODE          old code (855), new code (E10000018) or name\n"
-          "      --mapping FILE     placement mapping (YAML; default: --print-mapping's)\n"
-          "      --rollup           every council added up by region and for England, checked\n"
-          "                         against the release's own rows (rollup.csv)\n"
-          "      --print-mapping    print the default mapping, a start for your own\n"
-          "  -o, --output DIR       output directory\n"
-          "  -q, --quiet            print nothing on success\n"
-          "  -h, --help             this help\n"
-          "\n"
-          "docs/sen2.md: the layouts, the mapping, suppression ('x'), splits and merges.\n",
-          f);
+    fputs(
+        "usage: hnb sen2 RELEASE_DIR... --la CODE [--mapping FILE] [-o DIR]\n"
+        "       hnb sen2 RELEASE_DIR... --rollup [--batch BATCH_OUT] [-o DIR]\n"
+        "       hnb sen2 --print-mapping\n"
+        "\n"
+        "Read the DfE \"Education, health and care plans\" (SEN2) release, unpacked (each\n"
+        "RELEASE_DIR holds data/caseload.csv, reporting year 2025's layout, or\n"
+        "data/sen2_age_caseload.csv, 2022's; later releases of either shape too), and write\n"
+        "for one council, into DIR (default out/sen2-<council>/):\n"
+        "  history.csv     year,setting,ehcps,new_plans,requests,ceased (hnb calibrate --history)\n"
+        "  population.csv  age,setting[,need],count at the latest January (from_csv)\n"
+        "  pipeline.csv    requests and plans issued within 20 weeks, by year\n"
+        "  notes.md        suppressed cells, splits and merges, gaps\n"
+        "\n"
+        "      --la CODE          old code (855), new code (E10000018) or name\n"
+        "      --mapping FILE     placement mapping (YAML; default: --print-mapping's)\n"
+        "      --rollup           every council added up by region and for England, checked\n"
+        "                         against the release's own rows (rollup.csv)\n"
+        "      --batch BATCH_OUT  with --rollup: also add up a national batch's forecasts\n"
+        "                         (hnb init --all, then hnb batch) by region and for England,\n"
+        "                         year by year (rollup-forecast.csv)\n"
+        "      --print-mapping    print the default mapping, a start for your own\n"
+        "  -o, --output DIR       output directory\n"
+        "  -q, --quiet            print nothing on success\n"
+        "  -h, --help             this help\n"
+        "\n"
+        "docs/sen2.md: the layouts, the mapping, suppression ('x'), splits and merges.\n",
+        f);
 }
 
 int hnb_cmd_sen2(int argc, char **argv)
@@ -196,23 +352,43 @@ int hnb_cmd_sen2(int argc, char **argv)
                                           {"mapping", required_argument, 0, 'm'},
                                           {"rollup", no_argument, 0, 'r'},
                                           {"print-mapping", no_argument, 0, 'p'},
+                                          {"batch", required_argument, 0, 'b'},
                                           {"output", required_argument, 0, 'o'},
                                           {"quiet", no_argument, 0, 'q'},
                                           {"help", no_argument, 0, 'h'},
                                           {0, 0, 0, 0}};
-    const char *la = NULL, *mapping = NULL, *outdir = NULL;
+    const char *la = NULL, *mapping = NULL, *outdir = NULL, *batchdir = NULL;
     int do_rollup = 0, quiet = 0, opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "l:m:o:qh", longs, NULL)) != -1) {
         switch (opt) {
-        case 'l': la = optarg; break;
-        case 'm': mapping = optarg; break;
-        case 'r': do_rollup = 1; break;
-        case 'o': outdir = optarg; break;
-        case 'q': quiet = 1; break;
-        case 'p': fputs(hnb_sen2_default_map, stdout); return 0;
-        case 'h': usage_sen2(stdout); return 0;
-        default: usage_sen2(stderr); return 2;
+        case 'l':
+            la = optarg;
+            break;
+        case 'm':
+            mapping = optarg;
+            break;
+        case 'r':
+            do_rollup = 1;
+            break;
+        case 'b':
+            batchdir = optarg;
+            break;
+        case 'o':
+            outdir = optarg;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'p':
+            fputs(hnb_sen2_default_map, stdout);
+            return 0;
+        case 'h':
+            usage_sen2(stdout);
+            return 0;
+        default:
+            usage_sen2(stderr);
+            return 2;
         }
     }
     if (optind >= argc || (!la && !do_rollup) || (la && do_rollup)) {
@@ -228,7 +404,7 @@ int hnb_cmd_sen2(int argc, char **argv)
     rc = hnb_sen2_open((const char *const *)argv + optind, argc - optind, &s, &err);
     if (rc) return hnb_cli_report(&err);
     if (do_rollup) {
-        rc = rollup(s, outdir ? outdir : "out/sen2-rollup", quiet, &err);
+        rc = rollup(s, outdir ? outdir : "out/sen2-rollup", batchdir, quiet, &err);
         hnb_sen2_free(s);
         return rc ? hnb_cli_report(&err) : 0;
     }
@@ -242,10 +418,13 @@ int hnb_cmd_sen2(int argc, char **argv)
     }
     char dir[4096], sl[256];
     slug(c->la.name, sl, sizeof sl);
-    if (outdir) snprintf(dir, sizeof dir, "%s", outdir);
-    else snprintf(dir, sizeof dir, "out/sen2-%s", sl);
+    if (outdir)
+        snprintf(dir, sizeof dir, "%s", outdir);
+    else
+        snprintf(dir, sizeof dir, "out/sen2-%s", sl);
     char why[600];
-    if (hnb_sen2_replaced(s, i, why, sizeof why) && !quiet) fprintf(stderr, "%s: note: %s\n", c->la.name, why);
+    if (hnb_sen2_replaced(s, i, why, sizeof why) && !quiet)
+        fprintf(stderr, "%s: note: %s\n", c->la.name, why);
     rc = write_data(dir, c, &err);
     if (!rc && !quiet) {
         summary_line(stdout, c);
@@ -298,8 +477,9 @@ typedef struct {
 } init_opts;
 
 /* One council's starter into DIR/BASE.yaml, its data and calibration beside. */
-static int init_one(const hnb_sen2 *s, int i, const hnb_sen2_map *map, const char *dir, const char *base,
-                    const init_opts *io, char *status, size_t nstatus, hnb_err *err)
+static int init_one(const hnb_sen2 *s, int i, const hnb_sen2_map *map, const char *dir,
+                    const char *base, const init_opts *io, char *status, size_t nstatus,
+                    hnb_err *err)
 {
     hnb_sen2_council *c = NULL;
     int rc = hnb_sen2_council_get(s, i, map, &c, err);
@@ -334,7 +514,8 @@ static int init_one(const hnb_sen2 *s, int i, const hnb_sen2_map *map, const cha
     if (lr) {
         char msg[2048];
         hnb_err_format(&e2, msg, sizeof msg);
-        rc = hnb_err_fail(err, "the starter for %s does not load (%s): please report this", c->la.name, msg);
+        rc = hnb_err_fail(err, "the starter for %s does not load (%s): please report this",
+                          c->la.name, msg);
         goto done;
     }
     hnb_model_free(m);
@@ -343,8 +524,10 @@ static int init_one(const hnb_sen2 *s, int i, const hnb_sen2_map *map, const cha
     char yname[600];
     snprintf(yname, sizeof yname, "%s.yaml", base);
     FILE *yf = o ? hnb_outset_open(o, yname, err) : NULL;
-    if (!yf) rc = HNB_EFAIL;
-    else fputs(text, yf);
+    if (!yf)
+        rc = HNB_EFAIL;
+    else
+        fputs(text, yf);
     if (!rc) rc = hnb_outset_commit(o, err);
     hnb_outset_free(o);
     if (rc) goto done;
@@ -358,13 +541,15 @@ static int init_one(const hnb_sen2 *s, int i, const hnb_sen2_map *map, const cha
             char msg[2048];
             hnb_err_format(&ce, msg, sizeof msg);
             snprintf(status, nstatus, "not calibrated: %s", msg);
-            if (!io->quiet) fprintf(stderr, "%s: warning: no calibration written: %s\n", c->la.name, msg);
+            if (!io->quiet)
+                fprintf(stderr, "%s: warning: no calibration written: %s\n", c->la.name, msg);
         }
     }
     if (!io->quiet) {
         summary_line(stdout, c);
         printf("  %s (placeholders to replace: unit costs, grant, opening deficit)\n", yaml);
-        if (io->calibrate && !strcmp(status, "ok")) printf("  %s/calibrated.yaml (demand fitted to the history)\n", caldir);
+        if (io->calibrate && !strcmp(status, "ok"))
+            printf("  %s/calibrated.yaml (demand fitted to the history)\n", caldir);
         print_notes(c, 0);
     }
 done:
@@ -375,16 +560,12 @@ done:
 
 int hnb_cmd_init(int argc, char **argv)
 {
-    static const struct option longs[] = {{"la", required_argument, 0, 'l'},
-                                          {"all", no_argument, 0, 'a'},
-                                          {"sen2", required_argument, 0, 's'},
-                                          {"mapping", required_argument, 0, 'm'},
-                                          {"years", required_argument, 0, 'y'},
-                                          {"no-calibrate", no_argument, 0, 'n'},
-                                          {"output", required_argument, 0, 'o'},
-                                          {"quiet", no_argument, 0, 'q'},
-                                          {"help", no_argument, 0, 'h'},
-                                          {0, 0, 0, 0}};
+    static const struct option longs[] = {
+        {"la", required_argument, 0, 'l'},     {"all", no_argument, 0, 'a'},
+        {"sen2", required_argument, 0, 's'},   {"mapping", required_argument, 0, 'm'},
+        {"years", required_argument, 0, 'y'},  {"no-calibrate", no_argument, 0, 'n'},
+        {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
     const char *la = NULL, *mapping = NULL, *out = NULL;
     int all = 0, opt, nrel = 0;
     init_opts io = {NULL, 0, 10, 1, 0};
@@ -393,13 +574,27 @@ int hnb_cmd_init(int argc, char **argv)
     optind = 1;
     while ((opt = getopt_long(argc, argv, "l:s:m:o:qh", longs, NULL)) != -1) {
         switch (opt) {
-        case 'l': la = optarg; break;
-        case 'a': all = 1; break;
-        case 's': rel[nrel++] = optarg; break;
-        case 'm': mapping = optarg; break;
-        case 'o': out = optarg; break;
-        case 'q': io.quiet = 1; break;
-        case 'n': io.calibrate = 0; break;
+        case 'l':
+            la = optarg;
+            break;
+        case 'a':
+            all = 1;
+            break;
+        case 's':
+            rel[nrel++] = optarg;
+            break;
+        case 'm':
+            mapping = optarg;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'q':
+            io.quiet = 1;
+            break;
+        case 'n':
+            io.calibrate = 0;
+            break;
         case 'y': {
             char *end;
             long v = strtol(optarg, &end, 10);
@@ -411,13 +606,21 @@ int hnb_cmd_init(int argc, char **argv)
             io.years = (int)v;
             break;
         }
-        case 'h': usage_init(stdout); free(rel); return 0;
-        default: usage_init(stderr); free(rel); return 2;
+        case 'h':
+            usage_init(stdout);
+            free(rel);
+            return 0;
+        default:
+            usage_init(stderr);
+            free(rel);
+            return 2;
         }
     }
-    for (int k = optind; k < argc; k++) rel[nrel++] = argv[k]; /* --sen2 A B C */
+    for (int k = optind; k < argc; k++)
+        rel[nrel++] = argv[k]; /* --sen2 A B C */
     if (!nrel || (!la && !all) || (la && all) || (all && !out)) {
-        fprintf(stderr, "hnb init: expected --la CODE or --all (with -o DIR), and --sen2 RELEASE_DIR...\n");
+        fprintf(stderr,
+                "hnb init: expected --la CODE or --all (with -o DIR), and --sen2 RELEASE_DIR...\n");
         usage_init(stderr);
         free(rel);
         return 2;
@@ -435,7 +638,8 @@ int hnb_cmd_init(int argc, char **argv)
         if ((rc = hnb_sen2_find(s, la, &i, &err))) goto fail;
         char why[600];
         if (hnb_sen2_replaced(s, i, why, sizeof why)) {
-            rc = hnb_err_at(&err, (hnb_mark){"--la", 0, 0}, "%s: %s: write a scenario for each council that replaced it", la, why);
+            rc = hnb_err_at(&err, (hnb_mark){"--la", 0, 0},
+                            "%s: %s: write a scenario for each council that replaced it", la, why);
             goto fail;
         }
         char dir[4096], base[4096], sl[256];
@@ -446,10 +650,14 @@ int hnb_cmd_init(int argc, char **argv)
             const char *file = slash ? slash + 1 : dir;
             snprintf(base, sizeof base, "%s", file);
             size_t bl = strlen(base);
-            if (bl > 5 && !strcmp(base + bl - 5, ".yaml")) base[bl - 5] = 0;
-            else if (bl > 4 && !strcmp(base + bl - 4, ".yml")) base[bl - 4] = 0;
-            if (slash) *slash = 0;
-            else snprintf(dir, sizeof dir, ".");
+            if (bl > 5 && !strcmp(base + bl - 5, ".yaml"))
+                base[bl - 5] = 0;
+            else if (bl > 4 && !strcmp(base + bl - 4, ".yml"))
+                base[bl - 4] = 0;
+            if (slash)
+                *slash = 0;
+            else
+                snprintf(dir, sizeof dir, ".");
             if (!dir[0]) snprintf(dir, sizeof dir, "/");
         } else {
             snprintf(dir, sizeof dir, ".");
@@ -465,7 +673,8 @@ int hnb_cmd_init(int argc, char **argv)
     /* --all: into a fresh sibling directory, renamed into place at the end */
     struct stat st;
     if (stat(out, &st) == 0) {
-        rc = hnb_err_at(&err, (hnb_mark){out, 0, 0}, "exists already: hnb init --all writes a new directory");
+        rc = hnb_err_at(&err, (hnb_mark){out, 0, 0},
+                        "exists already: hnb init --all writes a new directory");
         goto fail;
     }
     char tmp[4200];
@@ -528,10 +737,12 @@ int hnb_cmd_init(int argc, char **argv)
         fputc(',', cx);
         hnb_csv_field(cx, status);
         fputc('\n', cx);
-        if (!io.quiet && isatty(2)) fprintf(stderr, "\r[%d/%d] %s          ", i + 1, hnb_sen2_count(s), l->name);
+        if (!io.quiet && isatty(2))
+            fprintf(stderr, "\r[%d/%d] %s          ", i + 1, hnb_sen2_count(s), l->name);
     }
     if (fclose(cx) && !rc) rc = hnb_err_fail(&err, "%s: write failed", index);
-    if (!rc && rename(tmp, out) != 0) rc = hnb_err_fail(&err, "%s: cannot rename into place: %s", out, strerror(errno));
+    if (!rc && rename(tmp, out) != 0)
+        rc = hnb_err_fail(&err, "%s: cannot rename into place: %s", out, strerror(errno));
     if (rc) {
         char cmd[8600];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp); /* our own fresh directory */
@@ -541,7 +752,8 @@ int hnb_cmd_init(int argc, char **argv)
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (!io.quiet)
-        printf("%s%d councils: %d starters written (%d calibrated), %d skipped (replaced or not in January %d) "
+        printf("%s%d councils: %d starters written (%d calibrated), %d skipped (replaced or not in "
+               "January %d) "
                "in %.1fs; %s/councils.csv\n",
                isatty(2) ? "\n" : "", hnb_sen2_count(s), nok, ncal, nskip, latest,
                (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec), out);

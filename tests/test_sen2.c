@@ -87,8 +87,10 @@ Test(sen2, leicestershire_from_both_layouts)
     /* timeliness_20_week.csv line 77 (2024): 33 of 772 = 0.0427 (the release's 4.3%) */
     snprintf(p, sizeof p, "%s/out/pipeline.csv", d);
     expect_row(p, "2024,1582,772,33,0.0427\n");
-    cr_assert(strstr(th_out, "7,196 EHCPs at January 2025; 929 new plans in 2024; 1,582 requests in 2024; "
-                             "4.3% of plans issued within 20 weeks") != NULL, "%s", th_out);
+    cr_assert(strstr(th_out,
+                     "7,196 EHCPs at January 2025; 929 new plans in 2024; 1,582 requests in 2024; "
+                     "4.3% of plans issued within 20 weeks") != NULL,
+              "%s", th_out);
     /* The population: age 10, mainstream, caseload.csv (202425, age 10)
      * mainstream_total 259, spread over needs: the need counts add back to it. */
     snprintf(p, sizeof p, "%s/out/population.csv", d);
@@ -97,13 +99,15 @@ Test(sen2, leicestershire_from_both_layouts)
     double sum = 0;
     for (const char *q = text; (q = strstr(q, "\n10,mainstream,")); q++) {
         const char *end = strchr(q + 1, '\n'), *c = end;
-        while (c > q && c[-1] != ',') c--;
+        while (c > q && c[-1] != ',')
+            c--;
         sum += atof(c);
     }
     cr_assert(fabs(sum - 259) < 1e-4, "age 10 mainstream: %.6f", sum);
     /* The same council by new code and by name */
     cr_assert_eq(th_sh("%s sen2 " REL " --la E10000018 -o %s/by-code", bin(), d), 0, "%s", th_out);
-    cr_assert_eq(th_sh("%s sen2 " REL " --la leicestershire -o %s/by-name -q", bin(), d), 0, "%s", th_out);
+    cr_assert_eq(th_sh("%s sen2 " REL " --la leicestershire -o %s/by-name -q", bin(), d), 0, "%s",
+                 th_out);
     cr_assert_eq(th_sh("cmp %s/out/history.csv %s/by-name/history.csv", d, d), 0, "%s", th_out);
     th_sh("rm -rf %s", d);
 }
@@ -113,7 +117,8 @@ Test(sen2, leicester_and_its_suppressed_cells)
     const char *d = fresh();
     cr_assert_eq(th_sh("%s sen2 " REL " --la 856 -o %s/out", bin(), d), 0, "%s", th_out);
     /* requests.csv line 64: Leicester's 2023 requests are 'x': reported, with place */
-    cr_assert(strstr(th_out, "requests.csv:64: requests in 2023: suppressed ('x')") != NULL, "%s", th_out);
+    cr_assert(strstr(th_out, "requests.csv:64: requests in 2023: suppressed ('x')") != NULL, "%s",
+              th_out);
     char p[512];
     snprintf(p, sizeof p, "%s/out/history.csv", d);
     /* caseload.csv line 629: 4057 at January 2025; newplans.csv line 239: 579;
@@ -141,8 +146,10 @@ Test(sen2, a_split_council)
     /* its own years: January 2025, caseload.csv line 508: 2893 */
     expect_row(p, "2024,,2893,");
     /* Cumbria itself: history only, and init refuses it, naming both successors */
-    cr_assert_eq(th_sh("%s init --la 909 --sen2 " REL " -o %s/cumbria.yaml", bin(), d), 2, "%s", th_out);
-    cr_assert(strstr(th_out, "Cumberland (942) and Westmorland and Furness (943)") != NULL, "%s", th_out);
+    cr_assert_eq(th_sh("%s init --la 909 --sen2 " REL " -o %s/cumbria.yaml", bin(), d), 2, "%s",
+                 th_out);
+    cr_assert(strstr(th_out, "Cumberland (942) and Westmorland and Furness (943)") != NULL, "%s",
+              th_out);
     cr_assert(!exists("cumbria.yaml"));
     th_sh("rm -rf %s", d);
 }
@@ -193,8 +200,9 @@ Test(sen2, init_check_run_two_councils)
     const char *d = fresh();
     const char *las[2][2] = {{"855", "leics"}, {"Leicester", "leicester"}};
     for (int i = 0; i < 2; i++) {
-        cr_assert_eq(th_sh("%s init --la %s --sen2 " REL " -o %s/%s.yaml", bin(), las[i][0], d, las[i][1]), 0, "%s",
-                     th_out);
+        cr_assert_eq(
+            th_sh("%s init --la %s --sen2 " REL " -o %s/%s.yaml", bin(), las[i][0], d, las[i][1]),
+            0, "%s", th_out);
         char p[512];
         snprintf(p, sizeof p, "%s/%s.yaml", d, las[i][1]);
         char *y = slurp(p);
@@ -203,11 +211,16 @@ Test(sen2, init_check_run_two_councils)
         cr_assert(strstr(y, "opening_deficit: !placeholder") != NULL);
         if (i == 0) {
             /* the stock and its source: caseload.csv line 606, ehcplans 7196 */
-            cr_assert(strstr(y, "total: 7196   # 2025/data/caseload.csv line 606, ehcplans") != NULL, "%s", y);
+            cr_assert(strstr(y, "total: 7196   # 2025/data/caseload.csv line 606, ehcplans") !=
+                          NULL,
+                      "%s", y);
             /* mix: 2648 / 7196 = 0.367982212 (nine decimals) */
-            cr_assert(strstr(y, "mainstream: 0.367982212   # 2,648 plans: 2025/data/caseload.csv line 606, mainstream_total") != NULL);
+            cr_assert(strstr(y, "mainstream: 0.367982212   # 2,648 plans: 2025/data/caseload.csv "
+                                "line 606, mainstream_total") != NULL);
             /* requests.csv line 78: 1582; assess 1176 / (1176 + 276) = 0.809917 */
-            cr_assert(strstr(y, "count: 1582   # requests in 2024: 2025/data/requests.csv line 78") != NULL);
+            cr_assert(
+                strstr(y, "count: 1582   # requests in 2024: 2025/data/requests.csv line 78") !=
+                NULL);
             cr_assert(strstr(y, "assess_rate: 0.809917") != NULL);
         }
         snprintf(p, sizeof p, "%s/%s-calibration/calibrated.yaml", d, las[i][1]);
@@ -216,16 +229,21 @@ Test(sen2, init_check_run_two_councils)
         cr_assert(exists(p));
         /* check: ok, with a warning for each placeholder (4 costs, grant, deficit) */
         cr_assert_eq(th_sh("%s check %s/%s.yaml", bin(), d, las[i][1]), 0, "%s", th_out);
-        cr_assert(strstr(th_out, "funding.grant: a placeholder (!placeholder)") != NULL, "%s", th_out);
+        cr_assert(strstr(th_out, "funding.grant: a placeholder (!placeholder)") != NULL, "%s",
+                  th_out);
         cr_assert(strstr(th_out, "placeholders 6 values") != NULL, "%s", th_out);
         /* replacing one (the tag goes with the value) leaves five */
-        cr_assert_eq(th_sh("%s check %s/%s.yaml --set funding.grant=120m", bin(), d, las[i][1]), 0, "%s", th_out);
-        cr_assert(strstr(th_out, "placeholders 5 values") != NULL, "%s", th_out);
-        cr_assert_eq(th_sh("%s run %s/%s.yaml -o %s/run-%s -q --no-charts", bin(), d, las[i][1], d, las[i][1]), 0,
+        cr_assert_eq(th_sh("%s check %s/%s.yaml --set funding.grant=120m", bin(), d, las[i][1]), 0,
                      "%s", th_out);
-        cr_assert_eq(th_sh("%s run %s/%s-calibration/calibrated.yaml -o %s/cal-%s -q --no-charts --draws 200", bin(), d,
-                           las[i][1], d, las[i][1]),
+        cr_assert(strstr(th_out, "placeholders 5 values") != NULL, "%s", th_out);
+        cr_assert_eq(th_sh("%s run %s/%s.yaml -o %s/run-%s -q --no-charts", bin(), d, las[i][1], d,
+                           las[i][1]),
                      0, "%s", th_out);
+        cr_assert_eq(
+            th_sh(
+                "%s run %s/%s-calibration/calibrated.yaml -o %s/cal-%s -q --no-charts --draws 200",
+                bin(), d, las[i][1], d, las[i][1]),
+            0, "%s", th_out);
         snprintf(p, sizeof p, "%s/run-%s/projection.csv", d, las[i][1]);
         cr_assert(exists(p));
     }
@@ -235,20 +253,39 @@ Test(sen2, init_check_run_two_councils)
 Test(sen2, init_all_and_batch)
 {
     const char *d = fresh();
-    cr_assert_eq(th_sh("%s init --all --sen2 tests/data/sen2/2025 -o %s/all -q", bin(), d), 0, "%s", th_out);
+    cr_assert_eq(th_sh("%s init --all --sen2 tests/data/sen2/2025 -o %s/all -q", bin(), d), 0, "%s",
+                 th_out);
     char p[512];
     snprintf(p, sizeof p, "%s/all/councils.csv", d);
     char *idx = slurp(p);
     /* the fixture's 12 councils of January 2025, and Cumbria and Northamptonshire skipped */
-    cr_assert(strstr(idx, "855,E10000018,Leicestershire,E12000004,East Midlands,leicestershire.yaml,ok") != NULL, "%s", idx);
-    cr_assert(strstr(idx, "909,E10000006,Cumbria,E12000002,North West,,skipped: Cumbria (909) was replaced") != NULL, "%s", idx);
-    cr_assert_eq(th_sh("%s batch %s/all -o %s/batch -q --no-charts --jobs 2", bin(), d, d), 0, "%s", th_out);
+    cr_assert(
+        strstr(idx,
+               "855,E10000018,Leicestershire,E12000004,East Midlands,leicestershire.yaml,ok") !=
+            NULL,
+        "%s", idx);
+    cr_assert(
+        strstr(idx,
+               "909,E10000006,Cumbria,E12000002,North West,,skipped: Cumbria (909) was replaced") !=
+            NULL,
+        "%s", idx);
+    cr_assert_eq(th_sh("%s batch %s/all -o %s/batch -q --no-charts --jobs 2", bin(), d, d), 0, "%s",
+                 th_out);
     snprintf(p, sizeof p, "%s/batch/batch.csv", d);
     char *b = slurp(p);
     int rows = 0;
-    for (const char *q = b; (q = strchr(q, '\n')); q++) rows++;
-    cr_assert_eq(rows, 13, "%s", b); /* the header and 12 councils */
+    for (const char *q = b; (q = strchr(q, '\n')); q++)
+        rows++;
+    cr_assert_eq(rows, 13, "%s", b);                                /* the header and 12 councils */
     cr_assert(strstr(strchr(b, '\n'), ",error,") == NULL, "%s", b); /* after the header */
+    /* the batch's forecasts added up: year 0 of each starter is its January
+     * 2025 stock, so the East Midlands' ten add to the region row's 47444
+     * (caseload.csv, the sum in rollup_equals_the_region_row) */
+    cr_assert_eq(
+        th_sh("%s sen2 tests/data/sen2/2025 --rollup --batch %s/batch -o %s/r -q", bin(), d, d), 0,
+        "%s", th_out);
+    snprintf(p, sizeof p, "%s/r/rollup-forecast.csv", d);
+    expect_row(p, "East Midlands,E12000004,2025,2025/26,10,47444.000,");
     th_sh("rm -rf %s", d);
 }
 
@@ -265,10 +302,12 @@ Test(sen2, a_users_mapping)
           "  - id: other\n"
           "    cost: \"£9,000\"\n"
           "    columns: [fe_total, ap_pru_total, ed_elsewhere, nm_early_years, placement_unknown]\n"
-          "    establishments: [Further education, Alternative provision/Pupil referral unit, Educated elsewhere, NEET, Other, Non-maintained early years]\n",
+          "    establishments: [Further education, Alternative provision/Pupil referral unit, "
+          "Educated elsewhere, NEET, Other, Non-maintained early years]\n",
           f);
     fclose(f);
-    cr_assert_eq(th_sh("%s sen2 " REL " --la 855 --mapping %s -o %s/out -q", bin(), map, d), 0, "%s", th_out);
+    cr_assert_eq(th_sh("%s sen2 " REL " --la 855 --mapping %s -o %s/out -q", bin(), map, d), 0,
+                 "%s", th_out);
     char p[512];
     snprintf(p, sizeof p, "%s/out/history.csv", d);
     /* caseload.csv line 606: mainstream_total 2648 + special_total 2403 = 5051;
@@ -279,17 +318,25 @@ Test(sen2, a_users_mapping)
     f = fopen(map, "w");
     fputs("settings:\n  - id: school\n    columns: [mainstream_totl]\n", f);
     fclose(f);
-    cr_assert_eq(th_sh("%s sen2 tests/data/sen2/2025 --la 855 --mapping %s -o %s/bad", bin(), map, d), 2, "%s", th_out);
-    cr_assert(strstr(th_out, "map.yaml:3:15: columns: 'mainstream_totl' is not a column") != NULL, "%s", th_out);
+    cr_assert_eq(
+        th_sh("%s sen2 tests/data/sen2/2025 --la 855 --mapping %s -o %s/bad", bin(), map, d), 2,
+        "%s", th_out);
+    cr_assert(strstr(th_out, "map.yaml:3:15: columns: 'mainstream_totl' is not a column") != NULL,
+              "%s", th_out);
     cr_assert(strstr(th_out, "did you mean 'mainstream_total'") != NULL, "%s", th_out);
     snprintf(p, sizeof p, "%s/bad", d);
     cr_assert(!exists(p));
     /* a mapping that leaves plans out */
     f = fopen(map, "w");
-    fputs("settings:\n  - id: school\n    columns: [mainstream_total]\n    establishments: [Mainstream school]\n", f);
+    fputs("settings:\n  - id: school\n    columns: [mainstream_total]\n    establishments: "
+          "[Mainstream school]\n",
+          f);
     fclose(f);
-    cr_assert_eq(th_sh("%s sen2 " REL " --la 855 --mapping %s -o %s/bad", bin(), map, d), 2, "%s", th_out);
-    cr_assert(strstr(th_out, "the placement mapping places 2648 of Leicestershire's 7196 plans") != NULL, "%s", th_out);
+    cr_assert_eq(th_sh("%s sen2 " REL " --la 855 --mapping %s -o %s/bad", bin(), map, d), 2, "%s",
+                 th_out);
+    cr_assert(strstr(th_out, "the placement mapping places 2648 of Leicestershire's 7196 plans") !=
+                  NULL,
+              "%s", th_out);
     cr_assert(!exists(p));
     th_sh("rm -rf %s", d);
 }
@@ -304,33 +351,41 @@ Test(sen2, bad_input_exit_2_nothing_written)
     cr_assert(strstr(th_out, "--la: no council '8555'") != NULL, "%s", th_out);
     cr_assert(strstr(th_out, "Leicestershire (855, E10000018)") != NULL, "%s", th_out);
     cr_assert(!exists(out));
-    cr_assert_eq(th_sh("%s init --la Leicstershire --sen2 " REL " -o %s/x.yaml", bin(), d), 2, "%s", th_out);
+    cr_assert_eq(th_sh("%s init --la Leicstershire --sen2 " REL " -o %s/x.yaml", bin(), d), 2, "%s",
+                 th_out);
     cr_assert(strstr(th_out, "nearest: Leicestershire") != NULL, "%s", th_out);
     /* a file from another release: 2022's sen2_age_caseload.csv as caseload.csv */
     th_sh("mkdir -p %s/mixed/data && cp tests/data/sen2/2025/data/*.csv %s/mixed/data/ && "
-          "cp tests/data/sen2/2022/data/sen2_age_caseload.csv %s/mixed/data/caseload.csv", d, d, d);
+          "cp tests/data/sen2/2022/data/sen2_age_caseload.csv %s/mixed/data/caseload.csv",
+          d, d, d);
     cr_assert_eq(th_sh("%s sen2 %s/mixed --la 855 -o %s", bin(), d, out), 2, "%s", th_out);
-    cr_assert(strstr(th_out, "mixed/data/caseload.csv:1:1: no column 'breakdown_topic'") != NULL, "%s", th_out);
+    cr_assert(strstr(th_out, "mixed/data/caseload.csv:1:1: no column 'breakdown_topic'") != NULL,
+              "%s", th_out);
     cr_assert(!exists(out));
     /* a truncated file: caseload.csv cut in the middle of line 300 */
     th_sh("mkdir -p %s/cut/data && cp tests/data/sen2/2025/data/*.csv %s/cut/data/ && "
-          "head -c $(head -n 299 tests/data/sen2/2025/data/caseload.csv | wc -c) tests/data/sen2/2025/data/caseload.csv > %s/cut/data/caseload.csv && "
-          "sed -n 300p tests/data/sen2/2025/data/caseload.csv | cut -c1-120 | tr -d '\\n' >> %s/cut/data/caseload.csv",
+          "head -c $(head -n 299 tests/data/sen2/2025/data/caseload.csv | wc -c) "
+          "tests/data/sen2/2025/data/caseload.csv > %s/cut/data/caseload.csv && "
+          "sed -n 300p tests/data/sen2/2025/data/caseload.csv | cut -c1-120 | tr -d '\\n' >> "
+          "%s/cut/data/caseload.csv",
           d, d, d, d);
     cr_assert_eq(th_sh("%s sen2 %s/cut --la 855 -o %s", bin(), d, out), 2, "%s", th_out);
     cr_assert(strstr(th_out, "cut/data/caseload.csv:300:") != NULL, "%s", th_out);
     cr_assert(strstr(th_out, "is the file cut short?") != NULL, "%s", th_out);
     cr_assert(!exists(out));
     /* a folder that is not a release */
-    cr_assert_eq(th_sh("%s init --la 855 --sen2 tests/data -o %s/x.yaml", bin(), d), 2, "%s", th_out);
+    cr_assert_eq(th_sh("%s init --la 855 --sen2 tests/data -o %s/x.yaml", bin(), d), 2, "%s",
+                 th_out);
     cr_assert(strstr(th_out, "not an unpacked SEN2 release") != NULL, "%s", th_out);
     snprintf(out, sizeof out, "%s/x.yaml", d);
     cr_assert(!exists(out));
     /* a count that is not a number, at its place */
     th_sh("mkdir -p %s/junk/data && cp tests/data/sen2/2025/data/*.csv %s/junk/data/ && "
-          "sed -i '606s/,7196,/,7l96,/' %s/junk/data/caseload.csv", d, d, d);
+          "sed -i '606s/,7196,/,7l96,/' %s/junk/data/caseload.csv",
+          d, d, d);
     cr_assert_eq(th_sh("%s sen2 %s/junk --la 855 -o %s/o2", bin(), d, d), 2, "%s", th_out);
     cr_assert(strstr(th_out, "junk/data/caseload.csv:606:") != NULL, "%s", th_out);
-    cr_assert(strstr(th_out, "ehcplans: expected a count, 'x' or 'z', found '7l96'") != NULL, "%s", th_out);
+    cr_assert(strstr(th_out, "ehcplans: expected a count, 'x' or 'z', found '7l96'") != NULL, "%s",
+              th_out);
     th_sh("rm -rf %s", d);
 }

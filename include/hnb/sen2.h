@@ -45,10 +45,10 @@ typedef struct {
  * layout). */
 typedef struct {
     char id[64], label[128], dfe_category[32];
-    char cost[32];          /* the placeholder unit cost the starter writes */
+    char cost[32]; /* the placeholder unit cost the starter writes */
     int ncolumns, nestabs;
-    char columns[24][64];   /* 2025 layout: caseload.csv / newplans.csv columns */
-    char estabs[24][96];    /* 2022 layout: establishment_type or establishment_group */
+    char columns[24][64]; /* 2025 layout: caseload.csv / newplans.csv columns */
+    char estabs[24][96];  /* 2022 layout: establishment_type or establishment_group */
     hnb_mark mark, col_mark[24], estab_mark[24];
 } hnb_sen2_setting;
 
@@ -102,17 +102,17 @@ typedef struct {
     char history_note[512];          /* how predecessors' years were apportioned */
     /* the latest January (jan) and calendar year (jan - 1) in detail */
     int jan;
-    hnb_sen2_cell total;                         /* plans at January */
-    hnb_sen2_cell mix[HNB_SEN2_MAXSET];          /* by setting */
-    int nages;                                   /* age rows of the stock */
+    hnb_sen2_cell total;                /* plans at January */
+    hnb_sen2_cell mix[HNB_SEN2_MAXSET]; /* by setting */
+    int nages;                          /* age rows of the stock */
     int age_lo[32], age_hi[32];
-    hnb_sen2_cell age[32];                       /* all settings */
-    double age_set[32][HNB_SEN2_MAXSET];         /* suppressed cells filled (see notes) */
-    int age_layout2022;                          /* bands, no age by setting */
+    hnb_sen2_cell age[32];               /* all settings */
+    double age_set[32][HNB_SEN2_MAXSET]; /* suppressed cells filled (see notes) */
+    int age_layout2022;                  /* bands, no age by setting */
     int has_need;
     double need[HNB_SEN2_MAXSET][HNB_SEN2_NEEDS]; /* stock by setting and need */
     char need_src[HNB_SEN2_MAXSET][200];
-    int new_year;                                 /* calendar year of the new-plan detail */
+    int new_year; /* calendar year of the new-plan detail */
     hnb_sen2_cell new_total, new_mix[HNB_SEN2_MAXSET];
     int nnew_ages, new_lo[32], new_hi[32];
     hnb_sen2_cell new_age[32];
@@ -120,7 +120,8 @@ typedef struct {
     hnb_sen2_cell new_need[HNB_SEN2_NEEDS];
     /* the pipeline, latest calendar year with requests */
     int req_year;
-    hnb_sen2_cell req, to_assess, not_assess, assess_issued, assess_not_issued, tl_den, tl_within, tl_year;
+    hnb_sen2_cell req, to_assess, not_assess, assess_issued, assess_not_issued, tl_den, tl_within,
+        tl_year;
     /* cessation by age band: ceased in calendar jan-1 over the stock at January jan-1 */
     int ncease;
     int cease_lo[8], cease_hi[8];
@@ -146,8 +147,8 @@ void hnb_sen2_write_pipeline(FILE *f, const hnb_sen2_council *c);
  * commented with its file, line and column; money as !placeholder values.
  * RELEASES names the folders read; CALIBRATION the calibrated file's path
  * relative to the scenario (or NULL). */
-void hnb_sen2_write_scenario(FILE *f, const hnb_sen2_council *c, const char *const *releases, int nrel,
-                             int years, const char *calibration);
+void hnb_sen2_write_scenario(FILE *f, const hnb_sen2_council *c, const char *const *releases,
+                             int nrel, int years, const char *calibration);
 /* "1,582" */
 void hnb_sen2_fmt_count(char *buf, size_t n, double v);
 
