@@ -866,6 +866,8 @@ static void cell_add(hnb_sen2_cell *a, const hnb_sen2_cell *b, int first)
     if (n + m + 4 < sizeof a->cols) {
         memcpy(a->cols + n, " + ", 3);
         memcpy(a->cols + n + 3, b->cols, m + 1);
+    } else if (n + 7 < sizeof a->cols && (n < 3 || strcmp(a->cols + n - 3, "..."))) {
+        memcpy(a->cols + n, " + ...", 7); /* said, not silently dropped */
     }
 }
 

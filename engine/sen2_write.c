@@ -288,10 +288,10 @@ void hnb_sen2_write_scenario(FILE *f, const hnb_sen2_council *c, const char *con
     hnb_sen2_fmt_count(b1, sizeof b1, c->total.v);
     fprintf(f,
             "\npopulation:\n"
-            "  # ASSUMPTION: 2025/26 starts from the plans at January %d; the calibration moves\n"
+            "  # ASSUMPTION: %d/%02d starts from the plans at January %d; the calibration moves\n"
             "  # the total on to the trend's figure for the start year.\n"
             "  total: %.0f   # ",
-            c->jan, c->total.v);
+            c->jan, (c->jan + 1) % 100, c->jan, c->total.v);
     src(f, &c->total);
     fputc('\n', f);
     {

@@ -37,7 +37,7 @@ typedef struct {
     int status;
     const char *file;
     int line;
-    char cols[160];
+    char cols[320];
 } hnb_sen2_cell;
 
 /* The placement mapping: the scenario's settings, each the sum of release
