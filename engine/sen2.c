@@ -338,6 +338,12 @@ static int table_load(const char *path, const filespec *spec, table **out, hnb_e
         snprintf(r->key, sizeof r->key, "%s", key);
     }
     if (!rc && ferror(f)) rc = hnb_err_at(err, (hnb_mark){t->path, 0, 0}, "read error");
+    /* every release file ends with a line end: a last line without one may
+     * have lost its last digits, which no field count would show */
+    if (!rc && lineno > 0 && fseek(f, -1, SEEK_END) == 0 && getc(f) != '\n')
+        rc = hnb_err_at(err, (hnb_mark){t->path, lineno, 1},
+                        "the last line has no line end: is the file cut short? (if the file is "
+                        "whole, end it with a line break)");
     if (!rc && !t->cols) rc = hnb_err_at(err, (hnb_mark){t->path, 1, 1}, "the file is empty");
     fclose(f);
     free(line);

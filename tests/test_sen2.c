@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "hnb/model.h"
+#include "hnb/project.h"
 
 #define REL "tests/data/sen2/2025 tests/data/sen2/2022"
 
@@ -373,6 +375,14 @@ Test(sen2, bad_input_exit_2_nothing_written)
     cr_assert(strstr(th_out, "cut/data/caseload.csv:300:") != NULL, "%s", th_out);
     cr_assert(strstr(th_out, "is the file cut short?") != NULL, "%s", th_out);
     cr_assert(!exists(out));
+    /* cut at the end of a number: the fields are all there, the line end is not */
+    th_sh("mkdir -p %s/cut2/data && cp tests/data/sen2/2025/data/*.csv %s/cut2/data/ && "
+          "head -c -2 tests/data/sen2/2025/data/requests.csv > %s/cut2/data/requests.csv",
+          d, d, d);
+    cr_assert_eq(th_sh("%s sen2 %s/cut2 --la 855 -o %s", bin(), d, out), 2, "%s", th_out);
+    cr_assert(strstr(th_out, "cut2/data/requests.csv:85:1: the last line has no line end") != NULL,
+              "%s", th_out);
+    cr_assert(!exists(out));
     /* a folder that is not a release */
     cr_assert_eq(th_sh("%s init --la 855 --sen2 tests/data -o %s/x.yaml", bin(), d), 2, "%s",
                  th_out);
@@ -388,4 +398,32 @@ Test(sen2, bad_input_exit_2_nothing_written)
     cr_assert(strstr(th_out, "ehcplans: expected a count, 'x' or 'z', found '7l96'") != NULL, "%s",
               th_out);
     th_sh("rm -rf %s", d);
+}
+
+/* The loader's side of the convention: a value tagged !placeholder loads as
+ * its value and warns at its place; other tags are ignored as before. */
+Test(sen2, placeholder_tag_in_the_loader)
+{
+    hnb_err err = {0};
+    hnb_model *m = th_load("hnb: 1\nname: t\nstart_year: 2025\nyears: 3\n"
+                           "funding: {grant: !placeholder 1m}\n"
+                           "opening_deficit: !placeholder \"£2m\"\n",
+                           &err);
+    cr_assert_not_null(m, "%s", err.msg);
+    cr_assert_eq(m->nplaceholders, 2);
+    /* line 5, column 18: "funding: {grant: " is 17 characters, then the tagged value */
+    cr_assert(strstr(th_warnings(), ":5:18: warning: funding.grant: a placeholder") != NULL, "%s",
+              th_warnings());
+    cr_assert(strstr(th_warnings(), ":6:18: warning: opening_deficit: a placeholder") != NULL, "%s",
+              th_warnings());
+    hnb_result *r = th_run(m);
+    /* the values are used: opening 2m, a grant of 1m a year and nothing spent:
+     * 2 - 1 = 1m at the end of year 0 */
+    cr_assert(fabs(r->cumulative_deficit[0] - 1e6) < 1e-6);
+    th_done(m, r);
+    m = th_load("hnb: 1\nname: t\nstart_year: 2025\nyears: 3\nfunding: {grant: !other 1m}\n", &err);
+    cr_assert_not_null(m, "%s", err.msg);
+    cr_assert_eq(m->nplaceholders, 0);
+    cr_assert_eq(th_warnings()[0], 0, "%s", th_warnings());
+    hnb_model_free(m);
 }
