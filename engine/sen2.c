@@ -407,15 +407,12 @@ static int release_load(const char *dir, release *r, hnb_err *err)
     char base[4096], p[4200];
     snprintf(base, sizeof base, "%s/data", dir);
     snprintf(p, sizeof p, "%s/caseload.csv", base);
-    int in_data = 1;
     if (!file_exists(p)) {
         snprintf(p, sizeof p, "%s/sen2_age_caseload.csv", base);
         if (!file_exists(p)) {
             snprintf(base, sizeof base, "%s", dir);
-            in_data = 0;
         }
     }
-    (void)in_data;
     snprintf(p, sizeof p, "%s/caseload.csv", base);
     const filespec *spec;
     if (file_exists(p))
@@ -1081,8 +1078,6 @@ static void check_map(ctx *x, const release *rel, const hnb_sen2_map *m)
                                    st->id, rel->dir);
             for (int t = T_STOCK; t <= T_NEW && !x->rc; t++) {
                 const table *tb = rel->t[t];
-                trow dummy = {0};
-                (void)dummy;
                 for (int k = 0; k < st->ncolumns && !x->rc; k++)
                     if (col_of(tb, st->columns[k]) < 0) {
                         const char *near =
@@ -1107,12 +1102,6 @@ static void check_map(ctx *x, const release *rel, const hnb_sen2_map *m)
             }
         }
     }
-}
-
-static void ages_into(hnb_sen2_council *c, int *n, int *lo, int *hi, int a, int z)
-{
-    (void)c;
-    lo[*n] = a, hi[*n] = z;
 }
 
 /* The successors' share and the predecessors' figures (docs/sen2.md). */
@@ -1197,19 +1186,12 @@ static void take(hnb_sen2_cell *dst, const hnb_sen2_cell *v)
         *dst = *v;
 }
 
-int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m,
-                         hnb_sen2_council **out, hnb_err *err)
+/* the history, every year of every release (newest wins), the per-year coverage check, suppressed
+ * cells reported, and a successor's years apportioned */
+static int council_history(ctx *x, const hnb_sen2_map *m, const char *key)
 {
-    *out = NULL;
-    hnb_sen2_council *c = calloc(1, sizeof *c);
-    if (!c) abort();
-    ctx x = {s, c, err, HNB_OK};
-    c->la = s->las[index];
-    c->map = m;
-    c->nsettings = m->nsettings;
-    const char *key = c->la.old_code;
-    for (int r = 0; r < s->nrel; r++)
-        check_map(&x, &s->rel[r], m);
+    const hnb_sen2 *s = x->s;
+    hnb_sen2_council *c = x->c;
     /* the history: every year any release gives, newest release last (it wins) */
     int ylo = 9999, yhi = 0;
     for (int r = 0; r < s->nrel; r++)
@@ -1232,12 +1214,12 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m,
         for (int st = 0; st < m->nsettings; st++)
             c->stock_set[yi][st] = c->new_set[yi][st] = missing();
         c->share[yi] = 1;
-        for (int r = 0; r < s->nrel && !x.rc; r++) {
+        for (int r = 0; r < s->nrel && !x->rc; r++) {
             hnb_sen2_cell v[6] = {missing(), missing(), missing(), missing(), missing(), missing()};
             hnb_sen2_cell ss[HNB_SEN2_MAXSET], nn[HNB_SEN2_MAXSET];
             for (int st = 0; st < m->nsettings; st++)
                 ss[st] = nn[st] = missing();
-            year_figures(&x, &s->rel[r], key, c->y0 + yi, m, &v[0], ss, &v[1], nn, &v[2], &v[3],
+            year_figures(x, &s->rel[r], key, c->y0 + yi, m, &v[0], ss, &v[1], nn, &v[2], &v[3],
                          &v[4], &v[5]);
             hnb_sen2_cell *dst[6] = {&c->stock[yi],  &c->newp[yi],   &c->requests[yi],
                                      &c->ceased[yi], &c->issued[yi], &c->within20[yi]};
@@ -1250,7 +1232,7 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m,
             }
         }
     }
-    if (x.rc) goto fail;
+    if (x->rc) return x->rc;
     /* a year whose settings do not add to its total (a placement the
      * mapping misses that year): its setting rows are left out, and said */
     for (int yi = 0; yi < c->ny; yi++) {
@@ -1284,18 +1266,29 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m,
         snprintf(w, sizeof w, "ceased plans in %d", c->y0 + yi);
         report_cell(c, &c->ceased[yi], w);
     }
-    apportion(&x, m);
-    if (x.rc) goto fail;
+    apportion(x, m);
+    if (x->rc) return x->rc;
 
+    return x->rc;
+}
+
+/* the latest January's total and its settings (a suppressed setting filled, a mapping that misses
+ * plans refused) */
+static int council_stock(ctx *x, const hnb_sen2_map *m, const char *key, const release **relp)
+{
+    const hnb_sen2 *s = x->s;
+    hnb_sen2_council *c = x->c;
+    hnb_err *err = x->err;
     /* the detail of the latest January this council has */
     const release *rel = NULL;
+    *relp = NULL;
     for (int r = s->nrel - 1; r >= 0 && !rel; r--)
         if (find_row(s->rel[r].t[T_STOCK], key, c->la.last_jan,
                      s->rel[r].layout == LAYOUT_2025 ? "All EHC plans" : NULL, NULL))
             rel = &s->rel[r];
     if (!rel) {
-        x.rc = hnb_err_at(err, (hnb_mark){0}, "%s: no stock rows in the releases", c->la.name);
-        goto fail;
+        x->rc = hnb_err_at(err, (hnb_mark){0}, "%s: no stock rows in the releases", c->la.name);
+        return x->rc;
     }
     c->jan = c->la.last_jan;
     int yi = c->jan - 1 - c->y0;
@@ -1303,10 +1296,10 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m,
     for (int st = 0; st < m->nsettings; st++)
         c->mix[st] = c->stock_set[yi][st];
     if (c->total.status != HNB_SEN2_OK) {
-        x.rc = hnb_err_at(err, (hnb_mark){c->total.file, c->total.line, 1},
-                          "%s: the EHCP total at January %d is not given ('%s')", c->la.name,
-                          c->jan, c->total.status == HNB_SEN2_SUPPRESSED ? "x" : "z");
-        goto fail;
+        x->rc = hnb_err_at(err, (hnb_mark){c->total.file, c->total.line, 1},
+                           "%s: the EHCP total at January %d is not given ('%s')", c->la.name,
+                           c->jan, c->total.status == HNB_SEN2_SUPPRESSED ? "x" : "z");
+        return x->rc;
     }
     /* a setting suppressed in the total row: the rest of the total */
     {
@@ -1333,16 +1326,25 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m,
                 if (c->mix[st].status == HNB_SEN2_SUPPRESSED)
                     c->mix[st].v += (c->total.v - known) / nsup;
         } else if (fabs(known - c->total.v) > 0.5) {
-            x.rc = hnb_err_at(err,
-                              m->file[0] ? (hnb_mark){m->file, 1, 1}
-                                         : (hnb_mark){c->total.file, c->total.line, 1},
-                              "the placement mapping places %.0f of %s's %.0f plans at January %d "
-                              "(%s line %d): a "
-                              "placement column left out or counted twice?",
-                              known, c->la.name, c->total.v, c->jan, c->total.file, c->total.line);
-            goto fail;
+            x->rc = hnb_err_at(err,
+                               m->file[0] ? (hnb_mark){m->file, 1, 1}
+                                          : (hnb_mark){c->total.file, c->total.line, 1},
+                               "the placement mapping places %.0f of %s's %.0f plans at January %d "
+                               "(%s line %d): a "
+                               "placement column left out or counted twice?",
+                               known, c->la.name, c->total.v, c->jan, c->total.file, c->total.line);
+            return x->rc;
         }
     }
+    *relp = rel;
+    return x->rc;
+}
+
+/* the latest January's plans by age and setting (suppressed cells filled from the setting's total),
+ * in age order */
+static int council_ages(ctx *x, const hnb_sen2_map *m, const char *key, const release *rel)
+{
+    hnb_sen2_council *c = x->c;
     /* ages: single ages by setting (2025 layout), or bands (2022) */
     if (rel->layout == LAYOUT_2025) {
         const table *t = rel->t[T_STOCK];
@@ -1355,17 +1357,17 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m,
                 continue;
             int a, z;
             if (!age_range(r->f[t->c_break], &a, &z)) {
-                hnb_sen2_cell v = named(&x, t, r, "ehcplans");
+                hnb_sen2_cell v = named(x, t, r, "ehcplans");
                 note(c, "%s:%d: %.0f plans of age '%s' are left out of the age profile", t->path,
                      r->line, v.v, r->f[t->c_break]);
                 continue;
             }
             int n = c->nages++;
-            ages_into(c, &n, c->age_lo, c->age_hi, a, z);
-            c->age[n] = named(&x, t, r, "ehcplans");
+            c->age_lo[n] = a, c->age_hi[n] = z;
+            c->age[n] = named(x, t, r, "ehcplans");
             report_cell(c, &c->age[n], "plans by age");
             for (int st = 0; st < m->nsettings; st++) {
-                hnb_sen2_cell v = cols_sum(&x, t, r, &m->settings[st]);
+                hnb_sen2_cell v = cols_sum(x, t, r, &m->settings[st]);
                 c->age_set[n][st] = v.status == HNB_SEN2_OK ? v.v : -1 - v.v; /* <0: to fill */
                 if (v.status == HNB_SEN2_SUPPRESSED) {
                     c->nsuppressed++;
@@ -1405,8 +1407,8 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m,
             int a, z;
             if (period_year(r->f[t->c_time]) != c->jan || !age_range(r->f[ca], &a, &z)) continue;
             int n = c->nages++;
-            ages_into(c, &n, c->age_lo, c->age_hi, a, z);
-            c->age[n] = named(&x, t, r, "Total_all");
+            c->age_lo[n] = a, c->age_hi[n] = z;
+            c->age[n] = named(x, t, r, "Total_all");
             report_cell(c, &c->age[n], "plans by age");
             for (int st = 0; st < m->nsettings; st++)
                 c->age_set[n][st] =
@@ -1418,7 +1420,7 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m,
              "over the settings by the whole council's mix (an assumption)",
              rel->latest_jan);
     }
-    if (x.rc) goto fail;
+    if (x->rc) return x->rc;
     /* ages in order (the release lists "age 10" before "age 3") */
     for (int i = 1; i < c->nages; i++)
         for (int j = i; j > 0 && c->age_lo[j] < c->age_lo[j - 1]; j--) {
@@ -1436,6 +1438,14 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m,
             memcpy(c->age_set[j], c->age_set[j - 1], sizeof row);
             memcpy(c->age_set[j - 1], row, sizeof row);
         }
+    return x->rc;
+}
+
+/* the latest January's plans by setting and primary need */
+static int council_needs(ctx *x, const hnb_sen2_map *m, const char *key, const release *rel)
+{
+    const hnb_sen2 *s = x->s;
+    hnb_sen2_council *c = x->c;
     /* needs by setting (2025 layout's sen_needs_all_plans.csv) */
     {
         const release *nr = NULL;
@@ -1481,7 +1491,7 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m,
             double allmix[HNB_SEN2_NEEDS], allsum = 0;
             int nsup = 0;
             for (int k = 0; k < HNB_SEN2_NEEDS; k++) {
-                hnb_sen2_cell v = named(&x, t, all, need_cols[k]);
+                hnb_sen2_cell v = named(x, t, all, need_cols[k]);
                 allmix[k] = v.status == HNB_SEN2_OK ? v.v : 0;
                 nsup += v.status == HNB_SEN2_SUPPRESSED;
                 allsum += allmix[k];
@@ -1506,7 +1516,7 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m,
                             rel->layout == LAYOUT_2025
                                 ? find_row(ts, key, c->jan, "All EHC plans", "All EHC plans")
                                 : NULL;
-                        hnb_sen2_cell pc = named(&x, ts, rs, se->columns[k]);
+                        hnb_sen2_cell pc = named(x, ts, rs, se->columns[k]);
                         if (pc.status == HNB_SEN2_OK) plans = pc.v;
                         if (plans > 0) {
                             for (int q = 0; q < HNB_SEN2_NEEDS; q++)
@@ -1519,7 +1529,7 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m,
                         continue;
                     }
                     for (int q = 0; q < HNB_SEN2_NEEDS; q++) {
-                        hnb_sen2_cell v = named(&x, t, r, need_cols[q]);
+                        hnb_sen2_cell v = named(x, t, r, need_cols[q]);
                         if (v.status == HNB_SEN2_OK) c->need[st][q] += v.v;
                         nsup += v.status == HNB_SEN2_SUPPRESSED;
                     }
@@ -1537,6 +1547,14 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m,
             }
         }
     }
+    return x->rc;
+}
+
+/* the latest calendar year's new plans by setting, age and need */
+static int council_new(ctx *x, const hnb_sen2_map *m, const char *key)
+{
+    const hnb_sen2 *s = x->s;
+    hnb_sen2_council *c = x->c;
     /* new plans: the latest calendar year, by age and setting */
     {
         c->new_year = 0;
@@ -1567,9 +1585,9 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m,
                 int a, z;
                 if (!age_range(r->f[ca], &a, &z)) continue;
                 int n = c->nnew_ages++;
-                ages_into(c, &n, c->new_lo, c->new_hi, a, z);
+                c->new_lo[n] = a, c->new_hi[n] = z;
                 c->new_age[n] =
-                    named(&x, t, r, nr->layout == LAYOUT_2025 ? "new_ehc_plans" : "Total_new_all");
+                    named(x, t, r, nr->layout == LAYOUT_2025 ? "new_ehc_plans" : "Total_new_all");
                 report_cell(c, &c->new_age[n], "new plans by age");
             }
             for (int i = 1; i < c->nnew_ages; i++)
@@ -1590,12 +1608,21 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m,
                 if (!rn) continue;
                 c->has_new_need = 1;
                 for (int k = 0; k < HNB_SEN2_NEEDS; k++) {
-                    c->new_need[k] = named(&x, tn, rn, need_cols[k]);
+                    c->new_need[k] = named(x, tn, rn, need_cols[k]);
                     report_cell(c, &c->new_need[k], "new plans by need");
                 }
             }
         }
     }
+    return x->rc;
+}
+
+/* the pipeline: requests, decisions, assessments and timeliness of the latest year with requests */
+static int council_pipeline(ctx *x, const hnb_sen2_map *m, const char *key)
+{
+    const hnb_sen2 *s = x->s;
+    hnb_sen2_council *c = x->c;
+    (void)m;
     /* the pipeline: the latest year with requests */
     for (int q = c->ny - 1; q >= 0; q--)
         if (c->requests[q].status == HNB_SEN2_OK && c->share[q] == 1) {
@@ -1610,21 +1637,30 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m,
             const trow *row = find_row(rr->t[T_REQ], key, c->req_year,
                                        "All requests for EHC needs assessments", NULL);
             if (!row) continue;
-            c->to_assess = named(&x, rr->t[T_REQ], row, "requests_decided_to_assess");
-            c->not_assess = named(&x, rr->t[T_REQ], row, "requests_decided_not_to_assess");
+            c->to_assess = named(x, rr->t[T_REQ], row, "requests_decided_to_assess");
+            c->not_assess = named(x, rr->t[T_REQ], row, "requests_decided_not_to_assess");
             row = find_row(rr->t[T_ASSESS], key, c->req_year, "All EHC needs assessments", NULL);
-            c->assess_issued = named(&x, rr->t[T_ASSESS], row, "assess_issued");
-            c->assess_not_issued = named(&x, rr->t[T_ASSESS], row, "assess_not_issued");
+            c->assess_issued = named(x, rr->t[T_ASSESS], row, "assess_issued");
+            c->assess_not_issued = named(x, rr->t[T_ASSESS], row, "assess_not_issued");
             row = find_row(rr->t[T_TIME], key, c->req_year, "All EHC plans issued", NULL);
-            c->tl_den = named(&x, rr->t[T_TIME], row, "plans_issued_den");
-            c->tl_within = named(&x, rr->t[T_TIME], row, "plans_issued_within_20_weeks");
-            c->tl_year = named(&x, rr->t[T_TIME], row, "plans_issued_gt_1_year");
+            c->tl_den = named(x, rr->t[T_TIME], row, "plans_issued_den");
+            c->tl_within = named(x, rr->t[T_TIME], row, "plans_issued_within_20_weeks");
+            c->tl_year = named(x, rr->t[T_TIME], row, "plans_issued_gt_1_year");
             break;
         }
     } else {
         c->to_assess = c->not_assess = c->assess_issued = c->assess_not_issued = c->tl_den =
             c->tl_within = c->tl_year = missing();
     }
+    return x->rc;
+}
+
+/* cessation by age band: the ceased plans of calendar jan-1 over the plans of January jan-1 */
+static int council_cessation(ctx *x, const hnb_sen2_map *m, const char *key)
+{
+    const hnb_sen2 *s = x->s;
+    hnb_sen2_council *c = x->c;
+    (void)m;
     /* cessation by age: calendar jan-1's ceased plans over January jan-1's stock */
     for (int r = s->nrel - 1; r >= 0 && !c->ncease; r--) {
         const release *rr = &s->rel[r];
@@ -1647,7 +1683,7 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m,
                 strcmp(row->f[tc->c_topic], "Age plan ceased") ||
                 !age_range(row->f[tc->c_break], &a, &z))
                 continue;
-            hnb_sen2_cell v = named(&x, tc, row, "total_ceased");
+            hnb_sen2_cell v = named(x, tc, row, "total_ceased");
             for (int b = 0; b < 6; b++)
                 if (a >= band[b][0] && z <= band[b][1]) {
                     if (v.status == HNB_SEN2_SUPPRESSED)
@@ -1666,7 +1702,7 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m,
                 strcmp(row->f[ts->c_topic], "Child or young persons age") ||
                 !age_range(row->f[ts->c_break], &a, &z))
                 continue;
-            hnb_sen2_cell v = named(&x, ts, row, "ehcplans");
+            hnb_sen2_cell v = named(x, ts, row, "ehcplans");
             for (int b = 0; b < 6; b++)
                 if (a >= band[b][0] && z <= band[b][1]) {
                     if (v.status == HNB_SEN2_SUPPRESSED) ok = 0, report_cell(c, &v, "plans by age");
@@ -1679,6 +1715,30 @@ int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m,
             ok &= c->cease_stock[b].v > 0;
         if (nrow && ok) c->ncease = 6;
     }
+    return x->rc;
+}
+
+int hnb_sen2_council_get(const hnb_sen2 *s, int index, const hnb_sen2_map *m,
+                         hnb_sen2_council **out, hnb_err *err)
+{
+    *out = NULL;
+    hnb_sen2_council *c = calloc(1, sizeof *c);
+    if (!c) abort();
+    ctx x = {s, c, err, HNB_OK};
+    c->la = s->las[index];
+    c->map = m;
+    c->nsettings = m->nsettings;
+    const char *key = c->la.old_code;
+    for (int r = 0; r < s->nrel && !x.rc; r++)
+        check_map(&x, &s->rel[r], m);
+    if (x.rc || council_history(&x, m, key)) goto fail;
+    const release *rel = NULL;
+    if (council_stock(&x, m, key, &rel)) goto fail;
+    if (council_ages(&x, m, key, rel)) goto fail;
+    if (council_needs(&x, m, key, rel)) goto fail;
+    if (council_new(&x, m, key)) goto fail;
+    if (council_pipeline(&x, m, key)) goto fail;
+    if (council_cessation(&x, m, key)) goto fail;
     if (x.rc) goto fail;
     *out = c;
     return HNB_OK;
