@@ -8,6 +8,7 @@
  * the calibration in calibrate.c. Outputs are all or nothing. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -689,6 +690,16 @@ int hnb_cmd_init(int argc, char **argv)
     }
     fputs("old_la_code,new_la_code,name,region_code,region,scenario,status\n", cx);
     int latest = hnb_sen2_latest(s), nok = 0, ncal = 0, nskip = 0;
+    /* work inside the new directory, so that what the scenarios and their
+     * calibrations say about each other is relative to it, and stays true
+     * once it is renamed into place (the releases are read already) */
+    int home = open(".", O_RDONLY | O_DIRECTORY);
+    if (home < 0 || chdir(tmp) != 0) {
+        if (home >= 0) close(home);
+        fclose(cx);
+        rc = hnb_err_fail(&err, "%s: cannot enter: %s", tmp, strerror(errno));
+        goto fail;
+    }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int i = 0; i < hnb_sen2_count(s) && !rc; i++) {
@@ -705,7 +716,7 @@ int hnb_cmd_init(int argc, char **argv)
             init_opts one = io;
             one.quiet = 1;
             hnb_err e1 = {0};
-            int r1 = init_one(s, i, &map, tmp, sl, &one, status, sizeof status, &e1);
+            int r1 = init_one(s, i, &map, ".", sl, &one, status, sizeof status, &e1);
             if (r1 == HNB_EFAIL) {
                 err = e1;
                 rc = r1;
@@ -740,6 +751,8 @@ int hnb_cmd_init(int argc, char **argv)
         if (!io.quiet && isatty(2))
             fprintf(stderr, "\r[%d/%d] %s          ", i + 1, hnb_sen2_count(s), l->name);
     }
+    if (fchdir(home) != 0 && !rc) rc = hnb_err_fail(&err, "cannot return to the starting directory");
+    close(home);
     if (fclose(cx) && !rc) rc = hnb_err_fail(&err, "%s: write failed", index);
     if (!rc && rename(tmp, out) != 0)
         rc = hnb_err_fail(&err, "%s: cannot rename into place: %s", out, strerror(errno));

@@ -12,8 +12,9 @@
  * releases may be read at once; where two give the same year, the later
  * release's figure is kept.
  *
- * Not here: writing scenarios and histories (sen2_write.c), the commands
- * (sen2_cmd.c). Nothing here prints; errors are FILE:LINE:COLUMN. */
+ * Reading is sen2.c; the writers declared below are sen2_write.c; the
+ * commands (`hnb sen2`, `hnb init`) are sen2_cmd.c. Nothing here prints;
+ * errors are FILE:LINE:COLUMN. */
 #ifndef HNB_SEN2_H
 #define HNB_SEN2_H
 
