@@ -1309,6 +1309,7 @@ static int council_stock(ctx *x, const hnb_sen2_map *m, const char *key, const r
             known += c->mix[st].v;
             if (c->mix[st].status == HNB_SEN2_SUPPRESSED) nsup++, which = st;
         }
+        c->nsuppressed += nsup;
         if (nsup == 1 && c->total.v >= known) {
             note(c,
                  "%s:%d: %s plans at January %d are suppressed ('x') in %s: taken as the total "
@@ -1317,14 +1318,34 @@ static int council_stock(ctx *x, const hnb_sen2_map *m, const char *key, const r
                  c->mix[which].cols, c->total.v - known);
             c->mix[which].v += c->total.v - known;
         } else if (nsup > 1) {
-            note(c,
-                 "%d settings' plans at January %d are suppressed: their share of the total is "
-                 "split "
-                 "evenly between them",
-                 nsup, c->jan);
+            /* the rest of the total shared as the latest year with every
+             * setting given shared it; evenly when no year did */
+            double w[HNB_SEN2_MAXSET] = {0}, wsum = 0;
+            int from = 0;
+            for (int q = yi - 1; q >= 0 && !from; q--) {
+                int all = 1;
+                for (int st = 0; st < m->nsettings; st++)
+                    all &= c->stock_set[q][st].status == HNB_SEN2_OK;
+                if (!all) continue;
+                from = c->y0 + q + 1;
+                for (int st = 0; st < m->nsettings; st++)
+                    if (c->mix[st].status == HNB_SEN2_SUPPRESSED)
+                        wsum += w[st] = c->stock_set[q][st].v;
+            }
+            double rest = c->total.v > known ? c->total.v - known : 0;
+            if (from && wsum > 0)
+                note(c,
+                     "%s:%d: %d settings' plans at January %d are suppressed ('x'): the %.0f plans "
+                     "they hold are shared as those settings shared their plans at January %d",
+                     c->total.file, c->total.line, nsup, c->jan, rest, from);
+            else
+                note(c,
+                     "%s:%d: %d settings' plans at January %d are suppressed ('x'), and no year "
+                     "gives them all: the %.0f plans they hold are shared evenly",
+                     c->total.file, c->total.line, nsup, c->jan, rest);
             for (int st = 0; st < m->nsettings; st++)
                 if (c->mix[st].status == HNB_SEN2_SUPPRESSED)
-                    c->mix[st].v += (c->total.v - known) / nsup;
+                    c->mix[st].v += from && wsum > 0 ? rest * w[st] / wsum : rest / nsup;
         } else if (fabs(known - c->total.v) > 0.5) {
             x->rc = hnb_err_at(err,
                                m->file[0] ? (hnb_mark){m->file, 1, 1}
@@ -1366,37 +1387,69 @@ static int council_ages(ctx *x, const hnb_sen2_map *m, const char *key, const re
             c->age_lo[n] = a, c->age_hi[n] = z;
             c->age[n] = named(x, t, r, "ehcplans");
             report_cell(c, &c->age[n], "plans by age");
+            char which[256] = "";
+            size_t w = 0;
             for (int st = 0; st < m->nsettings; st++) {
                 hnb_sen2_cell v = cols_sum(x, t, r, &m->settings[st]);
                 c->age_set[n][st] = v.status == HNB_SEN2_OK ? v.v : -1 - v.v; /* <0: to fill */
                 if (v.status == HNB_SEN2_SUPPRESSED) {
                     c->nsuppressed++;
-                    note(c,
-                         "%s:%d: %s plans of age %s are suppressed ('x') in %s: filled from the "
-                         "setting's total (below)",
-                         t->path, r->line, m->settings[st].id, r->f[t->c_break], v.cols);
+                    if (w < sizeof which - 70)
+                        w += (size_t)snprintf(which + w, sizeof which - w, "%s%s", w ? ", " : "",
+                                              m->settings[st].id);
                 }
             }
+            if (w)
+                note(c, "%s:%d: plans of %s: %s suppressed ('x'): filled as said below", t->path,
+                     r->line, r->f[t->c_break], which);
         }
-        /* fill suppressed age cells: the setting's total less its given ages, evenly */
+        /* fill the suppressed cells: a row's plans not accounted for (its
+         * total less its given cells) go to its suppressed settings in
+         * proportion to what each setting has not accounted for (its total
+         * less its given ages); without a row total, the setting's rest
+         * evenly over its suppressed ages */
+        double rest[HNB_SEN2_MAXSET] = {0};
+        int nfill[HNB_SEN2_MAXSET] = {0}, any = 0;
         for (int st = 0; st < m->nsettings; st++) {
             double given = 0;
-            int nfill = 0;
             for (int k = 0; k < c->nages; k++)
                 if (c->age_set[k][st] >= 0)
                     given += c->age_set[k][st];
                 else
-                    given += -1 - c->age_set[k][st], nfill++;
-            for (int k = 0; k < c->nages; k++)
-                if (c->age_set[k][st] < 0) {
-                    double part = -1 - c->age_set[k][st];
-                    double rest = c->mix[st].v - given;
-                    c->age_set[k][st] = part + (rest > 0 ? rest / nfill : 0);
-                }
-            if (nfill)
-                note(c, "%s: %.0f plans filled into %d suppressed age cells", m->settings[st].id,
-                     c->mix[st].v - given > 0 ? c->mix[st].v - given : 0, nfill);
+                    given += -1 - c->age_set[k][st], nfill[st]++;
+            rest[st] = c->mix[st].v > given ? c->mix[st].v - given : 0;
+            any |= nfill[st] > 0;
         }
+        double filled[32][HNB_SEN2_MAXSET];
+        for (int k = 0; k < c->nages; k++) {
+            double row_given = 0, wsum = 0;
+            for (int st = 0; st < m->nsettings; st++) {
+                double v = c->age_set[k][st];
+                row_given += v >= 0 ? v : -1 - v;
+                if (v < 0) wsum += rest[st];
+            }
+            double row_rest = c->age[k].v > row_given ? c->age[k].v - row_given : 0;
+            for (int st = 0; st < m->nsettings; st++) {
+                double v = c->age_set[k][st];
+                if (v >= 0) {
+                    filled[k][st] = v;
+                    continue;
+                }
+                double part = -1 - v, add;
+                if (c->age[k].status == HNB_SEN2_OK)
+                    add = wsum > 0 ? row_rest * rest[st] / wsum : 0;
+                else
+                    add = rest[st] / nfill[st];
+                filled[k][st] = part + add;
+            }
+        }
+        for (int k = 0; k < c->nages; k++)
+            for (int st = 0; st < m->nsettings; st++)
+                c->age_set[k][st] = filled[k][st];
+        if (any)
+            note(c,
+                 "suppressed cells of plans by age and setting: each age's plans not given go to "
+                 "its suppressed settings in proportion to each setting's plans not given");
     } else {
         c->age_layout2022 = 1;
         const table *t = rel->t[T_STOCK];

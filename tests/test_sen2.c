@@ -134,6 +134,42 @@ Test(sen2, leicester_and_its_suppressed_cells)
     th_sh("rm -rf %s", d);
 }
 
+/* Several settings suppressed at the latest January: the plans they hold
+ * are shared as they shared them in the latest year that gives them all. */
+Test(sen2, several_settings_suppressed)
+{
+    const char *d = fresh();
+    /* Leicestershire's January 2025 row (caseload.csv line 606) with
+     * mainstream_total 2648 and special_independent 428 made 'x' */
+    th_sh("mkdir -p %s/rel/data && cp tests/data/sen2/2025/data/*.csv %s/rel/data/ && "
+          "sed -i '606s/,2648,36.8,/,x,36.8,/; 606s/,784,1178,428,13,/,784,1178,x,13,/' "
+          "%s/rel/data/caseload.csv",
+          d, d, d);
+    cr_assert_eq(th_sh("%s init --la 855 --sen2 %s/rel --no-calibrate -o %s/l.yaml", bin(), d, d),
+                 0, "%s", th_out);
+    /* given: special 784 + 1178 = 1962, independent's non-maintained 13, post16
+     * 847 + 3 + 1036 + 18 + 241 = 2145: 4120 of 7196, so 3076 to share. At
+     * January 2024 (line 241) mainstream had 2435 and independent 380 + 10 =
+     * 390: mainstream 3076 x 2435 / 2825 = 2651.35, independent 13 + 3076 x
+     * 390 / 2825 = 437.65 */
+    cr_assert(strstr(th_out,
+                     "2 settings' plans at January 2025 are suppressed ('x'): the 3076 plans "
+                     "they hold are shared as those settings shared their plans at January "
+                     "2024") != NULL,
+              "%s", th_out);
+    char p[512];
+    snprintf(p, sizeof p, "%s/l.yaml", d);
+    char *y = slurp(p);
+    cr_assert(
+        strstr(y, "# 2,651 plans: rel/data/caseload.csv line 606, mainstream_total (suppressed") !=
+            NULL,
+        "%s", y);
+    cr_assert(strstr(y, "# 438 plans: rel/data/caseload.csv line 606, special_independent + "
+                        "special_non_maintained (suppressed") != NULL);
+    cr_assert(strstr(y, "# SUPPRESSED: 2 cells") != NULL);
+    th_sh("rm -rf %s", d);
+}
+
 Test(sen2, a_split_council)
 {
     const char *d = fresh();
