@@ -1464,3 +1464,21 @@ int hnb_cmd_backtest(int argc, char **argv)
 {
     return cmd_fit(argc, argv, 1);
 }
+
+int hnb_calibrate_files(const char *scenario, const char *history, const char *outdir, int quiet,
+                        unsigned charts, hnb_err *err)
+{
+    hnb_cli c;
+    hnb_cli_init(&c);
+    c.outdir = outdir;
+    c.quiet = quiet;
+    c.run.charts = charts;
+    hnb_history h;
+    int rc = hnb_history_load(history, &h, err);
+    if (!rc) {
+        rc = do_calibrate(scenario, &c, &h, err);
+        hnb_history_free(&h);
+    }
+    hnb_cli_free(&c);
+    return rc;
+}

@@ -125,7 +125,7 @@ int hnb_cmd_compare(int argc, char **argv)
         goto bad;
     }
     hnb_run *runs = calloc((size_t)n, sizeof *runs);
-    if (!runs) abort();
+    if (!runs) hnb_oom();
     hnb_err err = {0};
     int rc = HNB_OK, done = 0;
     for (int i = 0; i < n && !rc; i++, done++) rc = hnb_run_compute(argv[optind + i], &c.run, &runs[i], &err);

@@ -39,6 +39,10 @@ static void usage(FILE *f)
           "                   forecast from the council's own history, with honest bands\n"
           "  backtest SCENARIO --history FILE [--origins Y1:Y2] [--horizon H]\n"
           "                   how well that forecasts years it did not see, beside naive rules\n"
+          "  sen2 RELEASE_DIR... --la CODE\n"
+          "                   a council's history and base population from the DfE SEN2 release\n"
+          "  init --la CODE --sen2 RELEASE_DIR...\n"
+          "                   a starter scenario for any council (--all: every council)\n"
           "\n"
           "options:\n"
           "  -h, --help       show this help (also: hnb COMMAND --help)\n"
@@ -242,6 +246,9 @@ static int cmd_check(int argc, char **argv)
                m->regime.central_share ? ", central support after the override" : "");
     if (m->dsg.given) printf("  dsg         the other blocks' balance (DSG-wide deficit)\n");
     if (m->shapley) printf("  attribution Shapley values\n");
+    if (m->nplaceholders)
+        printf("  placeholders %d value%s tagged !placeholder, to replace with the council's own "
+               "(warnings above)\n", m->nplaceholders, m->nplaceholders == 1 ? "" : "s");
     if (m->has_mc)
         printf("  monte carlo %ld draws, seed %lu, %d thresholds, %d correlations\n", m->mc_draws,
                m->mc_seed, m->nthresholds, m->ncorr);
@@ -272,9 +279,11 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "compare")) return hnb_cmd_compare(argc - 1, argv + 1);
     if (!strcmp(cmd, "calibrate")) return hnb_cmd_calibrate(argc - 1, argv + 1);
     if (!strcmp(cmd, "backtest")) return hnb_cmd_backtest(argc - 1, argv + 1);
-    static const char *const cmds[] = {"run",   "check",     "batch",   "compare",
-                                       "sweep", "solve",     "calibrate", "backtest"};
-    const char *near = hnb_nearest(cmd, cmds, 8);
+    if (!strcmp(cmd, "sen2")) return hnb_cmd_sen2(argc - 1, argv + 1);
+    if (!strcmp(cmd, "init")) return hnb_cmd_init(argc - 1, argv + 1);
+    static const char *const cmds[] = {"run",   "check", "batch",     "compare", "sweep",
+                                       "solve", "calibrate", "backtest", "sen2", "init"};
+    const char *near = hnb_nearest(cmd, cmds, 10);
     fprintf(stderr, "hnb: unknown command '%s'%s%s%s\n", cmd, near ? "; did you mean '" : "",
             near ? near : "", near ? "'?" : "");
     usage(stderr);

@@ -128,6 +128,7 @@ static hnb_node *copy_budget(const hnb_node *n, long *budget)
     if (--*budget < 0) return NULL;
     hnb_node *c = hnb_node_new(n->type, n->mark);
     c->plain = n->plain;
+    c->placeholder = n->placeholder;
     if (n->str) {
         c->str = xmalloc(n->len + 1);
         memcpy(c->str, n->str, n->len + 1);
@@ -365,6 +366,8 @@ static int on_event(builder *b, yaml_event_t *ev)
             return hnb_err_at(b->err, mk, "a value holds a NUL character");
         }
         n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+        /* other tags are ignored, as before; this one marks a value to replace */
+        n->placeholder = ev->data.scalar.tag && !strcmp((const char *)ev->data.scalar.tag, "!placeholder");
         add_anchor(b, ev->data.scalar.anchor, n);
         return attach(b, n);
     }

@@ -255,6 +255,36 @@ void hnb_outset_free(hnb_outset *o)
     free(o);
 }
 
+int hnb_write_file(const char *path, const char *text, size_t len, hnb_err *err)
+{
+    size_t n = strlen(path) + 32;
+    char *tmp = malloc(n);
+    if (!tmp) hnb_oom();
+    const char *slash = strrchr(path, '/');
+    snprintf(tmp, n, "%.*s.%s.XXXXXX", slash ? (int)(slash - path + 1) : 0, path,
+             slash ? slash + 1 : path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        int e = errno;
+        free(tmp);
+        return hnb_err_fail(err, "%s: cannot write: %s", path, strerror(e));
+    }
+    fchmod(fd, 0644);
+    size_t done = 0;
+    int e = 0;
+    while (done < len && !e) {
+        ssize_t w = write(fd, text + done, len - done);
+        if (w < 0 && errno != EINTR) e = errno;
+        else if (w > 0) done += (size_t)w;
+    }
+    if (!e && fsync(fd) != 0 && errno != EINVAL) e = errno;
+    if (close(fd) != 0 && !e) e = errno;
+    if (!e && rename(tmp, path) != 0) e = errno;
+    if (e) unlink(tmp);
+    free(tmp);
+    return e ? hnb_err_fail(err, "%s: write failed: %s", path, strerror(e)) : HNB_OK;
+}
+
 static void put_num(FILE *f, double x, int decimals)
 {
     char b[64];

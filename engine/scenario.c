@@ -1975,6 +1975,37 @@ int hnb_model_compile(hnb_srcs *srcs, const char *file, const hnb_node *root, hn
     return compile_with(srcs, file, root, NULL, 0, out, err);
 }
 
+/* Values tagged !placeholder (a starter's unit costs, grant, opening
+ * deficit: docs/sen2.md): each is a warning at its place, so that `hnb
+ * check` and `hnb run` say so until the user replaces it. Returns how many. */
+static int warn_placeholders(const hnb_node *n, char *path, size_t len, size_t cap)
+{
+    if (!n) return 0;
+    if (n->type == HNB_SCALAR) {
+        if (!n->placeholder) return 0;
+        hnb_warn_at(n->mark, "%s: a placeholder (!placeholder), not the council's figure: replace it",
+                    len ? path : "(value)");
+        return 1;
+    }
+    int count = 0;
+    for (size_t i = 0; i < n->n; i++) {
+        size_t w = len;
+        if (n->type == HNB_MAP) {
+            const char *k = n->keys[i]->str ? n->keys[i]->str : "";
+            w += (size_t)snprintf(path + len, cap - len, "%s%s", len ? "." : "", k);
+        } else {
+            hnb_node *id = n->vals[i]->type == HNB_MAP ? hnb_map_get(n->vals[i], "id") : NULL;
+            if (!id && n->vals[i]->type == HNB_MAP) id = hnb_map_get(n->vals[i], "name");
+            if (id && id->type == HNB_SCALAR) w += (size_t)snprintf(path + len, cap - len, ".%s", id->str);
+            else w += (size_t)snprintf(path + len, cap - len, ".%zu", i);
+        }
+        if (w >= cap) w = cap - 1;
+        count += warn_placeholders(n->vals[i], path, w, cap);
+        path[len] = 0;
+    }
+    return count;
+}
+
 int hnb_model_load(const char *path, const char *const *sets, int nsets, hnb_model **out,
                    hnb_err *err)
 {
@@ -2002,6 +2033,10 @@ int hnb_model_load(const char *path, const char *const *sets, int nsets, hnb_mod
         }
         rc = compile_with(srcs, path, root, gone.v, gone.n, out, err);
         idlist_free(&gone);
+        if (!rc) {
+            char where[1024] = "";
+            (*out)->nplaceholders = warn_placeholders(root, where, 0, sizeof where);
+        }
         /* a value almost certainly in the wrong unit: said, not refused */
         for (int i = 0; rc == HNB_OK && i < (*out)->nparams; i++) {
             const hnb_param *q = &(*out)->params[i];

@@ -57,5 +57,12 @@ int hnb_cmd_sweep(int argc, char **argv);
 int hnb_cmd_solve(int argc, char **argv);
 int hnb_cmd_calibrate(int argc, char **argv);
 int hnb_cmd_backtest(int argc, char **argv);
+int hnb_cmd_sen2(int argc, char **argv);
+int hnb_cmd_init(int argc, char **argv);
+
+/* `hnb calibrate SCENARIO --history HISTORY -o OUTDIR` from code (hnb init):
+ * QUIET prints nothing; CHARTS the chart formats (0: none). */
+int hnb_calibrate_files(const char *scenario, const char *history, const char *outdir, int quiet,
+                        unsigned charts, hnb_err *err);
 
 #endif

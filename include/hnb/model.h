@@ -156,6 +156,7 @@ typedef struct {
 typedef struct hnb_model {
     hnb_srcs *srcs;
     char *file, *name, *authority;
+    int nplaceholders; /* values tagged !placeholder (docs/sen2.md): each warned about */
     int version; /* the file's `hnb:`, 1 or 2 */
     int start_year, years;
     int opening_deficit; /* slot */

@@ -23,6 +23,7 @@ struct hnb_node {
     char *str;
     size_t len;
     int plain; /* 1 if an unquoted (plain) scalar: only these can be null/bool/number */
+    int placeholder; /* tagged !placeholder: a value the user must replace (docs/sen2.md) */
     /* map: keys[i] -> vals[i]; seq: vals[i] */
     size_t n, cap;
     hnb_node **keys;

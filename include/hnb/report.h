@@ -46,6 +46,10 @@ int hnb_outset_commit(hnb_outset *o, hnb_err *err);
 /* Free; without a commit, remove the stage (a failure: nothing written). */
 void hnb_outset_free(hnb_outset *o);
 
+/* One file beside others (a scenario hnb init writes): written to a
+ * temporary name in its directory and renamed over PATH when complete. */
+int hnb_write_file(const char *path, const char *text, size_t len, hnb_err *err);
+
 /* mkdir -p */
 int hnb_mkdirs(const char *dir, hnb_err *err);
 
