@@ -24,7 +24,7 @@
 
 #define ROW_FIELDS 18
 static const char *const row_header =
-    "scenario,file,output,status,error,start_year,horizon_year,override_year,"
+    "scenario,file,output,status,error,start_year,horizon_year,override_end,"
     "deficit_at_override,deficit_at_horizon,draws,p10_override,p50_override,p90_override,"
     "p10_horizon,p50_horizon,p90_horizon,exceedance";
 
@@ -131,8 +131,10 @@ static void write_row(FILE *f, const char *name, const char *file, const char *o
     fprintf(f, ",ok,,%d,%d,", m->start_year, horizon);
     double at_override = 0;
     if (m->override_end) {
+        /* the scenario's own override_end (2028: it ends in March 2028); the
+         * deficit beside it is at the end of the year before (2027/28) */
         at_override = hnb_run_deficit_at(run, m->override_end - 1, &known);
-        fprintf(f, "%d,", m->override_end - 1);
+        fprintf(f, "%d,", m->override_end);
     } else {
         fputc(',', f);
     }
@@ -154,10 +156,13 @@ static void write_row(FILE *f, const char *name, const char *file, const char *o
         char ex[4096];
         size_t w = 0;
         ex[0] = 0;
-        for (int k = 0; k < mc->nexceed && w < sizeof ex - 80; k++)
-            w += (size_t)snprintf(ex + w, sizeof ex - w, "%sP(>%.2f@%d)=%.6f", k ? "; " : "",
-                                  mc->exceed[k].threshold, mc->exceed[k].year,
-                                  mc->exceed[k].probability);
+        for (int k = 0; k < mc->nexceed && w < sizeof ex - 80; k++) {
+            char m1[HNB_NUM_BUF], ly[8];
+            hnb_year_label(mc->exceed[k].year, ly);
+            w += (size_t)snprintf(ex + w, sizeof ex - w, "%sP(deficit > £%sm at the end of %s) = %.1f%%",
+                                  k ? "; " : "", hnb_fmt_m(m1, mc->exceed[k].threshold), ly,
+                                  100 * mc->exceed[k].probability);
+        }
         hnb_csv_field(f, ex);
     }
     fputc('\n', f);
@@ -247,9 +252,9 @@ static int write_index(hnb_outset *o, const char *rows, hnb_err *err)
     if (!rc && !h) rc = HNB_EFAIL;
     if (h) {
         fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-              "<title>hnb batch</title>\n<style>body{font-family:sans-serif;margin:2em}"
-              "table{border-collapse:collapse}td,th{border:1px solid #999;padding:4px 8px}"
-              "td.n{text-align:right}tr.error td{background:#fde2e2}</style></head><body>\n"
+              "<title>hnb batch</title>\n<style>\n", h);
+        fputs(hnb_html_style, h);
+        fputs("</style></head><body>\n"
               "<h1>High Needs Block scenarios</h1>\n<table>\n<tr><th>Scenario</th><th>Status</th>"
               "<th>Deficit at the override's end (£m)</th><th>Deficit at the horizon (£m)</th>"
               "<th>P10-P50-P90 at the override's end (£m)</th><th>P10-P50-P90 at the horizon "

@@ -713,7 +713,8 @@ int hnb_cmd_sweep(int argc, char **argv)
     const char *paths[2] = {v[0].path, nv == 2 ? v[1].path : NULL};
     hnb_err err = {0};
     char name[512] = "", l_over[8] = "", l_hor[8] = "";
-    int any_mc = 0, any_override = 0, failures = 0;
+    int any_mc = 0, any_override = 0, failures = 0, kind_known = 0;
+    hnb_kind kinds[2] = {HNB_KIND_COUNT, HNB_KIND_COUNT};
     /* the scenario once, the varied values slots of it (whatif_open) */
     whatif wi;
     {
@@ -747,6 +748,11 @@ int hnb_cmd_sweep(int argc, char **argv)
             const hnb_model *m = run.model;
             pt->ok = 1;
             snprintf(name, sizeof name, "%s", m->name);
+            for (int k = 0; k < nv && !kind_known; k++) { /* how the values are written */
+                int slot = hnb_model_find_param(m, v[k].path);
+                if (slot >= 0) kinds[k] = m->params[slot].kind;
+            }
+            kind_known = 1;
             int t = m->years - 1;
             hnb_year_label(m->start_year + t, l_hor);
             pt->at_horizon = run.result->cumulative_deficit[t];
@@ -834,7 +840,9 @@ int hnb_cmd_sweep(int argc, char **argv)
                     hnb_fmt_fixed(b3, sizeof b3, pt->p50h / 1e6, 1);
                     hnb_fmt_fixed(b4, sizeof b4, pt->p90h / 1e6, 1);
                 }
-                fprintf(md, "| %.6g | %s | %s |", pt->x[0], pt->ok ? b1 : "error", b2);
+                char xv[HNB_NUM_BUF];
+                fprintf(md, "| %s | %s | %s |", hnb_fmt_value(xv, sizeof xv, kinds[0], pt->x[0]),
+                        pt->ok ? b1 : "error", b2);
                 if (any_mc) fprintf(md, " %s / %s |", b3, b4);
                 fputc('\n', md);
             }
@@ -844,12 +852,14 @@ int hnb_cmd_sweep(int argc, char **argv)
                 fprintf(md, "\nCumulative deficit at the end of %s (£m): rows %s, columns %s.\n\n",
                         which ? l_hor : l_over, v[0].path, v[1].path);
                 fprintf(md, "| |");
-                for (int j = 0; j < n1; j++) fprintf(md, " %.6g |", pts[j].x[1]);
+                char xv[HNB_NUM_BUF];
+                for (int j = 0; j < n1; j++)
+                    fprintf(md, " %s |", hnb_fmt_value(xv, sizeof xv, kinds[1], pts[j].x[1]));
                 fprintf(md, "\n|---:|");
                 for (int j = 0; j < n1; j++) fprintf(md, "---:|");
                 fputc('\n', md);
                 for (int i = 0; i < n0; i++) {
-                    fprintf(md, "| **%.6g** |", pts[i * n1].x[0]);
+                    fprintf(md, "| **%s** |", hnb_fmt_value(xv, sizeof xv, kinds[0], pts[i * n1].x[0]));
                     for (int j = 0; j < n1; j++) {
                         sweep_point *pt = &pts[i * n1 + j];
                         char b[64] = "error";
@@ -902,17 +912,19 @@ int hnb_cmd_sweep(int argc, char **argv)
         if (nv == 1)
             for (int i = 0; i < n0; i++) {
                 sweep_point *pt = &pts[i];
+                char xv[HNB_NUM_BUF], a1[HNB_NUM_BUF], a2[HNB_NUM_BUF];
+                hnb_fmt_value(xv, sizeof xv, kinds[0], pt->x[0]);
                 if (!pt->ok) {
-                    printf("  %s = %-12.6g %s\n", v[0].path, pt->x[0], pt->error);
+                    printf("  %s = %-12s %s\n", v[0].path, xv, pt->error);
                     continue;
                 }
                 if (pt->has_override)
-                    printf("  %s = %-12.6g deficit £%.1fm at the end of %s, £%.1fm at the end of %s\n",
-                           v[0].path, pt->x[0], pt->at_override / 1e6, l_over, pt->at_horizon / 1e6,
-                           l_hor);
+                    printf("  %s = %-12s deficit £%sm at the end of %s, £%sm at the end of %s\n",
+                           v[0].path, xv, hnb_fmt_m(a1, pt->at_override), l_over,
+                           hnb_fmt_m(a2, pt->at_horizon), l_hor);
                 else
-                    printf("  %s = %-12.6g deficit £%.1fm at the end of %s\n", v[0].path, pt->x[0],
-                           pt->at_horizon / 1e6, l_hor);
+                    printf("  %s = %-12s deficit £%sm at the end of %s\n", v[0].path, xv,
+                           hnb_fmt_m(a1, pt->at_horizon), l_hor);
             }
     }
     free(pts);
