@@ -185,7 +185,8 @@ static void inline_svg(FILE *f, const char *charts, const char *name, const char
 
 static void table_start(FILE *f, const char *const *heads, int n)
 {
-    fputs("<table><thead><tr>", f);
+    /* many columns: smaller type on paper, so the table fits A4's width */
+    fputs(n > 10 ? "<table class=wide><thead><tr>" : "<table><thead><tr>", f);
     for (int i = 0; i < n; i++) fprintf(f, "<th>%s</th>", heads[i]);
     fputs("</tr></thead><tbody>\n", f);
 }
@@ -205,7 +206,20 @@ const char *const hnb_html_style =
     ".prn{display:none}\n"
     "@media print{.scr{display:none}.prn{display:block;width:100%;height:auto}\n"
     "@page{size:A4;margin:15mm}body{max-width:none;margin:0;font-size:10pt}"
-    "h2{page-break-after:avoid}table,figure{page-break-inside:avoid}a{color:inherit}}\n";
+    "h1,h2,h3,h4{page-break-after:avoid;break-after:avoid}table,figure{page-break-inside:avoid}"
+    "table{font-size:7.5pt}th,td{padding:2px 4px}table.wide{font-size:6.5pt}"
+    "table.wide th,table.wide td{padding:1px 2px}a{color:inherit}}\n";
+
+/* S inside a CSS string: quotes, backslashes and line ends escaped, and
+ * '<' too, so that nothing closes the <style> element. */
+static void css_string(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\' || c == '<' || c == '>' || c < 0x20) fprintf(f, "\\%X ", c);
+        else fputc(c, f);
+    }
+}
 
 /* A markdown list of report.c's ("- item\n", **bold**) as <li> items. */
 static void md_items(FILE *f, const char *text)
@@ -238,8 +252,27 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
     hnb_year_label(m->start_year + ys - 1, l1);
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", f);
     hnb_html_escape(f, m->name);
+    /* what a printed copy carries on every page: the scenario, hnb's
+     * version, the draws and seed, the date (report.c), the page */
+    char date[64], stamp[700];
+    hnb_report_date(m, date, sizeof date);
+    int w = snprintf(stamp, sizeof stamp, "hnb %s", HNB_VERSION);
+    if (mc) {
+        char nd[HNB_NUM_BUF];
+        hnb_fmt_count(nd, sizeof nd, (double)mc->draws);
+        w += snprintf(stamp + w, sizeof stamp - (size_t)w, ", %s draws, seed %lu", nd, mc->seed);
+    }
+    if (date[0] && w > 0 && (size_t)w < sizeof stamp)
+        snprintf(stamp + w, sizeof stamp - (size_t)w, ", scenario of %s", date);
     fputs("</title>\n<style>\n", f);
     fputs(hnb_html_style, f);
+    fputs("@page{@bottom-left{content:\"", f);
+    css_string(f, m->name);
+    fputs(" \\B7  ", f);
+    css_string(f, stamp);
+    fputs("\";font-size:8pt;color:#555}@bottom-right{content:\"Page \" counter(page) \" of \" "
+          "counter(pages);font-size:8pt;color:#555}}\n",
+          f);
     fputs("</style></head><body>\n<h1>", f);
     hnb_html_escape(f, m->name);
     fputs("</h1>\n<p class=\"lead\">", f);
@@ -249,7 +282,9 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
     }
     fprintf(f, "High Needs Block projection, %s to %s. Produced by hnb from <code>", l0, l1);
     hnb_html_escape(f, m->file);
-    fputs("</code>.</p>\n", f);
+    fputs("</code> (", f);
+    hnb_html_escape(f, stamp);
+    fputs(").</p>\n", f);
 
     /* key messages: first what a committee should quote (report.c) */
     fputs("<h2>Key messages</h2>\n<div class=\"messages\"><ul>\n", f);
@@ -565,7 +600,8 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
         fputs("</tbody></table>\n", f);
     }
     if (m->nmit) {
-        fputs("<h3>Mitigations by year (£m)</h3>\n<table><thead><tr><th>Mitigation</th>", f);
+        fprintf(f, "<h3>Mitigations by year (£m)</h3>\n<table%s><thead><tr><th>Mitigation</th>",
+                ys + 1 > 10 ? " class=wide" : "");
         for (int t = 0; t < ys; t++) {
             char l[8];
             hnb_year_label(m->start_year + t, l);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 void hnb_fmt_fixed(char *buf, size_t size, double x, int decimals)
@@ -253,6 +254,32 @@ void hnb_outset_free(hnb_outset *o)
     free(o->dir);
     free(o->final);
     free(o);
+}
+
+const char *hnb_report_date(const hnb_model *m, char *b, size_t n)
+{
+    /* SOURCE_DATE_EPOCH (reproducible-builds.org) first, else the day the
+     * scenario file was last changed: never the clock, so a rerun of the
+     * same file writes the same bytes */
+    time_t when = 0;
+    const char *e = getenv("SOURCE_DATE_EPOCH");
+    char *end;
+    if (e && *e) {
+        long long v = strtoll(e, &end, 10);
+        if (!*end && v > 0) when = (time_t)v;
+    }
+    struct stat st;
+    if (!when && m->file && stat(m->file, &st) == 0) when = st.st_mtime;
+    static const char *const months[] = {"January", "February", "March",     "April",
+                                         "May",     "June",     "July",      "August",
+                                         "September", "October", "November", "December"};
+    struct tm tm;
+    if (!when || !gmtime_r(&when, &tm)) {
+        b[0] = 0;
+        return b;
+    }
+    snprintf(b, n, "%d %s %d", tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900);
+    return b;
 }
 
 int hnb_write_file(const char *path, const char *text, size_t len, hnb_err *err)

@@ -46,6 +46,10 @@ int hnb_outset_commit(hnb_outset *o, hnb_err *err);
 /* Free; without a commit, remove the stage (a failure: nothing written). */
 void hnb_outset_free(hnb_outset *o);
 
+/* The date a report carries ("5 December 2026"): SOURCE_DATE_EPOCH when
+ * set, else the day the scenario file was last changed; never the clock. */
+const char *hnb_report_date(const hnb_model *m, char *b, size_t n);
+
 /* One file beside others (a scenario hnb init writes): written to a
  * temporary name in its directory and renamed over PATH when complete. */
 int hnb_write_file(const char *path, const char *text, size_t len, hnb_err *err);
