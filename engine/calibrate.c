@@ -1146,6 +1146,7 @@ static double median_of(double *v, int n)
 static int do_backtest(const char *file, const hnb_cli *c, const hnb_history *h, const int *origins,
                        int norigins, int horizon, hnb_err *err)
 {
+    char name[512] = "";
     long draws = c->run.draws >= 0 ? c->run.draws : 2000;
     fold_row *rows = xmalloc(sizeof(fold_row) * (size_t)(norigins * horizon + 1));
     int nrows = 0, rc = 0;
@@ -1168,6 +1169,7 @@ static int do_backtest(const char *file, const hnb_cli *c, const hnb_history *h,
         rc = calibrate_core(file, c, &extra, h, o, &k, err);
         hnb_model *m = NULL;
         if (!rc) rc = load_with(file, c, &extra, &k.sets, &m, err);
+        if (!rc && !name[0]) snprintf(name, sizeof name, "%s", m->name); /* the chart's title */
         if (!rc) {
             runner cx = central_run(m);
             const hnb_result *r = cx.r;
@@ -1345,7 +1347,7 @@ static int do_backtest(const char *file, const hnb_cli *c, const hnb_history *h,
         free(e);
         fclose(cd);
         char title[700];
-        snprintf(title, sizeof title, "%s: median forecast error by years ahead", file);
+        snprintf(title, sizeof title, "%s: median forecast error by years ahead", name[0] ? name : file);
         chart(hnb_outset_dir(o), "backtest.gp", "backtest", text, title, "", c->run.charts, err);
         free(text);
     }

@@ -677,7 +677,13 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
                 hnb_fmt_value(v, sizeof v, pr->kind, pr->central));
         hnb_html_escape(f, dist);
         fputs("</td><td>", f);
-        hnb_html_escape(f, src);
+        /* one comment on a line of several values (an age profile) is said
+         * once, not once a value */
+        if (i > 0 && src[0] && pr->mark.file == m->params[i - 1].mark.file &&
+            pr->mark.line == m->params[i - 1].mark.line)
+            fputs("<small>(as above)</small>", f);
+        else
+            hnb_html_escape(f, src);
         fputs("</td></tr>\n", f);
     }
     fputs("</tbody></table>\n</body></html>\n", f);
