@@ -371,13 +371,58 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
                    "included) the deficit is £%sm at the end of %s.</li>\n",
                 hnb_fmt_m(a, r->dsg_deficit[ys - 1]), l1);
     if (mc && m->regime.given) {
-        /* in the words a committee asks in: the chance of being left with more than X */
-        for (int k = 0; k < mc->nexceed; k++) {
-            char line[512];
-            hnb_left_with_council(line, sizeof line, m, mc, &mc->exceed[k]);
-            fputs("<li>", f);
-            hnb_html_escape(f, line);
-            fputs("</li>\n", f);
+        /* in the words a committee asks in, one line a year: the chance of
+         * being left with more than each threshold (summary.md has a
+         * sentence each) */
+        int done[64] = {0};
+        for (int k = 0; k < mc->nexceed && k < 64; k++) {
+            if (done[k]) continue;
+            const int y = mc->exceed[k].year;
+            char ly[8], nd[HNB_NUM_BUF];
+            hnb_year_label(y, ly);
+            hnb_fmt_count(nd, sizeof nd, (double)mc->draws);
+            int over = m->override_end && y == m->override_end - 1;
+            const char *net = m->regime.central_share && y >= m->override_end ? " and central support" : "";
+            double top = 0, least = 0;
+            int any = 0, zeros = 0;
+            for (int j = k; j < mc->nexceed && j < 64; j++)
+                if (mc->exceed[j].year == y) {
+                    done[j] = 1;
+                    if (!any || mc->exceed[j].threshold < least) least = mc->exceed[j].threshold;
+                    if (mc->exceed[j].probability > top) top = mc->exceed[j].probability;
+                    zeros += mc->exceed[j].probability <= 0;
+                    any = 1;
+                }
+            if (top <= 0) { /* none at all: one threshold says it */
+                fprintf(f, "<li>%s %s, none of the %s draws leaves more than £%sm with the "
+                           "council, net of the stability grant%s.</li>\n",
+                        over ? "When the override ends, at the end of" : "At the end of", ly, nd,
+                        hnb_fmt_m(a, least), net);
+                continue;
+            }
+            fprintf(f, "<li>The chance of being left with more than ");
+            int first = 1;
+            for (int j = k; j < mc->nexceed && j < 64; j++)
+                if (mc->exceed[j].year == y) {
+                    fprintf(f, "%s£%sm", first ? "" : ", ", hnb_fmt_m(a, mc->exceed[j].threshold));
+                    first = 0;
+                }
+            fprintf(f, " %s %s, net of the stability grant%s: ",
+                    over ? "when the override ends, at the end of" : "at the end of", ly, net);
+            first = 1;
+            for (int j = k; j < mc->nexceed && j < 64; j++)
+                if (mc->exceed[j].year == y) {
+                    double pr = mc->exceed[j].probability;
+                    char w[32];
+                    if (pr <= 0) snprintf(w, sizeof w, "0%%");
+                    else if (pr >= 1) snprintf(w, sizeof w, "100%%");
+                    else if (pr < 0.005) snprintf(w, sizeof w, "under 0.5%%");
+                    else snprintf(w, sizeof w, "<b>%.0f%%</b>", 100 * pr);
+                    fprintf(f, "%s%s", first ? "" : ", ", w);
+                    first = 0;
+                }
+            if (zeros) fprintf(f, " (0%%: none of the %s draws)", nd);
+            fputs(".</li>\n", f);
         }
     }
     if (mc) {
