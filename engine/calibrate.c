@@ -750,15 +750,6 @@ static void relpath(const char *from_dir, const char *to, char *out, size_t n)
     snprintf(out + w, n - w, "%s", b + common + 1);
 }
 
-static void yaml_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\') fputc('\\', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
 
 /* The assignments K->sets as YAML: each "top.key=VALUE" under its top key,
  * the growth map one year a line. */
@@ -778,11 +769,11 @@ static void write_yaml(FILE *f, const char *wdir, const char *dir, const char *f
             h->file, k->origin - k->nstock + 1, k->origin, 100 * (exp(k->tr.slope) - 1),
             100 * sqrt(k->tr.r), dir);
     fputs("extends: ", f);
-    yaml_str(f, rel);
+    hnb_yaml_quoted(f, rel);
     fputs("\nname: ", f);
     char nm[700];
     snprintf(nm, sizeof nm, "%s (calibrated)", name);
-    yaml_str(f, nm);
+    hnb_yaml_quoted(f, nm);
     fputc('\n', f);
     static const char *const tops[] = {"population", "new_plans", "pipeline", "cessation", "monte_carlo"};
     for (size_t ti = 0; ti < sizeof tops / sizeof *tops; ti++) {

@@ -256,6 +256,16 @@ void hnb_outset_free(hnb_outset *o)
     free(o);
 }
 
+void hnb_yaml_quoted(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') fputc('\\', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
 const char *hnb_report_date(const hnb_model *m, char *b, size_t n)
 {
     /* SOURCE_DATE_EPOCH (reproducible-builds.org) first, else the day the

@@ -192,14 +192,27 @@ static void share9(FILE *f, long long v)
         fprintf(f, "0.%09lld", v);
 }
 
-static void yaml_quoted(FILE *f, const char *s)
+/* An age_profile: each band's share of V (to 9 places), its count and the
+ * cell it came from; WHAT follows the count in the comment (" plans"). */
+static void age_profile(FILE *f, const double *v, const int *lo, const int *hi,
+                        const hnb_sen2_cell *from, int n, const char *what)
 {
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\') fputc('\\', f);
-        fputc(*s, f);
+    long long sh[32];
+    char b[64];
+    shares9(v, n, sh);
+    fputs("  age_profile:\n", f);
+    for (int a = 0; a < n; a++) {
+        fputs("    ", f);
+        if (lo[a] == hi[a])
+            fprintf(f, "%d: ", lo[a]);
+        else
+            fprintf(f, "\"%d-%d\": ", lo[a], hi[a]);
+        share9(f, sh[a]);
+        hnb_sen2_fmt_count(b, sizeof b, v[a]);
+        fprintf(f, "   # %s%s: ", b, what);
+        src(f, &from[a]);
+        fputc('\n', f);
     }
-    fputc('"', f);
 }
 
 void hnb_sen2_write_scenario(FILE *f, const hnb_sen2_council *c, const char *const *releases,
@@ -243,9 +256,9 @@ void hnb_sen2_write_scenario(FILE *f, const hnb_sen2_council *c, const char *con
     fputs("hnb: 2\nname: ", f);
     char name[300];
     snprintf(name, sizeof name, "%s HNB (starter from SEN2, January %d)", c->la.name, c->jan);
-    yaml_quoted(f, name);
+    hnb_yaml_quoted(f, name);
     fputs("\nauthority: ", f);
-    yaml_quoted(f, c->la.name);
+    hnb_yaml_quoted(f, c->la.name);
     fprintf(f, "\n# the first year after the release's latest January (%d): %d/%02d\n", c->jan,
             c->jan, (c->jan + 1) % 100);
     fprintf(f, "start_year: %d\nyears: %d\n", c->jan, years);
@@ -262,7 +275,7 @@ void hnb_sen2_write_scenario(FILE *f, const hnb_sen2_council *c, const char *con
               f);
         for (int k = 0; k < HNB_SEN2_NEEDS; k++) {
             fprintf(f, "  - {id: %s, label: ", hnb_sen2_need_ids[k]);
-            yaml_quoted(f, hnb_sen2_need_labels[k]);
+            hnb_yaml_quoted(f, hnb_sen2_need_labels[k]);
             fputs("}\n", f);
         }
         fputc('\n', f);
@@ -273,14 +286,14 @@ void hnb_sen2_write_scenario(FILE *f, const hnb_sen2_council *c, const char *con
         fprintf(f, "  - id: %s\n", st->id);
         if (st->label[0]) {
             fputs("    label: ", f);
-            yaml_quoted(f, st->label);
+            hnb_yaml_quoted(f, st->label);
             fputc('\n', f);
         }
         fputs("    # from the release's placement columns: ", f);
         for (int k = 0; k < st->ncolumns; k++)
             fprintf(f, "%s%s", k ? " + " : "", st->columns[k]);
         fputs("\n    cost: !placeholder ", f);
-        yaml_quoted(f, st->cost);
+        hnb_yaml_quoted(f, st->cost);
         fputs("   # PLACEHOLDER: the council's average annual HNB cost per plan\n", f);
         if (st->dfe_category[0]) fprintf(f, "    dfe_category: %s\n", st->dfe_category);
     }
@@ -295,7 +308,7 @@ void hnb_sen2_write_scenario(FILE *f, const hnb_sen2_council *c, const char *con
     src(f, &c->total);
     fputc('\n', f);
     {
-        double v[HNB_SEN2_MAXSET];
+        double v[HNB_SEN2_MAXSET] = {0};
         long long sh[HNB_SEN2_MAXSET];
         for (int s = 0; s < ns; s++)
             v[s] = c->mix[s].v;
@@ -311,27 +324,13 @@ void hnb_sen2_write_scenario(FILE *f, const hnb_sen2_council *c, const char *con
         }
     }
     {
-        double v[32];
-        long long sh[32];
+        double v[32] = {0};
         for (int a = 0; a < c->nages; a++) {
             v[a] = 0;
             for (int s = 0; s < ns; s++)
                 v[a] += c->age_set[a][s];
         }
-        shares9(v, c->nages, sh);
-        fputs("  age_profile:\n", f);
-        for (int a = 0; a < c->nages; a++) {
-            fputs("    ", f);
-            if (c->age_lo[a] == c->age_hi[a])
-                fprintf(f, "%d: ", c->age_lo[a]);
-            else
-                fprintf(f, "\"%d-%d\": ", c->age_lo[a], c->age_hi[a]);
-            share9(f, sh[a]);
-            hnb_sen2_fmt_count(b2, sizeof b2, v[a]);
-            fprintf(f, "   # %s plans: ", b2);
-            src(f, &c->age[a]);
-            fputc('\n', f);
-        }
+        age_profile(f, v, c->age_lo, c->age_hi, c->age, c->nages, " plans");
     }
     if (c->has_need) {
         fputs("  need_mix:\n", f);
@@ -361,24 +360,10 @@ void hnb_sen2_write_scenario(FILE *f, const hnb_sen2_council *c, const char *con
     src(f, &c->new_total);
     fputc('\n', f);
     if (c->nnew_ages) {
-        double v[32];
-        long long sh[32];
+        double v[32] = {0};
         for (int a = 0; a < c->nnew_ages; a++)
             v[a] = ok(&c->new_age[a]);
-        shares9(v, c->nnew_ages, sh);
-        fputs("  age_profile:\n", f);
-        for (int a = 0; a < c->nnew_ages; a++) {
-            fputs("    ", f);
-            if (c->new_lo[a] == c->new_hi[a])
-                fprintf(f, "%d: ", c->new_lo[a]);
-            else
-                fprintf(f, "\"%d-%d\": ", c->new_lo[a], c->new_hi[a]);
-            share9(f, sh[a]);
-            hnb_sen2_fmt_count(b2, sizeof b2, v[a]);
-            fprintf(f, "   # %s: ", b2);
-            src(f, &c->new_age[a]);
-            fputc('\n', f);
-        }
+        age_profile(f, v, c->new_lo, c->new_hi, c->new_age, c->nnew_ages, "");
     } else {
         fputs(
             "  age_profile: {\"0-25\": 1}   # ASSUMPTION: the release gives no ages of new plans\n",

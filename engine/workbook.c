@@ -410,6 +410,21 @@ static budget_cols budget_layout(const hnb_model *m)
     return b;
 }
 
+/* In ROW, COL: the sum of year T's N rows of a detail sheet's column
+ * (SHEETCOL, "placements!F"), its value X; the value alone when N is 0. */
+static void year_sum(lxw_worksheet *ws, const formats *fm, int row, int col, const char *sheetcol,
+                     int t, int n, double x)
+{
+    if (!n) {
+        worksheet_write_number(ws, (lxw_row_t)row, (lxw_col_t)col, x, fm->money);
+        return;
+    }
+    char f[128];
+    snprintf(f, sizeof f, "=SUM(%s%d:%s%d)", sheetcol, 2 + t * n,
+             strchr(sheetcol, '!') + 1, 1 + (t + 1) * n);
+    formula(ws, row, col, f, fm->money, x);
+}
+
 static void write_budget(lxw_workbook *wb, const formats *fm, const hnb_model *m, const double *p,
                          const hnb_result *r, const budget_cols *bl, const money_cols *mc,
                          const char *page_header)
@@ -473,22 +488,11 @@ static void write_budget(lxw_workbook *wb, const formats *fm, const hnb_model *m
         worksheet_write_string(ws, (lxw_row_t)row, 0, label, NULL);
         worksheet_write_number(ws, (lxw_row_t)row, (lxw_col_t)b.before,
                                r->placements_unmitigated[t], fm->money);
-        /* placements after mitigations: the year's rows of the placements sheet */
-        if (ns) {
-            snprintf(f, sizeof f, "=SUM(placements!F%d:F%d)", 2 + t * ns, 1 + (t + 1) * ns);
-            formula(ws, row, b.after, f, fm->money, r->placements_mitigated[t]);
-        } else {
-            worksheet_write_number(ws, (lxw_row_t)row, (lxw_col_t)b.after,
-                                   r->placements_mitigated[t], fm->money);
-        }
-        /* mitigations: the year's contributions, which sum to it (SPEC sections 4, 12) */
-        if (nm) {
-            snprintf(f, sizeof f, "=SUM(mitigations!E%d:E%d)", 2 + t * nm, 1 + (t + 1) * nm);
-            formula(ws, row, b.mit, f, fm->money, r->mitigations[t]);
-        } else {
-            worksheet_write_number(ws, (lxw_row_t)row, (lxw_col_t)b.mit, r->mitigations[t],
-                                   fm->money);
-        }
+        /* placements after mitigations: the year's rows of the placements
+         * sheet; mitigations: the year's contributions, which sum to it
+         * (SPEC sections 4, 12) */
+        year_sum(ws, fm, row, b.after, "placements!F", t, ns, r->placements_mitigated[t]);
+        year_sum(ws, fm, row, b.mit, "mitigations!E", t, nm, r->mitigations[t]);
         /* savings: the year's contributions of the saving mitigations */
         if (nm) {
             snprintf(f, sizeof f, "=SUMIF(mitigations!D%d:D%d,\"saving\",mitigations!E%d:E%d)",

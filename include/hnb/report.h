@@ -25,6 +25,8 @@ const char *hnb_fmt_value(char *b, size_t n, hnb_kind kind, double v);
 /* P's distribution in words with its parameters ("PERT: min 30%, most
  * likely 80%, max 100% (id ehcna_delivery)"); "" for a fixed value. */
 void hnb_fmt_dist(char *b, size_t n, const hnb_param *p);
+/* S as a double-quoted YAML string (the scenarios hnb writes). */
+void hnb_yaml_quoted(FILE *f, const char *s);
 /* Write FIELD to F as a CSV field: quoted only if it holds a comma or quote. */
 void hnb_csv_field(FILE *f, const char *field);
 /* An output directory being written, replaced whole when committed
