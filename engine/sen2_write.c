@@ -192,6 +192,27 @@ static void share9(FILE *f, long long v)
         fprintf(f, "0.%09lld", v);
 }
 
+/* A pipeline rate KEY = YES / (YES + NO), with its working and source, or 1
+ * and an ASSUMPTION saying why (UNSAID) when a count is missing. */
+static void pipeline_rate(FILE *f, const hnb_sen2_cell *yes, const hnb_sen2_cell *no,
+                          const char *yes_words, const char *no_words, const char *no_column,
+                          const char *key, const char *unsaid)
+{
+    double y = ok(yes), n = ok(no);
+    if (yes->status != HNB_SEN2_OK || no->status != HNB_SEN2_OK || y + n <= 0) {
+        fprintf(f, "  %s: 1   # ASSUMPTION: %s\n", key, unsaid);
+        return;
+    }
+    char b1[64], b2[64];
+    hnb_sen2_fmt_count(b1, sizeof b1, y);
+    hnb_sen2_fmt_count(b2, sizeof b2, n);
+    fprintf(f, "  # [calc] %s %s / (%s + %s %s): ", b1, yes_words, b1, b2, no_words);
+    src(f, yes);
+    fprintf(f, ", %s\n  %s: ", no_column, key);
+    num(f, y / (y + n), 6);
+    fputc('\n', f);
+}
+
 /* An age_profile: each band's share of V (to 9 places), its count and the
  * cell it came from; WHAT follows the count in the comment (" plans"). */
 static void age_profile(FILE *f, const double *v, const int *lo, const int *hi,
@@ -425,32 +446,12 @@ void hnb_sen2_write_scenario(FILE *f, const hnb_sen2_council *c, const char *con
         fputs(
             "  backlog: 0   # ASSUMPTION: the release does not give requests awaiting a decision\n",
             f);
-        double ta = ok(&c->to_assess), na = ok(&c->not_assess), ai = ok(&c->assess_issued),
-               an = ok(&c->assess_not_issued);
-        if (c->to_assess.status == HNB_SEN2_OK && c->not_assess.status == HNB_SEN2_OK &&
-            ta + na > 0) {
-            hnb_sen2_fmt_count(b1, sizeof b1, ta);
-            hnb_sen2_fmt_count(b2, sizeof b2, na);
-            fprintf(f, "  # [calc] %s decided to assess / (%s + %s not to assess): ", b1, b1, b2);
-            src(f, &c->to_assess);
-            fputs(", requests_decided_not_to_assess\n  assess_rate: ", f);
-            num(f, ta / (ta + na), 6);
-            fputc('\n', f);
-        } else {
-            fputs("  assess_rate: 1   # ASSUMPTION: decisions to assess not given\n", f);
-        }
-        if (c->assess_issued.status == HNB_SEN2_OK && c->assess_not_issued.status == HNB_SEN2_OK &&
-            ai + an > 0) {
-            hnb_sen2_fmt_count(b1, sizeof b1, ai);
-            hnb_sen2_fmt_count(b2, sizeof b2, an);
-            fprintf(f, "  # [calc] %s assessments ending in a plan / (%s + %s not): ", b1, b1, b2);
-            src(f, &c->assess_issued);
-            fputs(", assess_not_issued\n  issue_rate: ", f);
-            num(f, ai / (ai + an), 6);
-            fputc('\n', f);
-        } else {
-            fputs("  issue_rate: 1   # ASSUMPTION: assessment outcomes not given\n", f);
-        }
+        pipeline_rate(f, &c->to_assess, &c->not_assess, "decided to assess",
+                      "not to assess", "requests_decided_not_to_assess", "assess_rate",
+                      "decisions to assess not given");
+        pipeline_rate(f, &c->assess_issued, &c->assess_not_issued,
+                      "assessments ending in a plan", "not", "assess_not_issued", "issue_rate",
+                      "assessment outcomes not given");
         double den = ok(&c->tl_den), w20 = ok(&c->tl_within), gt1 = ok(&c->tl_year);
         if (c->tl_den.status == HNB_SEN2_OK && den > 0) {
             hnb_sen2_fmt_count(b1, sizeof b1, w20);
