@@ -715,6 +715,7 @@ int hnb_cmd_sweep(int argc, char **argv)
     char name[512] = "", l_over[8] = "", l_hor[8] = "";
     int any_mc = 0, any_override = 0, failures = 0, kind_known = 0;
     hnb_kind kinds[2] = {HNB_KIND_COUNT, HNB_KIND_COUNT};
+    char words[2][400] = {"", ""}; /* the varied values in words, for the chart */
     /* the scenario once, the varied values slots of it (whatif_open) */
     whatif wi;
     {
@@ -750,7 +751,10 @@ int hnb_cmd_sweep(int argc, char **argv)
             snprintf(name, sizeof name, "%s", m->name);
             for (int k = 0; k < nv && !kind_known; k++) { /* how the values are written */
                 int slot = hnb_model_find_param(m, v[k].path);
-                if (slot >= 0) kinds[k] = m->params[slot].kind;
+                if (slot >= 0) {
+                    kinds[k] = m->params[slot].kind;
+                    hnb_param_describe(m, &m->params[slot], words[k], sizeof words[k]);
+                }
             }
             kind_known = 1;
             int t = m->years - 1;
@@ -873,7 +877,7 @@ int hnb_cmd_sweep(int argc, char **argv)
     }
     /* the chart: lines over one value, a heat map over two */
     if (!rc && c.run.charts && hnb_plot_dir()) {
-        char cdir[4200], data[4300], base[4300], script[4400], extra[2048] = "";
+        char cdir[4200], data[4300], base[4300], script[4400], extra[4096] = "";
         snprintf(cdir, sizeof cdir, "%s/charts", hnb_outset_dir(o));
         snprintf(data, sizeof data, "%s/sweep.csv", cdir);
         FILE *g = hnb_mkdirs(cdir, &err) == HNB_OK ? fopen(data, "w") : NULL;
@@ -882,25 +886,39 @@ int hnb_cmd_sweep(int argc, char **argv)
                 for (int j = 0; j < n1; j++) {
                     sweep_point *pt = &pts[i * n1 + j];
                     if (!pt->ok) continue;
+                    /* a rate on the axis in per cent, as the scenario writes it */
+                    double x0 = pt->x[0] * (kinds[0] == HNB_KIND_RATE ? 100 : 1);
+                    double x1 = pt->x[1] * (kinds[1] == HNB_KIND_RATE ? 100 : 1);
                     if (nv == 1)
-                        fprintf(g, "%.10g,%.3f,%.3f\n", pt->x[0],
+                        fprintf(g, "%.10g,%.3f,%.3f\n", x0,
                                 pt->has_override ? pt->at_override / 1e6 : NAN, pt->at_horizon / 1e6);
                     else
-                        fprintf(g, "%.10g,%.10g,%.3f\n", pt->x[0], pt->x[1], pt->at_horizon / 1e6);
+                        fprintf(g, "%.10g,%.10g,%.3f\n", x0, x1, pt->at_horizon / 1e6);
                 }
                 if (nv == 2) fputc('\n', g);
             }
             fclose(g);
             snprintf(extra, sizeof extra, "dims=%d", nv);
-            hnb_plot_var(extra, sizeof extra, "xlabel_text", v[0].path);
-            hnb_plot_var(extra, sizeof extra, "ylabel_text", nv == 2 ? v[1].path : "");
+            char mid[2][800]; /* mid-sentence: "growth in new plans" */
+            for (int k = 0; k < 2; k++) {
+                snprintf(mid[k], sizeof mid[k], "%s", words[k]);
+                if (mid[k][0] >= 'A' && mid[k][0] <= 'Z' && mid[k][1] >= 'a' && mid[k][1] <= 'z')
+                    mid[k][0] = (char)(mid[k][0] - 'A' + 'a');
+            }
+            char axis[2][1200];
+            for (int k = 0; k < 2; k++)
+                snprintf(axis[k], sizeof axis[k], "%s%s", words[k][0] ? words[k] : v[k < nv ? k : 0].path,
+                         kinds[k] == HNB_KIND_RATE ? " (%)" : kinds[k] == HNB_KIND_MONEY ? " (£)" : "");
+            hnb_plot_var(extra, sizeof extra, "xlabel_text", axis[0]);
+            hnb_plot_var(extra, sizeof extra, "ylabel_text", nv == 2 ? axis[1] : "");
             hnb_plot_var(extra, sizeof extra, "override_label", l_over);
             hnb_plot_var(extra, sizeof extra, "horizon_label", l_hor);
             snprintf(script, sizeof script, "%s/sweep.gp", hnb_plot_dir());
             snprintf(base, sizeof base, "%s/sweep", cdir);
             char title[2200];
-            snprintf(title, sizeof title, "%s: the deficit as %s%s%s varies", name, v[0].path,
-                     nv == 2 ? " and " : "", nv == 2 ? v[1].path : "");
+            snprintf(title, sizeof title, "%s: the deficit as %s%s%s varies", name,
+                     mid[0][0] ? mid[0] : v[0].path, nv == 2 ? " and " : "",
+                     nv == 2 ? (mid[1][0] ? mid[1] : v[1].path) : "");
             hnb_plot_draw(script, data, base, title, extra, c.run.charts);
         }
     }
