@@ -509,8 +509,13 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
     for (int t = 0; t < ys; t++) {
         char l[8], g[HNB_NUM_BUF];
         hnb_year_label(m->start_year + t, l);
-        fprintf(f, "<tr><td>%s</td><td class=n>%.1f</td><td class=n>%.1f</td><td class=n>%.1f</td>",
-                l, r->ehcps[t], r->ehcps_unmitigated[t], r->new_plans[t]);
+        /* children are whole: counts to the nearest, with separators */
+        char e0[HNB_NUM_BUF], e1[HNB_NUM_BUF], e2[HNB_NUM_BUF];
+        hnb_fmt_count(e0, sizeof e0, r->ehcps[t]);
+        hnb_fmt_count(e1, sizeof e1, r->ehcps_unmitigated[t]);
+        hnb_fmt_count(e2, sizeof e2, r->new_plans[t]);
+        fprintf(f, "<tr><td>%s</td><td class=n>%s</td><td class=n>%s</td><td class=n>%s</td>", l,
+                e0, e1, e2);
         fprintf(f, "<td class=n>%s</td><td class=n>%s</td><td class=n>%s</td><td class=n>%s</td>"
                    "<td class=n>%s</td><td class=n>%s</td></tr>\n",
                 hnb_fmt_m(a, r->expenditure[t]), hnb_fmt_m(b, r->mitigations[t]), hnb_fmt_m(c, r->income[t]),
@@ -623,8 +628,11 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
                 hnb_year_label(m->start_year + t, l);
                 fprintf(f, "<tr><td>%s</td><td>", l);
                 hnb_html_escape(f, m->need_labels[n]);
-                fprintf(f, "</td><td class=n>%.1f</td><td class=n>%.0f</td><td class=n>%s</td></tr>\n",
-                        plans, plans > 0 ? cost / plans : 0, hnb_fmt_m(a, cost));
+                char pc[HNB_NUM_BUF], uc[HNB_NUM_BUF];
+                hnb_fmt_count(pc, sizeof pc, plans);
+                hnb_fmt_count(uc, sizeof uc, plans > 0 ? cost / plans : 0);
+                fprintf(f, "</td><td class=n>%s</td><td class=n>%s</td><td class=n>%s</td></tr>\n",
+                        pc, uc, hnb_fmt_m(a, cost));
             }
         fputs("</tbody></table>\n", f);
     }
@@ -639,8 +647,11 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
                 hnb_year_label(m->start_year + t, l);
                 fprintf(f, "<tr><td>%s</td><td>", l);
                 hnb_html_escape(f, m->settings[s].label);
-                fprintf(f, "</td><td class=n>%.1f</td><td class=n>%.0f</td><td class=n>%s</td></tr>\n",
-                        r->plans[k], r->unit_cost[k], hnb_fmt_m(a, r->cost[k]));
+                char pc[HNB_NUM_BUF], uc[HNB_NUM_BUF];
+                hnb_fmt_count(pc, sizeof pc, r->plans[k]);
+                hnb_fmt_count(uc, sizeof uc, r->unit_cost[k]);
+                fprintf(f, "</td><td class=n>%s</td><td class=n>%s</td><td class=n>%s</td></tr>\n",
+                        pc, uc, hnb_fmt_m(a, r->cost[k]));
             }
         fputs("</tbody></table>\n", f);
     }
@@ -692,12 +703,16 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
         table_start(f, sh, 7);
         for (int k = 0; k < mc->ndrivers; k++) {
             const hnb_mc_driver *x = &mc->drivers[k];
+            const hnb_param *pr = &m->params[x->slot];
+            char desc[400], lo[HNB_NUM_BUF], hi[HNB_NUM_BUF];
+            hnb_param_describe(m, pr, desc, sizeof desc);
             fputs("<tr><td>", f);
-            hnb_html_escape(f, x->name);
-            fprintf(f, "</td><td class=n>%.4g</td><td class=n>%.4g</td><td class=n>%s</td>"
+            hnb_html_escape(f, desc);
+            fprintf(f, "</td><td class=n>%s</td><td class=n>%s</td><td class=n>%s</td>"
                        "<td class=n>%s</td><td class=n>%s</td><td class=n>%.2f</td></tr>\n",
-                    x->low, x->high, hnb_fmt_m(a, x->at_low), hnb_fmt_m(b, x->at_high), hnb_fmt_m(c, x->swing),
-                    x->rank_correlation);
+                    hnb_fmt_value(lo, sizeof lo, pr->kind, x->low),
+                    hnb_fmt_value(hi, sizeof hi, pr->kind, x->high), hnb_fmt_m(a, x->at_low),
+                    hnb_fmt_m(b, x->at_high), hnb_fmt_m(c, x->swing), x->rank_correlation);
         }
         fputs("</tbody></table>\n", f);
     }

@@ -52,7 +52,8 @@ const char *hnb_fmt_value(char *b, size_t n, hnb_kind kind, double v)
         snprintf(b, n, "%s%%", strcmp(t, "-0") ? t : "0");
     } else if (kind == HNB_KIND_MONEY && fabs(v) >= 1e6) {
         snprintf(b, n, "%s£%sm", v < 0 ? "-" : "", hnb_fmt_m(t, fabs(v)));
-    } else if (v == floor(v) && fabs(v) < 1e15) {
+    } else if ((v == floor(v) || (kind == HNB_KIND_MONEY && fabs(v) >= 100)) && fabs(v) < 1e15) {
+        /* whole pounds above £100: "£54,020", not "£54019.69" */
         hnb_fmt_count(t, sizeof t, fabs(v));
         snprintf(b, n, "%s%s%s", v < 0 ? "-" : "", kind == HNB_KIND_MONEY ? "£" : "", t);
     } else {
