@@ -721,8 +721,9 @@ int hnb_cmd_sweep(int argc, char **argv)
     {
         double x0[2] = {v[0].from, nv == 2 ? v[1].from : 0};
         int orc = whatif_open(&wi, file, &c, paths, x0, nv, &err);
-        /* the scenario itself is bad (not a --vary value): said once */
-        if (orc && err.file[0] && strcmp(err.file, "--vary") != 0) {
+        /* the scenario itself is bad, or a --vary path, or its first value:
+         * said once, not at every point */
+        if (orc && (err.line > 0 || err.file[0])) {
             free(pts);
             hnb_cli_free(&c);
             return hnb_cli_report(&err);

@@ -201,3 +201,19 @@ Test(whatif, batch_runs_all_reports_errors_and_shards)
     free(html);
     sh("rm -rf %s", dir);
 }
+
+/* A --vary path that is not the scenario's is named as --vary's, with the
+ * nearest key (issue 17): not "--set:1:1", and not a request for --range. */
+Test(whatif, unknown_vary_path_is_named)
+{
+    int st = sh("%s sweep scenarios/leicestershire-2025.yaml --vary nope.x=1:2:3 -o /tmp/hnb-sweep-nope 2>&1", bin());
+    cr_assert_eq(st, 2, "%s", out);
+    cr_assert(strstr(out, "--vary:1:1: unknown key 'nope' in the scenario; did you mean 'name'?") != NULL,
+              "%s", out);
+    st = sh("%s solve scenarios/leicestershire-2025.yaml --vary cost.inflation "
+            "--target 'cumulative_deficit@2028<=0' 2>&1", bin());
+    cr_assert_eq(st, 2, "%s", out);
+    cr_assert(strstr(out, "--vary:1:1: unknown key 'cost' in the scenario; did you mean 'costs'?") != NULL,
+              "%s", out);
+    sh("rm -rf /tmp/hnb-sweep-nope");
+}
