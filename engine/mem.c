@@ -1,6 +1,7 @@
 /* mem.c - big working arrays backed by huge pages (see mem.h). */
 #include "hnb/mem.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -27,4 +28,10 @@ void *hnb_mem_big(size_t n)
     }
 #endif
     return malloc(n);
+}
+
+void hnb_oom(void)
+{
+    fputs("hnb: not enough memory\n", stderr);
+    exit(1);
 }

@@ -13,4 +13,7 @@
  * not offer them (another OS, transparent huge pages off) this is malloc. */
 void *hnb_mem_big(size_t n);
 
+/* Out of memory: say so on stderr and exit with status 1. */
+_Noreturn void hnb_oom(void);
+
 #endif
