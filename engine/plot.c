@@ -116,6 +116,7 @@ static int gnuplot_missing(void)
  *     datafile='...'; outfile='...'; ... (the chart's variables)
  *     load 'SCRIPT.gp'
  *     unset output                       (the file is complete)
+ *     unset print                        (a script may have redirected it)
  *     print sprintf("hnb-chart-done %d", GPVAL_ERRNO)
  *
  * Starting gnuplot and its fonts cost more than drawing most charts, so a
@@ -125,7 +126,11 @@ static int gnuplot_missing(void)
  * the next chart starts a fresh one. Each chart has GNUPLOT_SECONDS: past
  * that its gnuplot is killed, the chart named in a warning, and the run
  * carries on. A chart is drawn into OUTBASE.tmp.EXT and renamed into place
- * only when complete, so a failed chart leaves no file behind. */
+ * only when complete, so a failed chart leaves no file behind. A chart
+ * drawn after others is the same file as drawn alone, for the shipped
+ * scripts (tests/test_plot.c): gnuplot's SVG driver keeps one colour from a
+ * plot to the next, which shows only when a script leaves its first group's
+ * colour unset, and the shipped ones set it. */
 
 #define DONE_MARK "hnb-chart-done "
 

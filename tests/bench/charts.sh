@@ -31,8 +31,8 @@ fi
 best() {
   what=$1
   shift
-  bw= bc= n=0
-  while [ "$n" -lt "$runs" ]; do
+  bw= bc= r=0
+  while [ "$r" -lt "$runs" ]; do
     rm -rf "$out/run"
     /usr/bin/time -f '%e %U %S' -o "$out/t" "$@" >/dev/null 2>"$out/err" || {
       echo "$what: failed"
@@ -41,7 +41,7 @@ best() {
     }
     w=$(awk '{ print $1 }' "$out/t") c=$(awk '{ printf "%.2f", $2 + $3 }' "$out/t")
     if [ -z "$bw" ] || awk -v a="$w" -v b="$bw" 'BEGIN { exit !(a < b) }'; then bw=$w bc=$c; fi
-    n=$((n + 1))
+    r=$((r + 1))
   done
   printf '  %-44s %6.2f s wall %6.2f s CPU\n' "$what" "$bw" "$bc"
   echo "$bw" >"$out/last"
