@@ -158,17 +158,6 @@ static inline __attribute__((always_inline)) uint32_t hash_round(uint32_t i, uin
     return i;
 }
 
-/* A bijection on [0, len) keyed by KEY: Kensler's hashed permutation
- * ("Correlated Multi-Jittered Sampling", Pixar, 2013), cycle-walking to
- * stay inside the range. Gives LHS strata without a stored table. */
-static uint32_t permute(uint32_t i, uint32_t len, uint32_t key)
-{
-    const uint32_t w = range_mask(len);
-    do i = hash_round(i, w, key);
-    while (i >= len);
-    return (i + key) % len;
-}
-
 static double clamp_u(double u)
 {
     if (!(u > 0)) return DBL_MIN;
@@ -474,14 +463,40 @@ void hnb_stream_free(hnb_stream *st)
     free(st);
 }
 
-/* permute() for draws I0 .. I0 + NL - 1 into OUT: the hash's first round
- * for all lanes at once, straight-line integer code that vectorises; the
- * few that fall outside the range walk on in permute() itself. */
+/* A bijection on [0, len) keyed by KEY: Kensler's hashed permutation
+ * ("Correlated Multi-Jittered Sampling", Pixar, 2013), cycle-walking to
+ * stay inside the range: i = hash_round(i) until i < len, then
+ * (i + key) % len. Gives LHS strata without a stored table. Here for draws
+ * I0 .. I0 + NL - 1 into OUT: the hash's rounds for all lanes at once,
+ * straight-line integer code that vectorises, each lane taking another
+ * round while it is outside the range. The walks are long when the range's mask
+ * is far above the draws: 10 million draws have a mask of 2^24, and 40% of
+ * rounds land outside, which walked one lane at a time cost a tenth of the
+ * run. A lane past NL may start outside the range, on a cycle that never
+ * comes back into it: only lanes below NL walk. */
 HNB_CLONES static void permute_lanes(long i0, int nl, uint32_t len, uint32_t key, uint32_t *out)
 {
     const uint32_t w = range_mask(len);
-    for (int l = 0; l < LANES; l++) out[l] = hash_round((uint32_t)(i0 + l), w, key);
-    for (int l = 0; l < nl; l++) out[l] = out[l] >= len ? permute(out[l], len, key) : (out[l] + key) % len;
+    /* len is at most 100 million (the most draws a run takes), so w and
+     * every v fit a signed int: signed compares, which vectorise */
+    uint32_t v[LANES], walk[LANES], live[LANES];
+    for (int l = 0; l < LANES; l++) {
+        v[l] = hash_round((uint32_t)(i0 + l), w, key);
+        live[l] = l < nl ? ~0u : 0;
+    }
+    for (;;) {
+        uint32_t any = 0;
+        for (int l = 0; l < LANES; l++) {
+            walk[l] = live[l] & (uint32_t)-(int32_t)((int32_t)v[l] >= (int32_t)len); /* all ones: walk on */
+            any |= walk[l];
+        }
+        if (!any) break;
+        for (int l = 0; l < LANES; l++) {
+            const uint32_t next = hash_round(v[l], w, key);
+            v[l] = (next & walk[l]) | (v[l] & ~walk[l]);
+        }
+    }
+    for (int l = 0; l < nl; l++) out[l] = (v[l] + key) % len;
 }
 
 /* The uniforms of draws I0 .. I0 + NL - 1 into st->u ([k * LANES + l]);
