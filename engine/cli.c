@@ -13,7 +13,8 @@ void hnb_cli_init(hnb_cli *c)
     memset(c, 0, sizeof *c);
     hnb_run_opts_init(&c->run);
     /* SVG: what report.html inlines, drawn at a fraction of a PNG's cost
-     * (cairo's hatching); PNG and PDF when asked for */
+     * (cairo's hatching); PNG, PDF and the report's print copies when
+     * asked for (plot.h) */
     c->run.charts = HNB_CHART_SVG;
 }
 

@@ -39,6 +39,7 @@ int hnb_chart_formats(const char *list)
         if (!strcmp(tok, "png")) mask |= HNB_CHART_PNG;
         else if (!strcmp(tok, "svg")) mask |= HNB_CHART_SVG;
         else if (!strcmp(tok, "pdf")) mask |= HNB_CHART_PDF;
+        else if (!strcmp(tok, "print")) mask |= HNB_CHART_PRINT;
         else return -1;
     }
     return mask;
@@ -138,6 +139,7 @@ typedef struct {
     char *commands; /* what the worker is sent for this chart */
     char out[PATH_MAX], tmp[PATH_MAX];
     int done, failed;
+    int tag; /* hnb_plot_run()'s chart it belongs to (the queue runs in its own order) */
 } chart_job;
 
 struct hnb_plot_queue {
@@ -330,6 +332,12 @@ static int worker_marker(worker *w)
     return -1;
 }
 
+/* A chart file's cost, in SVG charts: a cairo file (PNG, PDF) about four. */
+static int job_cost(const chart_job *j)
+{
+    return strstr(j->out, ".svg") ? 1 : 4;
+}
+
 static long ms_until(const struct timespec *t)
 {
     struct timespec now;
@@ -342,6 +350,18 @@ int hnb_plot_queue_run(hnb_plot_queue *q, int workers)
 {
     if (q->n == 0) return 0;
     if (workers < 1) workers = 1;
+    /* the costly files first (cairo's: PNG, PDF), so that the workers end
+     * together rather than one drawing the last PNG alone; stable */
+    for (int i = 1, sorted = 0; i < q->n && !sorted; i++) {
+        sorted = 1;
+        for (int k = q->n - 1; k >= i; k--)
+            if (job_cost(&q->jobs[k]) > job_cost(&q->jobs[k - 1])) {
+                chart_job t = q->jobs[k];
+                q->jobs[k] = q->jobs[k - 1];
+                q->jobs[k - 1] = t;
+                sorted = 0;
+            }
+    }
     if (workers > q->n) workers = q->n;
     worker *ws = calloc((size_t)workers, sizeof *ws);
     if (!ws) hnb_oom();
@@ -425,7 +445,7 @@ int hnb_plot_queue_run(hnb_plot_queue *q, int workers)
 static int workers_for(const hnb_plot_queue *q)
 {
     int work = 0;
-    for (int i = 0; i < q->n; i++) work += strstr(q->jobs[i].out, ".svg") ? 1 : 4;
+    for (int i = 0; i < q->n; i++) work += job_cost(&q->jobs[i]);
     int w = (work + 11) / 12;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     if (cpus > 0 && w > cpus) w = (int)cpus;
@@ -501,7 +521,6 @@ typedef struct {
     const char *dir, *plots, *title;
     unsigned formats;
     hnb_plot_queue *queue;
-    int first[16], last[16]; /* the queue's jobs of each chart */
     int ncharts;
 } chart_ctx;
 
@@ -524,10 +543,16 @@ static void draw_with(chart_ctx *c, const char *script_name, const char *name, c
         hnb_warn_at((hnb_mark){0}, "chart %s: no script %s", name, script);
         return;
     }
-    if (c->ncharts == 16) return;
-    c->first[c->ncharts] = c->queue->n;
-    hnb_plot_queue_add(c->queue, script, data, base, title, extra, c->formats);
-    c->last[c->ncharts++] = c->queue->n;
+    /* report.html prints a hatched chart from its PNG (html.c): with
+     * HNB_CHART_PRINT, the scripts that hatch draw one */
+    unsigned formats = c->formats & (HNB_CHART_PNG | HNB_CHART_SVG | HNB_CHART_PDF);
+    static const char *const hatched[] = {"plans", "mix", "funding", "mitigations"};
+    for (int k = 0; k < 4 && (c->formats & HNB_CHART_PRINT); k++)
+        if (!strcmp(script_name, hatched[k])) formats |= HNB_CHART_PNG;
+    const int first = c->queue->n;
+    hnb_plot_queue_add(c->queue, script, data, base, title, extra, formats);
+    for (int j = first; j < c->queue->n; j++) c->queue->jobs[j].tag = c->ncharts;
+    c->ncharts++;
 }
 
 static void draw(chart_ctx *c, const char *name, const char *data, const char *title,
@@ -831,7 +856,8 @@ int hnb_plot_run(const hnb_model *m, const double *p, const hnb_result *r, const
     int drawn = 0;
     for (int k = 0; k < c.ncharts; k++) {
         int ok = 1;
-        for (int j = c.first[k]; j < c.last[k]; j++) ok &= c.queue->jobs[j].done && !c.queue->jobs[j].failed;
+        for (int j = 0; j < c.queue->n; j++)
+            if (c.queue->jobs[j].tag == k) ok &= c.queue->jobs[j].done && !c.queue->jobs[j].failed;
         drawn += ok;
     }
     hnb_plot_queue_free(c.queue);

@@ -203,3 +203,35 @@ Test(plot, mitigations_chart_stacks_twelve_series)
     cr_assert_eq(leftovers(dir), 0);
     th_sh("rm -rf %s %s.yaml", dir, dir);
 }
+
+/* A run's charts are SVG by default; `--charts svg,print` adds the PNG of
+ * the hatched charts alone (plans, mix, needs, funding, mitigations), which
+ * report.html prints from, and the report then carries them. */
+Test(plot, default_svg_and_print_copies)
+{
+    char dir[700], path[900];
+    snprintf(dir, sizeof dir, "%s/out-plot-print", th_root());
+    cr_assert_eq(th_sh("rm -rf %s && build/hnb run scenarios/leicestershire-2026.yaml -q --draws 200 -o %s",
+                       dir, dir),
+                 0, "%s", th_out);
+    const char *all[] = {"deficit", "fan", "plans", "needs", "funding", "mitigations", "tornado", "mix"};
+    for (int k = 0; k < 8; k++) {
+        snprintf(path, sizeof path, "%s/charts/%s.svg", dir, all[k]);
+        cr_assert_gt(size_of(path), 1000, "%s", path);
+        snprintf(path, sizeof path, "%s/charts/%s.png", dir, all[k]);
+        cr_assert_eq(size_of(path), -1, "%s", path);
+    }
+    cr_assert_eq(th_sh("! grep -q 'class=\"prn\"' %s/report.html", dir), 0, "%s", th_out);
+    cr_assert_eq(th_sh("rm -rf %s && build/hnb run scenarios/leicestershire-2026.yaml -q --draws 200 "
+                       "--charts svg,print -o %s",
+                       dir, dir),
+                 0, "%s", th_out);
+    for (int k = 0; k < 8; k++) {
+        const int hatched = (k >= 2 && k <= 5) || k == 7;
+        snprintf(path, sizeof path, "%s/charts/%s.png", dir, all[k]);
+        if (hatched) cr_assert_gt(size_of(path), 1000, "%s", path);
+        else cr_assert_eq(size_of(path), -1, "%s", path);
+    }
+    cr_assert_eq(th_sh("grep -o 'class=\"prn\"' %s/report.html | wc -l | grep -qx 5", dir), 0, "%s", th_out);
+    th_sh("rm -rf %s", dir);
+}
