@@ -126,6 +126,8 @@ bench: bench-deps
 	@sh tests/bench.sh $(BUILD)/hnb
 	@echo
 	@SCENARIO=scenarios/leicestershire-2026.yaml sh tests/bench.sh $(BUILD)/hnb 1000000 100000
+	@echo
+	@sh tests/bench/charts.sh $(BUILD)/hnb
 
 # Forecast skill across England's councils (issue 13's targets; exit 1 when
 # missed): every council with a full SEN2 series, rolling origins, baselines.

@@ -279,7 +279,8 @@ int hnb_cmd_compare(int argc, char **argv)
                 fclose(in);
                 fputs("</figure>\n", h);
             }
-            fputs("\n![Cumulative deficit by scenario](charts/compare.png)\n", md);
+            fprintf(md, "\n![Cumulative deficit by scenario](charts/compare.%s)\n",
+                    c.run.charts & HNB_CHART_PNG ? "png" : "svg");
         }
         for (int j = 0; j < nlines; j++) {
             const int k = lines[j];

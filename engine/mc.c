@@ -23,8 +23,13 @@ const char *const hnb_mc_metric_names[HNB_MC_METRICS] = {
 const double hnb_mc_quantiles[HNB_MC_NQ] = {0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95};
 
 /* Rank correlations use the first RANK_DRAWS draws: enough for a standard
- * error under 0.003, and a fixed memory whatever the number of draws. */
+ * error under 0.003, and a fixed memory whatever the number of draws. With
+ * many uncertain values, fewer, so that their draws stay within RANK_BYTES
+ * (500 values kept 400 MB): up to 83 values, 100,000 draws; 500, 16,777
+ * (a standard error under 0.008, still enough to order a tornado). The
+ * summary says how many draws were used. */
 #define RANK_DRAWS 100000L
+#define RANK_BYTES (64L << 20)
 /* The first PILOT draws are kept whole; they place the windows in which
  * the later draws are kept (qstream.h). */
 #define PILOT 65536L
@@ -510,7 +515,7 @@ static int check_figures(const hnb_model *m, const hnb_mc *mc, hnb_err *err)
 
 #define MISSED 100 /* internal: a percentile fell outside the windows */
 
-static hnb_mc *mc_create(const hnb_model *m, long n, int threads, const hnb_mc_opts *o)
+static hnb_mc *mc_create(const hnb_model *m, long n, int threads, int nv, const hnb_mc_opts *o)
 {
     hnb_mc *mc = calloc(1, sizeof *mc);
     if (!mc) hnb_oom();
@@ -527,6 +532,8 @@ static hnb_mc *mc_create(const hnb_model *m, long n, int threads, const hnb_mc_o
     mc->se_p50 = calloc((size_t)ys, sizeof(double));
     mc->se_p90 = calloc((size_t)ys, sizeof(double));
     mc->rank_draws = n < RANK_DRAWS ? n : RANK_DRAWS;
+    const long fit = RANK_BYTES / ((long)sizeof(double) * (nv > 0 ? nv : 1));
+    if (mc->rank_draws > fit) mc->rank_draws = fit;
     if (!mc->mean || !mc->pct || !mc->se_p50 || !mc->se_p90) hnb_oom();
     return mc;
 }
@@ -541,7 +548,7 @@ static int mc_run(const hnb_model *m, const hnb_mc_opts *o, hnb_sampler *s, long
     int threads = o->threads > 0 ? o->threads : 1;
     if (threads > n) threads = (int)n;
     if (threads > 256) threads = 256;
-    hnb_mc *mc = mc_create(m, n, threads, o);
+    hnb_mc *mc = mc_create(m, n, threads, nv, o);
     long rn = mc->rank_draws, nblocks = (n + MEAN_BLOCK - 1) / MEAN_BLOCK;
     int nover = 2 * m->nthresholds;
     double *pilot = hnb_mem_big(sizeof(double) * ((size_t)nseries * n1 + 1));

@@ -63,3 +63,4 @@ void *hnb_mem_big(size_t n)
 #endif
     return malloc(n);
 }
+

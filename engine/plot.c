@@ -2,25 +2,31 @@
 #include "hnb/plot.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "hnb/mem.h"
 #include "hnb/report.h"
 
 #ifndef HNB_PLOTDIR
 #define HNB_PLOTDIR "/usr/local/share/hnb/plots"
 #endif
 #define GNUPLOT_SECONDS 60
+/* the most series a mitigations chart stacks */
+#define MIT_SERIES 12
 
 extern char **environ;
 
@@ -33,6 +39,7 @@ int hnb_chart_formats(const char *list)
         if (!strcmp(tok, "png")) mask |= HNB_CHART_PNG;
         else if (!strcmp(tok, "svg")) mask |= HNB_CHART_SVG;
         else if (!strcmp(tok, "pdf")) mask |= HNB_CHART_PDF;
+        else if (!strcmp(tok, "print")) mask |= HNB_CHART_PRINT;
         else return -1;
     }
     return mask;
@@ -100,77 +107,359 @@ static int gnuplot_missing(void)
     return missing;
 }
 
-/* Run gnuplot -e VARS SCRIPT with a time limit; its stderr into ERRFILE. */
-static int spawn_gnuplot(const char *vars, const char *script, const char *errfile)
+/* ---- the gnuplot runner ----
+ *
+ * Every chart of a command goes into one queue; a few gnuplot processes
+ * (workers) take the charts in turn, each fed its scripts through a socket,
+ * one chart at a time:
+ *
+ *     reset session                      (nothing left from the last chart)
+ *     datafile='...'; outfile='...'; ... (the chart's variables)
+ *     load 'SCRIPT.gp'
+ *     unset output                       (the file is complete)
+ *     unset print                        (a script may have redirected it)
+ *     print sprintf("hnb-chart-done %d", GPVAL_ERRNO)
+ *
+ * Starting gnuplot and its fonts cost more than drawing most charts, so a
+ * run pays that once a worker, not once a chart. gnuplot reading a pipe
+ * carries on after an error, and GPVAL_ERRNO says whether the chart had
+ * one; a script that exits (or a gnuplot that dies) ends its worker, and
+ * the next chart starts a fresh one. Each chart has GNUPLOT_SECONDS: past
+ * that its gnuplot is killed, the chart named in a warning, and the run
+ * carries on. A chart is drawn into OUTBASE.tmp.EXT and renamed into place
+ * only when complete, so a failed chart leaves no file behind. A chart
+ * drawn after others is the same file as drawn alone, for the shipped
+ * scripts (tests/test_plot.c): gnuplot's SVG driver keeps one colour from a
+ * plot to the next, which shows only when a script leaves its first group's
+ * colour unset, and the shipped ones set it. */
+
+#define DONE_MARK "hnb-chart-done "
+
+typedef struct {
+    char *commands; /* what the worker is sent for this chart */
+    char out[PATH_MAX], tmp[PATH_MAX];
+    int done, failed;
+    int tag; /* hnb_plot_run()'s chart it belongs to (the queue runs in its own order) */
+} chart_job;
+
+struct hnb_plot_queue {
+    chart_job *jobs;
+    int n, cap;
+};
+
+typedef struct {
+    pid_t pid;   /* 0: no gnuplot running */
+    int in, out; /* its stdin (a socket: a dead reader is an error, not SIGPIPE), its stdout+stderr */
+    int job;     /* the chart it is drawing, or -1 */
+    struct timespec deadline;
+    char *text; /* its output since the chart began */
+    size_t len, cap;
+} worker;
+
+hnb_plot_queue *hnb_plot_queue_create(void)
 {
+    hnb_plot_queue *q = calloc(1, sizeof *q);
+    if (!q) hnb_oom();
+    return q;
+}
+
+void hnb_plot_queue_free(hnb_plot_queue *q)
+{
+    if (!q) return;
+    for (int i = 0; i < q->n; i++) free(q->jobs[i].commands);
+    free(q->jobs);
+    free(q);
+}
+
+int hnb_plot_queue_add(hnb_plot_queue *q, const char *script, const char *data, const char *outbase,
+                       const char *title, const char *extra, unsigned formats)
+{
+    static const char *const ext[] = {"png", "svg", "pdf"};
+    int added = 0;
+    for (int k = 0; k < 3; k++) {
+        if (!(formats & (1u << k))) continue;
+        if (q->n == q->cap) {
+            q->cap = q->cap ? 2 * q->cap : 16;
+            q->jobs = realloc(q->jobs, (size_t)q->cap * sizeof *q->jobs);
+            if (!q->jobs) hnb_oom();
+        }
+        chart_job *j = &q->jobs[q->n++];
+        memset(j, 0, sizeof *j);
+        snprintf(j->out, sizeof j->out, "%s.%s", outbase, ext[k]);
+        snprintf(j->tmp, sizeof j->tmp, "%s.tmp.%s", outbase, ext[k]);
+        size_t size = 2 * PATH_MAX + 2 * strlen(script) + 2 * strlen(data) + 2 * strlen(title) +
+                      (extra ? strlen(extra) : 0) + 256;
+        char *c = malloc(size);
+        if (!c) hnb_oom();
+        strcpy(c, "reset session\n");
+        char *vars = c + strlen(c);
+        vars[0] = 0;
+        size_t left = size - (size_t)(vars - c);
+        hnb_plot_var(vars, left, "datafile", data);
+        hnb_plot_var(vars, left, "outfile", j->tmp);
+        hnb_plot_var(vars, left, "fmt", ext[k]);
+        hnb_plot_var(vars, left, "title", title);
+        if (extra && *extra) {
+            size_t w = strlen(vars);
+            snprintf(vars + w, left - w, "; %s", extra);
+        }
+        size_t w = strlen(c);
+        w += (size_t)snprintf(c + w, size - w, "\nload ");
+        char path[2 * PATH_MAX] = "";
+        hnb_plot_var(path, sizeof path, "", script); /* ='SCRIPT' */
+        w += (size_t)snprintf(c + w, size - w, "%s\nunset output\nunset print\n"
+                                               "print sprintf(\"" DONE_MARK "%%d\", GPVAL_ERRNO)\n",
+                              path + 1);
+        j->commands = c;
+        added++;
+    }
+    return added;
+}
+
+/* Start gnuplot on worker W. */
+static int worker_start(worker *w)
+{
+    int sv[2], pp[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return -1;
+    if (pipe(pp) != 0) {
+        close(sv[0]);
+        close(sv[1]);
+        return -1;
+    }
+    fcntl(pp[0], F_SETFD, FD_CLOEXEC);
+    fcntl(pp[1], F_SETFD, FD_CLOEXEC);
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, errfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    char *argv[] = {"gnuplot", "-e", (char *)vars, (char *)script, NULL};
-    pid_t pid;
-    int rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
+    posix_spawn_file_actions_adddup2(&fa, pp[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, pp[1], 2);
+    char *argv[] = {"gnuplot", NULL};
+    int rc = posix_spawnp(&w->pid, "gnuplot", &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) return -1;
-    struct timespec start, now, nap = {0, 20000000};
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    for (;;) {
-        int status;
-        pid_t w = waitpid(pid, &status, WNOHANG);
-        if (w == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-        if (w < 0 && errno != EINTR) return -1;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec - start.tv_sec > GNUPLOT_SECONDS) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            return 124;
-        }
-        nanosleep(&nap, NULL);
+    close(sv[1]);
+    close(pp[1]);
+    if (rc != 0) {
+        close(sv[0]);
+        close(pp[0]);
+        w->pid = 0;
+        return -1;
     }
+    w->in = sv[0];
+    w->out = pp[0];
+    return 0;
+}
+
+/* Stop worker W's gnuplot: KILL it (a chart past its time), or close its
+ * input and let it finish. */
+static void worker_stop(worker *w, int kill_it)
+{
+    if (!w->pid) return;
+    if (kill_it) kill(w->pid, SIGKILL);
+    close(w->in);
+    close(w->out);
+    int status;
+    while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    w->pid = 0;
+}
+
+static int send_all(int fd, const char *s, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = send(fd, s, n, MSG_NOSIGNAL);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return -1;
+        s += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* Chart J is done: rename its file into place, or warn with what gnuplot
+ * said. HOW: 0 drawn, 1 failed, 2 stopped for taking too long. */
+static void job_finish(chart_job *j, int how, const char *text)
+{
+    struct stat st;
+    j->done = 1;
+    if (how == 0 && stat(j->tmp, &st) == 0 && st.st_size > 0 && rename(j->tmp, j->out) == 0) return;
+    j->failed = 1;
+    unlink(j->tmp);
+    char first[512];
+    snprintf(first, sizeof first, "%s", text ? text : "");
+    for (char *q = first; *q; q++)
+        if (*q == '\n') *q = ' ';
+    char *e = first + strlen(first);
+    while (e > first && e[-1] == ' ') *--e = 0;
+    char *b = first;
+    while (*b == ' ') b++;
+    hnb_warn_at((hnb_mark){0}, "chart %s: gnuplot %s%s%s", j->out,
+                how == 2 ? "took too long and was stopped" : "failed", b[0] ? ": " : "", b);
+}
+
+/* Give worker W chart J (starting its gnuplot if need be). Returns 0, or
+ * -1 when gnuplot cannot be started or fed (the chart is then failed). */
+static int worker_give(worker *w, chart_job *j, int ji)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (!w->pid && worker_start(w) != 0) break;
+        if (send_all(w->in, j->commands, strlen(j->commands)) == 0) {
+            w->job = ji;
+            w->len = 0;
+            clock_gettime(CLOCK_MONOTONIC, &w->deadline);
+            w->deadline.tv_sec += GNUPLOT_SECONDS;
+            return 0;
+        }
+        worker_stop(w, 1); /* it died between charts: a fresh one */
+    }
+    job_finish(j, 1, "could not be started");
+    w->job = -1;
+    return -1;
+}
+
+/* The marker line in W's output: its GPVAL_ERRNO, or -1 before it. */
+static int worker_marker(worker *w)
+{
+    for (size_t i = 0; i + sizeof DONE_MARK - 1 <= w->len; i++) {
+        if (i > 0 && w->text[i - 1] != '\n') continue;
+        if (memcmp(w->text + i, DONE_MARK, sizeof DONE_MARK - 1)) continue;
+        const char *nl = memchr(w->text + i, '\n', w->len - i);
+        if (!nl) return -1; /* the line is still coming */
+        int errno_gp = atoi(w->text + i + sizeof DONE_MARK - 1);
+        w->len = i; /* what came before the marker is the chart's */
+        w->text[w->len] = 0;
+        return errno_gp < 0 ? 1 : errno_gp;
+    }
+    return -1;
+}
+
+/* A chart file's cost, in SVG charts: a cairo file (PNG, PDF) about four. */
+static int job_cost(const chart_job *j)
+{
+    return strstr(j->out, ".svg") ? 1 : 4;
+}
+
+static long ms_until(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long ms = (long)(t->tv_sec - now.tv_sec) * 1000 + (t->tv_nsec - now.tv_nsec) / 1000000;
+    return ms < 0 ? 0 : ms;
+}
+
+int hnb_plot_queue_run(hnb_plot_queue *q, int workers)
+{
+    if (q->n == 0) return 0;
+    if (workers < 1) workers = 1;
+    /* the costly files first (cairo's: PNG, PDF), so that the workers end
+     * together rather than one drawing the last PNG alone; stable */
+    for (int i = 1, sorted = 0; i < q->n && !sorted; i++) {
+        sorted = 1;
+        for (int k = q->n - 1; k >= i; k--)
+            if (job_cost(&q->jobs[k]) > job_cost(&q->jobs[k - 1])) {
+                chart_job t = q->jobs[k];
+                q->jobs[k] = q->jobs[k - 1];
+                q->jobs[k - 1] = t;
+                sorted = 0;
+            }
+    }
+    if (workers > q->n) workers = q->n;
+    worker *ws = calloc((size_t)workers, sizeof *ws);
+    if (!ws) hnb_oom();
+    int next = 0, busy = 0;
+    for (int k = 0; k < workers; k++) {
+        ws[k].job = -1;
+        while (next < q->n && ws[k].job < 0) {
+            worker_give(&ws[k], &q->jobs[next], next);
+            next++;
+        }
+        busy += ws[k].job >= 0;
+    }
+    struct pollfd *pfd = calloc((size_t)workers, sizeof *pfd);
+    if (!pfd) hnb_oom();
+    while (busy > 0) {
+        long wait_ms = -1;
+        for (int k = 0; k < workers; k++) {
+            pfd[k].fd = ws[k].job >= 0 ? ws[k].out : -1;
+            pfd[k].events = POLLIN;
+            pfd[k].revents = 0;
+            if (ws[k].job >= 0) {
+                long ms = ms_until(&ws[k].deadline);
+                if (wait_ms < 0 || ms < wait_ms) wait_ms = ms;
+            }
+        }
+        int pr = poll(pfd, (nfds_t)workers, (int)(wait_ms > INT_MAX ? INT_MAX : wait_ms));
+        if (pr < 0 && errno != EINTR) break;
+        for (int k = 0; k < workers; k++) {
+            worker *w = &ws[k];
+            if (w->job < 0) continue;
+            int how = -1; /* still drawing */
+            if (pfd[k].revents) {
+                if (w->len + 4096 + 1 > w->cap) {
+                    w->cap = w->len + 8192;
+                    w->text = realloc(w->text, w->cap);
+                    if (!w->text) hnb_oom();
+                }
+                ssize_t got = read(w->out, w->text + w->len, 4096);
+                if (got > 0) {
+                    w->len += (size_t)got;
+                    w->text[w->len] = 0;
+                    int e = worker_marker(w);
+                    if (e >= 0) how = e == 0 ? 0 : 1;
+                } else if (got == 0 || errno != EINTR) {
+                    how = 1; /* gnuplot exited (a script's `exit`, or a crash) */
+                    if (w->text) w->text[w->len] = 0;
+                    worker_stop(w, 0);
+                }
+            }
+            if (how < 0 && ms_until(&w->deadline) == 0) {
+                how = 2;
+                worker_stop(w, 1);
+            }
+            if (how < 0) continue;
+            job_finish(&q->jobs[w->job], how, w->len ? w->text : "");
+            w->job = -1;
+            busy--;
+            while (next < q->n && w->job < 0) {
+                worker_give(w, &q->jobs[next], next);
+                next++;
+            }
+            busy += w->job >= 0;
+        }
+    }
+    for (int k = 0; k < workers; k++) {
+        worker_stop(&ws[k], 0);
+        free(ws[k].text);
+    }
+    free(ws);
+    free(pfd);
+    int failed = 0;
+    for (int i = 0; i < q->n; i++) failed += q->jobs[i].failed || !q->jobs[i].done;
+    return failed;
+}
+
+/* How many gnuplot processes draw queue Q. Starting a gnuplot costs about as much as drawing an SVG chart, and two
+ * starting at once on two cores take longer than one drawing eight SVGs; a
+ * cairo chart (PNG, PDF) costs a few times more, its hatching most. So: one
+ * process for every 12 SVG-sized units of work, no more than the
+ * processors online, nor 4. */
+static int workers_for(const hnb_plot_queue *q)
+{
+    int work = 0;
+    for (int i = 0; i < q->n; i++) work += job_cost(&q->jobs[i]);
+    int w = (work + 11) / 12;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cpus > 0 && w > cpus) w = (int)cpus;
+    if (w > 4) w = 4;
+    return w < 1 ? 1 : w;
 }
 
 int hnb_plot_draw(const char *script, const char *data, const char *outbase, const char *title,
                   const char *extra, unsigned formats)
 {
-    static const char *const ext[] = {"png", "svg", "pdf"};
-    int failed = 0;
-    for (int k = 0; k < 3; k++) {
-        if (!(formats & (1u << k))) continue;
-        char out[PATH_MAX], tmp[PATH_MAX], errfile[PATH_MAX], vars[8192] = "";
-        snprintf(out, sizeof out, "%s.%s", outbase, ext[k]);
-        snprintf(tmp, sizeof tmp, "%s.tmp.%s", outbase, ext[k]);
-        snprintf(errfile, sizeof errfile, "%s.%s.log", outbase, ext[k]);
-        hnb_plot_var(vars, sizeof vars, "datafile", data);
-        hnb_plot_var(vars, sizeof vars, "outfile", tmp);
-        hnb_plot_var(vars, sizeof vars, "fmt", ext[k]);
-        hnb_plot_var(vars, sizeof vars, "title", title);
-        if (extra && *extra) {
-            size_t w = strlen(vars);
-            snprintf(vars + w, sizeof vars - w, "; %s", extra);
-        }
-        int rc = spawn_gnuplot(vars, script, errfile);
-        struct stat st;
-        if (rc == 0 && stat(tmp, &st) == 0 && st.st_size > 0 && rename(tmp, out) == 0) {
-            unlink(errfile);
-            continue;
-        }
-        failed = 1;
-        unlink(tmp);
-        char first[512] = "";
-        FILE *f = fopen(errfile, "r");
-        if (f) {
-            size_t n = fread(first, 1, sizeof first - 1, f);
-            first[n] = 0;
-            fclose(f);
-            for (char *q = first; *q; q++)
-                if (*q == '\n') *q = ' ';
-        }
-        hnb_warn_at((hnb_mark){0}, "chart %s: gnuplot %s%s%s", out,
-                    rc == 124 ? "took too long and was stopped" : "failed",
-                    first[0] ? ": " : "", first);
-        unlink(errfile);
-    }
+    hnb_plot_queue *q = hnb_plot_queue_create();
+    hnb_plot_queue_add(q, script, data, outbase, title, extra, formats);
+    int failed = hnb_plot_queue_run(q, workers_for(q));
+    hnb_plot_queue_free(q);
     return failed ? -1 : 0;
 }
 
@@ -189,10 +478,50 @@ static void put_name(FILE *f, const char *s)
     for (; *s; s++) fputc(*s == ',' ? ';' : *s == '"' ? '\'' : *s, f);
 }
 
+/* A £m value as the chart files hold it (three decimals), so that the
+ * stacks below add the very numbers written beside them. */
+static double rounded_m(double x)
+{
+    char b[64];
+    hnb_fmt_fixed(b, sizeof b, x / 1e6, 3);
+    return strtod(b, NULL);
+}
+
+static void put_fixed(FILE *f, double x)
+{
+    char b[64];
+    hnb_fmt_fixed(b, sizeof b, x, 3);
+    fputs(b, f);
+}
+
+/* After a row's N values V (already as written), the running totals
+ * V[0], V[0] + V[1], ...: the top of each stacked series, which the
+ * scripts would otherwise re-add for every series (quadratic in N). */
+static void put_stack(FILE *f, const double *v, int n)
+{
+    double top = 0;
+    for (int i = 0; i < n; i++) {
+        top += v[i];
+        fputc(',', f);
+        put_fixed(f, top);
+    }
+}
+
+/* qsort order of mitigations: larger weight first, then as listed
+ * (charts are drawn on one thread) */
+static const double *sort_weight;
+static int by_weight(const void *a, const void *b)
+{
+    int i = *(const int *)a, k = *(const int *)b;
+    if (sort_weight[i] != sort_weight[k]) return sort_weight[i] > sort_weight[k] ? -1 : 1;
+    return (i > k) - (i < k);
+}
+
 typedef struct {
     const char *dir, *plots, *title;
     unsigned formats;
-    int drawn;
+    hnb_plot_queue *queue;
+    int ncharts;
 } chart_ctx;
 
 static FILE *open_data(chart_ctx *c, const char *name, char *path, size_t n)
@@ -202,7 +531,8 @@ static FILE *open_data(chart_ctx *c, const char *name, char *path, size_t n)
     return fopen(path, "w");
 }
 
-/* Chart NAME from the script SCRIPT.gp (usually the same name). */
+/* Chart NAME from the script SCRIPT.gp (usually the same name): queued,
+ * drawn with the others by hnb_plot_run(). */
 static void draw_with(chart_ctx *c, const char *script_name, const char *name, const char *data,
                       const char *title, const char *extra)
 {
@@ -213,7 +543,16 @@ static void draw_with(chart_ctx *c, const char *script_name, const char *name, c
         hnb_warn_at((hnb_mark){0}, "chart %s: no script %s", name, script);
         return;
     }
-    if (hnb_plot_draw(script, data, base, title, extra, c->formats) == 0) c->drawn++;
+    /* report.html prints a hatched chart from its PNG (html.c): with
+     * HNB_CHART_PRINT, the scripts that hatch draw one */
+    unsigned formats = c->formats & (HNB_CHART_PNG | HNB_CHART_SVG | HNB_CHART_PDF);
+    static const char *const hatched[] = {"plans", "mix", "funding", "mitigations"};
+    for (int k = 0; k < 4 && (c->formats & HNB_CHART_PRINT); k++)
+        if (!strcmp(script_name, hatched[k])) formats |= HNB_CHART_PNG;
+    const int first = c->queue->n;
+    hnb_plot_queue_add(c->queue, script, data, base, title, extra, formats);
+    for (int j = first; j < c->queue->n; j++) c->queue->jobs[j].tag = c->ncharts;
+    c->ncharts++;
 }
 
 static void draw(chart_ctx *c, const char *name, const char *data, const char *title,
@@ -243,7 +582,8 @@ int hnb_plot_run(const hnb_model *m, const double *p, const hnb_result *r, const
         hnb_warn_at((hnb_mark){0}, "%s", err.msg);
         return 0;
     }
-    chart_ctx c = {cdir, plots, m->name, formats, 0};
+    chart_ctx c = {.dir = cdir, .plots = plots, .title = m->name, .formats = formats,
+                   .queue = hnb_plot_queue_create()};
     const int ys = m->years, ns = m->nsettings, nm = m->nmit;
     char path[PATH_MAX], title[600], extra[2048];
     char over_label[8] = "", over_note[128] = "", hor[8];
@@ -253,6 +593,10 @@ int hnb_plot_run(const hnb_model *m, const double *p, const hnb_result *r, const
         snprintf(over_note, sizeof over_note, "Statutory override ends March %d", m->override_end);
     }
     FILE *f;
+    /* a row of a stacked chart's values */
+    int widest = ns > m->nneeds ? ns : m->nneeds;
+    double *row = malloc(sizeof(double) * (size_t)(widest + 1));
+    if (!row) hnb_oom();
 
     /* 1. the deficit */
     if ((f = open_data(&c, "deficit", path, sizeof path))) {
@@ -330,10 +674,12 @@ int hnb_plot_run(const hnb_model *m, const double *p, const hnb_result *r, const
             const char *name = which ? "mix" : "plans";
             if (!(f = open_data(&c, name, path, sizeof path))) continue;
             fputs("year,label", f);
-            for (int s = 0; s < ns; s++) {
-                fputc(',', f);
-                put_name(f, m->settings[s].label);
-            }
+            for (int top = 0; top < 2; top++)
+                for (int s = 0; s < ns; s++) {
+                    fputc(',', f);
+                    put_name(f, m->settings[s].label);
+                    if (top) fputs(" (stacked)", f);
+                }
             fputc('\n', f);
             for (int t = 0; t < ys; t++) {
                 char l[8];
@@ -345,11 +691,13 @@ int hnb_plot_run(const hnb_model *m, const double *p, const hnb_result *r, const
                     double v = r->plans[t * ns + s];
                     hnb_fmt_fixed(b, sizeof b, which ? 100 * v / total : v, 3);
                     fprintf(f, ",%s", b);
+                    row[s] = strtod(b, NULL);
                 }
+                put_stack(f, row, ns);
                 fputc('\n', f);
             }
             fclose(f);
-            snprintf(extra, sizeof extra, "ncols=%d", ns + 2);
+            snprintf(extra, sizeof extra, "ncols=%d", 2 * ns + 2);
             snprintf(title, sizeof title, which ? "%s: placement mix" : "%s: EHCPs by setting",
                      m->name);
             draw(&c, name, path, title, extra);
@@ -359,10 +707,12 @@ int hnb_plot_run(const hnb_model *m, const double *p, const hnb_result *r, const
     if (m->nneeds && (f = open_data(&c, "needs", path, sizeof path))) {
         const int nc = hnb_model_cohorts(m);
         fputs("year,label", f);
-        for (int n = 0; n < m->nneeds; n++) {
-            fputc(',', f);
-            put_name(f, m->need_labels[n]);
-        }
+        for (int top = 0; top < 2; top++)
+            for (int n = 0; n < m->nneeds; n++) {
+                fputc(',', f);
+                put_name(f, m->need_labels[n]);
+                if (top) fputs(" (stacked)", f);
+            }
         fputc('\n', f);
         for (int t = 0; t < ys; t++) {
             char l[8];
@@ -374,11 +724,13 @@ int hnb_plot_run(const hnb_model *m, const double *p, const hnb_result *r, const
                 char b[64];
                 hnb_fmt_fixed(b, sizeof b, v, 3);
                 fprintf(f, ",%s", b);
+                row[n] = strtod(b, NULL);
             }
+            put_stack(f, row, m->nneeds);
             fputc('\n', f);
         }
         fclose(f);
-        snprintf(extra, sizeof extra, "ncols=%d", m->nneeds + 2);
+        snprintf(extra, sizeof extra, "ncols=%d", 2 * m->nneeds + 2);
         snprintf(title, sizeof title, "%s: EHCPs by primary need", m->name);
         draw_with(&c, "plans", "needs", path, title, extra);
     }
@@ -402,26 +754,78 @@ int hnb_plot_run(const hnb_model *m, const double *p, const hnb_result *r, const
         snprintf(title, sizeof title, "%s: expenditure, grant and income", m->name);
         draw(&c, "funding", path, title, "");
     }
-    /* 5. mitigations by year */
+    /* 5. mitigations by year: the largest MIT_SERIES - 1 of them and the
+     * rest as one series once there are more than MIT_SERIES (a legend of
+     * hundreds of names is not read, and a script's work grows with its
+     * series), with the stacks worked out here */
     if (nm > 0 && (f = open_data(&c, "mitigations", path, sizeof path))) {
-        fputs("year,label", f);
-        for (int i = 0; i < nm; i++) {
-            fputc(',', f);
-            put_name(f, m->mits[i].name);
+        int *series = malloc(sizeof(int) * (size_t)nm); /* mitigation -> series */
+        double *weight = malloc(sizeof(double) * (size_t)nm);
+        double *val = malloc(sizeof(double) * 3 * MIT_SERIES);
+        if (!series || !weight || !val) hnb_oom();
+        int nseries = nm;
+        for (int i = 0; i < nm; i++) series[i] = i;
+        if (nm > MIT_SERIES) {
+            /* keep the MIT_SERIES - 1 largest by their total size over the
+             * years (ties: the first listed), in the order listed */
+            for (int i = 0; i < nm; i++) {
+                weight[i] = 0;
+                for (int t = 0; t < ys; t++) weight[i] += fabs(r->contribution[t * nm + i]);
+            }
+            int *order = malloc(sizeof(int) * (size_t)nm);
+            if (!order) hnb_oom();
+            for (int i = 0; i < nm; i++) order[i] = i;
+            sort_weight = weight;
+            qsort(order, (size_t)nm, sizeof *order, by_weight);
+            for (int i = 0; i < nm; i++) series[i] = -1;
+            for (int k = 0; k < MIT_SERIES - 1; k++) series[order[k]] = 0;
+            free(order);
+            nseries = 0;
+            for (int i = 0; i < nm; i++)
+                if (series[i] == 0) series[i] = nseries++;
+            for (int i = 0; i < nm; i++)
+                if (series[i] < 0) series[i] = nseries;
+            nseries++;
         }
+        fputs("year,label", f);
+        for (int part = 0; part < 3; part++)
+            for (int k = 0; k < nseries; k++) {
+                fputc(',', f);
+                if (nm > MIT_SERIES && k == nseries - 1) {
+                    fprintf(f, "%d other mitigations", nm - (MIT_SERIES - 1));
+                } else {
+                    int i = 0;
+                    while (series[i] != k) i++;
+                    put_name(f, m->mits[i].name);
+                }
+                if (part == 1) fputs(" (savings stacked)", f);
+                if (part == 2) fputs(" (costs stacked)", f);
+            }
         fputc('\n', f);
         for (int t = 0; t < ys; t++) {
             char l[8];
             hnb_year_label(m->start_year + t, l);
             fprintf(f, "%d,%s", m->start_year + t, l);
-            for (int i = 0; i < nm; i++) {
+            double *sum = val, *pos = val + MIT_SERIES, *neg = val + 2 * MIT_SERIES;
+            for (int k = 0; k < nseries; k++) sum[k] = 0;
+            for (int i = 0; i < nm; i++) sum[series[i]] += r->contribution[t * nm + i];
+            for (int k = 0; k < nseries; k++) {
+                double v = sum[k];
                 fputc(',', f);
-                put_m(f, r->contribution[t * nm + i]);
+                put_m(f, v);
+                sum[k] = rounded_m(v);
+                pos[k] = sum[k] > 0 ? sum[k] : 0;
+                neg[k] = sum[k] < 0 ? sum[k] : 0;
             }
+            put_stack(f, pos, nseries);
+            put_stack(f, neg, nseries);
             fputc('\n', f);
         }
         fclose(f);
-        snprintf(extra, sizeof extra, "ncols=%d", nm + 2);
+        free(series);
+        free(weight);
+        free(val);
+        snprintf(extra, sizeof extra, "ncols=%d", 3 * nseries + 2);
         snprintf(title, sizeof title, "%s: planned mitigations by year", m->name);
         draw(&c, "mitigations", path, title, extra);
     }
@@ -447,5 +851,15 @@ int hnb_plot_run(const hnb_model *m, const double *p, const hnb_result *r, const
         snprintf(title, sizeof title, "%s: what drives the deficit", m->name);
         draw(&c, "tornado", path, title, extra);
     }
-    return c.drawn;
+    free(row);
+    hnb_plot_queue_run(c.queue, workers_for(c.queue));
+    int drawn = 0;
+    for (int k = 0; k < c.ncharts; k++) {
+        int ok = 1;
+        for (int j = 0; j < c.queue->n; j++)
+            if (c.queue->jobs[j].tag == k) ok &= c.queue->jobs[j].done && !c.queue->jobs[j].failed;
+        drawn += ok;
+    }
+    hnb_plot_queue_free(c.queue);
+    return drawn;
 }

@@ -21,10 +21,14 @@
 #include "hnb/project.h"
 #include "hnb/mem.h"
 
+#include "hnb/mem.h"
+
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "hnb/mem.h"
 
 #define L HNB_LANES
 #define A HNB_AGES
@@ -53,6 +57,12 @@ struct hnb_work {
     double *capacity;    /* [(t * ns + s) * L + l] */
     double *effect;      /* e_t: [(i * years + t) * L + l] */
     double *mit_value;   /* reduction, share or places of mitigation i: [i * L + l] */
+    double *mit_apply;   /* what tables_apply() does with mitigation i in year t, worked out
+                          * with e_t (so not again every batch when neither varies):
+                          * 1 - value * e_t for a factor (demand, unit_cost, requests),
+                          * value * e_t for a sum or a move (mix, capacity, assessment,
+                          * cessation), e_t for a transition: [(i * years + t) * L + l] */
+    int *uc_on;          /* tables_apply_upto()'s list of mitigations */
     double *trans_rate;  /* [rule * L + l] */
     double *trans_eff;   /* a rule's rate at one age for one need, scaled so that the rates
                           * out of a setting there sum to at most 1:
@@ -202,6 +212,8 @@ hnb_work *hnb_work_create(const hnb_model *m)
     w->capacity = zalloc(ys * ns * L, sizeof(double));
     w->effect = zalloc(nm * ys * L, sizeof(double));
     w->mit_value = zalloc(nm * L, sizeof(double));
+    w->mit_apply = zalloc(nm * ys * L, sizeof(double));
+    w->uc_on = zalloc(nm, sizeof(int));
     w->ntm = 0;
     for (int i = 0; i < m->nmit; i++) {
         w->ntm += m->mits[i].type == HNB_MIT_TRANSITION;
@@ -284,7 +296,7 @@ void hnb_work_free(hnb_work *w)
 {
     if (!w) return;
     double *all[] = {w->pop0,       w->np_mix,     w->baseline,   w->unit_base,  w->inflation,
-                     w->capacity,   w->effect,     w->mit_value,  w->trans_rate, w->trans_eff, w->grant,
+                     w->capacity,   w->effect,     w->mit_value,  w->mit_apply,  w->trans_rate, w->trans_eff, w->grant,
                      w->income,     w->other,      w->savings,    w->amount,     w->run_demand,
                      w->run_mix,    w->run_cap,    w->run_unit,   w->plans,      w->next,
                      w->tot,        w->lane_tmp,   w->plac_unmit, w->plac_mit,
@@ -300,6 +312,7 @@ void hnb_work_free(hnb_work *w)
     free(w->run_cease);
     free(w->run_keep);
     free(w->redo);
+    free(w->uc_on);
     free(w->paths);
     free(w->ramp_slot);
     free(w->trans_age);
@@ -433,6 +446,14 @@ static void make_mitigation(const hnb_model *m, const double *const *p, hnb_work
             : mt->type == HNB_MIT_CESSATION || mt->type == HNB_MIT_TRANSITION ? mt->rate
                                            : mt->reduction;
     for (int l = 0; l < L; l++) w->mit_value[i * L + l] = slot(p[l], v, 0);
+    /* the same operations tables_apply() did on value and e_t, done here */
+    const int factor = mt->type == HNB_MIT_DEMAND || mt->type == HNB_MIT_UNIT_COST || mt->type == HNB_MIT_REQUESTS;
+    for (int t = 0; t < ys; t++) {
+        const double *e = &w->effect[(i * ys + t) * L], *value = &w->mit_value[i * L];
+        double *out = &w->mit_apply[(i * ys + t) * L];
+        for (int l = 0; l < L; l++)
+            out[l] = mt->type == HNB_MIT_TRANSITION ? e[l] : factor ? 1 - value[l] * e[l] : value[l] * e[l];
+    }
     if (mt->type == HNB_MIT_SAVING) {
         double *tmp = w->lane_tmp;
         path_values(&mt->amount, p, ys, tmp);
@@ -675,14 +696,17 @@ static void prepare(const hnb_model *m, const double *const *p, hnb_work *w)
 
 /* ---- which tables depend on varying slots ---- */
 
-/* Every prepared array, as spans of doubles: what a table maker may write. */
-static int prepared_spans(const hnb_model *m, hnb_work *w, double **ptr, size_t *len)
+/* Every prepared array, as spans of doubles: what a table maker may write.
+ * ROW: for the arrays with a row per mitigation (mitigation i's at
+ * [i * row, (i + 1) * row)), the row's length; else 0. */
+static int prepared_spans(const hnb_model *m, hnb_work *w, double **ptr, size_t *len, size_t *row)
 {
     const size_t ys = (size_t)m->years, ns = (size_t)(m->nsettings ? m->nsettings : 1);
     const size_t nn = (size_t)w->nneeds_all, nc = ns * nn, nm = (size_t)m->nmit + 1;
     const size_t npaths = (size_t)money_paths(m);
     int n = 0;
-#define SPAN(p, count) (ptr[n] = (p), len[n] = (count), n++)
+#define SPAN(p, count) (ptr[n] = (p), len[n] = (count), row[n] = 0, n++)
+#define ROWS(p, each) (ptr[n] = (p), len[n] = nm * (each), row[n] = (each), n++)
     SPAN(&w->keep[0][0], (size_t)A * L);
     SPAN(&w->cease[0][0], (size_t)A * L);
     SPAN(&w->np_age[0][0], (size_t)A * L);
@@ -693,13 +717,14 @@ static int prepared_spans(const hnb_model *m, hnb_work *w, double **ptr, size_t 
     SPAN(w->unit_base, nc * L);
     SPAN(w->inflation, ys * ns * L);
     SPAN(w->capacity, ys * ns * L);
-    SPAN(w->effect, nm * ys * L);
-    SPAN(w->mit_value, nm * L);
+    ROWS(w->effect, ys * L);
+    ROWS(w->mit_value, (size_t)L);
+    ROWS(w->mit_apply, ys * L);
     SPAN(w->trans_rate, ((size_t)w->nrules + 1) * L);
     SPAN(w->grant, ys * L);
     SPAN(w->income, ys * L);
     SPAN(w->other, ys * L);
-    SPAN(w->amount, nm * ys * L);
+    ROWS(w->amount, ys * L);
     SPAN(w->paths, npaths * ys * L);
     SPAN(w->pl_req, ys * L);
     SPAN(w->pl_cap, ys * L);
@@ -707,13 +732,18 @@ static int prepared_spans(const hnb_model *m, hnb_work *w, double **ptr, size_t 
     SPAN(w->pl_sy, (size_t)L);
     SPAN(w->pl_w0, (size_t)L);
 #undef SPAN
+#undef ROWS
     return n;
 }
 
 /* A table depends on the varying slots if its maker, run on the central
  * values with every varying slot moved (each by its own amount, so that a
  * set of shares does not scale back to itself), writes anything different.
- * Measured, not declared: a maker that reads a slot is seen to. */
+ * Measured, not declared: a maker that reads a slot is seen to. What is
+ * compared is every prepared array, except that mitigation i's maker
+ * (which indexes the per-mitigation arrays by i alone) is compared on its
+ * own rows of those: the check is linear in the number of mitigations,
+ * not quadratic (4,000 mitigations took seconds). */
 void hnb_work_vary(hnb_work *w, const hnb_model *m, const double *central,
                    const unsigned char *varies)
 {
@@ -728,19 +758,25 @@ void hnb_work_vary(hnb_work *w, const hnb_model *m, const double *central,
     const double *lanes_m[L];
     for (int l = 0; l < L; l++) lanes_m[l] = moved;
     double *ptr[32];
-    size_t len[32], total = 0;
-    const int nspans = prepared_spans(m, w, ptr, len);
+    size_t len[32], row[32], total = 0;
+    const int nspans = prepared_spans(m, w, ptr, len, row);
     for (int k = 0; k < nspans; k++) total += len[k];
     double *before = malloc(sizeof(double) * (total + 1));
     if (!before) hnb_oom();
-    for (int k = 0, at = 0; k < nspans; at += (int)len[k], k++) memcpy(before + at, ptr[k], len[k] * sizeof(double));
+    for (size_t k = 0, at = 0; k < (size_t)nspans; at += len[k], k++) memcpy(before + at, ptr[k], len[k] * sizeof(double));
     for (int q = 0, at = 0; q < NPREP; q++)
         for (int k = 0, n = prep_count(m, &prep_list[q]); k < n; k++, at++) {
             prep_list[q].make(m, lanes_m, w, k);
+            const int one_mit = prep_list[q].per == 1; /* instance k is mitigation k */
             int differs = 0;
-            for (int s = 0, o = 0; s < nspans; o += (int)len[s], s++) {
-                differs |= memcmp(before + o, ptr[s], len[s] * sizeof(double)) != 0;
-                memcpy(ptr[s], before + o, len[s] * sizeof(double)); /* back to the central values */
+            for (size_t s = 0, o = 0; s < (size_t)nspans; o += len[s], s++) {
+                size_t from = 0, count = len[s];
+                if (one_mit && row[s]) {
+                    from = (size_t)k * row[s];
+                    count = row[s];
+                }
+                differs |= memcmp(before + o + from, ptr[s] + from, count * sizeof(double)) != 0;
+                memcpy(ptr[s] + from, before + o + from, count * sizeof(double)); /* back to the central values */
             }
             w->redo[at] = (unsigned char)differs;
         }
@@ -838,28 +874,26 @@ HNB_CLONES static void tables_apply(const hnb_model *m, hnb_work *w, int i)
 {
     const int ns = m->nsettings, ys = m->years, nn = w->nn, nc = w->nc;
     const hnb_mitigation *mt = &m->mits[i];
-    const double *v = &w->mit_value[i * L];
-    const v4 one = {1, 1, 1, 1};
     /* the needs it acts on (section 10: without `need`, every need) */
     const int n0 = mt->need >= 0 ? grp(w, mt->need) : 0, n1 = mt->need >= 0 ? n0 + 1 : nn;
     int tm = 0; /* a transition mitigation's ordinal among them */
     if (mt->type == HNB_MIT_TRANSITION)
         while (w->tm_mit[tm] != i) tm++;
     for (int t = 0; t < ys; t++) {
-        const double *e = &w->effect[(i * ys + t) * L];
+        const double *f = &w->mit_apply[(i * ys + t) * L]; /* value * e_t, or 1 minus it */
         switch (mt->type) {
         case HNB_MIT_DEMAND:
             if (mt->need < 0)
-                FOR_H V(&w->run_demand[t * L], h) *= one - V(v, h) * V(e, h);
+                FOR_H V(&w->run_demand[t * L], h) *= V(f, h);
             else
-                FOR_H V(&w->run_need[(t * nn + n0) * L], h) *= one - V(v, h) * V(e, h);
+                FOR_H V(&w->run_need[(t * nn + n0) * L], h) *= V(f, h);
             break;
         case HNB_MIT_MIX: /* in listed order, each on the mix the earlier ones left */
             for (int n = n0; n < n1; n++) {
                 double *from = &w->run_mix[(t * nc + n * ns + mt->from) * L];
                 double *to = &w->run_mix[(t * nc + n * ns + mt->to) * L];
                 FOR_H {
-                    const v4 want = V(v, h) * V(e, h), have = V(from, h);
+                    const v4 want = V(f, h), have = V(from, h);
                     const v4 move = PICK((m4)(want > have), have, want);
                     V(from, h) = have - move;
                     V(to, h) += move;
@@ -867,20 +901,20 @@ HNB_CLONES static void tables_apply(const hnb_model *m, hnb_work *w, int i)
             }
             break;
         case HNB_MIT_CAPACITY:
-            FOR_H V(&w->run_cap[(t * ns + mt->setting) * L], h) += V(v, h) * V(e, h);
+            FOR_H V(&w->run_cap[(t * ns + mt->setting) * L], h) += V(f, h);
             break;
         case HNB_MIT_UNIT_COST:
             for (int n = n0; n < n1; n++)
-                FOR_H V(&w->run_unit[(t * nc + n * ns + mt->setting) * L], h) *= one - V(v, h) * V(e, h);
+                FOR_H V(&w->run_unit[(t * nc + n * ns + mt->setting) * L], h) *= V(f, h);
             break;
         case HNB_MIT_REQUESTS: /* requests received times (1 - reduction * e_t) */
-            FOR_H V(&w->run_q[t * L], h) *= one - V(v, h) * V(e, h);
+            FOR_H V(&w->run_q[t * L], h) *= V(f, h);
             break;
         case HNB_MIT_ASSESSMENT: /* concluded-request capacity plus capacity * e_t */
-            FOR_H V(&w->run_extra[t * L], h) += V(v, h) * V(e, h);
+            FOR_H V(&w->run_extra[t * L], h) += V(f, h);
             break;
         case HNB_MIT_TRANSITION: /* its rule acts with rate * e_t (trans_eff holds the rate) */
-            FOR_H V(&w->run_ton[(t * w->ntm + tm) * L], h) = V(e, h);
+            FOR_H V(&w->run_ton[(t * w->ntm + tm) * L], h) = V(f, h);
             break;
         case HNB_MIT_CESSATION:
             /* cease[a] + increase * e_t for its ages, settings and needs; e_t acts on the
@@ -898,11 +932,54 @@ HNB_CLONES static void tables_apply(const hnb_model *m, hnb_work *w, int i)
                 if (mt->settings && !mt->settings[s]) continue;
                 if (mt->needs && !mt->needs[w->rep[n]]) continue;
                 for (int a = 0; a < A; a++)
-                    if (mt->ages[a]) FOR_H V(&w->run_cease[((t * nc + c) * A + a) * L], h) += V(v, h) * V(e, h);
+                    if (mt->ages[a]) FOR_H V(&w->run_cease[((t * nc + c) * A + a) * L], h) += V(f, h);
             }
             break;
         default:
             break;
+        }
+    }
+}
+
+/* tables_apply() for mitigations 0 .. LAST in listed order (the Monte
+ * Carlo's runs). A unit cost is a product of the unit_cost mitigations'
+ * factors on its cohort and nothing else: each one's chain is multiplied
+ * out in registers, the factors in listed order (the same bits as one
+ * mitigation at a time), instead of a load and a store of every unit cost
+ * for every mitigation. */
+HNB_CLONES static void tables_apply_upto(const hnb_model *m, hnb_work *w, int last)
+{
+    const int ns = m->nsettings, ys = m->years, nc = w->nc;
+    int nuc = 0;
+    for (int i = 0; i <= last; i++) {
+        if (m->mits[i].type != HNB_MIT_UNIT_COST) tables_apply(m, w, i);
+        else nuc++;
+    }
+    if (nuc == 0) return;
+    int *on = w->uc_on; /* the unit_cost mitigations on cohort c */
+    for (int c = 0; c < nc; c++) {
+        const int s = c % ns, n = c / ns;
+        int k = 0;
+        for (int i = 0; i <= last; i++) {
+            const hnb_mitigation *mt = &m->mits[i];
+            if (mt->type == HNB_MIT_UNIT_COST && mt->setting == s && (mt->need < 0 || grp(w, mt->need) == n))
+                on[k++] = i;
+        }
+        if (k == 0) continue;
+        /* four years at once: eight independent chains of products, not
+         * one waiting on each multiply */
+        for (int t0 = 0; t0 < ys; t0 += 4) {
+            const int nt = ys - t0 < 4 ? ys - t0 : 4;
+            v4 x[4][L / VW];
+            for (int u = 0; u < nt; u++) FOR_H x[u][h] = V(&w->run_unit[((t0 + u) * nc + c) * L], h);
+            for (int j = 0; j < k; j++) {
+                const double *f = &w->mit_apply[(on[j] * ys + t0) * L];
+                if (nt == 4)
+                    for (int u = 0; u < 4; u++) FOR_H x[u][h] *= V(f + u * L, h);
+                else
+                    for (int u = 0; u < nt; u++) FOR_H x[u][h] *= V(f + u * L, h);
+            }
+            for (int u = 0; u < nt; u++) FOR_H V(&w->run_unit[((t0 + u) * nc + c) * L], h) = x[u][h];
         }
     }
 }
@@ -1286,7 +1363,7 @@ static void project_lanes(const hnb_model *m, const double *const *p, int nl, hn
             if (flags & HNB_PROJECT_SHAPLEY) shapley(m, w, nl, r);
             for (int l = 0; l < nl; l++) r[l]->shapley = (flags & HNB_PROJECT_SHAPLEY) != 0;
         } else if (last >= 0) {
-            for (int i = 0; i <= last; i++) tables_apply(m, w, i);
+            tables_apply_upto(m, w, last);
             run_plans(m, w, nl, w->plac_mit, w->ehcps_mit, w->np_mit, NULL);
         }
         if (last < 0) {

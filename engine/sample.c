@@ -9,10 +9,13 @@
 #include <gsl/gsl_qrng.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
+#include <gsl/gsl_sf_gamma.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "hnb/mem.h"
 
 /* glibc's vector maths (libmvec, glibc 2.35 on for erfc): declared here so
  * that GCC's vectoriser calls its four-lane variants in the lane loops below
@@ -37,15 +40,31 @@ VECTOR_MATH double pow(double, double);
 #define VECTOR_LOOP
 #endif
 
-#define PERT_NODES 1024
+#define PERT_NODES 1024 /* intervals on each side of the median */
 #define PERT_TOL 1e-12
 
-typedef struct {
+/* A Beta(alpha, beta) quantile with both exponents above 1 (a PERT with an
+ * interior mode) as two tables, one for each half of (0, 1), in the
+ * variable that makes the quantile smooth up to the bound: near 0 it goes
+ * as (c u)^(1/alpha), whose slope is infinite at u = 0, but as a function
+ * of s = u^(1/alpha) it is analytic there (x = c' s (1 + O(s))). So side 0
+ * tabulates x against s = u^(1/alpha) for u <= 1/2, and side 1 tabulates
+ * 1 - x against s = (1 - u)^(1/beta) for u > 1/2, each at PERT_NODES + 1
+ * equally spaced s with the slopes, for cubic Hermite interpolation. A
+ * table in u (as before) missed PERT_TOL on a third of its intervals with
+ * the mode near a bound; these miss none over the range of PERT shapes
+ * (tests/test_sample.c). An interval that misses still gets GSL's exact
+ * inverse. */
+struct hnb_pert_table {
     double alpha, beta;
-    double *x;          /* beta quantiles at u = j / PERT_NODES */
-    double *dx;         /* their slopes dx/du = 1 / pdf(x) */
-    unsigned char *ok;  /* interval j interpolates to PERT_TOL */
-} pert_table;
+    double inv_alpha, inv_beta; /* the exponents of s */
+    double h[2];                /* the step in s of each side */
+    double *x[2];               /* side 0: x; side 1: 1 - x, at s = j h */
+    double *dx[2];              /* their slopes d/ds */
+    unsigned char *ok[2];       /* interval j interpolates to PERT_TOL */
+    int misses;                 /* intervals that do not */
+};
+typedef struct hnb_pert_table pert_table;
 
 struct hnb_sampler {
     const hnb_model *m;
@@ -77,7 +96,8 @@ enum {
     KIND_LOGNORMAL,   /* exp(log(median) + sigma Phi^-1(u)) */
     KIND_PERT_UPPER,  /* mode at max: Beta(alpha, 1), min + r u^(1/alpha) */
     KIND_PERT_LOWER,  /* mode at min: Beta(1, beta), min + r (1 - (1-u)^(1/beta)) */
-    KIND_TRIANGULAR   /* hnb_triangular_quantile, without a branch */
+    KIND_TRIANGULAR,  /* hnb_triangular_quantile, without a branch */
+    KIND_PERT_TABLE   /* interior mode: pert_table, its s from a vector pow */
 };
 
 /* Draws are made HNB_LANES at a time, lane innermost (U[k * LANES + l]):
@@ -139,17 +159,6 @@ static inline __attribute__((always_inline)) uint32_t hash_round(uint32_t i, uin
     return i;
 }
 
-/* A bijection on [0, len) keyed by KEY: Kensler's hashed permutation
- * ("Correlated Multi-Jittered Sampling", Pixar, 2013), cycle-walking to
- * stay inside the range. Gives LHS strata without a stored table. */
-static uint32_t permute(uint32_t i, uint32_t len, uint32_t key)
-{
-    const uint32_t w = range_mask(len);
-    do i = hash_round(i, w, key);
-    while (i >= len);
-    return (i + key) % len;
-}
-
 static double clamp_u(double u)
 {
     if (!(u > 0)) return DBL_MIN;
@@ -168,36 +177,74 @@ static inline __attribute__((always_inline)) void phi_lanes(const double *v, dou
     for (int l = 0; l < LANES; l++) u[l] = clamp_u(0.5 * e[l]);
 }
 
-static double hermite(const pert_table *t, int j, double f);
-
-/* Tabulate a Beta-PERT quantile: GSL's exact inverse at the nodes, slopes
- * from the density, and a check of each interval at its midpoint and
- * quarter points; intervals that do not interpolate to PERT_TOL (near a
- * bound where the density vanishes) are always computed exactly. */
-static void pert_build(pert_table *t, const hnb_dist *d)
+/* Cubic Hermite interpolation on interval J (step H) at fraction F. */
+static double hermite(const double *x, const double *dx, double h, int j, double f)
 {
-    double r = d->max - d->min;
-    t->alpha = 1 + 4 * (d->mode - d->min) / r;
-    t->beta = 1 + 4 * (d->max - d->mode) / r;
-    if (t->alpha == 1 || t->beta == 1) return; /* closed forms, no table */
-    t->x = malloc(sizeof(double) * (PERT_NODES + 1));
-    t->dx = malloc(sizeof(double) * (PERT_NODES + 1));
-    t->ok = calloc(PERT_NODES, 1);
-    if (!t->x || !t->dx || !t->ok) hnb_oom();
-    for (int j = 0; j <= PERT_NODES; j++) {
-        t->x[j] = gsl_cdf_beta_Pinv((double)j / PERT_NODES, t->alpha, t->beta);
-        double pdf = gsl_ran_beta_pdf(t->x[j], t->alpha, t->beta);
-        t->dx[j] = pdf > 0 ? 1 / pdf : INFINITY;
-    }
-    for (int j = 0; j < PERT_NODES; j++) {
-        if (!isfinite(t->dx[j]) || !isfinite(t->dx[j + 1])) continue;
-        int good = 1;
-        for (int q = 1; q <= 3 && good; q++) {
-            double f = q / 4.0, u = (j + f) / PERT_NODES;
-            double exact = gsl_cdf_beta_Pinv(u, t->alpha, t->beta);
-            good = fabs(hermite(t, j, f) - exact) <= PERT_TOL;
+    const double f2 = f * f, f3 = f2 * f;
+    return (2 * f3 - 3 * f2 + 1) * x[j] + (f3 - 2 * f2 + f) * h * dx[j] + (-2 * f3 + 3 * f2) * x[j + 1] +
+           (f3 - f2) * h * dx[j + 1];
+}
+
+/* Tabulate the Beta(alpha, beta) quantile (see pert_table): GSL's exact
+ * inverse at the nodes, slopes from the density, and a check of each
+ * interval at its midpoint and quarter points. The check runs forwards,
+ * the CDF at the interpolated x against the u of that point (a fraction of
+ * the inverse's cost): an error dx in x moves the CDF by pdf(x) dx, so the
+ * error is the CDF's difference divided by the density, to first order,
+ * which is all an error near 1e-12 has. Only nodes need the inverse. */
+static void pert_build(pert_table *t, double alpha, double beta)
+{
+    memset(t, 0, sizeof *t);
+    t->alpha = alpha;
+    t->beta = beta;
+    if (alpha == 1 || beta == 1) return; /* closed forms, no table */
+    t->inv_alpha = 1 / alpha;
+    t->inv_beta = 1 / beta;
+    const double lnB = gsl_sf_lnbeta(alpha, beta);
+    for (int side = 0; side < 2; side++) {
+        /* side 0: u = s^alpha, x; side 1: 1 - u = s^beta, y = 1 - x. By the
+         * symmetry Beta(a, b) <-> 1 - Beta(b, a), side 1 is side 0 of
+         * Beta(beta, alpha). */
+        const double e = side ? beta : alpha, other = side ? alpha : beta;
+        const double smax = pow(0.5, 1 / e), h = smax / PERT_NODES;
+        double *x = t->x[side] = malloc(sizeof(double) * (PERT_NODES + 1));
+        double *dx = t->dx[side] = malloc(sizeof(double) * (PERT_NODES + 1));
+        unsigned char *ok = t->ok[side] = calloc(PERT_NODES, 1);
+        if (!x || !dx || !ok) hnb_oom();
+        t->h[side] = h;
+        for (int j = 0; j <= PERT_NODES; j++) {
+            const double sj = j * h, tail = pow(sj, e); /* u, or 1 - u */
+            x[j] = j == 0 ? 0 : gsl_cdf_beta_Pinv(tail, e, other);
+            /* dx/ds = dx/du du/ds = e s^(e-1) / pdf(x); at s = 0 the limit
+             * of x / s, (e B)^(1/e), from u = x^e / (e B) (1 + O(x)) */
+            if (j == 0) {
+                dx[j] = exp((log(e) + lnB) / e);
+            } else {
+                const double pdf = gsl_ran_beta_pdf(x[j], e, other);
+                dx[j] = pdf > 0 ? e * pow(sj, e - 1) / pdf : INFINITY;
+            }
         }
-        t->ok[j] = (unsigned char)good;
+        for (int j = 0; j < PERT_NODES; j++) {
+            int good = isfinite(dx[j]) && isfinite(dx[j + 1]);
+            for (int q = 1; q <= 3 && good; q++) {
+                const double f = q / 4.0, sq = (j + f) * h, tail = pow(sq, e);
+                const double xq = hermite(x, dx, h, j, f);
+                const double pdf = gsl_ran_beta_pdf(xq, e, other);
+                good = xq > 0 && xq < 1 && pdf > 0 &&
+                       fabs(gsl_cdf_beta_P(xq, e, other) - tail) <= PERT_TOL / 2 * pdf;
+            }
+            ok[j] = (unsigned char)good;
+            t->misses += !good;
+        }
+    }
+}
+
+static void pert_free(pert_table *t)
+{
+    for (int side = 0; side < 2; side++) {
+        free(t->x[side]);
+        free(t->dx[side]);
+        free(t->ok[side]);
     }
 }
 
@@ -291,7 +338,10 @@ int hnb_sampler_create(const hnb_model *m, hnb_method method, long draws, unsign
     if (!s->c1 || !s->c2 || !s->direct) hnb_oom();
     for (int k = 0; k < s->n; k++) {
         const hnb_dist *d = &m->params[s->slot[k]].dist;
-        if (d->type == HNB_DIST_PERT) pert_build(&s->pert[k], d);
+        if (d->type == HNB_DIST_PERT) {
+            const double r = d->max - d->min;
+            pert_build(&s->pert[k], 1 + 4 * (d->mode - d->min) / r, 1 + 4 * (d->max - d->mode) / r);
+        }
         /* constants of the inverse CDFs, worked out once, not per draw */
         if (d->type == HNB_DIST_NORMAL) {
             s->c1[k] = d->has_min ? gsl_cdf_ugaussian_P((d->min - d->mean) / d->sd) : 0;
@@ -321,6 +371,7 @@ int hnb_sampler_create(const hnb_model *m, hnb_method method, long draws, unsign
                    : d->type == HNB_DIST_PERT && s->pert[k].beta == 1 ? KIND_PERT_UPPER
                    : d->type == HNB_DIST_PERT && s->pert[k].alpha == 1 ? KIND_PERT_LOWER
                    : d->type == HNB_DIST_TRIANGULAR ? KIND_TRIANGULAR
+                   : d->type == HNB_DIST_PERT ? KIND_PERT_TABLE
                    : KIND_SCALAR;
     }
 
@@ -352,11 +403,7 @@ int hnb_sampler_create(const hnb_model *m, hnb_method method, long draws, unsign
 void hnb_sampler_free(hnb_sampler *s)
 {
     if (!s) return;
-    for (int k = 0; k < s->n; k++) {
-        free(s->pert[k].x);
-        free(s->pert[k].dx);
-        free(s->pert[k].ok);
-    }
+    for (int k = 0; k < s->n; k++) pert_free(&s->pert[k]);
     free(s->pert);
     free(s->slot);
     free(s->cvar);
@@ -415,14 +462,40 @@ void hnb_stream_free(hnb_stream *st)
     free(st);
 }
 
-/* permute() for draws I0 .. I0 + NL - 1 into OUT: the hash's first round
- * for all lanes at once, straight-line integer code that vectorises; the
- * few that fall outside the range walk on in permute() itself. */
+/* A bijection on [0, len) keyed by KEY: Kensler's hashed permutation
+ * ("Correlated Multi-Jittered Sampling", Pixar, 2013), cycle-walking to
+ * stay inside the range: i = hash_round(i) until i < len, then
+ * (i + key) % len. Gives LHS strata without a stored table. Here for draws
+ * I0 .. I0 + NL - 1 into OUT: the hash's rounds for all lanes at once,
+ * straight-line integer code that vectorises, each lane taking another
+ * round while it is outside the range. The walks are long when the range's mask
+ * is far above the draws: 10 million draws have a mask of 2^24, and 40% of
+ * rounds land outside, which walked one lane at a time cost a tenth of the
+ * run. A lane past NL may start outside the range, on a cycle that never
+ * comes back into it: only lanes below NL walk. */
 HNB_CLONES static void permute_lanes(long i0, int nl, uint32_t len, uint32_t key, uint32_t *out)
 {
     const uint32_t w = range_mask(len);
-    for (int l = 0; l < LANES; l++) out[l] = hash_round((uint32_t)(i0 + l), w, key);
-    for (int l = 0; l < nl; l++) out[l] = out[l] >= len ? permute(out[l], len, key) : (out[l] + key) % len;
+    /* len is at most 100 million (the most draws a run takes), so w and
+     * every v fit a signed int: signed compares, which vectorise */
+    uint32_t v[LANES], walk[LANES], live[LANES];
+    for (int l = 0; l < LANES; l++) {
+        v[l] = hash_round((uint32_t)(i0 + l), w, key);
+        live[l] = l < nl ? ~0u : 0;
+    }
+    for (;;) {
+        uint32_t any = 0;
+        for (int l = 0; l < LANES; l++) {
+            walk[l] = live[l] & (uint32_t)-(int32_t)((int32_t)v[l] >= (int32_t)len); /* all ones: walk on */
+            any |= walk[l];
+        }
+        if (!any) break;
+        for (int l = 0; l < LANES; l++) {
+            const uint32_t next = hash_round(v[l], w, key);
+            v[l] = (next & walk[l]) | (v[l] & ~walk[l]);
+        }
+    }
+    for (int l = 0; l < nl; l++) out[l] = (v[l] + key) % len;
 }
 
 /* The uniforms of draws I0 .. I0 + NL - 1 into st->u ([k * LANES + l]);
@@ -503,26 +576,57 @@ void hnb_sampler_uniforms(const hnb_sampler *s, hnb_stream *st, long i, double *
     for (int k = 0; k < s->n; k++) u[k] = st->u[k * LANES];
 }
 
-/* Cubic Hermite interpolation of the quantile on interval J at fraction F. */
-static double hermite(const pert_table *t, int j, double f)
+/* The Beta quantile at U from table T, given S = pow(U, 1/alpha) for
+ * U <= 1/2, else pow(1 - U, 1/beta) (the lane loops take S from a vector
+ * pow). */
+static double pert_lookup(const pert_table *t, double u, double s)
 {
-    const double h = 1.0 / PERT_NODES, f2 = f * f, f3 = f2 * f;
-    return (2 * f3 - 3 * f2 + 1) * t->x[j] + (f3 - 2 * f2 + f) * h * t->dx[j] +
-           (-2 * f3 + 3 * f2) * t->x[j + 1] + (f3 - f2) * h * t->dx[j + 1];
+    const int side = u > 0.5;
+    double pos = s / t->h[side];
+    int j = (int)pos;
+    if (j >= PERT_NODES) j = PERT_NODES - 1;
+    if (!t->ok[side][j]) return gsl_cdf_beta_Pinv(u, t->alpha, t->beta);
+    const double y = hermite(t->x[side], t->dx[side], t->h[side], j, pos - j);
+    return side ? 1 - y : y;
+}
+
+static double pert_table_quantile(const pert_table *t, double u)
+{
+    /* A mode at a bound (the usual "delivery: 1 at best") is Beta(5, 1) or
+     * Beta(1, 5), whose quantiles are closed forms. */
+    if (t->beta == 1) return pow(u, 1 / t->alpha);
+    if (t->alpha == 1) return 1 - pow(1 - u, 1 / t->beta);
+    return pert_lookup(t, u, u > 0.5 ? pow(1 - u, t->inv_beta) : pow(u, t->inv_alpha));
 }
 
 static double pert_quantile(const pert_table *t, const hnb_dist *d, double u)
 {
-    /* A mode at a bound (the usual "delivery: 1 at best") is Beta(5, 1) or
-     * Beta(1, 5), whose quantiles are closed forms; their tables would miss
-     * the tolerance wherever the quantile is steep, a fifth of all draws. */
-    if (t->beta == 1) return d->min + (d->max - d->min) * pow(u, 1 / t->alpha);
-    if (t->alpha == 1) return d->min + (d->max - d->min) * (1 - pow(1 - u, 1 / t->beta));
-    double pos = u * PERT_NODES;
-    int j = (int)pos;
-    if (j >= PERT_NODES) j = PERT_NODES - 1;
-    double x = t->ok[j] ? hermite(t, j, pos - j) : gsl_cdf_beta_Pinv(u, t->alpha, t->beta);
-    return d->min + (d->max - d->min) * x;
+    return d->min + (d->max - d->min) * pert_table_quantile(t, u);
+}
+
+hnb_pert_table *hnb_pert_table_alloc(double alpha, double beta)
+{
+    pert_table *t = malloc(sizeof *t);
+    if (!t) hnb_oom();
+    pert_build(t, alpha, beta);
+    return t;
+}
+
+void hnb_pert_table_free(hnb_pert_table *t)
+{
+    if (!t) return;
+    pert_free(t);
+    free(t);
+}
+
+double hnb_pert_table_quantile(const hnb_pert_table *t, double u)
+{
+    return pert_table_quantile(t, u);
+}
+
+int hnb_pert_table_misses(const hnb_pert_table *t)
+{
+    return t->misses;
 }
 
 double hnb_sampler_quantile(const hnb_sampler *s, int k, double u)
@@ -597,6 +701,19 @@ HNB_CLONES static void draw_lanes(const hnb_sampler *s, hnb_stream *st, long i0,
         case KIND_TRIANGULAR:
             for (int l = 0; l < LANES; l++) x[l] = hnb_triangular_quantile(d->min, d->mode, d->max, uk[l]);
             break;
+        case KIND_PERT_TABLE: {
+            const pert_table *t = &s->pert[k];
+            const double lo = d->min, r = d->max - d->min;
+            double base[LANES], e[LANES];
+            for (int l = 0; l < LANES; l++) {
+                base[l] = uk[l] > 0.5 ? 1 - uk[l] : uk[l];
+                e[l] = uk[l] > 0.5 ? t->inv_beta : t->inv_alpha;
+            }
+            VECTOR_LOOP
+            for (int l = 0; l < LANES; l++) g[l] = pow(base[l], e[l]);
+            for (int l = 0; l < nl; l++) x[l] = lo + r * pert_lookup(t, uk[l], g[l]);
+            break;
+        }
         default:
             for (int l = 0; l < nl; l++) x[l] = hnb_sampler_quantile(s, k, uk[l]);
         }

@@ -6,7 +6,7 @@
 #
 # How the engine runs it (strings single-quoted; '' means "not given"):
 #   gnuplot -e "datafile='out/x/mitigations.csv'; outfile='out/x/mitigations.png'; \
-#               fmt='png'; title='Planned mitigations - My scenario'; ncols=8" \
+#               fmt='png'; title='Planned mitigations - My scenario'; ncols=20" \
 #           plots/mitigations.gp
 #
 # Variables
@@ -18,13 +18,20 @@
 #             the file when not given)
 #
 # Data: comma-separated, one header line, then one row a year:
-#   year,label,<mitigation 1>,<mitigation 2>,...
+#   year,label,<mitigation 1>,...,<mitigation n>,<saved 1>,...,<saved n>,<cost 1>,...,<cost n>
 #   year          the calendar year the financial year starts in (2025 for 2025/26)
 #   label         the financial-year label (2025/26), used on the x axis
 #   <mitigation>  one column per mitigation (any number): its contribution in
 #                 £m (positive = saving, negative = cost); the header is its
 #                 name, shown in the legend under the chart (long names are
-#                 fine: the legend falls back to one name a line).
+#                 fine: the legend falls back to one name a line). With more
+#                 than 12 mitigations the engine writes the 11 largest (over
+#                 all years) and the rest added up as one more column.
+#   <saved i>     the top of mitigation i's saving box: the savings (positive
+#                 contributions) of mitigations 1 to i added up
+#   <cost i>      the bottom of its cost box: the costs of 1 to i added up
+#                 (the engine writes these running totals, so that drawing n
+#                 mitigations is n steps, not n squared)
 #
 # Restyling: change the values under "Style" below and re-run. Each mitigation
 # gets an Okabe-Ito colour (safe for colour-blind readers) and its own
@@ -110,7 +117,8 @@ set xlabel text_x_axis tc rgb colour_text
 set ylabel text_y_axis tc rgb colour_text
 set yrange [*<0 : 0<*]          # always include zero
 # head room above the bars, and below them when some mitigation costs money
-stats datafile using (sum [j = 3:n_cols] (column(j) < 0 ? column(j) : 0)) nooutput
+n_mit = (n_cols - 2) / 3
+stats datafile using (column(2 * n_mit + 2 + n_mit)) nooutput
 has_cost = (STATS_min < 0)
 if (has_cost) { set offsets 0, 0, graph 0.05, graph 0.05 } else { set offsets 0, 0, graph 0.05, 0 }
 set xzeroaxis lt 1 lc rgb '#333333' lw 1.2
@@ -119,15 +127,12 @@ set xzeroaxis lt 1 lc rgb '#333333' lw 1.2
 # Mitigation i (column i + 2): its saving is a box stacked on the savings of
 # the mitigations before it; its cost (if negative) a box hung below the costs
 # of the mitigations before it. Empty boxes are skipped.
-pos(j) = column(j) > 0 ? column(j) : 0
-neg(j) = column(j) < 0 ? column(j) : 0
-up_below(i)   = sum [j = 3:i + 1] pos(j)
-up_top(i)     = sum [j = 3:i + 2] pos(j)
-down_above(i) = sum [j = 3:i + 1] neg(j)
-down_end(i)   = sum [j = 3:i + 2] neg(j)
+up_top(i)     = column(n_mit + 2 + i)
+up_below(i)   = i > 1 ? column(n_mit + 1 + i) : 0
+down_end(i)   = column(2 * n_mit + 2 + i)
+down_above(i) = i > 1 ? column(2 * n_mit + 1 + i) : 0
 skip_empty(a, b) = (a == b) ? NaN : (a + b) / 2
-net(i) = sum [j = 3:i + 2] column(j)
-n_mit = n_cols - 2
+net(i) = up_top(i) + down_end(i)
 x0(x) = x - bar_width / 2
 x1(x) = x + bar_width / 2
 plot for [i = 1:n_mit] datafile using 1:(skip_empty(up_below(i), up_top(i))):(x0($1)):(x1($1)):(up_below(i)):(up_top(i)):xticlabels(year_tick($0)) \

@@ -17,13 +17,16 @@
 #             the file when not given)
 #
 # Data: comma-separated, one header line, then one row a year:
-#   year,label,<setting 1>,<setting 2>,...
+#   year,label,<setting 1>,...,<setting n>,<stacked 1>,...,<stacked n>
 #   year       the calendar year the financial year starts in (2025 for 2025/26)
 #   label      the financial-year label (2025/26), used on the x axis
 #   <setting>  one column per setting (any number, 1 to about 10): its share
 #              of EHCPs in per cent (a row sums to 100); the header is the
 #              setting's name, shown in the legend. Settings are stacked
 #              bottom to top in column order.
+#   <stacked>  the top of setting i's area: the shares of settings 1 to i
+#              added up (the engine writes them, so that drawing n settings
+#              is n steps, not n squared)
 #
 # Restyling: change the values under "Style" below and re-run. Each setting
 # gets an Okabe-Ito colour (safe for colour-blind readers) and its own
@@ -114,11 +117,11 @@ is_last(row) = int(row) == n_years - 1
 set style textbox opaque noborder margins 2, 1
 
 # ----- Plot ------------------------------------------------------------------
-# Setting i (column i + 2) fills from the sum of the shares below it to that
-# sum plus its own share. Several years: areas. A single year: one bar.
-below(i) = sum [j = 3:i + 1] column(j)
-upto(i)  = sum [j = 3:i + 2] column(j)
-n_set = n_cols - 2
+# Setting i (column i + 2) fills from the top of the setting below it to its
+# own top (column n_set + 2 + i). Several years: areas. A single year: one bar.
+n_set = (n_cols - 2) / 2
+upto(i)  = column(n_set + 2 + i)
+below(i) = i > 1 ? column(n_set + 1 + i) : 0
 set macros
 if (n_years > 1) {
     layer = 'using 1:(below(i)):(upto(i)):xticlabels(year_tick($0)) with filledcurves'

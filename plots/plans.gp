@@ -5,7 +5,7 @@
 #
 # How the engine runs it (strings single-quoted; '' means "not given"):
 #   gnuplot -e "datafile='out/x/plans.csv'; outfile='out/x/plans.png'; fmt='png'; \
-#               title='EHCPs by setting - My scenario'; ncols=6" plots/plans.gp
+#               title='EHCPs by setting - My scenario'; ncols=10" plots/plans.gp
 #
 # Variables
 #   datafile  the data file (below)
@@ -16,12 +16,15 @@
 #             the file when not given)
 #
 # Data: comma-separated, one header line, then one row a year:
-#   year,label,<setting 1>,<setting 2>,...
+#   year,label,<setting 1>,...,<setting n>,<stacked 1>,...,<stacked n>
 #   year       the calendar year the financial year starts in (2025 for 2025/26)
 #   label      the financial-year label (2025/26), used on the x axis
 #   <setting>  one column per setting (any number, 1 to about 10): the number
 #              of EHCPs; the header is the setting's name, shown in the legend.
 #              Settings are stacked bottom to top in column order.
+#   <stacked>  the top of setting i's box: settings 1 to i added up (the
+#              engine writes them, so that drawing n settings is n steps,
+#              not n squared)
 #
 # Restyling: change the values under "Style" below and re-run. Each setting
 # gets an Okabe-Ito colour (safe for colour-blind readers) and its own
@@ -109,11 +112,11 @@ is_last(row) = int(row) == n_years - 1
 show_total(row) = show_totals && (n_years <= 15 || is_last(row))
 
 # ----- Plot ------------------------------------------------------------------
-# Setting i (column i + 2) is a box from the sum of the settings below it to
-# that sum plus its own plans.
-below(i) = sum [j = 3:i + 1] column(j)
-upto(i)  = sum [j = 3:i + 2] column(j)
-n_set = n_cols - 2
+# Setting i (column i + 2) is a box from the top of the setting below it to
+# its own top (column n_set + 2 + i).
+n_set = (n_cols - 2) / 2
+upto(i)  = column(n_set + 2 + i)
+below(i) = i > 1 ? column(n_set + 1 + i) : 0
 x0(x) = x - bar_width / 2
 x1(x) = x + bar_width / 2
 plot for [i = 1:n_set] datafile using 1:(upto(i)):(x0($1)):(x1($1)):(below(i)):(upto(i)):xticlabels(year_tick($0)) \
