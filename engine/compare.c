@@ -146,7 +146,7 @@ int hnb_cmd_compare(int argc, char **argv)
     /* the overlay chart: central lines, P10-P90 bands where drawn */
     char svg[4400] = "";
     if (!rc && c.run.charts && hnb_plot_dir()) {
-        char cdir[4200], data[4300], base[4300], script[4400], extra[64];
+        char cdir[4200], data[4300], base[4300], script[4400], extra[256];
         snprintf(cdir, sizeof cdir, "%s/charts", hnb_outset_dir(o));
         if (hnb_mkdirs(cdir, &err) == HNB_OK) {
             snprintf(data, sizeof data, "%s/compare.csv", cdir);
@@ -184,6 +184,14 @@ int hnb_cmd_compare(int argc, char **argv)
                 snprintf(script, sizeof script, "%s/compare.gp", hnb_plot_dir());
                 snprintf(base, sizeof base, "%s/compare", cdir);
                 snprintf(extra, sizeof extra, "nscen=%d", n);
+                int oe = runs[0].model->override_end; /* the line, when they agree */
+                for (int i = 1; i < n; i++)
+                    if (runs[i].model->override_end != oe) oe = 0;
+                if (oe) {
+                    char v[16];
+                    snprintf(v, sizeof v, "%d", oe);
+                    hnb_plot_var(extra, sizeof extra, "override_end", v);
+                }
                 if (hnb_plot_draw(script, data, base, "Cumulative deficit by scenario", extra,
                                   c.run.charts | HNB_CHART_SVG) == 0)
                     snprintf(svg, sizeof svg, "%s.svg", base);

@@ -1002,7 +1002,9 @@ char *hnb_mc_summary(const hnb_model *m, const hnb_mc *mc, const hnb_result *cen
             const hnb_mc_driver *x = &mc->drivers[k];
             char rc[32];
             hnb_fmt_fixed(rc, sizeof rc, x->rank_correlation, 2);
-            sb_printf(&b, "| %s | %s | %s | %s | %s |\n", x->name, hnb_fmt_m(a, x->at_low),
+            char desc[400]; /* in words (scenario.c), the id stays in sensitivity.csv */
+            hnb_param_describe(m, &m->params[x->slot], desc, sizeof desc);
+            sb_printf(&b, "| %s | %s | %s | %s | %s |\n", desc, hnb_fmt_m(a, x->at_low),
                       hnb_fmt_m(c, x->at_high), hnb_fmt_m(d, x->swing), rc);
         }
         if (mc->rank_draws < mc->draws)

@@ -834,7 +834,9 @@ int hnb_plot_run(const hnb_model *m, const double *p, const hnb_result *r, const
         fputs("variable,low_deficit,high_deficit,central\n", f);
         int rows = mc->ndrivers < 20 ? mc->ndrivers : 20;
         for (int k = 0; k < rows; k++) {
-            put_name(f, mc->drivers[k].name);
+            char desc[400]; /* the value in words, as the report says it */
+            hnb_param_describe(m, &m->params[mc->drivers[k].slot], desc, sizeof desc);
+            put_name(f, desc);
             fputc(',', f);
             put_m(f, mc->drivers[k].at_low);
             fputc(',', f);
@@ -848,7 +850,9 @@ int hnb_plot_run(const hnb_model *m, const double *p, const hnb_result *r, const
         hnb_plot_var(extra, sizeof extra, "horizon_label", hor);
         size_t w = strlen(extra);
         snprintf(extra + w, sizeof extra - w, "; nrows=%d", rows);
-        snprintf(title, sizeof title, "%s: what drives the deficit", m->name);
+        /* centred over the bars, which the names push right: short, so
+         * that it stays on the chart (the scenario's name is the report's) */
+        snprintf(title, sizeof title, "What drives the deficit at the end of %s", hor);
         draw(&c, "tornado", path, title, extra);
     }
     free(row);

@@ -6,6 +6,7 @@
 #             band columns are empty where the scenario was not drawn)
 #   outfile, fmt ('png', 'svg' or 'pdf'), title
 #   nscen     the number of scenarios
+#   override_end  the year the override ends in March (optional)
 # Restyle under "Style": colours, widths, font.
 
 # ----- Style -----
@@ -30,8 +31,18 @@ set xlabel 'Financial year'
 set grid ytics lc rgb '#DDDDDD' lt 1
 set border 3
 set tics nomirror
+# the legend under the axis label, never over it: a row a scenario (up to 3)
 set key outside bottom center vertical maxrows 3 reverse Left samplen 3 width 2
-set yrange [0 < * : *]
+set bmargin (nscen < 3 ? nscen : 3) + 5
+# from zero (or below it), so the lines' heights compare
+set yrange [* < 0 : *]
+# the override's end between its last year and the next (the scenarios'
+# own, when they share one)
+if (exists("override_end") && override_end ne '') {
+    oe = override_end + 0
+    set arrow 1 from oe - 0.5, graph 0 to oe - 0.5, graph 1 nohead dt 2 lw 1.5 lc rgb '#555555'
+    set label 1 sprintf('Override ends March %d', oe) at oe - 0.5, graph 1 offset 0.8, -1 left tc rgb '#555555'
+}
 stats datafile using 1 nooutput
 nyears = STATS_records
 every_nth = nyears <= 14 ? 1 : (nyears <= 28 ? 2 : 5)

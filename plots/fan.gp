@@ -49,8 +49,8 @@ show_end_values = 1           # 1: write P5, P50 and P95 of the last year at the
 text_band_90    = '90% of outcomes (P5 to P95)'
 text_band_80    = '80% of outcomes (P10 to P90)'
 text_band_50    = '50% of outcomes (P25 to P75)'
-text_median     = 'Median (P50)'
-text_central    = 'Central forecast'
+text_median     = 'Median of the draws (P50)'
+text_central    = 'Central case: every value at its most likely'
 text_y_axis     = '£m'
 text_x_axis     = 'Financial year'
 

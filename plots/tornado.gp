@@ -81,7 +81,7 @@ set border 1 lc rgb '#666666'
 set tics nomirror tc rgb colour_text
 set grid xtics lt 1 lc rgb colour_grid lw 1
 # legend under the x axis (outside the plot), so it never covers data
-set key below center horizontal reverse Left noautotitle samplen 2.5 spacing 1.2 width 2 height 1 tc rgb colour_text
+set key below center vertical maxrows 2 reverse Left noautotitle samplen 2.5 spacing 1.2 width 2 height 1 tc rgb colour_text
 
 # ----- Rows and axes ---------------------------------------------------------
 stats datafile using 4 nooutput
@@ -114,6 +114,7 @@ set arrow 1 from central, graph 0 to central, graph 1 nohead front lw 2 lc rgb c
 set label 1 sprintf(text_centre, money(central)) at central, graph 1 offset 0, 0.8 center tc rgb colour_centre
 set tmargin 5
 set title offset 0, 1.2   # keep the title clear of the central value
+
 
 # ----- Plot ------------------------------------------------------------------
 lo(a, b) = a < b ? a : b
