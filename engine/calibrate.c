@@ -1320,7 +1320,11 @@ static int do_backtest(const char *file, const hnb_cli *c, const hnb_history *h,
         size_t len = 0;
         FILE *cd = open_memstream(&text, &len);
         if (!cd) hnb_oom();
-        fputs("horizon,hnb,last_value,linear_trend_5y,compound_growth_3y\n", cd);
+        /* with draws, hnb's band too: its median half-width (% of the
+         * actual) and how often it held the actual */
+        fputs("horizon,hnb,last_value,linear_trend_5y,compound_growth_3y,band_half_width,"
+              "band_held\n",
+              cd);
         double *e = xmalloc(sizeof(double) * (size_t)(nrows + 1));
         for (int hz = 1; hz <= horizon; hz++) {
             fprintf(cd, "%d", hz);
@@ -1333,13 +1337,22 @@ static int do_backtest(const char *file, const hnb_cli *c, const hnb_history *h,
                 if (isnan(mv)) fputs(",", cd);
                 else fprintf(cd, ",%.4f", mv);
             }
+            int n = 0, held = 0;
+            for (int i = 0; i < nrows; i++)
+                if (rows[i].h == hz && !isnan(rows[i].p10)) {
+                    e[n++] = 100 * (rows[i].p90 - rows[i].p10) / 2 / rows[i].actual;
+                    held += rows[i].actual >= rows[i].p10 && rows[i].actual <= rows[i].p90;
+                }
+            if (n) fprintf(cd, ",%.4f,%.1f", median_of(e, n), 100.0 * held / n);
+            else fputs(",,", cd);
             fputc('\n', cd);
         }
         free(e);
         fclose(cd);
         char title[700];
         snprintf(title, sizeof title, "%s: median forecast error by years ahead", name[0] ? name : file);
-        chart(hnb_outset_dir(o), "backtest.gp", "backtest", text, title, "", c->run.charts, err);
+        chart(hnb_outset_dir(o), "backtest.gp", "backtest", text, title, banded ? "band=1" : "",
+              c->run.charts, err);
         free(text);
     }
     if (!rc) rc = hnb_outset_commit(o, err);
