@@ -496,9 +496,11 @@ int hnb_cmd_batch(int argc, char **argv)
         int code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
         if (code) failed++, worst = code == 1 || worst == 1 ? 1 : 2;
         for (int k = 0; k < mine.n; k++)
-            if (pids[k] == done && !c.quiet && isatty(2))
-                fprintf(stderr, "[%d/%d] %s: %s\n", finished, mine.n, mynames.v[k],
-                        code ? "failed" : "ok");
+            if (pids[k] == done && !c.quiet && isatty(2)) {
+                char pb[1200];
+                fprintf(stderr, "[%d/%d] %s: %s\n", finished, mine.n,
+                        hnb_printable(mynames.v[k], pb, sizeof pb), code ? "failed" : "ok");
+            }
     }
     /* gather the rows in list order */
     size_t cap = 4096, n = 0;

@@ -57,6 +57,13 @@ static void rewrite(char *s, size_t size)
     if (rewrite_fn) rewrite_fn(s, size);
 }
 
+const char *hnb_printable(const char *s, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s", s ? s : "");
+    printable(buf, n);
+    return buf;
+}
+
 int hnb_err_vat(hnb_err *e, hnb_mark mark, const char *fmt, va_list ap)
 {
     if (!e) return HNB_EINPUT;

@@ -160,8 +160,9 @@ static int cmd_run(int argc, char **argv)
         int t = m->years - 1;
         hnb_fmt_fixed(a, sizeof a, run.result->cumulative_deficit[t] / 1e6, 1);
         hnb_result_label(m, t, label);
-        printf("%s: cumulative deficit £%sm at the end of %s; tables in %s/\n", m->name, a, label,
-               dir);
+        char nm[1024];
+        printf("%s: cumulative deficit £%sm at the end of %s; tables in %s/\n",
+               hnb_printable(m->name, nm, sizeof nm), a, label, dir);
         if (mc) {
             const double *q = hnb_mc_pct(mc, HNB_MC_CUMULATIVE, t);
             char p10[32], p50[32], p90[32];
@@ -213,20 +214,22 @@ static int cmd_check(int argc, char **argv)
     hnb_year_label(m->start_year, l0);
     hnb_year_label(m->start_year + m->years - 1, l1);
     printf("%s: ok\n", argv[optind]);
-    printf("  name        %s\n", m->name);
-    if (m->authority) printf("  authority   %s\n", m->authority);
+    char pb[1024]; /* names from the file, never raw to a terminal */
+    printf("  name        %s\n", hnb_printable(m->name, pb, sizeof pb));
+    if (m->authority) printf("  authority   %s\n", hnb_printable(m->authority, pb, sizeof pb));
     printf("  horizon     %s to %s (%d years)\n", l0, l1, m->years);
     printf("  kind        %s\n", m->bottom_up ? "bottom-up (settings, population, new plans)"
                                                : "top-down (other expenditure only)");
     if (m->bottom_up) {
         printf("  settings   ");
         for (int s = 0; s < m->nsettings; s++)
-            printf(" %s%s", m->settings[s].id, m->settings[s].capacity ? "(capacity)" : "");
+            printf(" %s%s", hnb_printable(m->settings[s].id, pb, sizeof pb),
+                   m->settings[s].capacity ? "(capacity)" : "");
         printf("\n  population  %s\n", m->pop_csv ? "from CSV" : "total, mix and age profile");
         printf("  transitions %d\n", m->ntrans);
         if (m->nneeds) {
             printf("  needs      ");
-            for (int n = 0; n < m->nneeds; n++) printf(" %s", m->need_ids[n]);
+            for (int n = 0; n < m->nneeds; n++) printf(" %s", hnb_printable(m->need_ids[n], pb, sizeof pb));
             printf("\n");
         }
         if (m->pipeline.given)
@@ -235,7 +238,8 @@ static int cmd_check(int argc, char **argv)
     }
     printf("  mitigations %d", m->nmit);
     for (int i = 0; i < m->nmit; i++)
-        printf("%s %s (%s)", i ? "," : ":", m->mits[i].name, hnb_mit_type_name(m->mits[i].type));
+        printf("%s %s (%s)", i ? "," : ":", hnb_printable(m->mits[i].name, pb, sizeof pb),
+               hnb_mit_type_name(m->mits[i].type));
     printf("\n");
     int ndist = 0;
     for (int i = 0; i < m->nparams; i++) ndist += m->params[i].dist.type != HNB_DIST_NONE;

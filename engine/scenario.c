@@ -887,6 +887,11 @@ static int parse_csv(ctx *c, const hnb_node *at, const char *path)
             rc = hnb_err_at(c->err, mk, "count: expected a plain number, found %s", why);
             break;
         }
+        if (count > 1e7) { /* at its place, not as an overflow at the file's first line */
+            rc = hnb_err_at(c->err, mk, "count: %g is more plans than England has (about 640,000)",
+                            count);
+            break;
+        }
         if (count < 0) {
             rc = hnb_err_at(c->err, mk, "count: must not be negative");
             break;

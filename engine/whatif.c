@@ -926,7 +926,9 @@ int hnb_cmd_sweep(int argc, char **argv)
     if (!rc) rc = hnb_outset_commit(o, &err);
     hnb_outset_free(o);
     if (!rc && !c.quiet) {
-        printf("%s over %d point%s (%d failed): %s/sweep.csv, %s/sweep.md\n", name, n0 * n1,
+        char pb[1024];
+        printf("%s over %d point%s (%d failed): %s/sweep.csv, %s/sweep.md\n",
+               hnb_printable(name, pb, sizeof pb), n0 * n1,
                n0 * n1 == 1 ? "" : "s", failures, dir, dir);
         if (nv == 1)
             for (int i = 0; i < n0; i++) {

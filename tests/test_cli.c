@@ -273,3 +273,17 @@ Test(cli, failure_keeps_the_previous_result)
     snprintf(args, sizeof args, "rm -rf %s", dir);
     cr_assert_eq(system(args), 0);
 }
+
+/* Text from a scenario reaches the terminal escaped, on stdout too: a name
+ * holding an escape sequence (ESC ] 0 ; ... BEL would retitle a terminal)
+ * is printed as \x1B ... \x07 (issue 19). */
+Test(cli, names_reach_the_terminal_escaped)
+{
+    const char *f = th_write("esc.yaml", "hnb: 1\nname: \"x\\e]0;pwned\\a\"\nstart_year: 2025\nyears: 2\n"
+                                         "funding: {grant: 1m}\nother_expenditure: [{name: s, base: 2m}]\n");
+    char args[800];
+    snprintf(args, sizeof args, "check %s", f);
+    cr_assert_eq(hnb(args), 0, "%s", out);
+    cr_assert(strstr(out, "x\\x1B]0;pwned\\x07") != NULL, "%s", out);
+    cr_assert(strchr(out, 0x1B) == NULL && strchr(out, 0x07) == NULL, "no raw control byte");
+}

@@ -44,6 +44,11 @@ typedef void (*hnb_warn_fn)(void *ud, const char *text);
 void hnb_warn_set_handler(hnb_warn_fn fn, void *ud);
 void hnb_warn_at(hnb_mark mark, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* S with control bytes and bytes that are not UTF-8 written \xNN, into
+ * BUF (N bytes): for text from input printed to a terminal (a scenario's
+ * name on stdout). Returns BUF. Errors and warnings are escaped already. */
+const char *hnb_printable(const char *s, char *buf, size_t n);
+
 /* A rewrite every error and warning goes through before it is kept or
  * shown (outdir.c: the directory the user asked for, not its stage). */
 typedef void (*hnb_text_fn)(char *text, size_t size);
