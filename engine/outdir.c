@@ -176,7 +176,7 @@ static int is_known(const char *name)
  * (known names only; a batch's also has a directory per scenario). */
 static int replaceable(const char *dir)
 {
-    char p[PATHMAX + 32];
+    char p[PATHMAX + 300];
     snprintf(p, sizeof p, "%s/" MARKER, dir);
     if (access(p, F_OK) == 0) return 1;
     DIR *d = opendir(dir);
