@@ -683,7 +683,9 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
                   "split.</p>\n", f);
     }
     if (mc) {
-        fprintf(f, "<h3>Monte Carlo: the cumulative deficit (£m), %ld draws</h3>\n", mc->draws);
+        char nd[HNB_NUM_BUF];
+        hnb_fmt_count(nd, sizeof nd, (double)mc->draws);
+        fprintf(f, "<h3>Monte Carlo: the cumulative deficit (£m), %s draws</h3>\n", nd);
         static const char *const mh[] = {"Year", "P5", "P10", "P25", "P50", "P75", "P90", "P95",
                                          "Mean", "SE of P50", "SE of P90"};
         table_start(f, mh, 11);

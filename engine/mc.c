@@ -918,11 +918,13 @@ char *hnb_mc_summary(const hnb_model *m, const hnb_mc *mc, const hnb_result *cen
         f2[HNB_NUM_BUF];
     static const char *const methods[] = {"random", "Latin hypercube", "Sobol"};
     sb_printf(&b, "\n## Monte Carlo ranges\n\n");
+    char nd[HNB_NUM_BUF];
+    hnb_fmt_count(nd, sizeof nd, (double)mc->draws);
     sb_printf(&b,
-              "%ld draws (%s sampling, seed %lu). The cumulative deficit at the end of each year, "
+              "%s draws (%s sampling, seed %lu). The cumulative deficit at the end of each year, "
               "£m: P10-P90 is the range that holds in 8 draws out of 10. The standard errors say "
               "how far P50 and P90 may move with more draws.\n\n",
-              mc->draws, methods[mc->method], mc->seed);
+              nd, methods[mc->method], mc->seed);
     sb_printf(&b, "| Year | P10 | P50 | P90 | Central | SE of P50 | SE of P90 |\n");
     sb_printf(&b, "|---|---:|---:|---:|---:|---:|---:|\n");
     for (int t = 0; t < mc->years; t++) {
@@ -1008,7 +1010,8 @@ char *hnb_mc_summary(const hnb_model *m, const hnb_mc *mc, const hnb_result *cen
                       hnb_fmt_m(c, x->at_high), hnb_fmt_m(d, x->swing), rc);
         }
         if (mc->rank_draws < mc->draws)
-            sb_printf(&b, "\nRank correlations use the first %ld draws.\n", mc->rank_draws);
+            sb_printf(&b, "\nRank correlations use the first %s draws.\n",
+                      (hnb_fmt_count(nd, sizeof nd, (double)mc->rank_draws), nd));
     }
     return b.s;
 }

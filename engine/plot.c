@@ -665,7 +665,9 @@ int hnb_plot_run(const hnb_model *m, const double *p, const hnb_result *r, const
         extra[0] = 0;
         hnb_plot_var(extra, sizeof extra, "override_label", over_label);
         hnb_plot_var(extra, sizeof extra, "override_note", over_note);
-        snprintf(title, sizeof title, "%s: cumulative deficit, %ld draws", m->name, mc->draws);
+        char nd[HNB_NUM_BUF];
+        hnb_fmt_count(nd, sizeof nd, (double)mc->draws);
+        snprintf(title, sizeof title, "%s: cumulative deficit, %s draws", m->name, nd);
         draw(&c, "fan", path, title, extra);
     }
     /* 3. plans by setting, 7. the placement mix */
