@@ -91,7 +91,7 @@ int hnb_cli_option(hnb_cli *c, int opt, const char *arg, const char *cmd)
     case 1004: {
         int mask = hnb_chart_formats(arg);
         if (mask <= 0) {
-            fprintf(stderr, "hnb %s: --charts: expected a list of png, svg and pdf, found '%s'\n",
+            fprintf(stderr, "hnb %s: --charts: expected a list of svg, png, pdf and print, found '%s'\n",
                     cmd, arg);
             return -1;
         }
