@@ -34,7 +34,7 @@ typedef struct {
     "  -j, --threads T        worker threads (default: every processor); outputs do not\n"     \
     "                         depend on it\n"                                                  \
     "      --method M         random, lhs or sobol\n"                                          \
-    "      --charts LIST      chart formats: png,svg,pdf (default png,svg)\n"                  \
+    "      --charts LIST      chart formats: svg,png,pdf,print (default svg)\n"               \
     "      --no-charts        no charts\n"                                                     \
     "      --attribution A    ordered (each mitigation switched on in listed order) or\n"   \
     "                         shapley (averaged over every order); overrides the file\n"     \
