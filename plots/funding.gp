@@ -75,6 +75,10 @@ if (fmt eq 'png') {
 dash   = (fmt eq 'svg') ? 0.5 : 1     # dash lengths: svg draws them twice as long
 marker = (fmt eq 'pdf') ? 0.55 : 1    # point sizes: pdf draws them larger
 set output outfile
+# SVG: a light solid of its own colour, not hatching, which a browser prints as
+# a bitmap a band (a 13 MB PDF); PNG and PDF keep the hatching
+saved_fs = (fmt eq 'svg') ? 'solid 1.0' : 'transparent pattern 6'
+saved_lc = (fmt eq 'svg') ? '#CFE3CF' : colour_saved
 set datafile separator ","
 set datafile columnheaders
 set title title font sprintf(',%g', base_size + 3) tc rgb colour_text
@@ -128,13 +132,13 @@ if (!one) {
 }
 plot datafile @gap_area fs solid 1.0 noborder lc rgb colour_gap notitle, \
      '' @surplus_area fs solid 1.0 noborder lc rgb colour_surplus notitle, \
-     '' @saved_area fs transparent pattern 6 noborder lc rgb colour_saved notitle, \
+     '' @saved_area fs @saved_fs noborder lc rgb saved_lc notitle, \
      for [k = 1:one] '' using ($1 - 0.3):3:(0.6):(0) with vectors nohead lw line_width dt (18*dash, 8*dash) lc rgb colour_gross notitle, \
      for [k = 1:one] '' using ($1 - 0.3):6:(0.6):(0) with vectors nohead lw line_width lc rgb colour_net notitle, \
      for [k = 1:one] '' using ($1 - 0.3):4:(0.6):(0) with vectors nohead lw line_width lc rgb colour_income notitle, \
      '' using 1:3 with linespoints lw line_width dt (18*dash, 8*dash) pt 5 ps point_size * marker lc rgb colour_gross title text_gross, \
      '' using 1:6 with linespoints lw line_width pt 7 ps point_size * marker lc rgb colour_net title text_net, \
      '' using 1:4 with linespoints lw line_width pt 9 ps point_size * marker * 1.2 lc rgb colour_income title text_income, \
-     for [k = 1:has_saved] keyentry with boxes fs transparent pattern 6 border lc rgb colour_saved lc rgb colour_saved title text_saved, \
+     for [k = 1:has_saved] keyentry with boxes fs @saved_fs border lc rgb saved_lc lc rgb saved_lc title text_saved, \
      for [k = 1:has_gap] keyentry with boxes fs solid 1.0 noborder lc rgb colour_gap title text_gap, \
      for [k = 1:has_surplus] keyentry with boxes fs solid 1.0 noborder lc rgb colour_surplus title text_surplus

@@ -38,6 +38,7 @@ font_size     = 11          # png and svg
 pdf_font_size = 9           # pdf (the page is 8in wide)
 colours       = '#0072B2 #E69F00 #009E73 #CC79A7 #56B4E9 #D55E00 #F0E442'   # Okabe-Ito
 hatches       = '4 5 1 6 7 2'    # gnuplot fill patterns, one per setting in turn
+if (exists("fmt") && fmt eq 'svg') { hatches = '3 3 3 3 3 3' }   # SVG: solid fills (a browser prints SVG hatching as a bitmap a bar)
 tint          = 0.45        # strength of the colour behind the hatching (0 white .. 1 full)
 colour_grid   = '#CFCFCF'
 colour_text   = '#222222'

@@ -232,6 +232,7 @@ Test(plot, default_svg_and_print_copies)
         if (hatched) cr_assert_gt(size_of(path), 1000, "%s", path);
         else cr_assert_eq(size_of(path), -1, "%s", path);
     }
-    cr_assert_eq(th_sh("grep -o 'class=\"prn\"' %s/report.html | wc -l | grep -qx 5", dir), 0, "%s", th_out);
+    /* the funding chart's SVG has no hatching (a light solid), so four */
+    cr_assert_eq(th_sh("grep -o 'class=\"prn\"' %s/report.html | wc -l | grep -qx 4", dir), 0, "%s", th_out);
     th_sh("rm -rf %s", dir);
 }
