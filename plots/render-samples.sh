@@ -42,10 +42,18 @@ make_data() {
         fund = d "/funding.csv";  mit = d "/mitigations.csv"; mix = d "/mix.csv"
         print "year,label,annual_gap,cumulative_deficit" > proj
         print "year,label,p5,p10,p25,p50,p75,p90,p95,central" > fan
-        print "year,label,Mainstream top-up,Area special schools,Independent special schools,Post-16 early years and other" > plans
-        print "year,label,Mainstream top-up,Area special schools,Independent special schools,Post-16 early years and other" > mix
+        # stacked charts: the values, then their running totals (the top of each box)
+        sets = "Mainstream top-up,Area special schools,Independent special schools,Post-16 early years and other"
+        split(sets, sn, ",")
+        tops = ""; for (k = 1; k <= 4; k++) tops = tops "," sn[k] " (stacked)"
+        print "year,label," sets tops > plans
+        print "year,label," sets tops > mix
         print "year,label,expenditure,income,mitigations,net_expenditure" > fund
-        print "year,label,Early Years inclusion and graduated response in mainstream settings,Banded funding model for mainstream top-ups (phased from September 2026),Specialist commissioning of independent placements through the regional framework,Tighter EHC needs assessment decisions,New specialist places in area special schools (capital programme; revenue costs first),Other Transforming SEND and Inclusion (TSIL) savings" > mit
+        mits = "Early Years inclusion and graduated response in mainstream settings,Banded funding model for mainstream top-ups (phased from September 2026),Specialist commissioning of independent placements through the regional framework,Tighter EHC needs assessment decisions,New specialist places in area special schools (capital programme; revenue costs first),Other Transforming SEND and Inclusion (TSIL) savings"
+        split(mits, mn, ",")
+        up = ""; down = ""
+        for (k = 1; k <= 6; k++) { up = up "," mn[k] " (savings stacked)"; down = down "," mn[k] " (costs stacked)" }
+        print "year,label," mits up down > mit
         cum = 41
         for (t = 0; t < n; t++) {
             y = y0 + t; L = label(y)
@@ -56,9 +64,13 @@ make_data() {
             m[4] = 0.8 + 2.2 * min(t / 3, 1)
             m[5] = (t < 2 ? -2.5 + 0.8 * t : 1.5 + 4.5 * min((t - 2) / 4, 1))
             m[6] = 0.7 + 1.5 * min(t / 6, 1)
-            mt = 0; line = y "," L
-            for (k = 1; k <= 6; k++) { mt += m[k]; line = line sprintf(",%.2f", m[k]) }
-            print line > mit
+            mt = 0; line = y "," L; su = 0; sd = 0; ups = ""; downs = ""
+            for (k = 1; k <= 6; k++) {
+                mt += m[k]; line = line sprintf(",%.2f", m[k])
+                if (m[k] > 0) su += m[k]; else sd += m[k]
+                ups = ups sprintf(",%.2f", su); downs = downs sprintf(",%.2f", sd)
+            }
+            print line ups downs > mit
             ex = 145.5 * 1.053 ^ t
             inc = 105 * 1.035 ^ t
             if (n > 20 && t > 12) inc = 105 * 1.035 ^ 12 * 1.09 ^ (t - 12)
@@ -75,8 +87,11 @@ make_data() {
             # Plans by setting
             p[1] = 4200 * 1.06 ^ t; p[2] = 2300 * 1.05 ^ t; p[3] = 700 * 1.08 ^ t; p[4] = 1013 * 1.04 ^ t
             tot = p[1] + p[2] + p[3] + p[4]
-            printf "%d,%s,%.3f,%.3f,%.3f,%.3f\n", y, L, p[1], p[2], p[3], p[4] > plans
-            printf "%d,%s,%.4f,%.4f,%.4f,%.4f\n", y, L, 100*p[1]/tot, 100*p[2]/tot, 100*p[3]/tot, 100*p[4]/tot > mix
+            printf "%d,%s,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f\n", y, L, p[1], p[2], p[3], p[4], \
+                p[1], p[1] + p[2], p[1] + p[2] + p[3], tot > plans
+            for (k = 1; k <= 4; k++) sh[k] = 100 * p[k] / tot
+            printf "%d,%s,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f\n", y, L, sh[1], sh[2], sh[3], sh[4], \
+                sh[1], sh[1] + sh[2], sh[1] + sh[2] + sh[3], sh[1] + sh[2] + sh[3] + sh[4] > mix
         }
         # Tornado: 18 drivers, largest swing first; central = horizon deficit
         tor = d "/tornado.csv"
@@ -106,11 +121,11 @@ for n in $horizons; do
         }
         r deficit "title='Annual funding gap and cumulative deficit - Sample scenario'; override_label='2027/28'; override_note='Override ends March 2028'; reserves=90"
         r fan     "title='Cumulative deficit: range of outcomes - Sample scenario'; override_label='2027/28'; override_note='Override ends March 2028'"
-        r plans   "title='EHCPs by setting - Sample scenario'; ncols=6"
+        r plans   "title='EHCPs by setting - Sample scenario'; ncols=10"
         r funding "title='Expenditure against grant and income - Sample scenario'"
-        r mitigations "title='Planned mitigations by year - Sample scenario'; ncols=8"
+        r mitigations "title='Planned mitigations by year - Sample scenario'; ncols=20"
         r tornado "title='What drives the deficit - Sample scenario'; horizon_label='$hl'; nrows=18"
-        r mix     "title='Placement mix - Sample scenario'; ncols=6"
+        r mix     "title='Placement mix - Sample scenario'; ncols=10"
     done
 done
 echo "$out"
