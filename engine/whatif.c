@@ -646,7 +646,7 @@ static void usage_sweep(FILE *f)
           "Run SCENARIO over an even grid of one or two values (any path --set accepts)\n"
           "and tabulate the cumulative deficit at the override's end and at the horizon\n"
           "(with draws, also P50 and P90). Writes sweep.csv and sweep.md into DIR\n"
-          "(default out/<scenario>-sweep/). Example:\n"
+          "(default out/<scenario>-sweep-<path>/, one a value varied). Example:\n"
           "  hnb sweep scenarios/leicestershire-2025.yaml --vary new_plans.growth=0%:15%:7\n"
           "\n"
           "      --vary PATH=FROM:TO:STEPS   FROM and TO may be percentages or money\n" HNB_CLI_HELP
@@ -790,7 +790,20 @@ int hnb_cmd_sweep(int argc, char **argv)
     } else {
         char st[1024];
         hnb_file_stem(file, st, sizeof st);
-        snprintf(dir, sizeof dir, "out/%s-sweep", st);
+        /* named by what is varied, so that a sweep of another value does
+         * not replace this one */
+        char what[600];
+        size_t w = 0;
+        for (int k = 0; k < nv; k++) {
+            if (k && w + 2 < sizeof what) what[w++] = '-';
+            for (const char *q = v[k].path; *q && w + 2 < sizeof what; q++) {
+                int plain = (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '.' ||
+                            *q == '_';
+                what[w++] = plain ? *q : '-';
+            }
+        }
+        what[w] = 0;
+        snprintf(dir, sizeof dir, "out/%s-sweep-%s", st, what);
     }
     hnb_outset *o = hnb_outset_create(dir, &err);
     int rc = o ? HNB_OK : HNB_EFAIL;
