@@ -2245,6 +2245,7 @@ static const struct {
     {"new_plans.age_profile.*", "Share of new plans aged %s"},
     {"new_plans.need_mix.*", "Share of new plans with %s"},
     {"cessation.rate", "Plans ending each year"},
+    {"transitions.*.rate", "Share of plans moving from %s each year"},
     {"cessation.by_age.*", "Plans ending each year at age %s"},
     {"funding.grant", "HNB grant"},
     {"funding.grant.growth", "Growth in the HNB grant"},
@@ -2273,9 +2274,22 @@ static const struct {
     {"dsg.in_year", "Other DSG blocks' balance each year"},
 };
 
-/* The label of ID among the settings or needs, else ID. */
+/* The label of ID among the settings or needs, else ID; a transition's
+ * "from->to" as "FROM to TO" (in a buffer of its own, good until the next
+ * call). */
 static const char *label_of(const hnb_model *m, const char *id)
 {
+    const char *arrow = strstr(id, "->");
+    if (arrow) {
+        static char both[600];
+        char from[256];
+        snprintf(from, sizeof from, "%.*s", (int)(arrow - id), id);
+        const char *a = label_of(m, from);
+        char af[256];
+        snprintf(af, sizeof af, "%s", a);
+        snprintf(both, sizeof both, "%s to %s", af, label_of(m, arrow + 2));
+        return both;
+    }
     for (int s = 0; s < m->nsettings; s++)
         if (!strcmp(m->settings[s].id, id)) return m->settings[s].label ? m->settings[s].label : id;
     for (int n = 0; n < m->nneeds; n++)
