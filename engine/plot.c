@@ -507,6 +507,20 @@ static void put_stack(FILE *f, const double *v, int n)
     }
 }
 
+/* A stacked chart's header: "year,label", each series' name, then each
+ * again as "NAME (stacked)", the running totals put_stack writes. */
+static void stack_header(FILE *f, const char *const *names, int n)
+{
+    fputs("year,label", f);
+    for (int top = 0; top < 2; top++)
+        for (int i = 0; i < n; i++) {
+            fputc(',', f);
+            put_name(f, names[i]);
+            if (top) fputs(" (stacked)", f);
+        }
+    fputc('\n', f);
+}
+
 /* qsort order of mitigations: larger weight first, then as listed
  * (charts are drawn on one thread) */
 static const double *sort_weight;
@@ -675,14 +689,11 @@ int hnb_plot_run(const hnb_model *m, const double *p, const hnb_result *r, const
         for (int which = 0; which < 2; which++) {
             const char *name = which ? "mix" : "plans";
             if (!(f = open_data(&c, name, path, sizeof path))) continue;
-            fputs("year,label", f);
-            for (int top = 0; top < 2; top++)
-                for (int s = 0; s < ns; s++) {
-                    fputc(',', f);
-                    put_name(f, m->settings[s].label);
-                    if (top) fputs(" (stacked)", f);
-                }
-            fputc('\n', f);
+            const char **labels = malloc(sizeof *labels * (size_t)(ns + 1));
+            if (!labels) hnb_oom();
+            for (int s = 0; s < ns; s++) labels[s] = m->settings[s].label;
+            stack_header(f, labels, ns);
+            free(labels);
             for (int t = 0; t < ys; t++) {
                 char l[8];
                 hnb_year_label(m->start_year + t, l);
@@ -708,14 +719,7 @@ int hnb_plot_run(const hnb_model *m, const double *p, const hnb_result *r, const
     /* 3b. plans by primary need (section 10), stacked as plans by setting */
     if (m->nneeds && (f = open_data(&c, "needs", path, sizeof path))) {
         const int nc = hnb_model_cohorts(m);
-        fputs("year,label", f);
-        for (int top = 0; top < 2; top++)
-            for (int n = 0; n < m->nneeds; n++) {
-                fputc(',', f);
-                put_name(f, m->need_labels[n]);
-                if (top) fputs(" (stacked)", f);
-            }
-        fputc('\n', f);
+        stack_header(f, (const char *const *)m->need_labels, m->nneeds);
         for (int t = 0; t < ys; t++) {
             char l[8];
             hnb_year_label(m->start_year + t, l);

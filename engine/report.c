@@ -23,20 +23,33 @@ void hnb_fmt_fixed(char *buf, size_t size, double x, int decimals)
     }
 }
 
+/* RAW, a number as printf writes it, into B (N bytes) with its whole part
+ * in thousands: "-1095.0" -> "-1,095.0". Past 40 digits, as it is. */
+static void grouped(char *b, size_t n, const char *raw)
+{
+    const char *dot = strchr(raw, '.');
+    size_t whole = dot ? (size_t)(dot - raw) : strlen(raw), k = 0, start = raw[0] == '-';
+    char out[128];
+    if (whole > 40) {
+        snprintf(b, n, "%s", raw);
+        return;
+    }
+    if (start) out[k++] = '-';
+    for (size_t i = start; i < whole; i++) {
+        out[k++] = raw[i];
+        size_t left = whole - i - 1;
+        if (left > 0 && left % 3 == 0) out[k++] = ',';
+    }
+    snprintf(out + k, sizeof out - k, "%s", raw + whole);
+    snprintf(b, n, "%s", out);
+}
+
 const char *hnb_fmt_m(char *b, double pounds)
 {
     /* UK form: thousands separated, one decimal ("1,095.0") */
     char raw[HNB_NUM_BUF];
     hnb_fmt_fixed(raw, sizeof raw, pounds / 1e6, 1);
-    const char *dot = strchr(raw, '.');
-    size_t whole = dot ? (size_t)(dot - raw) : strlen(raw), k = 0, start = raw[0] == '-';
-    for (size_t i = 0; i < start; i++) b[k++] = raw[i];
-    for (size_t i = start; i < whole && k + 2 < HNB_NUM_BUF; i++) {
-        b[k++] = raw[i];
-        size_t left = whole - i - 1;
-        if (left > 0 && left % 3 == 0) b[k++] = ',';
-    }
-    snprintf(b + k, HNB_NUM_BUF - k, "%s", raw + whole);
+    grouped(b, HNB_NUM_BUF, raw);
     return b;
 }
 
@@ -518,22 +531,7 @@ void hnb_fmt_count(char *b, size_t n, double x)
 {
     char raw[64];
     snprintf(raw, sizeof raw, "%.0f", fabs(x) < 0.5 ? 0.0 : x);
-    size_t len = strlen(raw), k = 0;
-    if (len > 40) {
-        snprintf(b, n, "%s", raw);
-        return;
-    }
-    int neg = raw[0] == '-';
-    size_t start = (size_t)neg;
-    char out[96];
-    if (neg) out[k++] = '-';
-    for (size_t i = start; i < len; i++) {
-        out[k++] = raw[i];
-        size_t left = len - i - 1;
-        if (left > 0 && left % 3 == 0) out[k++] = ',';
-    }
-    out[k] = 0;
-    snprintf(b, n, "%s", out);
+    grouped(b, n, raw);
 }
 
 static void fmt_pct(char *b, size_t n, double x)

@@ -103,12 +103,12 @@ static int write_data(const char *dir, const hnb_sen2_council *c, hnb_err *err)
 static void summary_line(FILE *f, const hnb_sen2_council *c)
 {
     char a[32], b[32], r[32];
-    hnb_sen2_fmt_count(a, sizeof a, c->total.v);
-    hnb_sen2_fmt_count(b, sizeof b, c->new_total.v);
+    hnb_fmt_count(a, sizeof a, c->total.v);
+    hnb_fmt_count(b, sizeof b, c->new_total.v);
     fprintf(f, "%s (%s, %s): %s EHCPs at January %d; %s new plans in %d", c->la.name,
             c->la.old_code, c->la.new_code, a, c->jan, b, c->new_year);
     if (c->req_year) {
-        hnb_sen2_fmt_count(r, sizeof r, c->req.v);
+        hnb_fmt_count(r, sizeof r, c->req.v);
         fprintf(f, "; %s requests in %d", r, c->req_year);
         if (c->tl_den.status == HNB_SEN2_OK && c->tl_den.v > 0 &&
             c->tl_within.status == HNB_SEN2_OK)

@@ -13,18 +13,6 @@
 #include "hnb/sen2.h"
 #include "hnb/value.h"
 
-void hnb_sen2_fmt_count(char *buf, size_t n, double v)
-{
-    char raw[64];
-    snprintf(raw, sizeof raw, "%.0f", v);
-    size_t len = strlen(raw), w = 0;
-    for (size_t i = 0; i < len && w + 2 < n; i++) {
-        if (i && (len - i) % 3 == 0 && raw[i - 1] != '-') buf[w++] = ',';
-        buf[w++] = raw[i];
-    }
-    buf[w] = 0;
-}
-
 /* The part of a release path a reader needs: ".../2025/data/caseload.csv"
  * is "2025/data/caseload.csv". */
 static const char *short_path(const char *p)
@@ -204,8 +192,8 @@ static void pipeline_rate(FILE *f, const hnb_sen2_cell *yes, const hnb_sen2_cell
         return;
     }
     char b1[64], b2[64];
-    hnb_sen2_fmt_count(b1, sizeof b1, y);
-    hnb_sen2_fmt_count(b2, sizeof b2, n);
+    hnb_fmt_count(b1, sizeof b1, y);
+    hnb_fmt_count(b2, sizeof b2, n);
     fprintf(f, "  # [calc] %s %s / (%s + %s %s): ", b1, yes_words, b1, b2, no_words);
     src(f, yes);
     fprintf(f, ", %s\n  %s: ", no_column, key);
@@ -229,7 +217,7 @@ static void age_profile(FILE *f, const double *v, const int *lo, const int *hi,
         else
             fprintf(f, "\"%d-%d\": ", lo[a], hi[a]);
         share9(f, sh[a]);
-        hnb_sen2_fmt_count(b, sizeof b, v[a]);
+        hnb_fmt_count(b, sizeof b, v[a]);
         fprintf(f, "   # %s%s: ", b, what);
         src(f, &from[a]);
         fputc('\n', f);
@@ -319,7 +307,7 @@ void hnb_sen2_write_scenario(FILE *f, const hnb_sen2_council *c, const char *con
         if (st->dfe_category[0]) fprintf(f, "    dfe_category: %s\n", st->dfe_category);
     }
     /* the population */
-    hnb_sen2_fmt_count(b1, sizeof b1, c->total.v);
+    hnb_fmt_count(b1, sizeof b1, c->total.v);
     fprintf(f,
             "\npopulation:\n"
             "  # ASSUMPTION: %d/%02d starts from the plans at January %d; the calibration moves\n"
@@ -336,7 +324,7 @@ void hnb_sen2_write_scenario(FILE *f, const hnb_sen2_council *c, const char *con
         shares9(v, ns, sh);
         fputs("  mix:\n", f);
         for (int s = 0; s < ns; s++) {
-            hnb_sen2_fmt_count(b2, sizeof b2, c->mix[s].v);
+            hnb_fmt_count(b2, sizeof b2, c->mix[s].v);
             fprintf(f, "    %s: ", m->settings[s].id);
             share9(f, sh[s]);
             fprintf(f, "   # %s plans: ", b2);
@@ -372,7 +360,7 @@ void hnb_sen2_write_scenario(FILE *f, const hnb_sen2_council *c, const char *con
         }
     }
     /* new plans */
-    hnb_sen2_fmt_count(b1, sizeof b1, c->new_total.v);
+    hnb_fmt_count(b1, sizeof b1, c->new_total.v);
     fprintf(f,
             "\nnew_plans:\n"
             "  # The pipeline below makes the new plans; these say where they go. %s new plans\n"
@@ -403,7 +391,7 @@ void hnb_sen2_write_scenario(FILE *f, const hnb_sen2_council *c, const char *con
         for (int s = 0; s < ns; s++) {
             fprintf(f, "    %s: ", m->settings[s].id);
             share9(f, sh[s]);
-            hnb_sen2_fmt_count(b2, sizeof b2, v[s]);
+            hnb_fmt_count(b2, sizeof b2, v[s]);
             fprintf(f, "   # %s%s: ", b2,
                     tot > 0 ? " new plans" : " plans (ASSUMPTION: new plans as the stock)");
             src(f, tot > 0 ? &c->new_mix[s] : &c->mix[s]);
@@ -437,7 +425,7 @@ void hnb_sen2_write_scenario(FILE *f, const hnb_sen2_council *c, const char *con
     }
     /* the pipeline */
     if (c->req_year && c->req.status == HNB_SEN2_OK) {
-        hnb_sen2_fmt_count(b1, sizeof b1, c->req.v);
+        hnb_fmt_count(b1, sizeof b1, c->req.v);
         fprintf(f, "\npipeline:\n  requests:\n    count: %.0f   # requests in %d: ", c->req.v,
                 c->req_year);
         src(f, &c->req);
@@ -454,8 +442,8 @@ void hnb_sen2_write_scenario(FILE *f, const hnb_sen2_council *c, const char *con
                       "assessment outcomes not given");
         double den = ok(&c->tl_den), w20 = ok(&c->tl_within), gt1 = ok(&c->tl_year);
         if (c->tl_den.status == HNB_SEN2_OK && den > 0) {
-            hnb_sen2_fmt_count(b1, sizeof b1, w20);
-            hnb_sen2_fmt_count(b2, sizeof b2, den);
+            hnb_fmt_count(b1, sizeof b1, w20);
+            hnb_fmt_count(b2, sizeof b2, den);
             fprintf(f, "  # Timeliness %d: %s of %s plans issued within 20 weeks (", c->req_year,
                     b1, b2);
             num(f, 100 * w20 / den, 1);
@@ -464,7 +452,7 @@ void hnb_sen2_write_scenario(FILE *f, const hnb_sen2_council *c, const char *con
             fputc('\n', f);
         }
         if (c->tl_year.status == HNB_SEN2_OK && den > 0) {
-            hnb_sen2_fmt_count(b3, sizeof b3, gt1);
+            hnb_fmt_count(b3, sizeof b3, gt1);
             fprintf(
                 f,
                 "  # ASSUMPTION: plans start in the year they are decided. The release suggests a\n"
@@ -501,8 +489,8 @@ void hnb_sen2_write_scenario(FILE *f, const hnb_sen2_council *c, const char *con
         for (int b = 0; b < c->ncease; b++) {
             double r = c->cease_n[b].v / c->cease_stock[b].v;
             if (r > 1) r = 1;
-            hnb_sen2_fmt_count(b1, sizeof b1, c->cease_n[b].v);
-            hnb_sen2_fmt_count(b2, sizeof b2, c->cease_stock[b].v);
+            hnb_fmt_count(b1, sizeof b1, c->cease_n[b].v);
+            hnb_fmt_count(b2, sizeof b2, c->cease_stock[b].v);
             if (b == 0)
                 fputs("  rate: ", f);
             else {

@@ -150,8 +150,6 @@ void hnb_sen2_write_pipeline(FILE *f, const hnb_sen2_council *c);
  * relative to the scenario (or NULL). */
 void hnb_sen2_write_scenario(FILE *f, const hnb_sen2_council *c, const char *const *releases,
                              int nrel, int years, const char *calibration);
-/* "1,582" */
-void hnb_sen2_fmt_count(char *buf, size_t n, double v);
 
 /* SEN2's needs: ids (as scenarios/leicestershire-2026.yaml), labels, columns. */
 extern const char *const hnb_sen2_need_ids[HNB_SEN2_NEEDS];
