@@ -180,15 +180,6 @@ static int run_one(const char *name, const char *file, const char *dir, const ch
         rc = hnb_run_write(&run, o, dir, &err);
         if (rc) hnb_run_free(&run);
     }
-    if (rc) {
-        /* the error names the directory the user will look in */
-        char msg[HNB_ERR_MSG];
-        snprintf(msg, sizeof msg, "%s", err.msg);
-        char *at = strstr(msg, dir);
-        if (at)
-            snprintf(err.msg, sizeof err.msg, "%.*s%s%s", (int)(at - msg), msg, shown,
-                     at + strlen(dir));
-    }
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", rowfile);
     FILE *f = fopen(tmp, "w");
