@@ -128,6 +128,8 @@ bench: bench-deps
 	@SCENARIO=scenarios/leicestershire-2026.yaml sh tests/bench.sh $(BUILD)/hnb 1000000 100000
 	@echo
 	@sh tests/bench/charts.sh $(BUILD)/hnb
+	@echo
+	@sh tests/bench/bigrun.sh $(BUILD)/hnb
 
 # Forecast skill across England's councils (issue 13's targets; exit 1 when
 # missed): every council with a full SEN2 series, rolling origins, baselines.

@@ -1168,7 +1168,7 @@ static int do_backtest(const char *file, const hnb_cli *c, const hnb_history *h,
             if (draws > 0) {
                 hnb_mc_opts mo = {draws, c->run.seed >= 0 ? (unsigned long)c->run.seed : 1,
                                   c->run.method >= 0 ? (hnb_method)c->run.method : HNB_METHOD_RANDOM,
-                                  c->run.threads > 0 ? c->run.threads : (int)sysconf(_SC_NPROCESSORS_ONLN), 0, 0};
+                                  c->run.threads > 0 ? c->run.threads : (int)sysconf(_SC_NPROCESSORS_ONLN), 0, 0, 0};
                 rc = hnb_mc_run(m, &mo, &mc, err);
             }
             double stock[HNB_TREND_MAXOBS + 1];

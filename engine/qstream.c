@@ -65,6 +65,8 @@ struct hnb_qs_tally {
     size_t narena, used, next; /* NEXT: doubles in the arena after this one */
     double **arenas; /* every arena, to free */
     int narenas;
+    double **spare;  /* chunks given back by hnb_qs_tally_move, taken first */
+    int nspare, spare_room;
 };
 
 /* The grid cell of V: 1 + (v - lo) * scale, clamped into [0, CELLS + 2]. */
@@ -87,13 +89,13 @@ typedef struct {
     double lo, hi;
 } window;
 
-static void build(series *q, double *vals, size_t n1, size_t n, const size_t *ranks, int nr)
+/* Windows in ranks of M values for the order statistics RANKS[0..nr) of
+ * N values in all (a window's start only falls behind an earlier one's when
+ * both are clamped to 0, so overlapping ones are merged in rank order).
+ * Returns how many, into W. */
+static int rank_windows(window *w, size_t m, size_t n, const size_t *ranks, int nr)
 {
-    window w[HNB_QS_MAX_RANKS];
     int nw = 0;
-    /* windows in pilot ranks, in the order of the ranks they are for,
-     * overlapping ones merged (a window's start only falls behind an
-     * earlier one's when both are clamped to 0) */
     long order[HNB_QS_MAX_RANKS];
     for (int j = 0; j < nr; j++) order[j] = (long)(ranks[j] < n ? ranks[j] : n - 1);
     for (int j = 1; j < nr; j++)
@@ -104,13 +106,13 @@ static void build(series *q, double *vals, size_t n1, size_t n, const size_t *ra
         }
     for (int j = 0; j < nr; j++) {
         double p = n > 1 ? (double)order[j] / (double)(n - 1) : 0;
-        double centre = p * (double)(n1 - 1);
-        /* the pilot's binomial error, widened by the full sample's own */
-        double margin = SIGMAS * sqrt((double)n1 * p * (1 - p) * (1 + (double)n1 / (double)n)) + 2;
+        double centre = p * (double)(m - 1);
+        /* the sample's binomial error, widened by the full sample's own */
+        double margin = SIGMAS * sqrt((double)m * p * (1 - p) * (1 + (double)m / (double)n)) + 2;
         long a = (long)floor(centre - margin), b = (long)ceil(centre + margin);
-        window x = {a, b, a < 0, b > (long)n1 - 1, 0, 0};
+        window x = {a, b, a < 0, b > (long)m - 1, 0, 0};
         if (x.open_lo) x.a = 0;
-        if (x.open_hi) x.b = (long)n1 - 1;
+        if (x.open_hi) x.b = (long)m - 1;
         if (nw > 0 && x.a <= w[nw - 1].b + 1) {
             window *y = &w[nw - 1];
             if (x.b > y->b) y->b = x.b;
@@ -119,14 +121,13 @@ static void build(series *q, double *vals, size_t n1, size_t n, const size_t *ra
             w[nw++] = x;
         }
     }
-    size_t idx[2 * HNB_QS_MAX_RANKS] = {0};
-    double v[2 * HNB_QS_MAX_RANKS];
-    for (int i = 0; i < nw; i++) {
-        idx[2 * i] = (size_t)w[i].a;
-        idx[2 * i + 1] = (size_t)w[i].b;
-    }
-    hnb_stats_order(vals, n1, idx, 2 * nw, v);
-    /* in values: ties can make neighbours touch; merge them */
+    return nw;
+}
+
+/* W[i]'s values are V[2i] and V[2i + 1]: set them, and merge the windows
+ * that ties make touch. Returns how many are left. */
+static int value_windows(window *w, int nw, const double *v)
+{
     int m = 0;
     for (int i = 0; i < nw; i++) {
         window x = w[i];
@@ -141,29 +142,50 @@ static void build(series *q, double *vals, size_t n1, size_t n, const size_t *ra
             w[m++] = x;
         }
     }
+    return m;
+}
+
+/* Q's cuts, kept regions and lookup grid from the NW windows W, placed in
+ * ranks of M values, in value order and apart. Given OLD (the windows Q
+ * narrows), OLD's cuts inside a window or past its open end are Q's cuts
+ * too, so that values OLD counted at a cut are at a cut of Q. Returns 0, or
+ * -1 when that makes more cuts than a series has room for. */
+static int layout(series *q, const window *w, int nw, size_t m, const series *old)
+{
     /* cuts, and which intervals are kept: a window's interior, and beyond
-     * an open end everything past the pilot's extreme (itself a cut, so
+     * an open end everything past the sample's extreme (itself a cut, so
      * that a constant series keeps nothing) */
     memset(q, 0, sizeof *q);
-    for (int i = 0; i < m; i++) {
-        int ilo = q->ncut, ihi = ilo;
-        q->cut[q->ncut++] = w[i].lo;
-        if (w[i].hi > w[i].lo) {
-            ihi = q->ncut;
-            q->cut[q->ncut++] = w[i].hi;
+    for (int i = 0; i < nw; i++) {
+        const double from = w[i].open_lo ? -INFINITY : w[i].lo, to = w[i].open_hi ? INFINITY : w[i].hi;
+        const int first = q->ncut;
+        /* the window's ends and OLD's cuts in (from, to), in order, once */
+        double x[MAXCUT + 2];
+        int nx = 0;
+        x[nx++] = w[i].lo;
+        x[nx++] = w[i].hi;
+        for (int c = 0; old && c < old->ncut; c++)
+            if (old->cut[c] > from && old->cut[c] < to) x[nx++] = old->cut[c];
+        for (int j = 1; j < nx; j++)
+            for (int k = j; k > 0 && x[k - 1] > x[k]; k--) {
+                double t = x[k];
+                x[k] = x[k - 1];
+                x[k - 1] = t;
+            }
+        for (int j = 0; j < nx; j++) {
+            if (q->ncut > first && x[j] == q->cut[q->ncut - 1]) continue;
+            if (q->ncut == MAXCUT) return -1;
+            q->cut[q->ncut++] = x[j];
         }
-        double share = (double)(w[i].b - w[i].a + 1) / (double)n1;
-        if (ihi > ilo) {
-            q->keep[2 * ihi] = 1; /* (lo, hi) */
-            q->frac[2 * ihi] = share;
-        }
+        for (int j = first + 1; j < q->ncut; j++) q->keep[2 * j] = 1; /* between the window's cuts */
+        if (q->ncut > first + 1) q->frac[2 * (first + 1)] = (double)(w[i].b - w[i].a + 1) / (double)m;
         if (w[i].open_lo) {
-            q->keep[2 * ilo] = 1; /* (-inf, lo): ilo is 0 */
-            q->frac[2 * ilo] = 1 / (double)n1;
+            q->keep[2 * first] = 1; /* (-inf, first cut): first is 0 */
+            q->frac[2 * first] = 1 / (double)m;
         }
         if (w[i].open_hi) {
-            q->keep[2 * (ihi + 1)] = 1; /* (hi, +inf): the last interval */
-            q->frac[2 * (ihi + 1)] = 1 / (double)n1;
+            q->keep[2 * q->ncut] = 1; /* (last cut, +inf) */
+            q->frac[2 * q->ncut] = 1 / (double)m;
         }
     }
     /* The lookup grid: cell_index(v) is monotone in v, so a value in a
@@ -189,6 +211,21 @@ static void build(series *q, double *vals, size_t n1, size_t n, const size_t *ra
         }
         q->cell[g] = (unsigned char)(dirty ? DIRTY : 2 * below);
     }
+    return 0;
+}
+
+static void build(series *q, double *vals, size_t n1, size_t n, const size_t *ranks, int nr)
+{
+    window w[HNB_QS_MAX_RANKS];
+    int nw = rank_windows(w, n1, n, ranks, nr);
+    size_t idx[2 * HNB_QS_MAX_RANKS] = {0};
+    double v[2 * HNB_QS_MAX_RANKS];
+    for (int i = 0; i < nw; i++) {
+        idx[2 * i] = (size_t)w[i].a;
+        idx[2 * i + 1] = (size_t)w[i].b;
+    }
+    hnb_stats_order(vals, n1, idx, 2 * nw, v);
+    layout(q, w, value_windows(w, nw, v), n1, NULL);
 }
 
 hnb_qs_plan *hnb_qs_plan_alloc(int nseries, size_t npilot, size_t n, const size_t *ranks, int nranks)
@@ -300,6 +337,7 @@ void hnb_qs_tally_free(hnb_qs_tally *t)
     for (int s = 0; s < t->ns; s++) free(t->chunk[s]);
     for (int a = 0; a < t->narenas; a++) free(t->arenas[a]);
     free(t->arenas);
+    free(t->spare);
     free(t->chunk);
     free(t->nchunk);
     free(t->room);
@@ -320,6 +358,12 @@ static double *new_chunk(hnb_qs_tally *t, int s)
         t->room[s] = room;
     }
     pthread_mutex_lock(&t->lock);
+    if (t->nspare > 0) { /* memory written once already: no fresh pages */
+        double *c = t->spare[--t->nspare];
+        pthread_mutex_unlock(&t->lock);
+        t->chunk[s][t->nchunk[s]++] = c;
+        return c;
+    }
     if (t->narena - t->used < CHUNK) {
         double *a = hnb_mem_big(sizeof(double) * t->next);
         if (!a || add_arena(t, a, t->next) != 0) {
@@ -375,6 +419,96 @@ static inline int classify(const series *q, double v)
         eq += q->cut[c] == v;
     }
     return 2 * lt + eq;
+}
+
+/* ---- narrower windows from more values ---- */
+
+int hnb_qs_plan_narrow(hnb_qs_plan *next, const hnb_qs_plan *p, hnb_qs_tally *const *t, int nt, int s,
+                       double **buf, size_t *nbuf)
+{
+    const series *old = &p->s[s];
+    series *q = &next->s[s];
+    memcpy(q, old, sizeof *q); /* unless narrower windows are found and fit (bytes: tally_move compares) */
+    size_t m = 0;
+    for (int i = 0; i < nt; i++)
+        for (int r = 0; r < REGIONS; r++) m += t[i]->count[(size_t)s * REGIONS + r];
+    if (m < 2) return 1;
+    window w[HNB_QS_MAX_RANKS];
+    int nw = rank_windows(w, m, next->n, next->ranks, next->nranks);
+    size_t idx[2 * HNB_QS_MAX_RANKS];
+    double v[2 * HNB_QS_MAX_RANKS];
+    for (int i = 0; i < nw; i++) {
+        /* an open end keeps everything past the sample's extreme: only
+         * where the old windows kept it too */
+        if ((w[i].open_lo && !old->keep[0]) || (w[i].open_hi && !old->keep[2 * old->ncut])) return 1;
+        idx[2 * i] = (size_t)w[i].a;
+        idx[2 * i + 1] = (size_t)w[i].b;
+    }
+    int rc = hnb_qs_order_buf(p, t, nt, s, idx, 2 * nw, v, buf, nbuf);
+    if (rc == -2) return -2;
+    if (rc != 0) return 1; /* an end outside the old windows: keep them */
+    nw = value_windows(w, nw, v);
+    /* Every old interval a new window reaches into (past an open end
+     * included) must have been kept: then every value the new windows keep
+     * was kept, and the new windows' cuts (their ends, and the old cuts
+     * inside them) fall only where values were kept or at old cuts, so
+     * each old count belongs to one new region (hnb_qs_tally_move). */
+    for (int i = 0; i < nw; i++) {
+        int a = w[i].open_lo ? 0 : classify(old, w[i].lo), b = w[i].open_hi ? 2 * old->ncut : classify(old, w[i].hi);
+        for (int r = a + a % 2; r <= b; r += 2)
+            if (!old->keep[r]) return 1;
+    }
+    if (layout(q, w, nw, m, old) != 0) {
+        memcpy(q, old, sizeof *q);
+        return 1;
+    }
+    return 0;
+}
+
+/* The region of NEXT holding every value of OLD's region R, which is not
+ * kept (so no cut of NEXT lies inside it: hnb_qs_plan_narrow). */
+static int region_of(const series *old, const series *next, int r)
+{
+    if (r % 2) return classify(next, old->cut[r / 2]); /* the point at a cut */
+    if (r == 0) return 0;                               /* below every cut */
+    int c = classify(next, old->cut[r / 2 - 1]);        /* the interval above cut r/2 - 1 */
+    return c % 2 ? c + 1 : c;
+}
+
+int hnb_qs_tally_move(hnb_qs_tally *t, const hnb_qs_plan *from, const hnb_qs_plan *to, int s)
+{
+    const series *a = &from->s[s], *b = &to->s[s];
+    if (memcmp(a, b, sizeof *a) == 0) return 0;
+    size_t *cnt = t->count + (size_t)s * REGIONS, nc[REGIONS] = {0};
+    for (int r = 0; r < 2 * a->ncut + 1; r++)
+        if (!a->keep[r]) nc[region_of(a, b, r)] += cnt[r];
+    /* the kept values, classified again and packed to the front */
+    size_t w = 0;
+    for (size_t i = 0; i < t->len[s]; i++) {
+        double v = t->chunk[s][i / CHUNK][i % CHUNK];
+        int r = classify(b, v);
+        nc[r]++;
+        t->chunk[s][w / CHUNK][w % CHUNK] = v;
+        w += b->keep[r];
+    }
+    memcpy(cnt, nc, sizeof nc);
+    int used = (int)((w + CHUNK - 1) / CHUNK);
+    pthread_mutex_lock(&t->lock);
+    int want = t->nspare + t->nchunk[s] - used;
+    if (want > t->spare_room) {
+        double **more = realloc(t->spare, sizeof *more * (size_t)want);
+        if (!more) {
+            pthread_mutex_unlock(&t->lock);
+            return -1;
+        }
+        t->spare = more;
+        t->spare_room = want;
+    }
+    for (int c = used; c < t->nchunk[s]; c++) t->spare[t->nspare++] = t->chunk[s][c];
+    pthread_mutex_unlock(&t->lock);
+    t->nchunk[s] = used;
+    t->len[s] = w;
+    return 0;
 }
 
 int hnb_qs_add_series(hnb_qs_tally *t, const hnb_qs_plan *p, int s, const double *xs, int count)

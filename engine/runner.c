@@ -151,7 +151,7 @@ int hnb_run_model(const hnb_model *m, const hnb_run_opts *o, hnb_run *run, hnb_e
                           o->seed >= 0 ? (unsigned long)o->seed : m->mc_seed_given ? m->mc_seed : 1,
                           o->method >= 0 ? (hnb_method)o->method : m->mc_method,
                           o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN),
-                          o->progress, 0};
+                          o->progress, 0, 0};
         rc = hnb_mc_run(m, &mo, &run->mc, err);
         if (rc) {
             blame(m, run->params, mo.draws, (int)mo.method, mo.seed, err);

@@ -351,7 +351,7 @@ static int figure(solve_ctx *sc, double x, double *out)
                          : m->mc_seed_given   ? m->mc_seed
                                               : 1,
                          sc->c->run.method >= 0 ? (hnb_method)sc->c->run.method : m->mc_method,
-                         sc->c->run.threads, 0, 0};
+                         sc->c->run.threads, 0, 0, 0};
         rc = hnb_mc_share(m, &o, sc->t->column, ti, sc->t->op, sc->t->value, out, sc->err);
     }
     whatif_done(sc->wi, m);

@@ -16,7 +16,7 @@
 
 static hnb_mc *run_mc(hnb_model *m, long draws, hnb_method method, int threads)
 {
-    hnb_mc_opts o = {draws, 12345, method, threads, 0, 0};
+    hnb_mc_opts o = {draws, 12345, method, threads, 0, 0, 0};
     hnb_mc *mc;
     hnb_err err;
     cr_assert_eq(hnb_mc_run(m, &o, &mc, &err), 0, "%s", err.msg);
@@ -443,17 +443,25 @@ Test(mc, windows_beyond_the_pilot_give_what_keeping_every_draw_gives)
     cr_assert_not_null(m, "%s", err.msg);
     const long n = 150000;
     for (int method = 0; method < 3; method++) {
-        hnb_mc *run[3];
-        const int threads[3] = {2, 1, 3}, keep_all[3] = {1, 0, 0};
-        for (int k = 0; k < 3; k++) {
-            hnb_mc_opts o = {n, 99, (hnb_method)method, threads[k], 0, keep_all[k]};
+        hnb_mc *run[4];
+        /* the fourth keeps 4,096 draws whole, so that its windows narrow
+         * (mc.c, narrow_at) at 16,384 and at 65,536 draws (each four times
+         * the draws that placed them, with at least as many to come; not
+         * at 262,144, beyond 150,000) */
+        const int threads[4] = {2, 1, 3, 2}, keep_all[4] = {1, 0, 0, 0};
+        const long pilot[4] = {0, 0, 0, 4096};
+        for (int k = 0; k < 4; k++) {
+            hnb_mc_opts o = {n, 99, (hnb_method)method, threads[k], 0, keep_all[k], pilot[k]};
             cr_assert_eq(hnb_mc_run(m, &o, &run[k], &err), 0, "%s", err.msg);
         }
         const hnb_mc *a = run[0];
         /* the first kept every draw; the others used the windows, with no miss */
-        cr_assert(run[0]->kept_all && !run[1]->kept_all && !run[2]->kept_all, "method %d", method);
+        cr_assert(run[0]->kept_all && !run[1]->kept_all && !run[2]->kept_all && !run[3]->kept_all,
+                  "method %d", method);
+        cr_assert_eq(run[1]->narrowings, 0, "65,536 of 150,000 draws: no narrowing");
+        cr_assert_eq(run[3]->narrowings, 2);
         size_t rows = (size_t)a->nmetrics * a->years;
-        for (int k = 1; k < 3; k++) {
+        for (int k = 1; k < 4; k++) {
             const hnb_mc *b = run[k];
             cr_assert(memcmp(a->pct, b->pct, rows * HNB_MC_NQ * sizeof(double)) == 0, "method %d run %d", method, k);
             cr_assert(memcmp(a->mean, b->mean, rows * sizeof(double)) == 0);
@@ -474,7 +482,7 @@ Test(mc, windows_beyond_the_pilot_give_what_keeping_every_draw_gives)
         cr_assert_eq(mit[3], 0);
         cr_assert_eq(mit[4], 2e6);
         cr_assert_eq(mit[6], 2e6);
-        for (int k = 0; k < 3; k++) hnb_mc_free(run[k]);
+        for (int k = 0; k < 4; k++) hnb_mc_free(run[k]);
     }
     hnb_model_free(m);
 }
@@ -489,7 +497,7 @@ Test(mc, infinite_draws_beyond_the_pilot_are_refused)
                            "opening_deficit: {dist: lognormal, median: 10m, sigma: 300}\n",
                            &err);
     cr_assert_not_null(m, "%s", err.msg);
-    hnb_mc_opts o = {70000, 5, HNB_METHOD_RANDOM, 2, 0, 0};
+    hnb_mc_opts o = {70000, 5, HNB_METHOD_RANDOM, 2, 0, 0, 0};
     hnb_mc *mc = NULL;
     cr_assert_eq(hnb_mc_run(m, &o, &mc, &err), HNB_EINPUT);
     cr_assert_null(mc);

@@ -314,7 +314,7 @@ Test(need, monte_carlo_on_a_need_cost)
                              "need_mix: {a: 0.25, b: 0.75}}\n"
                              "new_plans: {count: 0, age_profile: {5: 1}, mix: {ms: 1}, need_mix: {a: 1}}\n",
                         1, "", ", need_cost: {b: {dist: uniform, min: 2000, max: 4000, id: b_cost}}", "");
-    hnb_mc_opts o = {20000, 3, HNB_METHOD_LHS, 2, 0, 0};
+    hnb_mc_opts o = {20000, 3, HNB_METHOD_LHS, 2, 0, 0, 0};
     hnb_mc *mc;
     hnb_err err;
     cr_assert_eq(hnb_mc_run(m, &o, &mc, &err), 0, "%s", err.msg);

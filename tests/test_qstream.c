@@ -2,6 +2,7 @@
  * against a full sort of the same values. */
 #include <criterion/criterion.h>
 #include <gsl/gsl_rng.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,4 +206,108 @@ Test(qstream, values_near_the_largest_double)
     cr_assert_eq(order_one(x, 4, 2, ranks, 2, out, &kept), 0);
     cr_assert_eq(out[0], -1e308);
     cr_assert_eq(out[1], 1e308);
+}
+
+/* Narrowing (hnb_qs_plan_narrow, hnb_qs_tally_move): 400,000 values of the
+ * three series of make(), windows placed from the first 20,000, narrowed
+ * once the first 80,000 are in a tally (as Monte Carlo does at four times
+ * the pilot), the rest into that tally and a second one under the narrower
+ * windows. The order statistics are still those of a full sort.
+ *
+ * Memory, for the uniform series: a window reaches
+ * 6 * sqrt(m q(1-q) (1 + m/n)) + 2 ranks of m either side of q m. Placed
+ * from m = 20,000 (1 + m/n = 1.05), P50's is 2 * (6 * sqrt(20000 * 0.25 *
+ * 1.05) + 2) / 20000 = 0.0437 of the values, and the seven windows
+ * 0.0191 + 0.0262 + 0.0378 + 0.0437 + 0.0378 + 0.0262 + 0.0191 = 0.210.
+ * From m = 80,000 (1.2): q = 0.05: 2 * (6 * sqrt(80000 * 0.0475 * 1.2) + 2)
+ * / 80000 = 0.0102; 0.10: 0.0140; 0.25: 0.0202; 0.50: 0.0233; in all
+ * 2 * (0.0102 + 0.0140 + 0.0202) + 0.0233 = 0.112 (the brackets of P50 and
+ * P90, 1,000 and 600 ranks of 400,000 either side, lie inside; the
+ * extremes add a few values). Narrowed, every value of the uniform, the
+ * first 80,000 included, is kept at 0.112: about 44,800, against 84,000
+ * with the pilot's windows. The lumpy series keeps at most as many (its
+ * ties at 5 and 7 are counted), the constant one nothing: under 0.23 n in
+ * all narrowed, against about 0.42 n if not. */
+Test(qstream, narrower_windows_keep_fewer_values_and_the_same_order_statistics)
+{
+    const size_t n = 400000, n1 = 20000, m = 80000;
+    double *x = make(n, 23);
+    size_t idx[32];
+    int k = ranks_for(n, idx);
+    double *pilot;
+    hnb_qs_plan *p = plan_of(x, n, n1, idx, k, &pilot);
+    hnb_qs_tally *t[2] = {hnb_qs_tally_create(p, m), NULL};
+    for (size_t i = 0; i < m; i += 1000) cr_assert_eq(hnb_qs_add(t[0], p, x + i, n, 1000), 0);
+    size_t before = hnb_qs_kept(t[0]);
+    hnb_qs_plan *q = hnb_qs_plan_alloc(3, m, n, idx, k);
+    double *buf = NULL;
+    size_t nbuf = 0;
+    cr_assert_eq(hnb_qs_plan_narrow(q, p, t, 1, 0, &buf, &nbuf), 0, "the uniform narrows");
+    cr_assert_eq(hnb_qs_plan_narrow(q, p, t, 1, 1, &buf, &nbuf), 0, "the lumpy series narrows");
+    /* the constant: one window at 42, open both ways (ranks 0 and n - 1)
+     * as the pilot's was; the same cut again, and still nothing kept */
+    cr_assert_eq(hnb_qs_plan_narrow(q, p, t, 1, 2, &buf, &nbuf), 0);
+    for (int s = 0; s < 3; s++) cr_assert_eq(hnb_qs_tally_move(t[0], p, q, s), 0);
+    size_t after = hnb_qs_kept(t[0]);
+    /* the first 80,000: about 0.210 + 0.21 of them kept before, about
+     * 0.112 + 0.11 after */
+    cr_assert_lt(after, before * 6 / 10, "kept %zu of the first %zu, %zu before narrowing", after, m, before);
+    t[1] = hnb_qs_tally_create(q, n - m);
+    for (size_t i = m; i < n; i += 1000) cr_assert_eq(hnb_qs_add(t[i < 240000 ? 0 : 1], q, x + i, n, 1000), 0);
+    check_sorted(q, t, 2, x, n, idx, k);
+    size_t kept = hnb_qs_kept(t[0]) + hnb_qs_kept(t[1]);
+    cr_assert_lt(kept, n * 23 / 100, "kept %zu of %zu", kept, 3 * n);
+    cr_assert_gt(kept, n * 9 / 100, "kept %zu: the uniform alone must keep about 0.112 n", kept);
+    free(buf);
+    hnb_qs_tally_free(t[0]);
+    hnb_qs_tally_free(t[1]);
+    hnb_qs_plan_free(q);
+    hnb_qs_plan_free(p);
+    free(pilot);
+    free(x);
+}
+
+/* A pilot that misplaced a window: narrowing must leave it as it was. One
+ * series, x_i = frac(0.5 + i g), g the golden ratio's fraction (spread
+ * evenly over [0, 1), no noise), the first 20,000 raised by d = 0.018, of
+ * n = 400,000. The pilot's median is 0.518 and its window reaches 0.0218
+ * below it (6 * sqrt(20000 * 0.25 * 1.05) + 2 = 436.8 ranks of 20,000), to
+ * 0.4962. From the first 80,000 (a quarter raised), the median is
+ * 0.5 + d / 4 = 0.5045 and its window reaches 0.0116 below it (931.5 ranks
+ * of 80,000), to 0.4929: below the old window, where values were only
+ * counted. So the series keeps its windows; the final median,
+ * 0.5 + d / 20 = 0.5009, is inside them and exact. */
+Test(qstream, a_window_the_pilot_misplaced_is_not_narrowed)
+{
+    const size_t n = 400000, n1 = 20000, m = 80000;
+    const double g = 0.6180339887498949, d = 0.018;
+    double *x = malloc(sizeof(double) * n);
+    for (size_t i = 0; i < n; i++) {
+        double u = 0.5 + (double)i * g;
+        x[i] = u - floor(u) + (i < n1 ? d : 0);
+    }
+    size_t idx[] = {n / 2 - 1, n / 2};
+    hnb_qs_plan *p = hnb_qs_plan_create(x, n1, 1, n, idx, 2);
+    hnb_qs_tally *t = hnb_qs_tally_create(p, n);
+    cr_assert_eq(hnb_qs_add(t, p, x, n, (int)m), 0);
+    hnb_qs_plan *q = hnb_qs_plan_alloc(1, m, n, idx, 2);
+    double *buf = NULL, out[2];
+    size_t nbuf = 0, kept = hnb_qs_kept(t);
+    cr_assert_eq(hnb_qs_plan_narrow(q, p, &t, 1, 0, &buf, &nbuf), 1);
+    cr_assert_eq(hnb_qs_tally_move(t, p, q, 0), 0);
+    cr_assert_eq(hnb_qs_kept(t), kept, "nothing dropped");
+    cr_assert_eq(hnb_qs_add(t, q, x + m, n, (int)(n - m)), 0);
+    cr_assert_eq(hnb_qs_order(q, &t, 1, 0, idx, 2, out), 0);
+    double *sorted = malloc(sizeof(double) * n);
+    memcpy(sorted, x, sizeof(double) * n);
+    qsort(sorted, n, sizeof(double), cmp);
+    cr_assert_eq(out[0], sorted[n / 2 - 1]);
+    cr_assert_eq(out[1], sorted[n / 2]);
+    cr_assert(out[0] > 0.4962 && out[1] < 0.5020, "median %.4f", out[0]);
+    free(sorted);
+    free(buf);
+    hnb_qs_tally_free(t);
+    hnb_qs_plan_free(q);
+    hnb_qs_plan_free(p);
+    free(x);
 }

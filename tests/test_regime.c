@@ -292,7 +292,7 @@ Test(regime, exceedance_matches_closed_forms)
     hnb_model *m = th_load(text, &err);
     cr_assert_not_null(m, "%s", err.msg);
     const long n = 40000;
-    hnb_mc_opts o = {n, 11, HNB_METHOD_RANDOM, 2, 0, 0};
+    hnb_mc_opts o = {n, 11, HNB_METHOD_RANDOM, 2, 0, 0, 0};
     hnb_mc *mc;
     cr_assert_eq(hnb_mc_run(m, &o, &mc, &err), 0, "%s", err.msg);
     struct {

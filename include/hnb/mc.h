@@ -42,6 +42,8 @@ typedef struct {
     int progress; /* draw a progress bar on standard error */
     int keep_all; /* keep every draw for the percentiles, not only the
                    * windows a pilot places (tests: the two must agree) */
+    long pilot;   /* draws kept whole before the windows: 0, the engine's
+                   * 65,536; tests set a smaller multiple of 4,096 */
 } hnb_mc_opts;
 
 typedef struct {
@@ -76,6 +78,7 @@ typedef struct {
     long rank_draws; /* draws behind the rank correlations */
     int kept_all;    /* every draw was kept for the percentiles (a run within
                       * the pilot, keep_all, or a window that missed) */
+    int narrowings;  /* times the windows narrowed as draws came in */
     double sim_seconds, reduce_seconds;
 } hnb_mc;
 

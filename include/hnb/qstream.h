@@ -19,6 +19,10 @@
  *      selects inside it: the exact order statistic, the same value the
  *      whole sorted series would give.
  *
+ * Partway through, hnb_qs_plan_narrow() places narrower windows from all
+ * the values so far and hnb_qs_tally_move() drops what they do not keep
+ * (below): a long stream keeps a share that falls as it grows.
+ *
  * When a wanted rank falls outside every window (astronomically unlikely for
  * a continuous series; possible for a lumpy one the pilot misjudged),
  * hnb_qs_order() says so and the caller must fall back to keeping
@@ -69,6 +73,27 @@ int hnb_qs_add(hnb_qs_tally *t, const hnb_qs_plan *p, const double *x, size_t st
 /* The same for series S alone (XS[0..count)); threads may add different
  * series to one tally at once. */
 int hnb_qs_add_series(hnb_qs_tally *t, const hnb_qs_plan *p, int s, const double *xs, int count);
+
+/* Narrower windows partway through a stream. The windows of a plan are
+ * placed from its pilot, so their width is that of the pilot's quantiles;
+ * once many more values are in the tallies, windows placed from all of
+ * them are narrower (by the square root of how many more), and the rest of
+ * the stream keeps that much less.
+ *
+ * NEXT, made by hnb_qs_plan_alloc() with the same N and ranks as P and M
+ * (the values in the tallies so far) as its pilot size, gets series S
+ * placed from the values the tallies T[0..nt) hold under P, one call per
+ * series, any series on any thread. A window that would reach past the
+ * old ones (the pilot misplaced it, or an end is open) leaves the series'
+ * windows as they were. Returns 0 (narrower), 1 (as they were) or -2 (out
+ * of memory). *BUF and *NBUF as for hnb_qs_order_buf(). */
+int hnb_qs_plan_narrow(hnb_qs_plan *next, const hnb_qs_plan *p, hnb_qs_tally *const *t, int nt, int s,
+                       double **buf, size_t *nbuf);
+/* Series S of tally T, filled under FROM, moved to TO (its narrowing):
+ * counts in TO's regions, the values TO does not keep dropped and their
+ * memory given to the tally's later values. Threads may move different
+ * series of one tally at once. Returns 0, or -1 when out of memory. */
+int hnb_qs_tally_move(hnb_qs_tally *t, const hnb_qs_plan *from, const hnb_qs_plan *to, int s);
 
 /* Values kept in windows by T (its memory in use, for tests and notes). */
 size_t hnb_qs_kept(const hnb_qs_tally *t);
