@@ -12,11 +12,18 @@
 
 #include "hnb/value.h"
 
+/* Keys are compared as years where both are years ("2026/27" is 2026), and
+ * as ages where both are ages ("16" is 16, "5 - 10" is "5-10"; SPEC section
+ * 7): no key is both, a year being 1000 or more and an age at most 25. */
 int hnb_key_same(const char *a, const char *b)
 {
     if (!strcmp(a, b)) return 1;
     int ya, yb;
-    return hnb_value_parse_year(a, &ya) == 0 && hnb_value_parse_year(b, &yb) == 0 && ya == yb;
+    if (hnb_value_parse_year(a, &ya) == 0 && hnb_value_parse_year(b, &yb) == 0) return ya == yb;
+    int alo, ahi, blo, bhi;
+    const char *why;
+    return hnb_value_parse_ages(a, &alo, &ahi, &why) == 0 && hnb_value_parse_ages(b, &blo, &bhi, &why) == 0 &&
+           alo == blo && ahi == bhi;
 }
 
 static long map_find(const hnb_node *map, const char *key)

@@ -194,6 +194,30 @@ Test(merge, year_keys_merge_across_spellings)
     hnb_model_free(m);
 }
 
+/* SPEC section 7: age keys are compared as ages. The base's population
+ * age_profile is {5: 1}; the child's {"5-5": 50%, 6: 50%} names age 5 as a
+ * band of one age, so it replaces the base's 5 and the shares are 0.5 and
+ * 0.5. Compared as strings, the merged profile would be {5: 1, "5-5": 0.5,
+ * 6: 0.5}, whose shares add to 2: an error. */
+Test(merge, age_keys_merge_across_spellings)
+{
+    cr_assert(hnb_key_same("16", "16-16"));
+    cr_assert(hnb_key_same("5-10", " 5 - 10 "));
+    cr_assert(!hnb_key_same("5-10", "5-11"));
+    cr_assert(!hnb_key_same("16", "2016"), "an age is not a year");
+    cr_assert(!hnb_key_same("ms", "sp"));
+    hnb_err err;
+    hnb_model *m = load_child("extends: base.yaml\npopulation: {age_profile: {\"5-5\": 50%, 6: 50%}}\n", NULL, 0,
+                              &err);
+    cr_assert_not_null(m, "%s:%d:%d: %s", err.file, err.line, err.col, err.msg);
+    hnb_model_free(m);
+    /* and the same file without the base's key spelled alike fails as it should:
+     * {5: 1} and {"5-6": 1} are two keys, shares adding to 2 */
+    m = load_child("extends: base.yaml\npopulation: {age_profile: {\"5-6\": 1}}\n", NULL, 0, &err);
+    cr_assert_null(m);
+    cr_assert(strstr(err.msg, "sum") != NULL || strstr(err.msg, "add") != NULL, "%s", err.msg);
+}
+
 Test(merge, set_null_removes_a_key_or_an_item)
 {
     /* SPEC 7: VALUE is read as YAML, and null (~) removes a key */
