@@ -11,7 +11,9 @@
 #       in S s" line: draws, percentiles, exceedances, rank correlations,
 #       tornado; NumPy's "total": draws and percentiles only);
 #   NumPy in one process (its array arithmetic runs on one core), as a user
-#   runs it, and spread over as many processes as hnb has threads.
+#   runs it, and spread over as many processes as hnb has threads; and CPU
+#   time core for core, hnb on all its threads and on one (one core against
+#   one core, beside NumPy in one process).
 #   Each is run RUNS times (default 3), taking turns (hnb before and after
 #   each round of NumPy's), and the fastest runs are compared, so that a
 #   busy moment of a shared machine does not decide the ratio; every run's
@@ -101,6 +103,15 @@ for r in $(seq "$runs"); do
   fi
 done
 hnb_run
+# hnb on one thread, for one core against one core: two threads cost more
+# CPU a draw than one (they share the machine's caches and memory)
+cpu1=
+for r in $(seq "$runs"); do
+  rm -rf "$out/run1"
+  timed "$hnb" run "$scenario" --draws "$draws" --threads 1 --no-charts -o "$out/run1"
+  c=$(cat "$out/cpu")
+  if [ -n "$c" ] && { [ -z "$cpu1" ] || less "$c" "$cpu1"; }; then cpu1=$c; fi
+done
 
 cat "$out/stdout"
 # the Monte Carlo stage of the fastest run, from "Monte Carlo: ... in 0.79s (..."
@@ -111,6 +122,7 @@ echo "threads:      $threads"
 echo "wall:         ${secs} s, the fastest of$all s (whole run: load, projection, Monte Carlo, statistics, tables)"
 echo "draws/s:      $(awk -v d="$draws" -v s="$secs" 'BEGIN { printf "%.0f", d / s }')  ($us us a draw, wall)"
 [ -n "$cpu" ] && echo "CPU:          $cpu s user + system ($(per_draw "$cpu" "$draws") us a draw, core for core)"
+[ -n "$cpu1" ] && echo "CPU, 1 thread: $cpu1 s user + system ($(per_draw "$cpu1" "$draws") us a draw; the fastest of $runs runs with --threads 1)"
 [ -n "$mc" ] && echo "Monte Carlo:  ${mc} s of it ($(per_draw "$mc" "$draws") us a draw)"
 if [ "$peak" -gt 0 ]; then
   echo "peak memory:  $(awk -v k="$peak" 'BEGIN { printf "%.0f MB", k / 1024 }') (the largest of the runs)"
@@ -135,6 +147,10 @@ compare() {
   if [ -n "$cpu" ] && [ -n "$npc" ]; then
     hc=$(per_draw "$cpu" "$draws") nc=$(per_draw "$npc" "$npdraws")
     echo "  CPU, core for core: hnb $hc us a draw, NumPy $nc us: hnb is $(ratio "$nc" "$hc")x faster"
+    if [ -n "$cpu1" ] && [ "$file" = "$out/np1" ]; then
+      h1=$(per_draw "$cpu1" "$draws")
+      echo "  CPU, one core each: hnb on one thread $h1 us a draw, NumPy $nc us: hnb is $(ratio "$nc" "$h1")x faster"
+    fi
   fi
   if [ -n "$mc" ] && [ -n "$nps" ]; then
     hm=$(per_draw "$mc" "$draws") nm=$(per_draw "$nps" "$npdraws")
