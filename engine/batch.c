@@ -22,11 +22,15 @@
 #include "hnb/report.h"
 #include "hnb/mem.h"
 
-#define ROW_FIELDS 18
+/* The 2026 regime's columns (SPEC section 13), empty where a scenario has
+ * no regime or no dsg: the central case's stability grant and central
+ * funding over the horizon, and the DSG-wide deficit at its end. */
+#define ROW_FIELDS 21
 static const char *const row_header =
     "scenario,file,output,status,error,start_year,horizon_year,override_end,"
     "deficit_at_override,deficit_at_horizon,draws,p10_override,p50_override,p90_override,"
-    "p10_horizon,p50_horizon,p90_horizon,exceedance";
+    "p10_horizon,p50_horizon,p90_horizon,exceedance,stability_grant,central_funding,"
+    "dsg_deficit_at_horizon";
 
 typedef struct {
     char **v;
@@ -79,7 +83,9 @@ static int collect(strlist *files, const char *path)
         size_t n = strlen(e->d_name);
         if (n > 5 && !strcmp(e->d_name + n - 5, ".yaml") && e->d_name[0] != '.') {
             char full[4096];
-            snprintf(full, sizeof full, "%s/%s", path, e->d_name);
+            size_t np = strlen(path);
+            snprintf(full, sizeof full, "%.*s/%s", (int)(np > 1 && path[np - 1] == '/' ? np - 1 : np), path,
+                     e->d_name);
             sl_add(&here, full);
         }
     }
@@ -123,7 +129,7 @@ static void write_row(FILE *f, const char *name, const char *file, const char *o
         hnb_err_format(err, msg, sizeof msg);
         fputs(",error,", f);
         row_field(f, msg);
-        fputs(",,,,,,,,,,,,,\n", f);
+        fputs(",,,,,,,,,,,,,,,,\n", f);
         return;
     }
     const hnb_model *m = run->model;
@@ -165,6 +171,18 @@ static void write_row(FILE *f, const char *name, const char *file, const char *o
         }
         hnb_csv_field(f, ex);
     }
+    const hnb_result *r = run->result;
+    double grant = 0, central = 0;
+    for (int t = 0; t < m->years; t++) {
+        grant += r->stability_grant[t];
+        central += r->central_funding[t];
+    }
+    fputc(',', f);
+    if (m->regime.given) put_money(f, grant);
+    fputc(',', f);
+    if (m->regime.given) put_money(f, central);
+    fputc(',', f);
+    if (m->dsg.given) put_money(f, r->dsg_deficit[m->years - 1]);
     fputc('\n', f);
 }
 
@@ -249,7 +267,7 @@ static int write_index(hnb_outset *o, const char *rows, hnb_err *err)
               "<h1>High Needs Block scenarios</h1>\n<table>\n<tr><th>Scenario</th><th>Status</th>"
               "<th>Deficit at the override's end (£m)</th><th>Deficit at the horizon (£m)</th>"
               "<th>P10-P50-P90 at the override's end (£m)</th><th>P10-P50-P90 at the horizon "
-              "(£m)</th><th>Exceedance</th></tr>\n",
+              "(£m)</th><th>Exceedance</th><th>Stability grant, central funding (£m)</th></tr>\n",
               h);
         const char *p = rows;
         while (*p) {
@@ -292,6 +310,12 @@ static int write_index(hnb_outset *o, const char *rows, hnb_err *err)
             }
             fputs("</td><td>", h);
             if (n > 17) hnb_html_escape(h, fld[17]);
+            fputs("</td><td class=\"n\">", h);
+            if (n > 19 && fld[18][0]) {
+                m1(h, fld[18]);
+                fputs(", ", h);
+                m1(h, fld[19]);
+            }
             fputs("</td></tr>\n", h);
             free(line);
         }

@@ -147,6 +147,39 @@ Test(whatif, compare_side_by_side)
     sh("rm -rf %s", dir);
 }
 
+/* batch.csv's regime columns (SPEC section 13), from
+ * scenarios/leicestershire-mtfs-2026-regime.yaml: the stability grant is
+ * share * E * received = 0.9 * £80.2m (the deficit at the end of 2025/26,
+ * the cutoff) * 1 = £72.18m, paid in 2026/27; central funding is
+ * central_share * the annual gap from override_end (2028) on: 2028/29's
+ * gap is 195.0 - 51.8 - 128.0 = £15.2m, all of it (100%). No dsg: the last
+ * column is empty. The v1 scenario has no regime: three empty columns. */
+Test(whatif, batch_rows_carry_the_regime)
+{
+    char dir[700];
+    snprintf(dir, sizeof dir, "%s/out-batch-regime", th_root());
+    cr_assert_eq(sh("rm -rf %s && %s batch scenarios/leicestershire-mtfs-2026-regime.yaml "
+                    "scenarios/leicestershire-mtfs-2025.yaml -o %s -q",
+                    dir, bin(), dir),
+                 0, "%s", out);
+    char path[800];
+    snprintf(path, sizeof path, "%s/batch.csv", dir);
+    char *all = slurp(path);
+    cr_assert_not_null(all);
+    cr_assert(strstr(all, ",exceedance,stability_grant,central_funding,dsg_deficit_at_horizon\n") != NULL, "%s",
+              all);
+    char *row = strstr(all, "\nleicestershire-mtfs-2026-regime,");
+    cr_assert_not_null(row, "%s", all);
+    char *end = strchr(row + 1, '\n');
+    cr_assert(end && end - row > 30 && !strncmp(end - 25, ",72180000.00,15200000.00,", 25),
+              "%.*s", (int)(end ? end - row : 0), row);
+    row = strstr(all, "\nleicestershire-mtfs-2025,");
+    cr_assert_not_null(row);
+    end = strchr(row + 1, '\n');
+    cr_assert(end && !strncmp(end - 3, ",,,", 3), "%.*s", (int)(end ? end - row : 0), row);
+    free(all);
+}
+
 Test(whatif, batch_runs_all_reports_errors_and_shards)
 {
     char dir[700];
