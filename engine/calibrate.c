@@ -410,6 +410,37 @@ static void csv_shares(const hnb_model *m, setlist *out)
     sets_add(out, "population.need_mix=%s}", buf);
 }
 
+/* The error for a trend that falls faster than plans end: no number of new
+ * plans, zero or more, carries it (the fit would set a negative count). It
+ * names the history's last years, where such a fall almost always comes
+ * from: a change in what was reported, which the trend cannot tell from a
+ * real fall at the end of the series. */
+static int trend_falls(hnb_err *err, const hnb_history *h, int origin, const char *file, int start,
+                       double stock0, double stock1, double surv)
+{
+    char a[HNB_NUM_BUF], b[HNB_NUM_BUF], c[HNB_NUM_BUF], last[256] = "";
+    size_t w = 0;
+    int line = 1;
+    for (int y = origin - 2; y <= origin; y++) {
+        double v = stock_of(h, y);
+        if (isnan(v)) continue;
+        hnb_fmt_count(a, sizeof a, v);
+        w += (size_t)snprintf(last + w, sizeof last - w, "%s%d: %s", w ? ", " : "", y, a);
+        for (int i = 0; i < h->nrows; i++)
+            if (h->rows[i].year == y && h->rows[i].has[HNB_H_EHCPS]) line = h->rows[i].line;
+    }
+    hnb_fmt_count(a, sizeof a, stock0);
+    hnb_fmt_count(b, sizeof b, stock1);
+    hnb_fmt_count(c, sizeof c, surv);
+    return hnb_err_at(err, (hnb_mark){h->file, line, 1},
+                      "the EHCP trend up to %d falls faster than plans end: from %s plans in %d it "
+                      "reaches %s in %d, below the %s that remain with no new plans at all, so no "
+                      "number of new plans carries it (%s's cessation). The history's last years "
+                      "(%s) fall this sharply most often because what was reported changed: check "
+                      "them, or leave the last out of the history (its last year is the origin)",
+                      origin, a, start, b, start + 1, c, file, last);
+}
+
 /* Fit FILE (with the user's --set lines and EXTRA) to history H up to
  * ORIGIN (the last year used; later rows are ignored), filling K. */
 static int calibrate_core(const char *file, const hnb_cli *c, const setlist *extra,
@@ -533,6 +564,14 @@ static int calibrate_core(const char *file, const hnb_cli *c, const setlist *ext
         if (!pipe) {
             k->count = (t1 - surv) / exp(k->tr.slope);
             x.p[scount] = k->count;
+            if (k->count < 0) {
+                rc = trend_falls(err, h, origin, file, k->start, exp(hnb_trend_mean(&k->tr, k->gap)), t1, surv);
+                free(x.p);
+                hnb_work_free(x.w);
+                hnb_result_free(x.r);
+                sets_free(&s1);
+                goto done;
+            }
         } else {
             /* the stock of year 1 is linear in the requests of year 0 and, with
              * them given, in the issue rate: solve the one that is free */

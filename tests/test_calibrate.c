@@ -191,6 +191,29 @@ Test(calibrate, bad_requests_are_refused_clearly)
     cr_assert(strstr(out, "bottom-up") != NULL, "%s", out);
 }
 
+/* A stock falling faster than plans end: SIMPLE's plans end at 3% a year
+ * (none reaches 26 within a year), so with no new plans at all the stock
+ * keeps 97% of itself. A history falling exactly 10% a year (1000, 900,
+ * 810, 729, 656.1: a straight line in logs, which the trend follows with
+ * slope log 0.9) asks for 90%: fewer than no new plans, which no count can
+ * give. The error is placed at the origin's row (2023, line 6) and says
+ * what to check. Falling 2% a year, the count is positive (the stock keeps
+ * 97% and the trend wants 98%) and the calibration runs. */
+Test(calibrate, a_trend_falling_faster_than_plans_end_is_refused_clearly)
+{
+    const char *scen = th_write("s-fall.yaml", SIMPLE);
+    const char *hist = th_write("h-fall.csv", "year,ehcps\n2019,1000\n2020,900\n2021,810\n2022,729\n2023,656.1\n");
+    cr_assert_eq(sh("%s calibrate %s --history %s -o %s.cal --no-charts", getenv("HNB_BIN"), scen, hist, hist), 2,
+                 "%s", out);
+    cr_assert(strstr(out, "h-fall.csv:6:1: the EHCP trend up to 2023 falls faster than plans end") != NULL, "%s",
+              out);
+    cr_assert(strstr(out, "2021: 810, 2022: 729, 2023: 656") != NULL, "%s", out);
+    cr_assert(strstr(out, "no number of new plans carries it") != NULL, "%s", out);
+    hist = th_write("h-fall2.csv", "year,ehcps\n2019,1000\n2020,980\n2021,960.4\n2022,941.192\n2023,922.36816\n");
+    cr_assert_eq(sh("%s calibrate %s --history %s -o %s.cal -q --no-charts", getenv("HNB_BIN"), scen, hist, hist), 0,
+                 "%s", out);
+}
+
 Test(calibrate, history_errors_have_positions)
 {
     hnb_history h;
