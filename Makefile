@@ -48,7 +48,7 @@ DEFAULT_SCENARIO ?= scenarios/leicestershire-2026.yaml
 # the forecast benchmark's: the scenario its published figures were measured on
 FORECAST_SCENARIO ?= scenarios/leicestershire-2025.yaml
 
-.PHONY: all run test bench bench-forecast bench-deps faults fuzz install clean deps check-deps
+.PHONY: all run test bench bench-forecast bench-deps faults fuzz fuzz-deps install clean deps check-deps
 
 all: $(BUILD)/hnb
 
@@ -149,9 +149,16 @@ faults: deps
 FUZZ_SECONDS ?= 60
 build/fuzz/fuzz_load: tests/fuzz_load.c $(ENGINE_SRC)
 	@mkdir -p build/fuzz
-	clang $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude $^ -o $@ $(LIBS)
+	clang $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -DHNB_VERSION='"$(VERSION)"' -DHNB_PLOTDIR='"$(PREFIX)/share/hnb/plots"' $^ -o $@ $(LIBS)
 
-fuzz: deps build/fuzz/fuzz_load
+fuzz-deps: deps
+	@missing=""; \
+	command -v clang >/dev/null 2>&1 || missing="$$missing clang"; \
+	ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1 || missing="$$missing libclang-rt-dev"; \
+	$(call apt_install,for fuzzing install,exit 1)
+
+fuzz: fuzz-deps
+	@$(MAKE) --no-print-directory build/fuzz/fuzz_load
 	@mkdir -p fuzz-corpus
 	@cp -n scenarios/*.yaml tests/data/*.yaml tests/fuzz-seeds/* fuzz-corpus/ 2>/dev/null || true
 	build/fuzz/fuzz_load -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \

@@ -86,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             int random = 0;
             for (int i = 0; i < m->nparams; i++) random |= m->params[i].dist.type != HNB_DIST_NONE;
             if (random) {
-                hnb_mc_opts o = {8, 1, HNB_METHOD_LHS, 1, 0, 0};
+                hnb_mc_opts o = {8, 1, HNB_METHOD_LHS, 1, 0, 0, 0};
                 if (hnb_mc_run(m, &o, &mc, &err) != HNB_OK) mc = NULL;
             }
             char *buf = NULL;
