@@ -29,7 +29,7 @@ typedef struct {
     int ncut;
     double cut[MAXCUT];
     double lo, scale;      /* cut[0], CELLS / (cut[ncut-1] - lo) (0 if not finite) */
-    int npad;              /* ncut rounded up to 4: cut[ncut..npad) are +inf */
+    int npad;              /* ncut rounded up to 4: cut[ncut..npad) are NaN, below and equal to nothing (+inf would equal a value +inf) */
     unsigned char cell[CELLS + 3]; /* the region of every value in that cell, or DIRTY: a cut is in it */
     unsigned char keep[REGIONS];
     double frac[REGIONS];  /* the pilot's share of values in each kept region */
@@ -193,7 +193,7 @@ static int layout(series *q, const window *w, int nw, size_t m, const series *ol
      * Cell 0 holds everything below cut 0, the last everything far above
      * the last cut. */
     q->npad = (q->ncut + 3) / 4 * 4;
-    for (int c = q->ncut; c < q->npad; c++) q->cut[c] = INFINITY;
+    for (int c = q->ncut; c < q->npad; c++) q->cut[c] = NAN;
     q->lo = q->cut[0];
     q->scale = CELLS / (q->cut[q->ncut - 1] - q->lo);
     /* One cut (scale infinite), or a range beyond a double (scale 0): a

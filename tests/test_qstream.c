@@ -396,3 +396,22 @@ Test(qstream, narrowing_never_gives_a_wrong_order_statistic)
      * streams), so that the test is of narrowed windows */
     cr_assert_geq(narrowed, 180, "%d", narrowed);
 }
+
+/* +inf among the values, with a cut at +inf and two cuts (padded to four
+ * for classify()'s loop): the padding must not count as cuts equal to
+ * +inf, or those values fall past the last region and are lost. Values
+ * 0, inf, inf, inf; the pilot (0, inf) places cuts at 0 and inf; rank 3
+ * of the sorted 0, inf, inf, inf is inf. (Found by a review: the padding
+ * was +inf.) */
+Test(qstream, infinities_are_counted_whatever_the_padding)
+{
+    double x[4] = {0, INFINITY, INFINITY, INFINITY}, out[2];
+    size_t ranks[] = {3, 0}, kept;
+    cr_assert_eq(order_one(x, 4, 2, ranks, 1, out, &kept), 0);
+    cr_assert(isinf(out[0]) && out[0] > 0, "%g", out[0]);
+    double y[6] = {-INFINITY, 1, -INFINITY, INFINITY, 2, INFINITY};
+    size_t r2[] = {0, 5};
+    cr_assert_eq(order_one(y, 6, 3, r2, 2, out, &kept), 0);
+    cr_assert(isinf(out[0]) && out[0] < 0, "%g", out[0]);
+    cr_assert(isinf(out[1]) && out[1] > 0, "%g", out[1]);
+}
