@@ -9,6 +9,7 @@
 #include "hnb/mem.h"
 
 #include <errno.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,6 +221,7 @@ typedef struct {
     keyset keys[HNB_MAX_DEPTH + 1];
     hnb_node *stack[HNB_MAX_DEPTH + 1];
     hnb_node *pending_key[HNB_MAX_DEPTH + 1]; /* a map's key awaiting its value */
+    unsigned char flow[HNB_MAX_DEPTH + 1];      /* the collection is written in { } or [ ] */
     int depth;
     hnb_node *root;
     anchor *anchors;
@@ -291,6 +293,21 @@ static const hnb_node *find_key(keyset *ks, const hnb_node *p, const hnb_node *n
     return NULL;
 }
 
+/* In a flow mapping, `{cost: £8,000}` is `cost: £8` and a key `000` with
+ * no value: YAML splits at the comma. Loaded alone the stray key is an
+ * unknown key, but under extends: a null removes a key, so it would vanish
+ * and leave £8 a plan. KEY (three digits, plain) with the null VALUE, after
+ * an entry whose plain value ends in a digit, is that split. */
+static int split_number(const hnb_node *map, const hnb_node *key, const hnb_node *value)
+{
+    if (map->n == 0 || !key->plain || key->len != 3 || !hnb_node_is_null(value)) return 0;
+    for (int i = 0; i < 3; i++)
+        if (!isdigit((unsigned char)key->str[i])) return 0;
+    const hnb_node *prev = map->vals[map->n - 1];
+    return prev->type == HNB_SCALAR && prev->plain && prev->len > 0 &&
+           isdigit((unsigned char)prev->str[prev->len - 1]);
+}
+
 /* Attach a finished node N (a scalar, an alias copy, or a just-opened
  * collection) to the current parent. */
 static int attach(builder *b, hnb_node *n)
@@ -321,6 +338,15 @@ static int attach(builder *b, hnb_node *n)
         }
         *pk = n;
         return HNB_OK;
+    }
+    if (b->flow[b->depth - 1] && split_number(p, *pk, n)) {
+        const hnb_node *v = p->vals[p->n - 1];
+        int r = hnb_err_at(b->err, v->mark,
+                           "'%s' then a key '%s' with no value: inside { } a comma separates entries, "
+                           "so a number with a thousands comma is split there; quote it: \"%s,%s\"",
+                           v->str, (*pk)->str, v->str, (*pk)->str);
+        hnb_node_free(n);
+        return r;
     }
     hnb_node_append(p, *pk, n);
     *pk = NULL;
@@ -387,6 +413,8 @@ static int on_event(builder *b, yaml_event_t *ev)
         add_anchor(b, anc, n);
         b->stack[b->depth] = n;
         b->pending_key[b->depth] = NULL;
+        b->flow[b->depth] = ismap ? ev->data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
+                                  : ev->data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE;
         b->keys[b->depth].owner = NULL; /* a new map may reuse a freed one's address */
         b->depth++;
         return HNB_OK;

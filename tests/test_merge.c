@@ -218,6 +218,33 @@ Test(merge, age_keys_merge_across_spellings)
     cr_assert(strstr(err.msg, "sum") != NULL || strstr(err.msg, "add") != NULL, "%s", err.msg);
 }
 
+/* `{id: ms, cost: £8,000}`: YAML reads `cost: £8` and a key `000` with no
+ * value. Under extends: a null removes a key, so the stray key would vanish
+ * and leave a cost of £8 a plan; it must be an error at the number (line
+ * 2, column 27 of the child, counted in characters: the `£`), in a child
+ * file and in --set alike. */
+Test(merge, a_thousands_comma_inside_braces_is_an_error)
+{
+    hnb_err err;
+    hnb_model *m = load_child("extends: base.yaml\nsettings: [{id: ms, cost: £8,000}, {id: sp, cost: 2000}]\n", NULL,
+                              0, &err);
+    cr_assert_null(m);
+    cr_assert_eq(err.line, 2);
+    cr_assert_eq(err.col, 27, "%d", err.col);
+    cr_assert(strstr(err.msg, "'£8' then a key '000' with no value") != NULL, "%s", err.msg);
+    cr_assert(strstr(err.msg, "quote it: \"£8,000\"") != NULL, "%s", err.msg);
+    const char *s1[] = {"settings.ms={cost: 8,500}"};
+    cr_assert_null(load_child("extends: base.yaml\n", s1, 1, &err));
+    cr_assert(strstr(err.msg, "'8' then a key '500'") != NULL, "%s", err.msg);
+    /* quoted, and in block style (where a comma is part of the value), it is a number */
+    m = load_child("extends: base.yaml\nsettings: [{id: ms, cost: \"£8,000\"}]\n", NULL, 0, &err);
+    cr_assert_not_null(m, "%s", err.msg);
+    hnb_model_free(m);
+    m = load_child("extends: base.yaml\nsettings:\n  - id: ms\n    cost: £8,000\n", NULL, 0, &err);
+    cr_assert_not_null(m, "%s", err.msg);
+    hnb_model_free(m);
+}
+
 Test(merge, set_null_removes_a_key_or_an_item)
 {
     /* SPEC 7: VALUE is read as YAML, and null (~) removes a key */
