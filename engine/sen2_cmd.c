@@ -462,7 +462,8 @@ static void usage_init(FILE *f)
           "      --mapping FILE     placement mapping (hnb sen2 --print-mapping)\n"
           "      --years N          horizon (default 10)\n"
           "      --no-calibrate     the starter alone\n"
-          "  -o, --output PATH      the scenario (default <council>.yaml), or DIR with --all\n"
+          "  -o, --output PATH      the scenario (default <council>.yaml; a directory: <council>.yaml\n"
+          "                         in it), or DIR with --all\n"
           "  -q, --quiet            print nothing on success\n"
           "  -h, --help             this help\n",
           f);
@@ -639,7 +640,14 @@ int hnb_cmd_init(int argc, char **argv)
         }
         char dir[4096], base[4096], sl[256];
         slug(hnb_sen2_at(s, i)->name, sl, sizeof sl);
-        if (out) {
+        struct stat ost;
+        size_t ol = out ? strlen(out) : 0;
+        if (out && (out[ol - 1] == '/' || (stat(out, &ost) == 0 && S_ISDIR(ost.st_mode)))) {
+            /* a directory (-o councils/): the council's own name in it */
+            snprintf(dir, sizeof dir, "%s", out);
+            for (size_t n = strlen(dir); n > 1 && dir[n - 1] == '/'; n--) dir[n - 1] = 0;
+            snprintf(base, sizeof base, "%s", sl);
+        } else if (out) {
             snprintf(dir, sizeof dir, "%s", out);
             char *slash = strrchr(dir, '/');
             const char *file = slash ? slash + 1 : dir;

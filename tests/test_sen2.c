@@ -463,3 +463,19 @@ Test(sen2, placeholder_tag_in_the_loader)
     cr_assert_eq(th_warnings()[0], 0, "%s", th_warnings());
     hnb_model_free(m);
 }
+
+/* -o a directory (with or without its slash): the council's own name in it,
+ * not a hidden ".yaml" that the next council overwrites. */
+Test(sen2, init_into_a_directory)
+{
+    const char *d = fresh();
+    th_sh("mkdir -p %s/councils", d);
+    cr_assert_eq(th_sh("%s init --la 855 --sen2 " REL " --no-calibrate -q -o %s/councils/", bin(), d), 0, "%s",
+                 th_out);
+    cr_assert_eq(th_sh("%s init --la 856 --sen2 " REL " --no-calibrate -q -o %s/councils", bin(), d), 0, "%s",
+                 th_out);
+    cr_assert_eq(th_sh("test -f %s/councils/leicestershire.yaml && test -f %s/councils/leicester.yaml && "
+                       "test -d %s/councils/leicester-sen2 && ! test -e %s/councils/.yaml",
+                       d, d, d, d),
+                 0, "%s", th_out);
+}
