@@ -30,6 +30,16 @@ void hnb_file_stem(const char *path, char *out, size_t n)
     snprintf(out, n, "%s", basename(tmp));
     char *dot = strrchr(out, '.');
     if (dot && dot != out) *dot = 0;
+    /* Every calibration writes calibrated.yaml into <council>-calibration/:
+     * named by its folder, derby-calibrated, so that runs and batch rows of
+     * several councils do not share the name "calibrated". */
+    if (strcmp(out, "calibrated") != 0) return;
+    snprintf(tmp, sizeof tmp, "%s", path);
+    char *dir = dirname(tmp), *up = strrchr(dir, '/');
+    const char *folder = up ? up + 1 : dir;
+    size_t fl = strlen(folder);
+    if (fl > 12 && !strcmp(folder + fl - 12, "-calibration"))
+        snprintf(out, n, "%.*s-calibrated", (int)(fl - 12), folder);
 }
 
 int hnb_run_compute(const char *file, const hnb_run_opts *o, hnb_run *run, hnb_err *err)

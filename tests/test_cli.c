@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "hnb/runner.h"
 
 static char out[65536];
 
@@ -286,4 +287,21 @@ Test(cli, names_reach_the_terminal_escaped)
     cr_assert_eq(hnb(args), 0, "%s", out);
     cr_assert(strstr(out, "x\\x1B]0;pwned\\x07") != NULL, "%s", out);
     cr_assert(strchr(out, 0x1B) == NULL && strchr(out, 0x07) == NULL, "no raw control byte");
+}
+
+/* A run's default folder and a batch row's name: the file's stem, except
+ * that a calibration's calibrated.yaml is named by its council's folder. */
+Test(cli, file_stems)
+{
+    char s[256];
+    hnb_file_stem("scenarios/leicestershire-2026.yaml", s, sizeof s);
+    cr_assert_str_eq(s, "leicestershire-2026");
+    hnb_file_stem("national/derby-calibration/calibrated.yaml", s, sizeof s);
+    cr_assert_str_eq(s, "derby-calibrated");
+    hnb_file_stem("derby-calibration/calibrated.yaml", s, sizeof s);
+    cr_assert_str_eq(s, "derby-calibrated");
+    hnb_file_stem("elsewhere/calibrated.yaml", s, sizeof s);
+    cr_assert_str_eq(s, "calibrated");
+    hnb_file_stem("calibrated.yaml", s, sizeof s);
+    cr_assert_str_eq(s, "calibrated");
 }

@@ -44,7 +44,8 @@ void hnb_run_free(hnb_run *run);
  * deficit for the year before the horizon); 0 and *known = 0 outside. */
 double hnb_run_deficit_at(const hnb_run *run, int year, int *known);
 
-/* "scenarios/x.yaml" -> "x" */
+/* "scenarios/x.yaml" -> "x"; "national/derby-calibration/calibrated.yaml" ->
+ * "derby-calibrated" */
 void hnb_file_stem(const char *path, char *out, size_t n);
 
 #endif
