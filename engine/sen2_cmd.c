@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -208,6 +209,7 @@ static int rollup_batch(const hnb_sen2 *s, const char *batchdir, hnb_outset *o, 
     const char *why = "";
     FILE *f = hnb_open_input(path, &why);
     int rc = HNB_OK, lineno = 0, got, bad, matched = 0, unmatched = 0, y0 = 2000;
+    char missed[256] = ""; /* the first scenarios no council was found for */
     if (!f) rc = hnb_err_at(err, (hnb_mark){path, 0, 0}, "cannot open: %s", why);
     static char line[1 << 16], pline[1 << 16];
     while (!rc && (got = hnb_csv_getline(f, line, sizeof line, &bad)) != 0) {
@@ -245,12 +247,18 @@ static int rollup_batch(const hnb_sen2 *s, const char *batchdir, hnb_outset *o, 
             const hnb_sen2_la *la = hnb_sen2_at(s, i);
             char sl[256];
             slug(la->name, sl, sizeof sl);
-            if (la->last_jan != hnb_sen2_latest(s) || strcmp(sl, stem)) continue;
+            if (la->last_jan != hnb_sen2_latest(s)) continue;
+            /* by name (hnb init names each after its council) or by code */
+            if (strcmp(sl, stem) && strcasecmp(la->old_code, stem) && strcasecmp(la->new_code, stem)) continue;
             g = nreg;
             for (int r = 0; r < nreg; r++)
                 if (!strcmp(codes[r], la->region_code)) g = r;
         }
         if (g < 0) {
+            if (unmatched < 3) {
+                size_t w = strlen(missed);
+                snprintf(missed + w, sizeof missed - w, "%s'%.60s'", w ? ", " : "", stem);
+            }
             unmatched++;
             continue;
         }
@@ -303,12 +311,20 @@ static int rollup_batch(const hnb_sen2 *s, const char *batchdir, hnb_outset *o, 
             int last = -1;
             for (int y = 0; y < RB_YEARS; y++)
                 if (count[nreg][y]) last = y;
+            int all = 0;
+            for (int i = 0; i < hnb_sen2_count(s); i++) all += hnb_sen2_at(s, i)->last_jan == hnb_sen2_latest(s);
+            char where[128], dm[HNB_NUM_BUF];
+            /* England only when every council of the release is in it */
+            if (matched >= all) snprintf(where, sizeof where, "England");
+            else snprintf(where, sizeof where, "those %d of England's %d councils", matched, all);
+            hnb_fmt_m(dm, sum[nreg][last >= 0 ? last : 0][M_CUM]);
             if (last >= 0)
-                printf("forecast: %d councils' runs added up (%d not matched to a council); "
-                       "England %d/%02d: "
-                       "%.0f EHCPs, cumulative deficit £%.1fm; rollup-forecast.csv\n",
-                       matched, unmatched, y0 + last, (y0 + last + 1) % 100,
-                       sum[nreg][last][M_EHCPS], sum[nreg][last][M_CUM] / 1e6);
+                printf("forecast: %d council%s runs added up (%d not matched to a council%s%s%s); "
+                       "%s in %d/%02d: %.0f EHCPs, cumulative deficit %s%sm; rollup-forecast.csv\n",
+                       matched, matched == 1 ? "'s" : "s'", unmatched, unmatched ? ": " : "", missed,
+                       unmatched > 3 ? ", ..." : "", where,
+                       y0 + last, (y0 + last + 1) % 100, sum[nreg][last][M_EHCPS], dm[0] == '-' ? "-£" : "£",
+                       dm[0] == '-' ? dm + 1 : dm);
         }
     }
     free(sum);

@@ -324,6 +324,18 @@ Test(sen2, init_all_and_batch)
         "%s", th_out);
     snprintf(p, sizeof p, "%s/r/rollup-forecast.csv", d);
     expect_row(p, "East Midlands,E12000004,2025,2025/26,10,47444.000,");
+    /* scenarios named by a council's code match it too; one named otherwise
+     * is reported by name, and two councils of twelve are not "England" */
+    th_sh("mkdir -p %s/few && cp %s/all/leicester.yaml %s/few/E06000016.yaml && cp %s/all/leicestershire.yaml "
+          "%s/few/855.yaml && cp %s/all/leicester.yaml %s/few/mystery.yaml && sed -i 's|: leicester-sen2/|: "
+          "../all/leicester-sen2/|; s|: leicestershire-sen2/|: ../all/leicestershire-sen2/|' %s/few/*.yaml",
+          d, d, d, d, d, d, d, d);
+    cr_assert_eq(th_sh("%s batch %s/few -o %s/fewb -q --no-charts", bin(), d, d), 0, "%s", th_out);
+    cr_assert_eq(th_sh("%s sen2 tests/data/sen2/2025 --rollup --batch %s/fewb -o %s/r2", bin(), d, d), 0, "%s",
+                 th_out);
+    cr_assert(strstr(th_out, "2 councils' runs added up (1 not matched to a council: 'mystery'); those 2 of "
+                             "England's 12 councils in 2034/35: ") != NULL,
+              "%s", th_out);
     th_sh("rm -rf %s", d);
 }
 
