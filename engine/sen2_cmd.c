@@ -319,9 +319,9 @@ static int rollup_batch(const hnb_sen2 *s, const char *batchdir, hnb_outset *o, 
             else snprintf(where, sizeof where, "those %d of England's %d councils", matched, all);
             hnb_fmt_m(dm, sum[nreg][last >= 0 ? last : 0][M_CUM]);
             if (last >= 0)
-                printf("forecast: %d council%s runs added up (%d not matched to a council%s%s%s); "
+                printf("forecast: %d council%s added up (%d not matched to a council%s%s%s); "
                        "%s in %d/%02d: %.0f EHCPs, cumulative deficit %s%sm; rollup-forecast.csv\n",
-                       matched, matched == 1 ? "'s" : "s'", unmatched, unmatched ? ": " : "", missed,
+                       matched, matched == 1 ? "'s run" : "s' runs", unmatched, unmatched ? ": " : "", missed,
                        unmatched > 3 ? ", ..." : "", where,
                        y0 + last, (y0 + last + 1) % 100, sum[nreg][last][M_EHCPS], dm[0] == '-' ? "-£" : "£",
                        dm[0] == '-' ? dm + 1 : dm);
