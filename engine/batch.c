@@ -266,7 +266,7 @@ static int write_index(hnb_outset *o, const char *rows, hnb_err *err)
         fputs("</style></head><body>\n"
               "<h1>High Needs Block scenarios</h1>\n<table>\n<tr><th>Scenario</th><th>Status</th>"
               "<th>Deficit at the override's end (£m)</th><th>Deficit at the horizon (£m)</th>"
-              "<th>P10-P50-P90 at the override's end (£m)</th><th>P10-P50-P90 at the horizon "
+              "<th>P10 / P50 / P90 at the override's end (£m)</th><th>P10 / P50 / P90 at the horizon "
               "(£m)</th><th>Exceedance</th><th>Stability grant, central funding (£m)</th></tr>\n",
               h);
         const char *p = rows;
@@ -302,9 +302,9 @@ static int write_index(hnb_outset *o, const char *rows, hnb_err *err)
                 fputs("</td><td class=\"n\">", h);
                 if (n > 13 + 3 * k && fld[11 + 3 * k][0]) {
                     m1(h, fld[11 + 3 * k]);
-                    fputs(" - ", h);
+                    fputs(" / ", h); /* not " - ": the figures may be negative */
                     m1(h, fld[12 + 3 * k]);
-                    fputs(" - ", h);
+                    fputs(" / ", h);
                     m1(h, fld[13 + 3 * k]);
                 }
             }

@@ -305,8 +305,8 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
             double grant = 0;
             for (int k = 0; k <= t; k++) grant += r->stability_grant[k];
             fprintf(f, "<li>When the statutory override ends in March %d, the deficit left with "
-                       "the council is forecast at <b>£%sm</b> (end of %s)",
-                    m->override_end, hnb_fmt_m(a, x), lo);
+                       "the council is forecast at <b>%s</b> (end of %s)",
+                    m->override_end, hnb_fmt_pm(a, x), lo);
             if (grant > 0) fprintf(f, ", net of a stability grant of £%sm", hnb_fmt_m(b, grant));
             if (reserves > 0) fprintf(f, ", %.0f%% of usable reserves of £%sm", 100 * x / reserves, hnb_fmt_m(b, reserves));
             fputs(".</li>\n", f);
@@ -322,15 +322,15 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
             double x = t < 0 ? (m->opening_deficit >= 0 ? p[m->opening_deficit] : 0)
                              : r->cumulative_deficit[t];
             fprintf(f, "<li>When the statutory override ends in March %d, the cumulative High "
-                       "Needs deficit is forecast at <b>£%sm</b> (end of %s)",
-                    m->override_end, hnb_fmt_m(a, x), lo);
+                       "Needs deficit is forecast at <b>%s</b> (end of %s)",
+                    m->override_end, hnb_fmt_pm(a, x), lo);
             if (reserves > 0) fprintf(f, ", %.0f%% of usable reserves of £%sm", 100 * x / reserves, hnb_fmt_m(b, reserves));
             fputs(". From April the council must provide for it in its own budget.</li>\n", f);
         }
     }
-    fprintf(f, "<li>By the end of %s the cumulative deficit reaches <b>£%sm</b>; the annual gap "
-               "that year is £%sm.</li>\n",
-            l1, hnb_fmt_m(a, r->cumulative_deficit[ys - 1]), hnb_fmt_m(b, r->annual_gap[ys - 1]));
+    fprintf(f, "<li>By the end of %s the cumulative deficit reaches <b>%s</b>; the annual gap "
+               "that year is %s.</li>\n",
+            l1, hnb_fmt_pm(a, r->cumulative_deficit[ys - 1]), hnb_fmt_pm(b, r->annual_gap[ys - 1]));
     if (reserves > 0) {
         int passed = -1;
         for (int t = 0; t < ys && passed < 0; t++)
@@ -368,8 +368,8 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
                 hnb_fmt_m(a, total_mit));
     if (m->dsg.given)
         fprintf(f, "<li>Across the whole Dedicated Schools Grant (the other blocks' balance "
-                   "included) the deficit is £%sm at the end of %s.</li>\n",
-                hnb_fmt_m(a, r->dsg_deficit[ys - 1]), l1);
+                   "included) the deficit is %s at the end of %s.</li>\n",
+                hnb_fmt_pm(a, r->dsg_deficit[ys - 1]), l1);
     if (mc && m->regime.given) {
         /* in the words a committee asks in, one line a year: the chance of
          * being left with more than each threshold (summary.md has a

@@ -160,21 +160,21 @@ static int cmd_run(int argc, char **argv)
     if (rc == HNB_OK && !o.quiet) {
         char a[64], label[8];
         int t = m->years - 1;
-        hnb_fmt_m(a, run.result->cumulative_deficit[t]);
+        hnb_fmt_pm(a, run.result->cumulative_deficit[t]);
         hnb_result_label(m, t, label);
         char nm[1024];
-        printf("%s: cumulative deficit £%sm at the end of %s; tables in %s/\n",
+        printf("%s: cumulative deficit %s at the end of %s; tables in %s/\n",
                hnb_printable(m->name, nm, sizeof nm), a, label, dir);
         if (mc) {
             const double *q = hnb_mc_pct(mc, HNB_MC_CUMULATIVE, t);
             char p10[HNB_NUM_BUF], p50[HNB_NUM_BUF], p90[HNB_NUM_BUF];
-            hnb_fmt_m(p10, q[HNB_Q10]);
-            hnb_fmt_m(p50, q[HNB_Q50]);
-            hnb_fmt_m(p90, q[HNB_Q90]);
+            hnb_fmt_pm(p10, q[HNB_Q10]);
+            hnb_fmt_pm(p50, q[HNB_Q50]);
+            hnb_fmt_pm(p90, q[HNB_Q90]);
             char nd[HNB_NUM_BUF];
             hnb_fmt_count(nd, sizeof nd, (double)mc->draws);
             printf("Monte Carlo: %s draws on %d threads in %.2fs (draws %.2fs, statistics %.2fs): "
-                   "P10 £%sm, P50 £%sm, P90 £%sm\n",
+                   "P10 %s, P50 %s, P90 %s\n",
                    nd, mc->threads, mc->sim_seconds + mc->reduce_seconds, mc->sim_seconds,
                    mc->reduce_seconds, p10, p50, p90);
         }

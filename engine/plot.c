@@ -644,8 +644,8 @@ int hnb_plot_run(const hnb_model *m, const double *p, const hnb_result *r, const
             int to = m->override_end - 1 - m->start_year;
             if (to >= 0 && to < ys) {
                 char a[HNB_NUM_BUF];
-                snprintf(over_note, sizeof over_note, "Override ends March %d: £%sm left with the council",
-                         m->override_end, hnb_fmt_m(a, r->cumulative_deficit[to]));
+                snprintf(over_note, sizeof over_note, "Override ends March %d: %s left with the council",
+                         m->override_end, hnb_fmt_pm(a, r->cumulative_deficit[to]));
             }
         }
         hnb_plot_var(extra, sizeof extra, "regime", m->regime.grant ? "1" : "");

@@ -53,6 +53,15 @@ const char *hnb_fmt_m(char *b, double pounds)
     return b;
 }
 
+const char *hnb_fmt_pm(char *b, double pounds)
+{
+    char t[HNB_NUM_BUF];
+    hnb_fmt_m(t, pounds);
+    /* (a figure is far shorter than the buffer: the bound quiets -Wformat-truncation) */
+    snprintf(b, HNB_NUM_BUF, "%s£%.*sm", t[0] == '-' ? "-" : "", HNB_NUM_BUF - 8, t[0] == '-' ? t + 1 : t);
+    return b;
+}
+
 const char *hnb_fmt_value(char *b, size_t n, hnb_kind kind, double v)
 {
     char t[HNB_NUM_BUF];
@@ -721,22 +730,22 @@ char *hnb_headline(const hnb_model *m, const hnb_result *r, const hnb_mc *mc)
     /* draws that all end alike (uncertain values that do not reach the
      * deficit, or none): nothing to place the central case in */
     const int flat = !(q[HNB_Q95] - q[HNB_Q5] > 1e-6 * fmax(1, fabs(central)));
-    fprintf(f, "- **Central case: £%sm** cumulative deficit at the end of %s, with every value "
-               "at its most likely value. **Monte Carlo median: £%sm**; ",
-            hnb_fmt_m(a, central), l1, hnb_fmt_m(b, q[HNB_Q50]));
+    fprintf(f, "- **Central case: %s** cumulative deficit at the end of %s, with every value "
+               "at its most likely value. **Monte Carlo median: %s**; ",
+            hnb_fmt_pm(a, central), l1, hnb_fmt_pm(b, q[HNB_Q50]));
     if (flat) fputs("the uncertain values do not move it.\n", f);
-    else fprintf(f, "8 draws in 10 end between £%sm and £%sm.\n", hnb_fmt_m(c, q[HNB_Q10]),
-                 hnb_fmt_m(d, q[HNB_Q90]));
+    else fprintf(f, "8 draws in 10 end between %s and %s.\n", hnb_fmt_pm(c, q[HNB_Q10]),
+                 hnb_fmt_pm(d, q[HNB_Q90]));
     if (m->override_end) {
         int to = m->override_end - 1 - m->start_year;
         if (to >= 0 && to < t) {
             char lo[8];
             hnb_year_label(m->override_end - 1, lo);
             const double *qo = hnb_mc_pct(mc, HNB_MC_CUMULATIVE, to);
-            fprintf(f, "- When the override ends (end of %s): central case £%sm, median £%sm "
-                       "(P10 £%sm, P90 £%sm).\n",
-                    lo, hnb_fmt_m(a, r->cumulative_deficit[to]), hnb_fmt_m(b, qo[HNB_Q50]),
-                    hnb_fmt_m(c, qo[HNB_Q10]), hnb_fmt_m(d, qo[HNB_Q90]));
+            fprintf(f, "- When the override ends (end of %s): central case %s, median %s "
+                       "(P10 %s, P90 %s).\n",
+                    lo, hnb_fmt_pm(a, r->cumulative_deficit[to]), hnb_fmt_pm(b, qo[HNB_Q50]),
+                    hnb_fmt_pm(c, qo[HNB_Q10]), hnb_fmt_pm(d, qo[HNB_Q90]));
         }
     }
     /* where the central case sits, and why: the uncertain values whose most
@@ -821,8 +830,8 @@ int hnb_write_summary(FILE *f, const hnb_model *m, const double *p, const hnb_re
         fputc('\n', f);
     }
     double opening = m->opening_deficit >= 0 ? p[m->opening_deficit] : 0;
-    fmt_m(a, sizeof a, opening);
-    fprintf(f, "\nCumulative deficit brought forward into %s: £%sm. Expenditure is gross, before "
+    hnb_fmt_pm(a, opening);
+    fprintf(f, "\nCumulative deficit brought forward into %s: %s. Expenditure is gross, before "
                "planned mitigations; the annual gap is expenditure less grant and income less "
                "mitigations.%s\n",
             l0, a,
@@ -864,13 +873,13 @@ int hnb_write_summary(FILE *f, const hnb_model *m, const double *p, const hnb_re
                     ly);
         } else if (rg) {
             /* SPEC section 13: the exposure is read net of the grant */
-            fmt_m(a, sizeof a, exposure);
+            hnb_fmt_pm(a, exposure);
             fprintf(f, "The statutory override ends at the end of %s. The High Needs deficit left "
-                       "with the council then, net of the stability grant: **£%sm**",
+                       "with the council then, net of the stability grant: **%s**",
                     ly, a);
             if (m->dsg.given && t >= 0) {
-                fmt_m(c, sizeof c, r->dsg_deficit[t]);
-                fprintf(f, " (DSG-wide, with the other blocks' balance: £%sm)", c);
+                hnb_fmt_pm(c, r->dsg_deficit[t]);
+                fprintf(f, " (DSG-wide, with the other blocks' balance: %s)", c);
             }
             if (m->reserves >= 0 && p[m->reserves] > 0) {
                 fmt_m(b, sizeof b, p[m->reserves]);
@@ -879,9 +888,9 @@ int hnb_write_summary(FILE *f, const hnb_model *m, const double *p, const hnb_re
             }
             fprintf(f, ".\n");
         } else {
-            fmt_m(a, sizeof a, exposure);
+            hnb_fmt_pm(a, exposure);
             fprintf(f, "The statutory override ends at the end of %s. From %s the general fund must "
-                       "meet the cumulative deficit at that date: **£%sm**",
+                       "meet the cumulative deficit at that date: **%s**",
                     ly, lo, a);
             if (m->reserves >= 0 && p[m->reserves] > 0) {
                 fmt_m(b, sizeof b, p[m->reserves]);

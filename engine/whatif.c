@@ -953,12 +953,12 @@ int hnb_cmd_sweep(int argc, char **argv)
                     continue;
                 }
                 if (pt->has_override)
-                    printf("  %s = %-12s deficit £%sm at the end of %s, £%sm at the end of %s\n",
-                           v[0].path, xv, hnb_fmt_m(a1, pt->at_override), l_over,
-                           hnb_fmt_m(a2, pt->at_horizon), l_hor);
+                    printf("  %s = %-12s deficit %s at the end of %s, %s at the end of %s\n",
+                           v[0].path, xv, hnb_fmt_pm(a1, pt->at_override), l_over,
+                           hnb_fmt_pm(a2, pt->at_horizon), l_hor);
                 else
-                    printf("  %s = %-12s deficit £%sm at the end of %s\n", v[0].path, xv,
-                           hnb_fmt_m(a1, pt->at_horizon), l_hor);
+                    printf("  %s = %-12s deficit %s at the end of %s\n", v[0].path, xv,
+                           hnb_fmt_pm(a1, pt->at_horizon), l_hor);
             }
     }
     free(pts);

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include "helpers.h"
+#include "hnb/report.h"
 #include "hnb/html.h"
 
 /* the shared shell helper of helpers.c, under short names */
@@ -181,4 +182,16 @@ Test(report, values_in_words)
         cr_assert_str_eq(d, want[k][1]);
     }
     hnb_model_free(m);
+}
+
+/* Money in £m for sentences: the sign before the pound sign, and none on a
+ * figure that rounds to zero (-£40,000 is -0.04m: "£0.0m"). */
+Test(report, signed_millions)
+{
+    char b[HNB_NUM_BUF];
+    cr_assert_str_eq(hnb_fmt_pm(b, 1.095e9), "£1,095.0m");
+    cr_assert_str_eq(hnb_fmt_pm(b, -54.4e6), "-£54.4m");
+    cr_assert_str_eq(hnb_fmt_pm(b, -1234.56e6), "-£1,234.6m");
+    cr_assert_str_eq(hnb_fmt_pm(b, -0.04e6), "£0.0m");
+    cr_assert_str_eq(hnb_fmt_pm(b, 0), "£0.0m");
 }

@@ -19,6 +19,9 @@ void hnb_fmt_fixed(char *buf, size_t size, double x, int decimals);
 void hnb_fmt_count(char *b, size_t n, double x);
 /* POUNDS as £m to one decimal ("145.5") into B, HNB_NUM_BUF bytes; returns B. */
 const char *hnb_fmt_m(char *b, double pounds);
+/* Pounds as £ millions with the pound sign and the sign of the figure in
+ * front: "£1,095.0m", "-£54.4m" (not "£-54.4m"). B: HNB_NUM_BUF bytes. */
+const char *hnb_fmt_pm(char *b, double pounds);
 /* V as a finance officer writes it: a rate as "2.59%", money as "£65.0m" or
  * "£8,000", a count as "8,213". Returns B. */
 const char *hnb_fmt_value(char *b, size_t n, hnb_kind kind, double v);
