@@ -796,10 +796,13 @@ int hnb_cmd_sweep(int argc, char **argv)
         size_t w = 0;
         for (int k = 0; k < nv; k++) {
             if (k && w + 2 < sizeof what) what[w++] = '-';
+            /* lower case; a run of anything else (spaces, punctuation, bytes of
+             * UTF-8) one '-': "mitigations.tighter-ehcna-decisions.reduction" */
             for (const char *q = v[k].path; *q && w + 2 < sizeof what; q++) {
-                int plain = (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '.' ||
-                            *q == '_';
-                what[w++] = plain ? *q : '-';
+                char c = *q >= 'A' && *q <= 'Z' ? (char)(*q - 'A' + 'a') : *q;
+                int plain = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_';
+                if (plain) what[w++] = c;
+                else if (w > 0 && what[w - 1] != '-') what[w++] = '-';
             }
         }
         what[w] = 0;

@@ -250,3 +250,20 @@ Test(whatif, unknown_vary_path_is_named)
               "%s", out);
     sh("rm -rf /tmp/hnb-sweep-nope");
 }
+
+/* sweep's default folder is named by the path varied, in lower case, a run
+ * of spaces one '-': "Banded funding model" -> "banded-funding-model" (it
+ * was "-anded-funding-model"). */
+Test(whatif, sweep_default_folder_name)
+{
+    char dir[700];
+    snprintf(dir, sizeof dir, "%s/out-sweep-name", th_root());
+    int st = sh("rm -rf %s && mkdir -p %s && cd %s && %s sweep %s/scenarios/leicestershire-2025.yaml --vary "
+                "'mitigations.Banded funding model.reduction=0%%:10%%:2' --draws 0 -q --no-charts",
+                dir, dir, dir, bin(), th_root());
+    cr_assert_eq(st, 0, "%s", out);
+    cr_assert_eq(sh("test -f %s/out/leicestershire-2025-sweep-mitigations.banded-funding-model.reduction/sweep.csv",
+                    dir),
+                 0, "%s", out);
+    sh("rm -rf %s", dir);
+}
