@@ -79,9 +79,11 @@ static void short_names(const char *const *names, int n, char **out)
     }
     for (int i = 0; i < n; i++) {
         const char *s = names[i] + common;
-        while (*s == ' ' || *s == '(' || *s == '-' || *s == ',') s++;
+        int paren = 0; /* a "(" dropped from the front: its ")" goes too, and no other */
+        while (*s == ' ' || *s == '(' || *s == '-' || *s == ',') paren += *s++ == '(';
         size_t len = strlen(s);
-        while (len && (s[len - 1] == ')' || s[len - 1] == ' ')) len--;
+        while (len && s[len - 1] == ' ') len--;
+        if (paren && len && s[len - 1] == ')') len--;
         if (!len) s = names[i], len = strlen(s);
         out[i] = malloc(len + 16);
         if (!out[i]) hnb_oom();
@@ -119,8 +121,10 @@ int hnb_cmd_compare(int argc, char **argv)
         goto bad;
     }
     int n = argc - optind;
-    if (n < 1) {
-        fprintf(stderr, "hnb compare: expected one or more scenario files\n");
+    if (n < 2) {
+        fprintf(stderr, "hnb compare: expected two or more scenario files (the first is the one the "
+                        "others are compared with)%s\n",
+                n == 1 ? "; for one scenario, hnb run" : "");
         usage(stderr);
         goto bad;
     }

@@ -127,6 +127,9 @@ Test(whatif, compare_side_by_side)
 {
     char dir[700];
     snprintf(dir, sizeof dir, "%s/out-compare-test", th_root());
+    /* one scenario is nothing to compare: a usage error, nothing written */
+    cr_assert_eq(sh("%s compare scenarios/leicestershire-mtfs-2025.yaml -o %s -q 2>&1", bin(), dir), 2, "%s", out);
+    cr_assert(strstr(out, "expected two or more scenario files") != NULL, "%s", out);
     cr_assert_eq(sh("%s compare scenarios/leicestershire-mtfs-2025.yaml "
                     "scenarios/leicestershire-mtfs-2025-demand-shock.yaml -o %s -q",
                     bin(), dir),
