@@ -130,6 +130,16 @@ Test(whatif, compare_side_by_side)
     /* one scenario is nothing to compare: a usage error, nothing written */
     cr_assert_eq(sh("%s compare scenarios/leicestershire-mtfs-2025.yaml -o %s -q 2>&1", bin(), dir), 2, "%s", out);
     cr_assert(strstr(out, "expected two or more scenario files") != NULL, "%s", out);
+    /* a short name keeps a closing bracket whose opening one it keeps */
+    cr_assert_eq(sh("%s compare scenarios/leicestershire-2026.yaml scenarios/leicestershire-2026-white-paper.yaml "
+                    "-o %s -q",
+                    bin(), dir),
+                 0, "%s", out);
+    char md[800];
+    snprintf(md, sizeof md, "%s/compare.md", dir);
+    char *text = slurp(md);
+    cr_assert(text && strstr(text, "| Year | HNB 2026 (bottom-up, 12 years, by need, 2026 regime) |"), "%s", text);
+    free(text);
     cr_assert_eq(sh("%s compare scenarios/leicestershire-mtfs-2025.yaml "
                     "scenarios/leicestershire-mtfs-2025-demand-shock.yaml -o %s -q",
                     bin(), dir),
