@@ -163,8 +163,9 @@ static int cmd_run(int argc, char **argv)
         hnb_fmt_pm(a, run.result->cumulative_deficit[t]);
         hnb_result_label(m, t, label);
         char nm[1024];
-        printf("%s: cumulative deficit %s at the end of %s; tables in %s/\n",
-               hnb_printable(m->name, nm, sizeof nm), a, label, dir);
+        size_t dl = strlen(dir);
+        printf("%s: cumulative deficit %s at the end of %s; tables in %s%s\n",
+               hnb_printable(m->name, nm, sizeof nm), a, label, dir, dl && dir[dl - 1] == '/' ? "" : "/");
         if (mc) {
             const double *q = hnb_mc_pct(mc, HNB_MC_CUMULATIVE, t);
             char p10[HNB_NUM_BUF], p50[HNB_NUM_BUF], p90[HNB_NUM_BUF];

@@ -276,21 +276,26 @@ hnb_stage *hnb_stage_begin(const char *dir, hnb_err *err)
     }
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
+    /* The three refusals are of what the user asked for (exit 2, like any
+     * bad input), placed at the option that names the directory. */
+    const hnb_mark opt = {"-o", 0, 0};
     if (!strcmp(base, ".") || !strcmp(base, "..") || !strcmp(path, "/")) {
-        hnb_err_fail(err, "%s: give the outputs a directory of their own (-o DIR), "
-                          "not '%s', which hnb replaces whole",
-                     dir, base[0] ? base : "/");
+        hnb_err_at(err, opt, "%s: give the outputs a directory of their own (-o DIR), "
+                             "not '%s', which hnb replaces whole",
+                   dir, base[0] ? base : "/");
         return NULL;
     }
     if (stat(path, &st) == 0) {
         if (!S_ISDIR(st.st_mode)) {
-            hnb_err_fail(err, "%s: exists and is not a directory", dir);
+            hnb_err_at(err, opt, "%s: exists and is not a directory; the outputs go into a directory "
+                                 "(-o DIR), new or one hnb wrote before",
+                       dir);
             return NULL;
         }
         if (!replaceable(path)) {
-            hnb_err_fail(err, "%s: holds files hnb did not write; hnb replaces its output "
-                              "directory whole, so give it a new or empty one (-o DIR)",
-                         dir);
+            hnb_err_at(err, opt, "%s: holds files hnb did not write; hnb replaces its output "
+                                 "directory whole, so give it a new or empty one (-o DIR)",
+                       dir);
             return NULL;
         }
     }

@@ -228,15 +228,18 @@ Test(cli, outputs_replaced_whole)
     snprintf(args, sizeof args, "rm -rf %s && mkdir -p %s && echo mine > %s/notes.txt", dir, dir, dir);
     cr_assert_eq(system(args), 0);
     snprintf(args, sizeof args, "run scenarios/leicestershire-2025.yaml -o %s -q --no-charts", dir);
-    cr_assert_eq(hnb(args), 1, "%s", out);
+    cr_assert_eq(hnb(args), 2, "%s", out);
     cr_assert(strstr(out, "out-whole: holds files hnb did not write") != NULL, "%s", out);
     snprintf(f, sizeof f, "%s/notes.txt", dir);
     cr_assert(exists(f), "the user's file is still there");
     snprintf(f, sizeof f, "%s/projection.csv", dir);
     cr_assert(!exists(f));
     /* and '.' is never replaced */
-    cr_assert_eq(hnb("run scenarios/leicestershire-2025.yaml -o . -q --no-charts"), 1, "%s", out);
+    cr_assert_eq(hnb("run scenarios/leicestershire-2025.yaml -o . -q --no-charts"), 2, "%s", out);
     cr_assert(strstr(out, "give the outputs a directory of their own") != NULL, "%s", out);
+    /* nor a file */
+    cr_assert_eq(hnb("run scenarios/leicestershire-2025.yaml -o README.md -q --no-charts"), 2, "%s", out);
+    cr_assert(strstr(out, "README.md: exists and is not a directory") != NULL, "%s", out);
     snprintf(args, sizeof args, "rm -rf %s", dir);
     cr_assert_eq(system(args), 0);
 }
