@@ -1516,7 +1516,7 @@ static int parse_monte_carlo(ctx *c, const hnb_node *n)
                            *r = hnb_map_get(it, "rho");
             if (!a || !b || !r) return fail(c, it, "%s: a correlation needs a, b and rho", path);
             const hnb_node *ab[2] = {a, b};
-            int slot[2];
+            int slot[2], why = 0; /* 1: a --set replaced the value; 2: a file that extends this one */
             for (int k = 0; k < 2; k++) {
                 const char *id;
                 if ((rc = want_text(c, ab[k], path, &id))) return rc;
@@ -1527,7 +1527,14 @@ static int parse_monte_carlo(ctx *c, const hnb_node *n)
                 if (slot[k] < 0) {
                     int replaced = 0;
                     for (int g = 0; g < c->ngone && !replaced; g++) replaced = !strcmp(c->gone[g], id);
-                    if (replaced) break;
+                    /* A correlation written in a base file (extends:) on a value the
+                     * scenario replaced with a plain one: dropped, as for --set. A
+                     * wrong id in the scenario's own file is still an error. */
+                    int inherited = ab[k]->mark.file && m->file && strcmp(ab[k]->mark.file, m->file) != 0;
+                    if (replaced || inherited) {
+                        why = replaced ? 1 : 2;
+                        break;
+                    }
                     const char **ids = xcalloc((size_t)m->nparams, sizeof *ids);
                     int nid = 0;
                     for (int p = 0; p < m->nparams; p++)
@@ -1540,9 +1547,9 @@ static int parse_monte_carlo(ctx *c, const hnb_node *n)
                 }
             }
             if (slot[0] < 0 || slot[1] < 0) {
-                hnb_warn_at(it->mark, "%s: dropped: '%s' is no longer a distribution (a --set "
-                                      "replaced it)",
-                            path, slot[0] < 0 ? a->str : b->str);
+                hnb_warn_at(it->mark, "%s: dropped: '%s' is no longer a distribution (%s%s replaced it)", path,
+                            slot[0] < 0 ? a->str : b->str, why == 1 ? "a --set or --vary" : m->file,
+                            why == 1 ? "" : ", which extends this file,");
                 continue;
             }
             if (slot[0] == slot[1])

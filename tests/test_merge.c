@@ -245,6 +245,38 @@ Test(merge, a_thousands_comma_inside_braces_is_an_error)
     hnb_model_free(m);
 }
 
+/* A base correlates two uncertain values; a child replaces one with a
+ * plain value. The correlation is the base's, not the child's mistake: it
+ * is dropped with a warning naming the child, as a --set would (it used to
+ * be an error placed in the base). A wrong id in the child's own
+ * correlations is still an error. */
+Test(merge, a_child_replacing_a_correlated_value_drops_the_correlation)
+{
+    th_write("corr-base.yaml",
+             "hnb: 1\nname: b\nstart_year: 2025\nyears: 2\n"
+             "funding: {grant: {base: 10m, growth: {dist: normal, mean: 2%, sd: 1%, id: g}}}\n"
+             "opening_deficit: {dist: normal, mean: 5m, sd: 1m, id: od}\n"
+             "monte_carlo: {correlations: [{a: g, b: od, rho: 0.5}]}\n");
+    const char *child = th_write("corr-child.yaml", "extends: corr-base.yaml\nopening_deficit: 6m\n");
+    hnb_err err;
+    /* th_load captures warnings (and clears them): load the child through it */
+    hnb_model *m = th_load("extends: corr-child.yaml\n", &err);
+    cr_assert_not_null(m, "%s:%d:%d: %s", err.file, err.line, err.col, err.msg);
+    hnb_model_free(m);
+    m = NULL;
+    cr_assert_eq(hnb_model_load(child, NULL, 0, &m, &err), 0, "%s:%d:%d: %s", err.file, err.line, err.col, err.msg);
+    cr_assert_eq(m->ncorr, 0);
+    cr_assert(strstr(th_warnings(), "dropped: 'od' is no longer a distribution") != NULL, "%s", th_warnings());
+    cr_assert(strstr(th_warnings(), "scenario.yaml, which extends this file, replaced it") != NULL, "%s",
+              th_warnings());
+    hnb_model_free(m);
+    child = th_write("corr-child2.yaml", "extends: corr-base.yaml\n"
+                                         "monte_carlo: {correlations: [{a: g, b: odd, rho: 0.5}]}\n");
+    m = NULL;
+    cr_assert_neq(hnb_model_load(child, NULL, 0, &m, &err), 0);
+    cr_assert(strstr(err.msg, "'odd' is not the id of a distribution; did you mean 'od'?") != NULL, "%s", err.msg);
+}
+
 Test(merge, set_null_removes_a_key_or_an_item)
 {
     /* SPEC 7: VALUE is read as YAML, and null (~) removes a key */
