@@ -97,11 +97,23 @@ static int merge_seq(hnb_node *base, const hnb_node *over, hnb_err *err)
         }
         int drop = is_drop(item, err);
         if (drop < 0) return HNB_EINPUT;
+        /* the base's name nearest a key it lacks: a typo, most likely */
+        const char *near = NULL;
+        if (at < 0) {
+            const char *names[64];
+            int nn = 0;
+            for (size_t j = 0; j < base->n && nn < 64; j++) {
+                const hnb_node *bk = hnb_map_get(base->vals[j], field);
+                if (bk && bk->type == HNB_SCALAR) names[nn++] = bk->str;
+            }
+            near = hnb_nearest(key->str, names, nn);
+        }
         if (drop) {
             if (at < 0)
                 return hnb_err_at(err, item->mark,
-                                  "drop: the item with %s '%s' is not in the scenario extended",
-                                  field, key->str);
+                                  "drop: the item with %s '%s' is not in the scenario extended%s%s%s",
+                                  field, key->str, near ? "; did you mean '" : "", near ? near : "",
+                                  near ? "'?" : "");
             hnb_node_remove(base, (size_t)at);
             continue;
         }
@@ -110,6 +122,10 @@ static int merge_seq(hnb_node *base, const hnb_node *over, hnb_err *err)
             if (rc) return rc;
             strip_drop(base->vals[at]);
         } else {
+            if (near)
+                hnb_warn_at(key->mark, "%s '%s' is not in the scenario extended, so this is a new item "
+                                       "(did you mean '%s'?)",
+                            field, key->str, near);
             hnb_node *c = hnb_node_copy(item);
             strip_drop(c);
             hnb_node_append(base, NULL, c);
@@ -409,7 +425,24 @@ int hnb_merge_set(hnb_srcs *srcs, hnb_node *root, const char *assignment, hnb_er
         } else if (cur->type == HNB_SEQ) {
             hnb_node *it = seq_item(cur, seg);
             if (!it) {
-                rc = hnb_err_at(err, sm, "no item with id or name '%s' in that list", seg);
+                /* the list's names, for the nearest and, if few, all of them */
+                const char *names[64];
+                int nn = 0;
+                char all[600] = "";
+                size_t w = 0;
+                for (size_t i = 0; i < cur->n && nn < 64; i++) {
+                    const char *f;
+                    const hnb_node *k = item_key(cur->vals[i], &f);
+                    if (!k) continue;
+                    names[nn++] = k->str;
+                    if (w < sizeof all - 80) w += (size_t)snprintf(all + w, sizeof all - w, "%s'%.60s'", w ? ", " : "", k->str);
+                }
+                const char *near = hnb_nearest(seg, names, nn);
+                if (near)
+                    rc = hnb_err_at(err, sm, "no item with id or name '%s' in that list; did you mean '%s'?", seg, near);
+                else
+                    rc = hnb_err_at(err, sm, "no item with id or name '%s' in that list (it has %s)", seg,
+                                    nn ? all : "none");
                 break;
             }
             if (!dot && hnb_node_is_null(val)) { /* null removes the item */

@@ -277,6 +277,29 @@ Test(merge, a_child_replacing_a_correlated_value_drops_the_correlation)
     cr_assert(strstr(err.msg, "'odd' is not the id of a distribution; did you mean 'od'?") != NULL, "%s", err.msg);
 }
 
+/* A list item named wrongly: --set names the nearest item (BASE's
+ * settings are ms, sp, ind), and a child's item that is not in the base
+ * is added, with a warning naming the nearest (it is most likely a typo). */
+Test(merge, a_list_items_name_misspelt)
+{
+    hnb_err err;
+    const char *s1[] = {"settings.spp.capacity=60"};
+    cr_assert_null(load_child("extends: base.yaml\n", s1, 1, &err));
+    cr_assert(strstr(err.msg, "no item with id or name 'spp' in that list; did you mean 'sp'?") != NULL, "%s",
+              err.msg);
+    const char *s2[] = {"settings.zzzzzz.capacity=60"};
+    cr_assert_null(load_child("extends: base.yaml\n", s2, 1, &err));
+    cr_assert(strstr(err.msg, "in that list (it has 'ms', 'sp', 'ind')") != NULL, "%s", err.msg);
+    th_load("hnb: 1\n", &err); /* to capture the warnings */
+    hnb_model *m = load_child("extends: base.yaml\nmitigations: [{name: Bandings, type: saving, amount: 1m}]\n",
+                              NULL, 0, &err);
+    cr_assert_not_null(m, "%s", err.msg);
+    cr_assert(strstr(th_warnings(), "name 'Bandings' is not in the scenario extended, so this is a new item (did "
+                                    "you mean 'Banding'?)") != NULL,
+              "%s", th_warnings());
+    hnb_model_free(m);
+}
+
 Test(merge, set_null_removes_a_key_or_an_item)
 {
     /* SPEC 7: VALUE is read as YAML, and null (~) removes a key */
