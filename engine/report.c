@@ -730,9 +730,18 @@ char *hnb_headline(const hnb_model *m, const hnb_result *r, const hnb_mc *mc)
     /* draws that all end alike (uncertain values that do not reach the
      * deficit, or none): nothing to place the central case in */
     const int flat = !(q[HNB_Q95] - q[HNB_Q5] > 1e-6 * fmax(1, fabs(central)));
+    /* a yes-or-no value (Bernoulli) has its probability as its central
+     * value (SPEC section 6): the central case takes a share of it that no
+     * draw gives, and the draws split between the two outcomes */
+    int yesno = -1;
+    for (int k = 0; k < mc->ndrivers && yesno < 0; k++)
+        if (m->params[mc->drivers[k].slot].dist.type == HNB_DIST_BERNOULLI) yesno = mc->drivers[k].slot;
     fprintf(f, "- **Central case: %s** cumulative deficit at the end of %s, with every value "
-               "at its most likely value. **Monte Carlo median: %s**; ",
-            hnb_fmt_pm(a, central), l1, hnb_fmt_pm(b, q[HNB_Q50]));
+               "at its %s. **Monte Carlo median: %s**; ",
+            hnb_fmt_pm(a, central), l1,
+            yesno >= 0 ? "central value (its most likely value; a yes-or-no value at its probability)"
+                       : "most likely value",
+            hnb_fmt_pm(b, q[HNB_Q50]));
     if (flat) fputs("the uncertain values do not move it.\n", f);
     else fprintf(f, "8 draws in 10 end between %s and %s.\n", hnb_fmt_pm(c, q[HNB_Q10]),
                  hnb_fmt_pm(d, q[HNB_Q90]));
@@ -791,6 +800,14 @@ char *hnb_headline(const hnb_model *m, const hnb_result *r, const hnb_mc *mc)
         }
         fprintf(f, ", so more draws fall on the %s side.%s\n", up ? "costly" : "favourable",
                 up ? " Plan for the range, not the central case alone." : "");
+    }
+    if (yesno >= 0 && !flat) {
+        char desc[400];
+        hnb_param_describe(m, &m->params[yesno], desc, sizeof desc);
+        fprintf(f, "- %s: yes or no in each draw (yes with a chance of %.0f%%); the draws take one "
+                   "outcome or the other, while the central case takes %.0f%% of it, a case no draw "
+                   "gives. Read the band, and the exceedance chances, rather than the central case.\n",
+                desc, 100 * m->params[yesno].central, 100 * m->params[yesno].central);
     }
     if (fclose(f) != 0 || !s) hnb_oom();
     return s;

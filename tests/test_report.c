@@ -156,6 +156,33 @@ Test(report, headline_central_case_and_median)
     sh("rm -rf %s", dir);
 }
 
+/* A yes-or-no value: scenarios/leicestershire-mtfs-2026-uncertain.yaml's
+ * stability grant is received with p = 0.9 (a Bernoulli, central value p:
+ * SPEC section 6). The headline says the central case takes a value at its
+ * probability, and that no draw gives that case. */
+Test(report, headline_yes_or_no_value)
+{
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/out-headline-yesno", th_root());
+    cr_assert_eq(sh("%s/build/hnb run %s/scenarios/leicestershire-mtfs-2026-uncertain.yaml -o %s -q --no-charts "
+                    "--draws 2000",
+                    th_root(), th_root(), dir),
+                 0, "%s", out);
+    char f[700];
+    snprintf(f, sizeof f, "%s/summary.md", dir);
+    char *md = slurp(f);
+    cr_assert_not_null(md);
+    cr_assert(strstr(md, "with every value at its central value (its most likely value; a yes-or-no value at its "
+                         "probability)") != NULL,
+              "%s", md);
+    cr_assert(strstr(md, "- Whether the stability grant is received: yes or no in each draw (yes with a chance of "
+                         "90%); the draws take one outcome or the other, while the central case takes 90% of it, "
+                         "a case no draw gives.") != NULL,
+              "%s", md);
+    free(md);
+    sh("rm -rf %s", dir);
+}
+
 /* Values in words for committee text (hnb_param_describe). */
 Test(report, values_in_words)
 {
