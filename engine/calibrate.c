@@ -29,6 +29,7 @@
 #include <ctype.h>
 #include <getopt.h>
 #include <gsl/gsl_blas.h>
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_roots.h>
@@ -1304,6 +1305,22 @@ static int do_backtest(const char *file, const hnb_cli *c, const hnb_history *h,
     int best = M_LAST;
     for (int mth = M_LAST; mth < M_N; mth++)
         if (!isnan(med[mth]) && (isnan(med[best]) || med[mth] < med[best])) best = mth;
+    /* Is hnb's lead over the best baseline more than chance? A two-sided
+     * sign test over the forecasts both made (ties left out). Forecasts
+     * from neighbouring origins share years, so it is a generous test: a
+     * lead it does not find is not claimed. */
+    int wins = 0, losses = 0;
+    for (int i = 0; i < nrows; i++) {
+        if (isnan(rows[i].f[M_HNB]) || isnan(rows[i].f[best])) continue;
+        double eh = fabs(rows[i].f[M_HNB] - rows[i].actual), eb = fabs(rows[i].f[best] - rows[i].actual);
+        wins += eh < eb;
+        losses += eh > eb;
+    }
+    double sign_p = 1;
+    if (wins + losses > 0) {
+        unsigned k = (unsigned)(wins < losses ? wins : losses), nn = (unsigned)(wins + losses);
+        sign_p = fmin(1, 2 * gsl_cdf_binomial_P(k, 0.5, nn));
+    }
     for (int j = 0; j < 2 && !rc; j++) {
         FILE *g = outs[j];
         if (!g) continue;
@@ -1312,10 +1329,17 @@ static int do_backtest(const char *file, const hnb_cli *c, const hnb_history *h,
                    "stock compared with what happened.\n\n",
                 norigins, norigins == 1 ? "" : "s", horizon, horizon == 1 ? "" : "s", nrows);
         if (nrows && !isnan(med[best])) {
-            if (med[M_HNB] < med[best])
+            if (med[M_HNB] < med[best] && !(sign_p < 0.05))
+                fprintf(g, "**hnb and the best naive baseline were about as good** here: hnb's median "
+                           "error was %.1f%%, against %.1f%% for %s, and hnb was the closer in %d of "
+                           "the %d forecasts where they differ, which chance alone gives often (sign "
+                           "test, p = %.2f).",
+                        med[M_HNB], med[best], method_names[best], wins, wins + losses, sign_p);
+            else if (med[M_HNB] < med[best])
                 fprintf(g, "**hnb beat every naive baseline**: its median error was %.1f%%, against "
-                           "%.1f%% for the best baseline (%s).",
-                        med[M_HNB], med[best], method_names[best]);
+                           "%.1f%% for the best baseline (%s); hnb was the closer in %d of the %d "
+                           "forecasts where they differ (sign test, p = %.3f).",
+                        med[M_HNB], med[best], method_names[best], wins, wins + losses, sign_p);
             else
                 fprintf(g, "**hnb did not beat the best naive baseline** here: its median error was "
                            "%.1f%%, against %.1f%% for %s.",
