@@ -24,6 +24,30 @@ const char *th_warnings(void)
     return warnings;
 }
 
+char *th_slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 1 << 16, n = 0, got;
+    char *b = malloc(cap + 1);
+    while (b && (got = fread(b + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            char *more = realloc(b, 2 * cap + 1);
+            if (!more) {
+                free(b);
+                b = NULL;
+                break;
+            }
+            b = more;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (b) b[n] = 0;
+    return b;
+}
+
 const char *th_root(void)
 {
     const char *r = getenv("HNB_ROOT");

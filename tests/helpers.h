@@ -20,6 +20,8 @@ void th_done(hnb_model *m, hnb_result *r);
 const char *th_warnings(void);
 /* The repository root (HNB_ROOT, else "."). */
 const char *th_root(void);
+/* The whole of file PATH, malloc'd and NUL-terminated (free it), or NULL. */
+char *th_slurp(const char *path);
 /* Run a shell command in the repository root; its output (stdout and
  * stderr) in th_out; returns the exit status. */
 extern char th_out[65536];

@@ -89,6 +89,13 @@ Test(calibrate, starts_from_the_trend_follows_it_and_runs_as_written)
     /* exits: every plan is 5-15, so the projection's exits are the rate
      * itself, and the history's are 10% a year */
     cr_assert_float_eq(cal_value(dir, "cessation.rate"), 0.10, 1e-6);
+    /* the band's reading: the horizon, 2028/29, is 5 years past the origin
+     * (2023), beyond the 3 years backtests check */
+    snprintf(path, sizeof path, "%s/calibration.md", dir);
+    char *md = th_slurp(path);
+    cr_assert(md && strstr(md, "It is checked 1 to 3 years ahead") && strstr(md, "by 2028/29): read those years"),
+              "%s", md);
+    free(md);
     /* the calibrated scenario, run as written, follows the trend fitted to
      * the same stock: the starting stock (2024) is one year on, and so on */
     cr_assert_eq(sh("%s run %s/calibrated.yaml --draws 4000 --seed 3 -o %s/run -q --no-charts",

@@ -20,20 +20,6 @@ static long size_of(const char *path)
     return stat(path, &st) == 0 ? (long)st.st_size : -1;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    size_t got = fread(b, 1, (size_t)n, f);
-    b[got] = 0;
-    fclose(f);
-    return b;
-}
-
 Test(report, every_output_of_a_drawn_run)
 {
     char dir[700], path[800];
@@ -49,7 +35,7 @@ Test(report, every_output_of_a_drawn_run)
             cr_assert_gt(size_of(path), 2000, "%s", path);
         }
     snprintf(path, sizeof path, "%s/report.html", dir);
-    char *html = slurp(path);
+    char *html = th_slurp(path);
     cr_assert_not_null(html);
     /* self-contained: charts inline, nothing fetched */
     cr_assert(strstr(html, "<svg") != NULL);
@@ -138,7 +124,7 @@ Test(report, headline_central_case_and_median)
                  0, "%s", out);
     char f[700];
     snprintf(f, sizeof f, "%s/summary.md", dir);
-    char *md = slurp(f);
+    char *md = th_slurp(f);
     cr_assert_not_null(md);
     cr_assert(strstr(md, "**Central case: £4.0m** cumulative deficit at the end of 2026/27") != NULL,
               "%s", md);
@@ -149,7 +135,7 @@ Test(report, headline_central_case_and_median)
                          "end of their ranges, so more draws fall on the costly side") != NULL,
               "%s", md);
     snprintf(f, sizeof f, "%s/report.html", dir);
-    char *html = slurp(f);
+    char *html = th_slurp(f);
     cr_assert(strstr(html, "<li><b>Central case: £4.0m</b>") != NULL);
     free(md);
     free(html);
@@ -170,7 +156,7 @@ Test(report, headline_yes_or_no_value)
                  0, "%s", out);
     char f[700];
     snprintf(f, sizeof f, "%s/summary.md", dir);
-    char *md = slurp(f);
+    char *md = th_slurp(f);
     cr_assert_not_null(md);
     cr_assert(strstr(md, "with every value at its central value (its most likely value; a yes-or-no value at its "
                          "probability)") != NULL,

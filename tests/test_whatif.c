@@ -19,17 +19,6 @@ static const char *bin(void)
     return b;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    static char buf[65536];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = 0;
-    fclose(f);
-    return strdup(buf);
-}
-
 /* Three years, other expenditure 100m flat, grant G flat, no opening
  * deficit: cumulative_deficit@2027 = 3 x (100m - G). It is at most 60m
  * when G >= 80m: the solution is G = £80m, higher values meeting it. */
@@ -48,7 +37,7 @@ Test(whatif, solve_worked_by_hand)
     cr_assert(strstr(out, "higher values from it up meet the target") != NULL, "%s", out);
     char path[700];
     snprintf(path, sizeof path, "%s.solve/solve.csv", f);
-    char *csv = slurp(path);
+    char *csv = th_slurp(path);
     cr_assert_not_null(csv);
     double x = 0;
     const char *row = strchr(csv, '\n') + 1;
@@ -88,7 +77,7 @@ Test(whatif, solve_a_probability_with_common_random_numbers)
                  0, "%s", out);
     char path[700];
     snprintf(path, sizeof path, "%s.p/solve.csv", f);
-    char *csv = slurp(path);
+    char *csv = th_slurp(path);
     cr_assert_not_null(csv, "%s", out);
     double x = 0;
     cr_assert(sscanf(strstr(csv, "funding.grant,") + 14, "%lf", &x) == 1, "%s", csv);
@@ -104,7 +93,7 @@ Test(whatif, sweep_one_and_two_values)
                  out);
     char path[700];
     snprintf(path, sizeof path, "%s.sw/sweep.csv", f);
-    char *csv = slurp(path);
+    char *csv = th_slurp(path);
     cr_assert_not_null(csv);
     cr_assert(strstr(csv, "70000000,,90000000.00,") != NULL, "%s", csv);
     cr_assert(strstr(csv, "80000000,,60000000.00,") != NULL, "%s", csv);
@@ -116,7 +105,7 @@ Test(whatif, sweep_one_and_two_values)
                     bin(), f, f),
                  0, "%s", out);
     snprintf(path, sizeof path, "%s.sw2/sweep.csv", f);
-    csv = slurp(path);
+    csv = th_slurp(path);
     cr_assert(strstr(csv, "70000000,5000000,,95000000.00,") != NULL, "%s", csv);
     cr_assert(strstr(csv, "80000000,0,,60000000.00,") != NULL, "%s", csv);
     free(csv);
@@ -137,7 +126,7 @@ Test(whatif, compare_side_by_side)
                  0, "%s", out);
     char md[800];
     snprintf(md, sizeof md, "%s/compare.md", dir);
-    char *text = slurp(md);
+    char *text = th_slurp(md);
     cr_assert(text && strstr(text, "| Year | HNB 2026 (bottom-up, 12 years, by need, 2026 regime) |"), "%s", text);
     free(text);
     cr_assert_eq(sh("%s compare scenarios/leicestershire-mtfs-2025.yaml "
@@ -146,7 +135,7 @@ Test(whatif, compare_side_by_side)
                  0, "%s", out);
     char path[800];
     snprintf(path, sizeof path, "%s/compare.csv", dir);
-    char *csv = slurp(path);
+    char *csv = th_slurp(path);
     cr_assert_not_null(csv);
     /* the shock adds £20m to every cumulative figure (DATA.md 5.1) */
     cr_assert(strstr(csv, "+ £20m demand shock in 2025/26,2028,2028/29,195000000.00,128000000.00,"
@@ -154,7 +143,7 @@ Test(whatif, compare_side_by_side)
               "%s", csv);
     free(csv);
     snprintf(path, sizeof path, "%s/compare.md", dir);
-    csv = slurp(path);
+    csv = th_slurp(path);
     cr_assert(strstr(csv, "| 2025/26 | 80.2 | 100.2 | 20.0 |") != NULL, "%s", csv);
     free(csv);
     sh("rm -rf %s", dir);
@@ -177,7 +166,7 @@ Test(whatif, batch_rows_carry_the_regime)
                  0, "%s", out);
     char path[800];
     snprintf(path, sizeof path, "%s/batch.csv", dir);
-    char *all = slurp(path);
+    char *all = th_slurp(path);
     cr_assert_not_null(all);
     cr_assert(strstr(all, ",exceedance,stability_grant,central_funding,dsg_deficit_at_horizon\n") != NULL, "%s",
               all);
@@ -208,7 +197,7 @@ Test(whatif, batch_runs_all_reports_errors_and_shards)
     cr_assert_neq(st, 0, "a failed scenario makes the exit status non-zero");
     char path[800];
     snprintf(path, sizeof path, "%s/all/batch.csv", dir);
-    char *all = slurp(path);
+    char *all = th_slurp(path);
     cr_assert_not_null(all, "%s", out);
     cr_assert(strstr(all, "\nbad,") != NULL && strstr(all, ",error,") != NULL, "%s", all);
     cr_assert(strstr(all, "missing 'start_year'") != NULL, "%s", all);
@@ -223,7 +212,7 @@ Test(whatif, batch_runs_all_reports_errors_and_shards)
     /* one job gives the same table */
     sh("%s batch %s/in scenarios/leicestershire-mtfs-2025.yaml -o %s/all --jobs 1 -q", bin(), dir,
        dir);
-    char *again = slurp(path[0] ? (snprintf(path, sizeof path, "%s/all/batch.csv", dir), path) : path);
+    char *again = th_slurp(path[0] ? (snprintf(path, sizeof path, "%s/all/batch.csv", dir), path) : path);
     cr_assert_str_eq(all, again);
     free(again);
     /* two shards, merged, hold the same rows */
@@ -231,7 +220,7 @@ Test(whatif, batch_runs_all_reports_errors_and_shards)
     sh("%s batch %s/in scenarios/leicestershire-mtfs-2025.yaml -o %s/s2 --shard 2/2 -q", bin(), dir, dir);
     cr_assert_eq(sh("%s batch --merge %s/s1 %s/s2 -o %s/merged -q", bin(), dir, dir, dir), 0, "%s", out);
     snprintf(path, sizeof path, "%s/merged/batch.csv", dir);
-    char *merged = slurp(path);
+    char *merged = th_slurp(path);
     cr_assert_not_null(merged);
     int rows_all = 0, rows_merged = 0;
     for (char *p = all; *p; p++) rows_all += *p == '\n';
@@ -242,7 +231,7 @@ Test(whatif, batch_runs_all_reports_errors_and_shards)
     free(merged);
     free(all);
     snprintf(path, sizeof path, "%s/all/index.html", dir);
-    char *html = slurp(path);
+    char *html = th_slurp(path);
     cr_assert(html && strstr(html, "<table>") && strstr(html, "error: "), "index.html");
     free(html);
     sh("rm -rf %s", dir);
