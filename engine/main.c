@@ -215,6 +215,11 @@ static int cmd_check(int argc, char **argv)
     int rc = hnb_model_load(argv[optind], o.sets, o.nsets, &m, &err);
     hnb_cli_free(&o);
     if (rc) return report_err(&err);
+    /* what hnb run refuses, hnb check refuses too (SPEC section 12's limit) */
+    if (m->shapley && (rc = hnb_model_shapley_ok(m, 1, &err))) {
+        hnb_model_free(m);
+        return report_err(&err);
+    }
     char l0[8], l1[8];
     hnb_year_label(m->start_year, l0);
     hnb_year_label(m->start_year + m->years - 1, l1);

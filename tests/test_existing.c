@@ -204,5 +204,9 @@ Test(existing, the_shapley_limit_and_the_override)
     cr_assert_eq(th_sh("%s/build/hnb run %s -o %s/out-17 -q --no-charts --attribution ordered", th_root(), path, th_root()), 0, "%s", th_out);
     cr_assert_eq(th_sh("%s/build/hnb run %s -o %s/out-17 -q --no-charts --attribution shapley --set attribution=ordered", th_root(), path, th_root()), 2, "%s", th_out);
     cr_assert(strstr(th_out, "--attribution:1:1:"), "%s", th_out);
+    /* hnb check refuses what hnb run refuses (it said ok; found by a SPEC check) */
+    cr_assert_eq(th_sh("%s/build/hnb check %s", th_root(), path), 2, "%s", th_out);
+    cr_assert(strstr(th_out, "seventeen.yaml:9:14:") && strstr(th_out, "at most 16"), "%s", th_out);
+    cr_assert_eq(th_sh("%s/build/hnb check %s --set attribution=ordered", th_root(), path), 0, "%s", th_out);
     th_sh("rm -rf %s/out-17", th_root());
 }
