@@ -891,9 +891,19 @@ int hnb_write_summary(FILE *f, const hnb_model *m, const double *p, const hnb_re
         } else if (rg) {
             /* SPEC section 13: the exposure is read net of the grant */
             hnb_fmt_pm(a, exposure);
+            double got = 0; /* the grant paid by then: only that is netted off */
+            for (int k = 0; k <= t && k < m->years; k++) got += r->stability_grant[k];
+            char when[96] = "";
+            if (got > 0) {
+                snprintf(when, sizeof when, ", net of the stability grant");
+            } else if (m->regime.grant && m->regime.paid > m->override_end - 1) {
+                char lp[8];
+                hnb_year_label(m->regime.paid, lp);
+                snprintf(when, sizeof when, ", before the stability grant (paid in %s)", lp);
+            }
             fprintf(f, "The statutory override ends at the end of %s. The High Needs deficit left "
-                       "with the council then, net of the stability grant: **%s**",
-                    ly, a);
+                       "with the council then%s: **%s**",
+                    ly, when, a);
             if (m->dsg.given && t >= 0) {
                 hnb_fmt_pm(c, r->dsg_deficit[t]);
                 fprintf(f, " (DSG-wide, with the other blocks' balance: %s)", c);

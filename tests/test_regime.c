@@ -372,3 +372,35 @@ Test(regime, dsg_plan_table_by_category_and_age)
                  0, "%s", th_out);
     th_sh("rm -rf %s", dir);
 }
+
+/* The exposure sentence says "net of the stability grant" only when the
+ * grant is paid by the override's end. leicestershire-mtfs-2026-regime
+ * with the grant paid in 2028/29, after the override ends (end of
+ * 2027/28): the deficit then is 80.2 + 12.5 + 10.0 = £102.7m, before the
+ * grant. With the grant not received (the reform plan rejected) there is
+ * no grant to speak of: the same £102.7m, no qualifier. */
+Test(regime, the_exposure_says_whether_the_grant_is_in_it)
+{
+    const char *late = th_write("late-grant.yaml", "extends: " "REPLACE/scenarios/leicestershire-mtfs-2026-regime.yaml\n"
+                                                   "regime: {stability_grant: {paid: 2028}}\n");
+    char fix[800];
+    snprintf(fix, sizeof fix, "sed -i 's|REPLACE|%s|' %s", th_root(), late);
+    cr_assert_eq(th_sh("%s", fix), 0);
+    char dir[700], path[800];
+    snprintf(dir, sizeof dir, "%s.out", late);
+    cr_assert_eq(th_sh("%s/build/hnb run %s -o %s -q --no-charts --draws 0", th_root(), late, dir), 0, "%s", th_out);
+    snprintf(path, sizeof path, "%s/summary.md", dir);
+    char *md = th_slurp(path);
+    cr_assert(md && strstr(md, "left with the council then, before the stability grant (paid in 2028/29): "
+                               "**£102.7m**"),
+              "%s", md);
+    free(md);
+    cr_assert_eq(th_sh("%s/build/hnb run %s/scenarios/leicestershire-mtfs-2026-reform-plan-rejected.yaml -o %s -q "
+                       "--no-charts --draws 0",
+                       th_root(), th_root(), dir),
+                 0, "%s", th_out);
+    md = th_slurp(path);
+    cr_assert(md && strstr(md, "left with the council then: **£102.7m**"), "%s", md);
+    free(md);
+    th_sh("rm -rf %s", dir);
+}
