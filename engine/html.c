@@ -382,7 +382,8 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
             hnb_year_label(y, ly);
             hnb_fmt_count(nd, sizeof nd, (double)mc->draws);
             int over = m->override_end && y == m->override_end - 1;
-            const char *net = m->regime.central_share && y >= m->override_end ? " and central support" : "";
+            char net[128];
+            hnb_net_words(net, sizeof net, m, y);
             double top = 0, least = 0;
             int any = 0, zeros = 0;
             for (int j = k; j < mc->nexceed && j < 64; j++)
@@ -395,7 +396,7 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
                 }
             if (top <= 0) { /* none at all: one threshold says it */
                 fprintf(f, "<li>%s %s, none of the %s draws leaves more than £%sm with the "
-                           "council, net of the stability grant%s.</li>\n",
+                           "council%s.</li>\n",
                         over ? "When the override ends, at the end of" : "At the end of", ly, nd,
                         hnb_fmt_m(a, least), net);
                 continue;
@@ -407,7 +408,7 @@ int hnb_write_report_html(FILE *f, const hnb_model *m, const double *p, const hn
                     fprintf(f, "%s£%sm", first ? "" : ", ", hnb_fmt_m(a, mc->exceed[j].threshold));
                     first = 0;
                 }
-            fprintf(f, " %s %s, net of the stability grant%s: ",
+            fprintf(f, " %s %s%s: ",
                     over ? "when the override ends, at the end of" : "at the end of", ly, net);
             first = 1;
             for (int j = k; j < mc->nexceed && j < 64; j++)

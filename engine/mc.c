@@ -940,6 +940,21 @@ void hnb_odds_words(char *b, size_t n, double p)
         snprintf(b, n, "a certainty");
 }
 
+void hnb_net_words(char *out, size_t n, const hnb_model *m, int year)
+{
+    const int grant = m->regime.grant && m->regime.paid <= year,
+              central = m->regime.central_share && m->override_end && year >= m->override_end;
+    if (grant || central)
+        snprintf(out, n, ", net of %s%s%s", grant ? "the stability grant" : "", grant && central ? " and " : "",
+                 central ? "central support" : "");
+    else if (m->regime.grant && m->regime.paid > year) {
+        char lp[8];
+        hnb_year_label(m->regime.paid, lp);
+        snprintf(out, n, ", before the stability grant (paid in %s)", lp);
+    } else
+        out[0] = 0;
+}
+
 void hnb_left_with_council(char *out, size_t n, const hnb_model *m, const hnb_mc *mc,
                            const hnb_mc_exceedance *x)
 {
@@ -950,22 +965,20 @@ void hnb_left_with_council(char *out, size_t n, const hnb_model *m, const hnb_mc
         snprintf(when, sizeof when, "when the override ends (end of %s)", label);
     else
         snprintf(when, sizeof when, "at the end of %s", label);
-    const char *net = m->regime.central_share && x->year >= m->override_end ? " and central support" : "";
+    char net[128];
+    hnb_net_words(net, sizeof net, m, x->year);
     hnb_fmt_count(nd, sizeof nd, (double)mc->draws);
     hnb_fmt_m(a, x->threshold);
     if (x->probability <= 0) /* all or none of the draws: say so, not "no chance" */
-        snprintf(out, n, "In none of the %s draws is more than £%sm left with the council %s, net of "
-                         "the stability grant%s.",
-                 nd, a, when, net);
+        snprintf(out, n, "In none of the %s draws is more than £%sm left with the council %s%s.", nd, a, when,
+                 net);
     else if (x->probability >= 1)
-        snprintf(out, n, "In every one of the %s draws, more than £%sm is left with the council %s, "
-                         "net of the stability grant%s.",
-                 nd, a, when, net);
+        snprintf(out, n, "In every one of the %s draws, more than £%sm is left with the council %s%s.", nd, a,
+                 when, net);
     else {
         odds[0] = (char)(odds[0] - 'a' + 'A');
-        snprintf(out, n, "%s (%.1f%%) that more than £%sm is left with the council %s, net of the "
-                         "stability grant%s.",
-                 odds, x->probability * 100, a, when, net);
+        snprintf(out, n, "%s (%.1f%%) that more than £%sm is left with the council %s%s.", odds,
+                 x->probability * 100, a, when, net);
     }
 }
 

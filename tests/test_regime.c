@@ -404,3 +404,26 @@ Test(regime, the_exposure_says_whether_the_grant_is_in_it)
     free(md);
     th_sh("rm -rf %s", dir);
 }
+
+/* What a deficit is net of, year by year, in leicestershire-mtfs-2026-regime
+ * (grant paid in 2026/27, override_end 2028, central support after it):
+ * the end of 2025/26 is before the grant; 2026/27 and 2027/28 are net of
+ * it; 2028/29 is net of the grant and central support. */
+Test(regime, what_a_deficit_is_net_of)
+{
+    char path[800];
+    snprintf(path, sizeof path, "%s/scenarios/leicestershire-mtfs-2026-regime.yaml", th_root());
+    hnb_model *m = NULL;
+    hnb_err err = {0};
+    cr_assert_eq(hnb_model_load(path, NULL, 0, &m, &err), 0, "%s", err.msg);
+    char w[128];
+    hnb_net_words(w, sizeof w, m, 2025);
+    cr_assert_str_eq(w, ", before the stability grant (paid in 2026/27)");
+    hnb_net_words(w, sizeof w, m, 2026);
+    cr_assert_str_eq(w, ", net of the stability grant");
+    hnb_net_words(w, sizeof w, m, 2027);
+    cr_assert_str_eq(w, ", net of the stability grant");
+    hnb_net_words(w, sizeof w, m, 2028);
+    cr_assert_str_eq(w, ", net of the stability grant and central support");
+    hnb_model_free(m);
+}

@@ -100,6 +100,11 @@ int hnb_mc_share(const hnb_model *m, const hnb_mc_opts *o, int column, int t, co
 /* Threshold X as a committee asks it (SPEC section 13): "A 1 in 10 chance
  * (10.0%) that more than £40.0m is left with the council when the override
  * ends ..., net of the stability grant." into OUT. */
+/* What the deficit at the end of calendar YEAR is net of, as words after
+ * it: ", net of the stability grant and central support", ", before the
+ * stability grant (paid in 2028/29)", or "" (SPEC section 13: the grant is
+ * netted off from the year it is paid, central support from override_end). */
+void hnb_net_words(char *out, size_t n, const hnb_model *m, int year);
 void hnb_left_with_council(char *out, size_t n, const hnb_model *m, const hnb_mc *mc,
                            const hnb_mc_exceedance *x);
 /* P as words a committee reads ("a 1 in 4 chance") into B. */
