@@ -942,12 +942,15 @@ void hnb_odds_words(char *b, size_t n, double p)
 
 void hnb_net_words(char *out, size_t n, const hnb_model *m, int year)
 {
-    const int grant = m->regime.grant && m->regime.paid <= year,
+    /* a grant that is never received (received: 0, not drawn) is no grant */
+    const int never = m->regime.received >= 0 && m->params[m->regime.received].dist.type == HNB_DIST_NONE &&
+                      m->params[m->regime.received].central == 0;
+    const int grant = m->regime.grant && !never && m->regime.paid <= year,
               central = m->regime.central_share && m->override_end && year >= m->override_end;
     if (grant || central)
         snprintf(out, n, ", net of %s%s%s", grant ? "the stability grant" : "", grant && central ? " and " : "",
                  central ? "central support" : "");
-    else if (m->regime.grant && m->regime.paid > year) {
+    else if (m->regime.grant && !never && m->regime.paid > year) {
         char lp[8];
         hnb_year_label(m->regime.paid, lp);
         snprintf(out, n, ", before the stability grant (paid in %s)", lp);

@@ -891,16 +891,8 @@ int hnb_write_summary(FILE *f, const hnb_model *m, const double *p, const hnb_re
         } else if (rg) {
             /* SPEC section 13: the exposure is read net of the grant */
             hnb_fmt_pm(a, exposure);
-            double got = 0; /* the grant paid by then: only that is netted off */
-            for (int k = 0; k <= t && k < m->years; k++) got += r->stability_grant[k];
-            char when[96] = "";
-            if (got > 0) {
-                snprintf(when, sizeof when, ", net of the stability grant");
-            } else if (m->regime.grant && m->regime.paid > m->override_end - 1) {
-                char lp[8];
-                hnb_year_label(m->regime.paid, lp);
-                snprintf(when, sizeof when, ", before the stability grant (paid in %s)", lp);
-            }
+            char when[128];
+            hnb_net_words(when, sizeof when, m, m->override_end - 1);
             fprintf(f, "The statutory override ends at the end of %s. The High Needs deficit left "
                        "with the council then%s: **%s**",
                     ly, when, a);
