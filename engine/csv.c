@@ -70,6 +70,16 @@ int hnb_csv_split(char *line, char **fields, int *cols, int max)
     }
 }
 
+int hnb_csv_bad_line(int got, int col, size_t size, hnb_mark mk, hnb_err *err)
+{
+    if (got == HNB_CSV_LONG) return hnb_err_at(err, mk, "line longer than %zu characters", size - 2);
+    if (got == HNB_CSV_CONTROL) {
+        mk.col = col;
+        return hnb_err_at(err, mk, "a control character (a NUL byte, say) in the file: is it a CSV?");
+    }
+    return HNB_OK;
+}
+
 int hnb_csv_getline(FILE *f, char *line, size_t size, int *col)
 {
     size_t n = 0;

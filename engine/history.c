@@ -35,15 +35,7 @@ int hnb_history_load(const char *path, hnb_history *h, hnb_err *err)
         lineno++;
         mk.line = lineno;
         mk.col = 1;
-        if (got == HNB_CSV_LONG) {
-            rc = hnb_err_at(err, mk, "line too long");
-            break;
-        }
-        if (got == HNB_CSV_CONTROL) {
-            mk.col = bad_col;
-            rc = hnb_err_at(err, mk, "a control character (a NUL byte, say) in the file: is it a CSV?");
-            break;
-        }
+        if ((rc = hnb_csv_bad_line(got, bad_col, sizeof line, mk, err))) break;
         size_t len = strlen(line);
         if (len == 0 || line[0] == '#') continue;
         char *fields[8];

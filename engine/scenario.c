@@ -829,15 +829,7 @@ static int parse_csv(ctx *c, const hnb_node *at, const char *path)
     while (rc == HNB_OK && (got = hnb_csv_getline(f, line, sizeof line, &bad_col)) != 0) {
         lineno++;
         hnb_mark mk = {fname, lineno, 1};
-        if (got == HNB_CSV_LONG) {
-            rc = hnb_err_at(c->err, mk, "line longer than %zu characters", sizeof line - 2);
-            break;
-        }
-        if (got == HNB_CSV_CONTROL) {
-            mk.col = bad_col;
-            rc = hnb_err_at(c->err, mk, "a control character (a NUL byte, say) in the file: is it a CSV?");
-            break;
-        }
+        if ((rc = hnb_csv_bad_line(got, bad_col, sizeof line, mk, c->err))) break;
         size_t len = strlen(line);
         char *fld[4];
         int col[4], nf = hnb_csv_split(line, fld, col, 4);

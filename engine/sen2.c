@@ -249,15 +249,7 @@ static int table_load(const char *path, const filespec *spec, table **out, hnb_e
         lineno++;
         mk.line = lineno;
         mk.col = 1;
-        if (got == HNB_CSV_LONG) {
-            rc = hnb_err_at(err, mk, "line too long for an SEN2 file");
-            break;
-        }
-        if (got == HNB_CSV_CONTROL) {
-            mk.col = bad;
-            rc = hnb_err_at(err, mk, "a control character (a NUL byte, say): is it a CSV?");
-            break;
-        }
+        if ((rc = hnb_csv_bad_line(got, bad, size, mk, err))) break;
         if (!line[0]) continue;
         char *buf = xstrdup(line);
         int nf = hnb_csv_split(buf, scratch, starts, 1023);

@@ -22,6 +22,14 @@ int hnb_csv_split(char *line, char **fields, int *cols, int max);
 enum { HNB_CSV_LONG = -1, HNB_CSV_CONTROL = -2 };
 int hnb_csv_getline(FILE *f, char *line, size_t size, int *col);
 
+#include "hnb/err.h"
+
+/* GOT, what hnb_csv_getline returned for the line at MK (reading lines of
+ * SIZE bytes; COL its *col), as an error in one wording for every CSV the
+ * engine reads, placed at the line or at the control character: HNB_OK
+ * for a line read (GOT > 0). */
+int hnb_csv_bad_line(int got, int col, size_t size, hnb_mark mk, hnb_err *err);
+
 /* Open PATH for reading if it is a regular file; NULL otherwise, with *WHY
  * the reason in words. A FIFO, a device (/dev/zero, a terminal) or a
  * directory is refused before anything is read from it: fopen() of a FIFO
