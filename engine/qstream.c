@@ -438,9 +438,6 @@ int hnb_qs_plan_narrow(hnb_qs_plan *next, const hnb_qs_plan *p, hnb_qs_tally *co
     size_t idx[2 * HNB_QS_MAX_RANKS];
     double v[2 * HNB_QS_MAX_RANKS];
     for (int i = 0; i < nw; i++) {
-        /* an open end keeps everything past the sample's extreme: only
-         * where the old windows kept it too */
-        if ((w[i].open_lo && !old->keep[0]) || (w[i].open_hi && !old->keep[2 * old->ncut])) return 1;
         idx[2 * i] = (size_t)w[i].a;
         idx[2 * i + 1] = (size_t)w[i].b;
     }
