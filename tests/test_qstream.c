@@ -388,6 +388,7 @@ Test(qstream, narrowing_never_gives_a_wrong_order_statistic)
         hnb_qs_plan_free(p);
         free(x);
     }
+    gsl_rng_free(r);
     /* a steady stream misses with a chance of about 1e-9 a window */
     cr_assert_eq(missed_steady, 0, "%d of %d answered", answered, answered + missed);
     cr_assert_geq(answered, 96);
